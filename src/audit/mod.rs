@@ -1,0 +1,206 @@
+//! The tamper-evident access log (R365 §7–§8, §15; I385 §62).
+//!
+//! Every HTTP request and every admin action becomes one [`Entry`] in a sha256 hash chain
+//! kept in redb. A change and its entry are written in the same transaction
+//! ([`AuditLog::change`]); read-only requests and failures are queued and group-committed by
+//! the writer thread. Signed checkpoints, monthly zip archives and the verifier live in the
+//! submodules.
+
+pub mod archive;
+pub mod chain;
+pub mod query;
+pub mod verify;
+mod writer;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use redb::WriteTransaction;
+
+use crate::actor::{Actor, Channel};
+use crate::config::AuditConfig;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::keys::ApplianceKey;
+
+pub use chain::Entry;
+pub use writer::Checkpoint;
+
+pub struct AuditLog {
+    db: Db,
+    key: Arc<ApplianceKey>,
+    tx: flume::Sender<writer::Msg>,
+    log_reads: bool,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl AuditLog {
+    /// Starts the writer thread.
+    pub fn start(db: Db, key: Arc<ApplianceKey>, config: &AuditConfig) -> Result<Arc<AuditLog>> {
+        db.write(chain::ensure_tables)?;
+        let (tx, rx) = flume::bounded(writer::QUEUE);
+        let settings = writer::Settings {
+            group_commit: Duration::from_millis(config.group_commit_ms),
+            checkpoint_every: config.checkpoint_every_entries,
+            checkpoint_interval: Duration::from_secs(config.checkpoint_interval_minutes * 60),
+        };
+        let thread = writer::spawn(db.clone(), key.clone(), rx, settings);
+        if !config.log_read_requests {
+            tracing::warn!(
+                "audit.log_read_requests = false: read-only requests are not logged (R365 §7 requires them)"
+            );
+        }
+        Ok(Arc::new(AuditLog {
+            db,
+            key,
+            tx,
+            log_reads: config.log_read_requests,
+            thread: Mutex::new(Some(thread)),
+        }))
+    }
+
+    pub fn logs_reads(&self) -> bool {
+        self.log_reads
+    }
+
+    /// Runs a change and appends its entry (outcome `ok`) in one write transaction; the
+    /// request counts as logged once the transaction commits.
+    pub fn change<T>(
+        &self,
+        actor: &Actor,
+        operation: &str,
+        f: impl FnOnce(&WriteTransaction) -> Result<(T, Option<serde_json::Value>)>,
+    ) -> Result<T> {
+        self.record(actor, operation, "ok", None, f)
+    }
+
+    /// Like [`change`](Self::change) with an explicit outcome and status, for changes that
+    /// record a refusal (e.g. a failed sign-in that counts towards a lockout).
+    pub fn record<T>(
+        &self,
+        actor: &Actor,
+        operation: &str,
+        outcome: &str,
+        status: Option<u16>,
+        f: impl FnOnce(&WriteTransaction) -> Result<(T, Option<serde_json::Value>)>,
+    ) -> Result<T> {
+        let status = status.unwrap_or_else(|| status_for(actor));
+        let value = self.db.write(|txn| {
+            let (value, detail) = f(txn)?;
+            let mut entry = Entry::draft(actor, operation, outcome, status);
+            entry.detail = detail;
+            chain::append_all(txn, [entry])?;
+            Ok(value)
+        })?;
+        actor.origin.mark_logged();
+        Ok(value)
+    }
+
+    /// Queues an entry for the next group commit.
+    pub async fn submit(&self, entry: Entry) {
+        if self.tx.send_async(writer::Msg::Entry(Box::new(entry))).await.is_err() {
+            tracing::error!("access log writer has stopped; entry lost");
+        }
+    }
+
+    /// Queues an entry from a non-async context.
+    pub fn submit_blocking(&self, entry: Entry) {
+        if self.tx.send(writer::Msg::Entry(Box::new(entry))).is_err() {
+            tracing::error!("access log writer has stopped; entry lost");
+        }
+    }
+
+    /// Waits until every entry queued before this call is committed.
+    pub fn flush_blocking(&self) {
+        let (done_tx, done_rx) = flume::bounded(1);
+        if self.tx.send(writer::Msg::Flush(done_tx)).is_ok() {
+            let _ = done_rx.recv();
+        }
+    }
+
+    pub async fn flush(&self) {
+        let (done_tx, done_rx) = flume::bounded(1);
+        if self.tx.send_async(writer::Msg::Flush(done_tx)).await.is_ok() {
+            let _ = done_rx.recv_async().await;
+        }
+    }
+
+    /// Commits what is queued, signs a final checkpoint and stops the writer.
+    pub fn shutdown(&self) {
+        let Some(thread) = self.thread.lock().take() else { return };
+        let (done_tx, done_rx) = flume::bounded(1);
+        if self.tx.send(writer::Msg::Shutdown(done_tx)).is_ok() {
+            let _ = done_rx.recv();
+        }
+        let _ = thread.join();
+    }
+
+    /// Signs a checkpoint of the current head now (used before archiving and by tests).
+    pub fn checkpoint_now(&self) -> Result<Option<Checkpoint>> {
+        self.flush_blocking();
+        let head = {
+            let txn = self.db.read()?;
+            chain::read_head(&txn.open_table(crate::db::META)?)?
+        };
+        if head.seq == 0 {
+            return Ok(None);
+        }
+        Ok(Some(writer::write_checkpoint(&self.db, &self.key, head)?))
+    }
+
+    pub fn public_key(&self) -> crate::keys::PublicKey {
+        self.key.public()
+    }
+
+    pub fn key(&self) -> &ApplianceKey {
+        &self.key
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}
+
+impl Drop for AuditLog {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The status recorded for a successful change: the HTTP status the handler will answer
+/// with, or 0 for actions that have no HTTP status.
+fn status_for(actor: &Actor) -> u16 {
+    match actor.origin.channel {
+        Channel::Http => actor.origin.success_status(),
+        Channel::Admin | Channel::System => 0,
+    }
+}
+
+/// The outcome word for an error.
+pub fn outcome_of(error: &Error) -> &'static str {
+    use crate::error::Code::*;
+    match error.code {
+        Forbidden
+        | CsrfFailed
+        | OriginMismatch
+        | PasswordChangeRequired
+        | InvalidCredentials
+        | Unauthenticated
+        | SessionExpired
+        | TooManyRequests => "denied",
+        Internal | Unavailable | SchemaTooNew | InsufficientStorage => "error",
+        _ => "invalid",
+    }
+}
+
+/// The outcome word for an HTTP status.
+pub fn outcome_of_status(status: u16) -> &'static str {
+    match status {
+        0..=399 => "ok",
+        401 | 403 | 429 => "denied",
+        404 | 410 => "failed",
+        400..=499 => "invalid",
+        _ => "error",
+    }
+}

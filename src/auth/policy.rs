@@ -1,0 +1,245 @@
+//! Access control in one place: `require(actor, action, object)`.
+//!
+//! Handlers and services never decide access themselves; they call [`require`]. Every
+//! action is a variant of the closed [`Action`] enum (listed in `Action::ALL`), and
+//! [`decide`] is a pure function of the actor, the action and the object, so the whole
+//! policy can be read — and tested as a table — here.
+//!
+//! Separation of duties: the system administrator and the machine operator manage the
+//! appliance (agencies, accounts, configuration) but hold no right to read documents; the
+//! auditor reads the access log but changes nothing.
+
+use crate::actor::{Actor, UserIdentity, Who};
+use crate::auth::roles::Role;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See the staff directory and agency list.
+    DirectoryRead,
+    /// Create or rename agencies.
+    AgencyManage,
+    /// Create or rename an agency's departments.
+    DepartmentManage,
+    /// See an account's administrative record (status, roles, lock state).
+    UserAdminView,
+    /// Create an account in an agency.
+    UserCreate,
+    /// Edit someone's directory entry (names, position, contacts, department).
+    UserEdit,
+    /// Give or take a role.
+    RoleGrant(Role),
+    /// Disable or re-enable an account.
+    UserDisable,
+    /// Set a one-time password and unlock an account.
+    UserResetPassword,
+    /// Edit one's own contacts, language and password.
+    ProfileEditOwn,
+    /// Create working groups and set their members.
+    GroupManage,
+    /// Read the access log in the viewer.
+    AuditRead,
+    /// Export the access log.
+    AuditExport,
+    /// Check the access log's integrity.
+    AuditVerify,
+    /// Health details, metrics.
+    SystemMonitor,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::DirectoryRead,
+        Action::AgencyManage,
+        Action::DepartmentManage,
+        Action::UserAdminView,
+        Action::UserCreate,
+        Action::UserEdit,
+        Action::RoleGrant(Role::Employee),
+        Action::UserDisable,
+        Action::UserResetPassword,
+        Action::ProfileEditOwn,
+        Action::GroupManage,
+        Action::AuditRead,
+        Action::AuditExport,
+        Action::AuditVerify,
+        Action::SystemMonitor,
+    ];
+
+    /// The operation name recorded in the access log.
+    pub fn name(self) -> String {
+        match self {
+            Action::DirectoryRead => "directory.read".into(),
+            Action::AgencyManage => "agency.manage".into(),
+            Action::DepartmentManage => "department.manage".into(),
+            Action::UserAdminView => "user.admin_view".into(),
+            Action::UserCreate => "user.create".into(),
+            Action::UserEdit => "user.edit".into(),
+            Action::RoleGrant(role) => format!("role.grant.{}", role.name()),
+            Action::UserDisable => "user.disable".into(),
+            Action::UserResetPassword => "user.reset_password".into(),
+            Action::ProfileEditOwn => "profile.edit".into(),
+            Action::GroupManage => "group.manage".into(),
+            Action::AuditRead => "audit.read".into(),
+            Action::AuditExport => "audit.export".into(),
+            Action::AuditVerify => "audit.verify".into(),
+            Action::SystemMonitor => "system.monitor".into(),
+        }
+    }
+}
+
+/// What an action is applied to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object {
+    /// The appliance as a whole (agency list, log, configuration).
+    Appliance,
+    /// An agency and everything administrative inside it.
+    Agency(u64),
+    /// One account, in its agency.
+    User { id: u64, agency_id: u64 },
+}
+
+impl Object {
+    fn agency(self) -> Option<u64> {
+        match self {
+            Object::Appliance => None,
+            Object::Agency(id) | Object::User { agency_id: id, .. } => Some(id),
+        }
+    }
+}
+
+/// Roles an agency's HR officer may give within their own agency; the others are given by
+/// the system administrator only.
+const AGENCY_ROLES: &[Role] =
+    &[Role::Employee, Role::Head, Role::HrOfficer, Role::PlanResponsible, Role::Controller];
+
+/// Checks the permission and names the operation in the access log. Denial is an
+/// `Error::forbidden()`; the HTTP layer logs it with status 403.
+pub fn require(actor: &Actor, action: Action, object: Object) -> Result<()> {
+    actor.origin.set_operation(&action.name());
+    if decide(actor, action, object) { Ok(()) } else { Err(Error::forbidden()) }
+}
+
+/// Whether the actor may perform the action; pure.
+pub fn decide(actor: &Actor, action: Action, object: Object) -> bool {
+    match &actor.who {
+        Who::User(user) => decide_user(user, action, object),
+        // The operator holds the machine; everything administrative, nothing documentary.
+        Who::Operator { .. } => !matches!(action, Action::ProfileEditOwn),
+        // Background jobs use explicitly named service functions, not user actions.
+        Who::System(_) => false,
+        Who::Anonymous => false,
+    }
+}
+
+fn decide_user(user: &UserIdentity, action: Action, object: Object) -> bool {
+    let has = |role| user.roles.contains(role);
+    let own_agency = object.agency() == Some(user.agency_id);
+    let admin = has(Role::SystemAdmin);
+    match action {
+        Action::DirectoryRead => true,
+        Action::AgencyManage => admin,
+        Action::DepartmentManage | Action::UserCreate | Action::UserEdit | Action::UserDisable => {
+            admin || (has(Role::HrOfficer) && own_agency)
+        }
+        Action::UserAdminView => {
+            admin || has(Role::SupportAdmin) || (has(Role::HrOfficer) && own_agency)
+        }
+        Action::RoleGrant(role) => {
+            admin || (has(Role::HrOfficer) && own_agency && AGENCY_ROLES.contains(&role))
+        }
+        Action::UserResetPassword => admin || has(Role::SupportAdmin),
+        Action::ProfileEditOwn => {
+            matches!(object, Object::User { id, .. } if id == user.id)
+        }
+        Action::GroupManage => admin || ((has(Role::Head) || has(Role::HrOfficer)) && own_agency),
+        Action::AuditRead | Action::AuditExport => has(Role::Auditor),
+        Action::AuditVerify => has(Role::Auditor) || admin,
+        Action::SystemMonitor => admin || has(Role::SupportAdmin),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::{Origin, UserIdentity};
+    use crate::auth::roles::RoleSet;
+
+    fn user(agency_id: u64, roles: &[Role]) -> Actor {
+        Actor {
+            who: Who::User(UserIdentity {
+                id: 10,
+                login: "u".into(),
+                agency_id,
+                agency_code: "A".into(),
+                department_id: None,
+                roles: roles.iter().copied().collect::<RoleSet>(),
+                groups: vec![],
+                lang: "ru".into(),
+                must_change_password: false,
+            }),
+            origin: Origin::system("test"),
+        }
+    }
+
+    /// (roles, action, object, allowed)
+    fn check(roles: &[Role], action: Action, object: Object, expected: bool) {
+        let actor = user(1, roles);
+        assert_eq!(decide(&actor, action, object), expected, "{roles:?} {action:?} {object:?}");
+    }
+
+    #[test]
+    fn policy_table() {
+        let own = Object::Agency(1);
+        let other = Object::Agency(2);
+        let other_user = Object::User { id: 99, agency_id: 2 };
+        check(&[Role::Employee], Action::DirectoryRead, Object::Appliance, true);
+        check(&[Role::Employee], Action::UserCreate, own, false);
+        check(&[Role::HrOfficer], Action::UserCreate, own, true);
+        check(&[Role::HrOfficer], Action::UserCreate, other, false);
+        check(&[Role::HrOfficer], Action::UserEdit, other_user, false);
+        check(&[Role::HrOfficer], Action::RoleGrant(Role::Head), own, true);
+        check(&[Role::HrOfficer], Action::RoleGrant(Role::SystemAdmin), own, false);
+        check(&[Role::HrOfficer], Action::RoleGrant(Role::Auditor), own, false);
+        check(&[Role::SystemAdmin], Action::RoleGrant(Role::Auditor), other, true);
+        check(&[Role::SystemAdmin], Action::AuditRead, Object::Appliance, false);
+        check(&[Role::Auditor], Action::AuditRead, Object::Appliance, true);
+        check(&[Role::Auditor], Action::UserCreate, own, false);
+        check(&[Role::SupportAdmin], Action::UserResetPassword, other_user, true);
+        check(&[Role::SupportAdmin], Action::UserDisable, other_user, false);
+        check(&[Role::Head], Action::GroupManage, own, true);
+        check(&[Role::Head], Action::GroupManage, other, false);
+        check(
+            &[Role::Employee],
+            Action::ProfileEditOwn,
+            Object::User { id: 10, agency_id: 1 },
+            true,
+        );
+        check(
+            &[Role::Employee],
+            Action::ProfileEditOwn,
+            Object::User { id: 11, agency_id: 1 },
+            false,
+        );
+    }
+
+    #[test]
+    fn operator_administers_but_anonymous_and_jobs_get_nothing() {
+        let operator =
+            Actor { who: Who::Operator { os_user: "root".into() }, origin: Origin::system("t") };
+        let anonymous = Actor { who: Who::Anonymous, origin: Origin::system("t") };
+        for action in Action::ALL {
+            assert!(!decide(&anonymous, *action, Object::Appliance));
+            if *action != Action::ProfileEditOwn {
+                assert!(decide(&operator, *action, Object::Agency(5)));
+            }
+        }
+    }
+
+    #[test]
+    fn require_names_the_operation_even_when_denied() {
+        let actor = user(1, &[Role::Employee]);
+        assert!(require(&actor, Action::AgencyManage, Object::Appliance).is_err());
+        assert_eq!(actor.origin.operation().as_deref(), Some("agency.manage"));
+    }
+}

@@ -1,0 +1,361 @@
+//! Configuration: complete built-in defaults, then the TOML file, then `IPGO_*` environment
+//! variables, then command-line flags — each later source overrides the earlier.
+//!
+//! Environment variables name a key by its section and field joined with a double
+//! underscore: `IPGO_SERVER__LISTEN=0.0.0.0:443`, `IPGO_SESSION__IDLE_TIMEOUT_SECONDS=15`.
+//! Unknown keys are refused so that a typo never silently falls back to a default.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+/// The file read when no `--config` is given and no `--data` directory overrides it.
+pub const SYSTEM_CONFIG: &str = "/etc/ipgo/ipgo.toml";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub tls: TlsConfig,
+    pub storage: StorageConfig,
+    pub session: SessionConfig,
+    pub login: LoginConfig,
+    pub audit: AuditConfig,
+    pub ui: UiConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// The address users type (e.g. `https://portal.akimat.kz`), used for links in mail and
+    /// for the Origin check. When empty, the request's own Host header is used.
+    pub public_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed. Empty: the header is ignored.
+    pub trusted_proxies: Vec<IpNet>,
+    /// HTTP worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// Admin socket; empty means `<data_dir>/admin.sock`.
+    pub admin_socket: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM certificate chain. With `key`, turns TLS on.
+    pub cert: String,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: String,
+    /// When no certificate is configured, generate a self-signed one in the keys directory
+    /// on first start (and reuse it afterwards).
+    pub self_signed: bool,
+    /// Host names and addresses the self-signed certificate is made for.
+    pub self_signed_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Where the database, blobs, index and audit archives live.
+    pub data_dir: PathBuf,
+    /// Where the appliance signing key and the vault key live. Empty means `<data_dir>/keys`,
+    /// which is acceptable for a demo only: production keeps keys apart from data
+    /// (the packaged configuration uses `/etc/ipgo/keys`).
+    pub keys_dir: PathBuf,
+    /// Below this much free space (MiB) on the data filesystem, writes that add data are
+    /// refused and `/readyz` reports not ready.
+    pub disk_floor_mb: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// A session not used for this many seconds ends.
+    pub idle_timeout_seconds: u64,
+    /// A session ends this many seconds after sign-in whatever its use.
+    pub absolute_timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginConfig {
+    /// Consecutive failed sign-ins after which an account is locked.
+    pub max_failures: u32,
+    /// How long (seconds) a locked account stays locked.
+    pub lockout_seconds: u64,
+    /// Sign-in attempts allowed per client address per minute (throttling).
+    pub attempts_per_minute_per_ip: u32,
+    /// Minimum length of a new password.
+    pub min_password_length: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Longest wait before read-only requests' entries are committed as a group.
+    pub group_commit_ms: u64,
+    /// A signed checkpoint after this many entries...
+    pub checkpoint_every_entries: u64,
+    /// ...or after this many minutes, whichever comes first.
+    pub checkpoint_interval_minutes: u64,
+    /// Record read-only requests. Required by R365 §7; `false` exists only so the benchmark
+    /// can measure the log's cost, and the server warns at start when it is off.
+    pub log_read_requests: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// Language for visitors who have not chosen one: `kk`, `ru` or `en`.
+    pub default_language: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            public_url: String::new(),
+            trusted_proxies: Vec::new(),
+            workers: 0,
+            admin_socket: String::new(),
+        }
+    }
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            data_dir: PathBuf::from("/var/lib/ipgo"),
+            keys_dir: PathBuf::new(),
+            disk_floor_mb: 512,
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig { idle_timeout_seconds: 30 * 60, absolute_timeout_seconds: 12 * 3600 }
+    }
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        LoginConfig {
+            max_failures: 5,
+            lockout_seconds: 15 * 60,
+            attempts_per_minute_per_ip: 30,
+            min_password_length: 10,
+        }
+    }
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            group_commit_ms: 20,
+            checkpoint_every_entries: 1000,
+            checkpoint_interval_minutes: 10,
+            log_read_requests: true,
+        }
+    }
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig { default_language: "ru".into() }
+    }
+}
+
+/// Values given on the command line; they override every other source.
+#[derive(Debug, Clone, Default)]
+pub struct CliOverrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+}
+
+impl Config {
+    /// Loads defaults < file < environment < command line, then checks the result.
+    pub fn load(cli: &CliOverrides) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match &cli.config_file {
+            Some(file) => {
+                if !file.exists() {
+                    anyhow::bail!("configuration file {} does not exist", file.display());
+                }
+                figment = figment.merge(Toml::file_exact(file));
+            }
+            // The system file describes the installed appliance; a command aimed at another
+            // data directory must not pick up its settings by accident.
+            None if cli.data_dir.is_none() && Path::new(SYSTEM_CONFIG).exists() => {
+                figment = figment.merge(Toml::file_exact(SYSTEM_CONFIG));
+            }
+            None => {}
+        }
+        figment =
+            figment.merge(Env::prefixed("IPGO_").filter(|k| k.as_str().contains("__")).split("__"));
+        if let Some(dir) = &cli.data_dir {
+            figment = figment.merge(Serialized::default("storage.data_dir", dir));
+        }
+        if let Some(listen) = &cli.listen {
+            figment = figment.merge(Serialized::default("server.listen", listen));
+        }
+        let config: Config =
+            figment.extract().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        config.verify()?;
+        Ok(config)
+    }
+
+    /// Checks values that the types alone cannot.
+    pub fn verify(&self) -> anyhow::Result<()> {
+        self.listen_addr()?;
+        if self.tls.cert.is_empty() != self.tls.key.is_empty() {
+            anyhow::bail!("tls.cert and tls.key must be given together");
+        }
+        if !matches!(self.ui.default_language.as_str(), "kk" | "ru" | "en") {
+            anyhow::bail!("ui.default_language must be kk, ru or en");
+        }
+        if self.session.idle_timeout_seconds == 0 || self.session.absolute_timeout_seconds == 0 {
+            anyhow::bail!("session timeouts must be positive");
+        }
+        if self.login.max_failures == 0 || self.login.attempts_per_minute_per_ip == 0 {
+            anyhow::bail!(
+                "login.max_failures and login.attempts_per_minute_per_ip must be positive"
+            );
+        }
+        if self.login.min_password_length < 8 {
+            anyhow::bail!("login.min_password_length must be at least 8");
+        }
+        if self.audit.checkpoint_every_entries == 0 || self.audit.checkpoint_interval_minutes == 0 {
+            anyhow::bail!("audit checkpoint intervals must be positive");
+        }
+        let url = &self.server.public_url;
+        if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://")
+        {
+            anyhow::bail!("server.public_url must start with https:// or http://");
+        }
+        Ok(())
+    }
+
+    pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.server.listen.parse().map_err(|_| {
+            anyhow::anyhow!("server.listen {:?} is not an address:port", self.server.listen)
+        })
+    }
+
+    pub fn tls_enabled(&self) -> bool {
+        !self.tls.cert.is_empty() || self.tls.self_signed
+    }
+
+    /// Plain HTTP is allowed only where traffic never leaves the machine.
+    pub fn check_transport(&self) -> anyhow::Result<()> {
+        let addr = self.listen_addr()?;
+        if !self.tls_enabled() && !addr.ip().is_loopback() {
+            anyhow::bail!(
+                "refusing to listen on {addr} without TLS: configure tls.cert and tls.key, or \
+                 tls.self_signed = true, or listen on a loopback address"
+            );
+        }
+        Ok(())
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.storage.data_dir
+    }
+
+    pub fn keys_dir(&self) -> PathBuf {
+        if self.storage.keys_dir.as_os_str().is_empty() {
+            self.storage.data_dir.join("keys")
+        } else {
+            self.storage.keys_dir.clone()
+        }
+    }
+
+    pub fn admin_socket(&self) -> PathBuf {
+        if self.server.admin_socket.is_empty() {
+            self.storage.data_dir.join("admin.sock")
+        } else {
+            PathBuf::from(&self.server.admin_socket)
+        }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.storage.data_dir.join("ipgo.redb")
+    }
+
+    /// Whether a client address is a trusted reverse proxy.
+    pub fn is_trusted_proxy(&self, ip: IpAddr) -> bool {
+        self.server.trusted_proxies.iter().any(|net| net.contains(&ip))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_complete_and_valid() {
+        let config = Config::default();
+        config.verify().unwrap();
+        assert_eq!(config.listen_addr().unwrap().to_string(), "127.0.0.1:8080");
+        config.check_transport().unwrap();
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_loopback() {
+        let mut config = Config::default();
+        config.server.listen = "0.0.0.0:8080".into();
+        let err = config.check_transport().unwrap_err().to_string();
+        assert!(err.contains("without TLS"), "{err}");
+        config.tls.self_signed = true;
+        config.check_transport().unwrap();
+    }
+
+    #[test]
+    fn file_then_env_then_cli_take_precedence() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ipgo.toml");
+        std::fs::write(
+            &file,
+            "[server]\nlisten = \"127.0.0.1:9000\"\n[session]\nidle_timeout_seconds = 5\n\
+             [login]\nmax_failures = 7\n",
+        )
+        .unwrap();
+        // Environment variables are process-wide; this test is the only one touching these.
+        unsafe {
+            std::env::set_var("IPGO_SESSION__IDLE_TIMEOUT_SECONDS", "9");
+            std::env::set_var("IPGO_LOGIN__MAX_FAILURES", "8");
+        }
+        let cli = CliOverrides {
+            config_file: Some(file),
+            data_dir: Some(dir.path().join("data")),
+            listen: Some("127.0.0.1:9100".into()),
+        };
+        let config = Config::load(&cli).unwrap();
+        unsafe {
+            std::env::remove_var("IPGO_SESSION__IDLE_TIMEOUT_SECONDS");
+            std::env::remove_var("IPGO_LOGIN__MAX_FAILURES");
+        }
+        assert_eq!(config.server.listen, "127.0.0.1:9100", "CLI beats file");
+        assert_eq!(config.session.idle_timeout_seconds, 9, "env beats file");
+        assert_eq!(config.login.max_failures, 8, "env beats file");
+        assert_eq!(config.storage.data_dir, dir.path().join("data"));
+        assert_eq!(config.keys_dir(), dir.path().join("data").join("keys"));
+        assert_eq!(config.audit.group_commit_ms, 20, "defaults fill the rest");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ipgo.toml");
+        std::fs::write(&file, "[server]\nlisen = \"127.0.0.1:9000\"\n").unwrap();
+        let cli = CliOverrides { config_file: Some(file), ..Default::default() };
+        let err = Config::load(&cli).unwrap_err().to_string();
+        assert!(err.contains("lisen"), "{err}");
+    }
+}

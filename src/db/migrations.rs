@@ -1,0 +1,57 @@
+//! Forward-only schema migrations, run when the database opens.
+//!
+//! Adding an optional field to a JSON record needs no migration. A migration is needed when
+//! a table changes its key or value type, or when stored data must be rewritten. Each step
+//! runs in its own write transaction together with the version bump, so a crash leaves the
+//! database at a whole version. Data directories made by earlier versions are kept as test
+//! fixtures (`tests/fixtures/`) and opened by the upgrade tests.
+
+use redb::{ReadableDatabase, WriteTransaction};
+
+use super::{Db, META, OpenError, SCHEMA_KEY, read_schema_version};
+
+/// The schema this binary writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+type Step = fn(&WriteTransaction) -> Result<(), redb::Error>;
+
+/// `STEPS[i]` brings the schema from version `i` to `i + 1`.
+const STEPS: &[Step] = &[initial];
+
+/// Version 0 → 1: a fresh database. Tables are created by their owners at start.
+fn initial(_txn: &WriteTransaction) -> Result<(), redb::Error> {
+    Ok(())
+}
+
+pub(super) fn run(db: &Db) -> Result<(), OpenError> {
+    let other = |e: &dyn std::fmt::Display| OpenError::Other(e.to_string());
+    let found = {
+        let txn = db.inner.begin_read().map_err(|e| other(&e))?;
+        read_schema_version(&txn).map_err(|e| other(&e))?
+    };
+    if found > SCHEMA_VERSION {
+        return Err(OpenError::TooNew { found, known: SCHEMA_VERSION });
+    }
+    for version in found..SCHEMA_VERSION {
+        let txn = db.inner.begin_write().map_err(|e| other(&e))?;
+        STEPS[version as usize](&txn).map_err(|e| other(&e))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| other(&e))?;
+            meta.insert(SCHEMA_KEY, (version + 1).to_le_bytes().as_slice())
+                .map_err(|e| other(&e))?;
+        }
+        txn.commit().map_err(|e| other(&e))?;
+        if found > 0 {
+            tracing::info!(from = version, to = version + 1, "database schema migrated");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn there_is_one_step_per_version() {
+        assert_eq!(super::STEPS.len(), super::SCHEMA_VERSION as usize);
+    }
+}

@@ -1,0 +1,69 @@
+//! Background jobs of the running server: session expiry, throttle bookkeeping, and the
+//! monthly archiving of the access log (checked hourly; archives every month that has
+//! ended, in Astana time).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::actor::Actor;
+use crate::app::App;
+
+pub struct Jobs(Vec<tokio::task::JoinHandle<()>>);
+
+impl Jobs {
+    pub fn abort(&self) {
+        for job in &self.0 {
+            job.abort();
+        }
+    }
+}
+
+pub fn start(app: Arc<App>) -> Jobs {
+    let mut jobs = Vec::new();
+    jobs.push(every(app.clone(), Duration::from_secs(60), "sessions", |app| {
+        if let Err(e) = app.sessions.sweep(&app.db) {
+            tracing::error!(error = %e, "session sweep failed");
+        }
+        app.throttle.sweep();
+    }));
+    jobs.push(every(app, Duration::from_secs(3600), "audit-archive", |app| {
+        let actor = Actor::system_job_bypassing_user_policy("audit-archive");
+        let start_of_month = start_of_current_month();
+        if let Err(e) =
+            crate::audit::archive::run(&app.audit, app.config.data_dir(), &actor, start_of_month)
+        {
+            tracing::error!(error = %e, "access log archiving failed");
+        }
+    }));
+    Jobs(jobs)
+}
+
+/// The first instant of the current month in Astana time.
+pub fn start_of_current_month() -> jiff::Timestamp {
+    let now = crate::clock::now().to_zoned(crate::clock::astana());
+    now.date()
+        .first_of_month()
+        .to_zoned(crate::clock::astana())
+        .map(|z| z.timestamp())
+        .unwrap_or_else(|_| crate::clock::now())
+}
+
+fn every(
+    app: Arc<App>,
+    period: Duration,
+    name: &'static str,
+    job: fn(&App),
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(period);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            let app = app.clone();
+            if let Err(e) = tokio::task::spawn_blocking(move || job(&app)).await {
+                tracing::error!(job = name, error = %e, "background job panicked");
+            }
+        }
+    })
+}

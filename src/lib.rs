@@ -1,0 +1,19 @@
+//! ipgo — the intranet portal of state bodies as one binary. See `docs/ARCHITECTURE.md`
+//! for the map of this crate.
+
+pub mod actor;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod i18n;
+pub mod jobs;
+pub mod keys;
+pub mod ops;
+pub mod portal;
+pub mod secret;
+pub mod web;

@@ -1,0 +1,315 @@
+//! Administrative commands, executed the same way whether they arrive through the admin
+//! socket of a running server or run directly on the data directory. Each is an action of
+//! the operator and is recorded in the access log.
+
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::actor::Actor;
+use crate::app::App;
+use crate::auth::policy::{Action, Object, require};
+use crate::auth::roles::Role;
+use crate::error::{Error, Result};
+use crate::portal::directory::model::NewUser;
+use crate::portal::directory::service::{self as directory, NewAgency};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    AgencyAdd {
+        code: String,
+        name_ru: String,
+        name_kk: String,
+        name_en: String,
+    },
+    AgencyList,
+    UserAdd {
+        login: String,
+        agency: String,
+        roles: Vec<String>,
+        name_ru: String,
+        name_kk: String,
+        email: String,
+        password: Option<String>,
+    },
+    UserList {
+        agency: Option<String>,
+    },
+    UserDisable {
+        login: String,
+    },
+    UserEnable {
+        login: String,
+    },
+    UserResetPassword {
+        login: String,
+        password: Option<String>,
+    },
+    AuditVerify,
+    AuditExport {
+        format: String,
+        filter: crate::audit::query::Filter,
+    },
+    AuditArchive {
+        before: Option<String>,
+    },
+    AuditCheckpoint,
+}
+
+impl Command {
+    /// The name recorded as the route of the command's access-log entry.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::AgencyAdd { .. } => "agency add",
+            Command::AgencyList => "agency list",
+            Command::UserAdd { .. } => "user add",
+            Command::UserList { .. } => "user list",
+            Command::UserDisable { .. } => "user disable",
+            Command::UserEnable { .. } => "user enable",
+            Command::UserResetPassword { .. } => "user reset-password",
+            Command::AuditVerify => "audit verify",
+            Command::AuditExport { .. } => "audit export",
+            Command::AuditArchive { .. } => "audit archive",
+            Command::AuditCheckpoint => "audit checkpoint",
+        }
+    }
+
+    /// Whether the command only reads (its log entry is group-committed).
+    fn read_only(&self) -> bool {
+        matches!(
+            self,
+            Command::AgencyList
+                | Command::UserList { .. }
+                | Command::AuditVerify
+                | Command::AuditExport { .. }
+        )
+    }
+}
+
+/// What a command produced: text for the terminal and the process exit code.
+pub struct Outcome {
+    pub exit: i32,
+}
+
+/// Runs a command as `actor`, writing human-readable output to `out`, and records it in
+/// the access log (inside the change's transaction for changes).
+pub fn execute(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Outcome {
+    let read_only = command.read_only();
+    let result = run(app, actor, command, out);
+    let (exit, outcome) = match &result {
+        Ok(code) => (*code, if *code == 0 { "ok" } else { "failed" }),
+        Err(e) => {
+            let _ = writeln!(out, "error: {}", describe(app, e));
+            (
+                if e.code == crate::error::Code::Forbidden { 77 } else { 1 },
+                crate::audit::outcome_of(e),
+            )
+        }
+    };
+    if !actor.origin.is_logged() {
+        let operation =
+            actor.origin.operation().unwrap_or_else(|| actor.origin.route.replace(' ', "."));
+        let mut entry = crate::audit::Entry::draft(actor, &operation, outcome, 0);
+        entry.detail = actor.origin.detail();
+        app.audit.submit_blocking(entry);
+        if !read_only || exit != 0 {
+            app.audit.flush_blocking();
+        }
+    }
+    Outcome { exit }
+}
+
+/// An error as the operator reads it, in English (the CLI's language).
+pub fn describe(app: &App, e: &Error) -> String {
+    let mut text = app.i18n.error_message("en", e);
+    if let Some(field) = &e.field {
+        text.push_str(&format!(" [{field}]"));
+    }
+    if let Some(detail) = &e.detail {
+        text.push_str(&format!(" ({detail})"));
+    }
+    text
+}
+
+fn roles(names: &[String]) -> Result<Vec<Role>> {
+    names
+        .iter()
+        .map(|n| {
+            Role::parse(n.trim())
+                .ok_or_else(|| Error::invalid("role", "unknown-role").with_detail(n.clone()))
+        })
+        .collect()
+}
+
+fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Result<i32> {
+    match command {
+        Command::AgencyAdd { code, name_ru, name_kk, name_en } => {
+            let agency = directory::create_agency(
+                app,
+                actor,
+                NewAgency { code, name_kk, name_ru, name_en },
+            )?;
+            writeln!(out, "agency {} added (id {})", agency.code, agency.id)?;
+        }
+        Command::AgencyList => {
+            for a in directory::agencies(app, actor)? {
+                writeln!(out, "{}\t{}\t{}", a.code, a.name_ru, a.name_kk)?;
+            }
+        }
+        Command::UserAdd {
+            login,
+            agency,
+            roles: role_names,
+            name_ru,
+            name_kk,
+            email,
+            password,
+        } => {
+            let input = NewUser {
+                login,
+                agency,
+                name_ru,
+                name_kk,
+                email,
+                roles: roles(&role_names)?,
+                password,
+                ..Default::default()
+            };
+            let created = directory::create_user(app, actor, input)?;
+            writeln!(out, "user {} added (id {})", created.user.login, created.user.id)?;
+            if let Some(otp) = created.one_time_password {
+                writeln!(out, "one-time password: {otp}")?;
+                writeln!(out, "(it must be changed at the first sign-in)")?;
+            }
+        }
+        Command::UserList { agency } => {
+            for a in directory::accounts(app, actor, agency.as_deref())? {
+                let status = match (a.user.status, a.locked) {
+                    (crate::portal::directory::model::UserStatus::Disabled, _) => "disabled",
+                    (_, true) => "locked",
+                    _ => "active",
+                };
+                let roles: Vec<&str> = a.user.roles.iter().map(|r| r.name()).collect();
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}",
+                    a.user.login,
+                    a.agency_code,
+                    roles.join(","),
+                    status,
+                    a.user.name_ru
+                )?;
+            }
+        }
+        Command::UserDisable { login } => {
+            let user = directory::user_by_login(app, actor, &login)?;
+            directory::set_disabled(app, actor, user.id, true)?;
+            writeln!(out, "user {login} disabled; their sessions have ended")?;
+        }
+        Command::UserEnable { login } => {
+            let user = directory::user_by_login(app, actor, &login)?;
+            directory::set_disabled(app, actor, user.id, false)?;
+            writeln!(out, "user {login} enabled")?;
+        }
+        Command::UserResetPassword { login, password } => {
+            let user = directory::user_by_login(app, actor, &login)?;
+            match directory::reset_password(app, actor, user.id, password)? {
+                Some(otp) => writeln!(out, "one-time password for {login}: {otp}")?,
+                None => writeln!(out, "password of {login} set")?,
+            }
+        }
+        Command::AuditVerify => {
+            require(actor, Action::AuditVerify, Object::Appliance)?;
+            app.audit.flush_blocking();
+            let trusted = app.audit.public_key();
+            let report = crate::audit::verify::verify(&app.db, app.config.data_dir(), &trusted)?;
+            write!(out, "{report}")?;
+            actor.origin.set_detail(
+                serde_json::json!({"entries": report.entries, "problems": report.problems.len()}),
+            );
+            return Ok(if report.ok() { 0 } else { 2 });
+        }
+        Command::AuditExport { format, filter } => {
+            require(actor, Action::AuditExport, Object::Appliance)?;
+            app.audit.flush_blocking();
+            let trusted = app.audit.public_key();
+            match format.as_str() {
+                "csv" => {
+                    let mut w = csv::Writer::from_writer(&mut *out);
+                    w.write_record(crate::audit::query::CSV_HEADER).map_err(Error::internal)?;
+                    crate::audit::query::export(
+                        &app.db,
+                        app.config.data_dir(),
+                        &trusted,
+                        &filter,
+                        |e| {
+                            w.write_record(crate::audit::query::csv_record(e))
+                                .map_err(Error::internal)
+                        },
+                    )?;
+                    w.flush()?;
+                }
+                "jsonl" => {
+                    crate::audit::query::export(
+                        &app.db,
+                        app.config.data_dir(),
+                        &trusted,
+                        &filter,
+                        |e| {
+                            serde_json::to_writer(&mut *out, e)?;
+                            out.write_all(b"\n")?;
+                            Ok(())
+                        },
+                    )?;
+                }
+                other => {
+                    return Err(
+                        Error::invalid("format", "unknown-format").with_detail(other.to_owned())
+                    );
+                }
+            }
+        }
+        Command::AuditArchive { before } => {
+            require(actor, Action::AuditVerify, Object::Appliance)?;
+            actor.origin.set_operation("audit.archive");
+            let before = match before {
+                Some(s) => parse_time(&s)?,
+                None => crate::jobs::start_of_current_month(),
+            };
+            let made =
+                crate::audit::archive::run(&app.audit, app.config.data_dir(), actor, before)?;
+            if made.is_empty() {
+                writeln!(out, "nothing to archive before {}", crate::clock::utc_string(before))?;
+            }
+            for a in made {
+                writeln!(
+                    out,
+                    "archived entries {}..{} into {} (sha256 {})",
+                    a.first_seq, a.last_seq, a.file, a.sha256
+                )?;
+            }
+        }
+        Command::AuditCheckpoint => {
+            require(actor, Action::AuditVerify, Object::Appliance)?;
+            match app.audit.checkpoint_now()? {
+                Some(cp) => writeln!(out, "checkpoint at entry {} signed: {}", cp.seq, cp.hash)?,
+                None => writeln!(out, "the access log is empty")?,
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn parse_time(s: &str) -> Result<jiff::Timestamp> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    if let Ok(d) = s.parse::<jiff::civil::Date>() {
+        return d.to_zoned(crate::clock::astana()).map(|z| z.timestamp()).map_err(Error::internal);
+    }
+    if s == "now" {
+        return Ok(crate::clock::now());
+    }
+    Err(Error::invalid("before", "invalid-time"))
+}

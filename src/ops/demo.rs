@@ -1,0 +1,309 @@
+//! `ipgo demo`: a data directory with demonstration state bodies, departments, one account
+//! per role and a working group, made through the same services (and access log) as real
+//! administration. Prints the logins with their one-time passwords.
+
+use std::io::Write;
+
+use crate::actor::Actor;
+use crate::app::App;
+use crate::auth::roles::Role;
+use crate::error::Result;
+use crate::portal::directory::model::NewUser;
+use crate::portal::directory::service::{self as directory, NewAgency};
+
+/// (code, name_ru, name_kk, name_en)
+const AGENCIES: &[(&str, &str, &str, &str)] = &[
+    (
+        "MCRIAP",
+        "Министерство цифрового развития, инноваций и аэрокосмической промышленности Республики Казахстан",
+        "Қазақстан Республикасының Цифрлық даму, инновациялар және аэроғарыш өнеркәсібі министрлігі",
+        "Ministry of Digital Development, Innovation and Aerospace Industry",
+    ),
+    (
+        "MINFIN",
+        "Министерство финансов Республики Казахстан",
+        "Қазақстан Республикасының Қаржы министрлігі",
+        "Ministry of Finance",
+    ),
+    (
+        "MNE",
+        "Министерство национальной экономики Республики Казахстан",
+        "Қазақстан Республикасының Ұлттық экономика министрлігі",
+        "Ministry of National Economy",
+    ),
+    (
+        "KPM",
+        "Канцелярия Премьер-Министра Республики Казахстан",
+        "Қазақстан Республикасы Премьер-Министрінің Кеңсесі",
+        "Office of the Prime Minister",
+    ),
+    (
+        "ADGS",
+        "Агентство Республики Казахстан по делам государственной службы",
+        "Қазақстан Республикасының Мемлекеттік қызмет істері агенттігі",
+        "Civil Service Affairs Agency",
+    ),
+    (
+        "AKIMAT-KRG",
+        "Аппарат акима Карагандинской области",
+        "Қарағанды облысы әкімінің аппараты",
+        "Office of the Akim of Karaganda Region",
+    ),
+];
+
+/// (agency, name_ru, name_kk)
+const DEPARTMENTS: &[(&str, &str, &str)] = &[
+    ("MCRIAP", "Юридический департамент", "Заң департаменті"),
+    ("MCRIAP", "Департамент цифровизации", "Цифрландыру департаменті"),
+    ("MINFIN", "Юридический департамент", "Заң департаменті"),
+    ("MNE", "Департамент законодательства", "Заңнама департаменті"),
+    (
+        "KPM",
+        "Отдел контроля и документационного обеспечения",
+        "Бақылау және құжаттамалық қамтамасыз ету бөлімі",
+    ),
+    ("ADGS", "Департамент персонала", "Персонал департаменті"),
+    ("AKIMAT-KRG", "Отдел информационных технологий", "Ақпараттық технологиялар бөлімі"),
+    ("AKIMAT-KRG", "Отдел кадров", "Кадр бөлімі"),
+];
+
+/// (login, agency, department index in DEPARTMENTS, role, name_ru, name_kk, position_ru, position_kk)
+type Person = (&'static str, &'static str, usize, Role, &'static str, &'static str, &'static str, &'static str);
+
+const PEOPLE: &[Person] = &[
+    (
+        "dev.head",
+        "MCRIAP",
+        0,
+        Role::Head,
+        "Асқаров Ерлан Серікович",
+        "Асқаров Ерлан Серікұлы",
+        "Вице-министр",
+        "Вице-министр",
+    ),
+    (
+        "dev.employee",
+        "MCRIAP",
+        1,
+        Role::Employee,
+        "Нурланова Алия Маратовна",
+        "Нұрланова Әлия Маратқызы",
+        "Главный эксперт",
+        "Бас сарапшы",
+    ),
+    (
+        "fin.head",
+        "MINFIN",
+        2,
+        Role::Head,
+        "Жумабаев Данияр Болатович",
+        "Жұмабаев Данияр Болатұлы",
+        "Вице-министр",
+        "Вице-министр",
+    ),
+    (
+        "econ.head",
+        "MNE",
+        3,
+        Role::Head,
+        "Смагулова Гульнар Ержановна",
+        "Смағұлова Гүлнар Ержанқызы",
+        "Вице-министр",
+        "Вице-министр",
+    ),
+    (
+        "okdo.officer",
+        "KPM",
+        4,
+        Role::OkdoOfficer,
+        "Тлеубеков Арман Нурланович",
+        "Тілеубеков Арман Нұрланұлы",
+        "Главный эксперт ОКДО",
+        "ҚБҚБ бас сарапшысы",
+    ),
+    (
+        "cs.verifier",
+        "ADGS",
+        5,
+        Role::CivilServiceVerifier,
+        "Ибраева Сауле Кайратовна",
+        "Ибраева Сәуле Қайратқызы",
+        "Эксперт",
+        "Сарапшы",
+    ),
+    (
+        "hr.officer",
+        "AKIMAT-KRG",
+        7,
+        Role::HrOfficer,
+        "Ахметова Динара Серикбаевна",
+        "Ахметова Динара Серікбайқызы",
+        "Руководитель отдела кадров",
+        "Кадр бөлімінің басшысы",
+    ),
+    (
+        "plan.responsible",
+        "AKIMAT-KRG",
+        6,
+        Role::PlanResponsible,
+        "Ким Олег Викторович",
+        "Ким Олег Викторұлы",
+        "Главный специалист",
+        "Бас маман",
+    ),
+    (
+        "controller",
+        "AKIMAT-KRG",
+        6,
+        Role::Controller,
+        "Байжанов Марат Асканович",
+        "Байжанов Марат Асқанұлы",
+        "Контролёр",
+        "Бақылаушы",
+    ),
+    (
+        "support",
+        "AKIMAT-KRG",
+        6,
+        Role::SupportAdmin,
+        "Оспанов Нурлан Ермекович",
+        "Оспанов Нұрлан Ермекұлы",
+        "Специалист службы поддержки",
+        "Қолдау қызметінің маманы",
+    ),
+    (
+        "admin",
+        "AKIMAT-KRG",
+        6,
+        Role::SystemAdmin,
+        "Сейткали Айдос Бекович",
+        "Сейітқали Айдос Бекұлы",
+        "Администратор портала",
+        "Портал әкімшісі",
+    ),
+    (
+        "auditor",
+        "AKIMAT-KRG",
+        6,
+        Role::Auditor,
+        "Мусина Жанар Толеухановна",
+        "Мусина Жанар Төлеуханқызы",
+        "Аудитор информационной безопасности",
+        "Ақпараттық қауіпсіздік аудиторы",
+    ),
+];
+
+/// Whether the directory is still empty (a fresh demo directory).
+pub fn is_empty(app: &App, actor: &Actor) -> Result<bool> {
+    Ok(directory::agencies(app, actor)?.is_empty())
+}
+
+/// Creates the demo directory and prints the logins. Returns `(login, password)` pairs.
+pub fn seed(app: &App, actor: &Actor, out: &mut dyn Write) -> Result<Vec<(String, String)>> {
+    let mut agency_ids = Vec::new();
+    for (code, ru, kk, en) in AGENCIES {
+        let agency = directory::create_agency(
+            app,
+            actor,
+            NewAgency {
+                code: (*code).into(),
+                name_ru: (*ru).into(),
+                name_kk: (*kk).into(),
+                name_en: (*en).into(),
+            },
+        )?;
+        agency_ids.push((code.to_string(), agency.id));
+    }
+    let mut dept_ids = Vec::new();
+    for (code, ru, kk) in DEPARTMENTS {
+        let agency_id = agency_ids.iter().find(|(c, _)| c == code).map(|(_, id)| *id).unwrap_or(0);
+        dept_ids.push(directory::create_department(app, actor, agency_id, kk, ru)?.id);
+    }
+    let mut logins = Vec::new();
+    writeln!(
+        out,
+        "Demo accounts (one-time passwords; each must be changed at the first sign-in):"
+    )?;
+    writeln!(out, "  {:<18} {:<24} {:<12} password", "login", "role", "agency")?;
+    for (login, agency, dept, role, name_ru, name_kk, pos_ru, pos_kk) in PEOPLE {
+        let mut roles = vec![*role];
+        if *role != Role::Employee {
+            roles.push(Role::Employee);
+        }
+        let created = directory::create_user(
+            app,
+            actor,
+            NewUser {
+                login: (*login).into(),
+                agency: (*agency).into(),
+                department_id: Some(dept_ids[*dept]),
+                name_ru: (*name_ru).into(),
+                name_kk: (*name_kk).into(),
+                position_ru: (*pos_ru).into(),
+                position_kk: (*pos_kk).into(),
+                email: format!("{login}@demo.ipgo.local"),
+                phone: "+7 7212 00-00-00".into(),
+                roles,
+                lang: Some(if login.starts_with("dev") { "kk".into() } else { "ru".into() }),
+                ..Default::default()
+            },
+        )?;
+        let password = created.one_time_password.unwrap_or_default();
+        writeln!(out, "  {:<18} {:<24} {:<12} {}", login, role.name(), agency, password)?;
+        logins.push((login.to_string(), password));
+    }
+    Ok(logins)
+}
+
+/// Checks the demo's inputs before anything is created.
+pub fn prepare(
+    config: &crate::config::Config,
+    corpus: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    if let Some(dir) = corpus
+        && !dir.is_dir()
+    {
+        anyhow::bail!("corpus directory {} does not exist", dir.display());
+    }
+    std::fs::create_dir_all(config.data_dir())?;
+    Ok(())
+}
+
+/// Seeds a fresh demo directory (printing the accounts and keeping them in
+/// `demo-accounts.txt`, mode 0600), or says how to sign in to an existing one.
+pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let actor = crate::ops::admin_socket::operator_actor(
+        &crate::ops::commands::Command::AgencyList,
+        &crate::ops::os_user::current(),
+    );
+    let actor = Actor {
+        origin: crate::actor::Origin::new(
+            crate::actor::Channel::Admin,
+            "local".into(),
+            "ADMIN",
+            "demo".into(),
+            "demo".into(),
+        ),
+        ..actor
+    };
+    let stdout = &mut std::io::stdout();
+    if is_empty(app, &actor).map_err(|e| anyhow::anyhow!("{e}"))? {
+        let mut text = Vec::new();
+        seed(app, &actor, &mut text).map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
+        stdout.write_all(&text)?;
+        let file = app.config.data_dir().join("demo-accounts.txt");
+        crate::keys::write_private(&file, &text)?;
+        println!("(also written to {})", file.display());
+    } else {
+        println!(
+            "Using the existing demo data in {}; the accounts are listed in demo-accounts.txt there \
+             (reset a password with `ipgo user reset-password --data {} --login LOGIN`).",
+            app.config.data_dir().display(),
+            app.config.data_dir().display()
+        );
+    }
+    if let Some(dir) = corpus {
+        crate::ops::corpus::load(app, &actor, dir)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Operating the appliance: administrative commands (shared by the CLI and the admin
+//! socket), the admin socket itself, the demo.
+
+pub mod admin_socket;
+pub mod commands;
+pub mod corpus;
+pub mod demo;
+pub mod os_user;

@@ -1,0 +1,3 @@
+//! The auditor's viewer of the access log (filters, CSV export) over `audit::query`.
+
+pub mod http;

@@ -1,0 +1,9 @@
+//! Identity and the staff directory: agencies, departments, accounts, roles, working
+//! groups; signing in and out.
+
+pub mod http;
+pub mod model;
+pub mod pages;
+pub mod service;
+pub mod signin;
+pub mod store;

@@ -1,0 +1,619 @@
+//! Directory use cases: agencies, departments, accounts, roles, working groups, staff search.
+//! Each function checks the policy first and writes the change with its access-log entry in
+//! one transaction.
+
+use std::collections::HashMap;
+
+use redb::ReadableTable;
+use serde::Serialize;
+use serde_json::json;
+
+use super::model::*;
+use super::store::{Reader, Writer};
+use crate::actor::{Actor, UserIdentity};
+use crate::app::App;
+use crate::auth::credentials;
+use crate::auth::password;
+use crate::auth::policy::{Action, Object, require};
+use crate::auth::roles::{Role, RoleSet};
+use crate::error::{Error, Result};
+
+fn now() -> String {
+    crate::clock::utc_string(crate::clock::now())
+}
+
+/// The identity of an active account, as sessions and the policy see it.
+pub fn identity(
+    app: &App,
+    user_id: u64,
+    must_change_password: bool,
+) -> Result<Option<UserIdentity>> {
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let Some(user) = r.user(user_id)? else { return Ok(None) };
+    if user.status != UserStatus::Active {
+        return Ok(None);
+    }
+    let Some(agency) = r.agency(user.agency_id)? else { return Ok(None) };
+    Ok(Some(UserIdentity {
+        id: user.id,
+        login: user.login.clone(),
+        agency_id: agency.id,
+        agency_code: agency.code,
+        department_id: user.department_id,
+        roles: user.roles.iter().copied().collect::<RoleSet>(),
+        groups: r.group_ids_of(user.id)?,
+        lang: user.lang,
+        must_change_password,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// Agencies and departments
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct NewAgency {
+    pub code: String,
+    pub name_kk: String,
+    pub name_ru: String,
+    pub name_en: String,
+}
+
+pub fn agencies(app: &App, actor: &Actor) -> Result<Vec<Agency>> {
+    require(actor, Action::DirectoryRead, Object::Appliance)?;
+    let txn = app.db.read()?;
+    Reader(&txn).agencies()
+}
+
+pub fn agency_by_code(app: &App, actor: &Actor, code: &str) -> Result<Agency> {
+    require(actor, Action::DirectoryRead, Object::Appliance)?;
+    let txn = app.db.read()?;
+    Reader(&txn).agency_by_code(code)?.ok_or_else(Error::not_found)
+}
+
+pub fn create_agency(app: &App, actor: &Actor, input: NewAgency) -> Result<Agency> {
+    require(actor, Action::AgencyManage, Object::Appliance)?;
+    let agency = Agency {
+        id: 0,
+        code: normalize_code(&input.code)?,
+        name_kk: clean_name("name_kk", &input.name_kk, true)?,
+        name_ru: clean_name("name_ru", &input.name_ru, true)?,
+        name_en: clean_name("name_en", &input.name_en, false)?,
+        created: now(),
+    };
+    let agency = app.audit.change(actor, "agency.create", |txn| {
+        let agency = Writer(txn).insert_agency(agency)?;
+        let detail = json!({"agency_id": agency.id, "code": agency.code});
+        Ok((agency, Some(detail)))
+    })?;
+    app.directory_changed();
+    Ok(agency)
+}
+
+pub fn departments(app: &App, actor: &Actor, agency_id: Option<u64>) -> Result<Vec<Department>> {
+    require(actor, Action::DirectoryRead, Object::Appliance)?;
+    let txn = app.db.read()?;
+    let mut all = Reader(&txn).departments()?;
+    if let Some(id) = agency_id {
+        all.retain(|d| d.agency_id == id);
+    }
+    Ok(all)
+}
+
+pub fn create_department(
+    app: &App,
+    actor: &Actor,
+    agency_id: u64,
+    name_kk: &str,
+    name_ru: &str,
+) -> Result<Department> {
+    require(actor, Action::DepartmentManage, Object::Agency(agency_id))?;
+    let dept = Department {
+        id: 0,
+        agency_id,
+        name_kk: clean_name("name_kk", name_kk, true)?,
+        name_ru: clean_name("name_ru", name_ru, true)?,
+        created: now(),
+    };
+    let dept = app.audit.change(actor, "department.create", |txn| {
+        if txn.open_table(super::store::AGENCIES)?.get(agency_id)?.is_none() {
+            return Err(Error::not_found().with_field("agency"));
+        }
+        let dept = Writer(txn).insert_department(dept)?;
+        let detail = json!({"department_id": dept.id, "agency_id": agency_id});
+        Ok((dept, Some(detail)))
+    })?;
+    app.directory_changed();
+    Ok(dept)
+}
+
+// ---------------------------------------------------------------------------------------
+// Staff directory
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct StaffQuery {
+    /// Words matched against names, position, login, e-mail (case-insensitive).
+    pub q: String,
+    /// Agency code.
+    pub agency: String,
+    pub department: Option<u64>,
+}
+
+/// What every participant may see of a colleague.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffEntry {
+    pub id: u64,
+    pub login: String,
+    pub name_kk: String,
+    pub name_ru: String,
+    pub position_kk: String,
+    pub position_ru: String,
+    pub email: String,
+    pub phone: String,
+    pub agency_code: String,
+    pub agency_name_kk: String,
+    pub agency_name_ru: String,
+    pub department_id: Option<u64>,
+    pub department_name_kk: String,
+    pub department_name_ru: String,
+}
+
+pub fn search_staff(app: &App, actor: &Actor, query: &StaffQuery) -> Result<Vec<StaffEntry>> {
+    require(actor, Action::DirectoryRead, Object::Appliance)?;
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let agencies: HashMap<u64, Agency> = r.agencies()?.into_iter().map(|a| (a.id, a)).collect();
+    let departments: HashMap<u64, Department> =
+        r.departments()?.into_iter().map(|d| (d.id, d)).collect();
+    let agency_filter = query.agency.trim().to_uppercase();
+    let words: Vec<String> = query.q.split_whitespace().map(|w| w.to_lowercase()).collect();
+    let mut out = Vec::new();
+    for user in r.users()? {
+        if user.status != UserStatus::Active {
+            continue;
+        }
+        let Some(agency) = agencies.get(&user.agency_id) else { continue };
+        if !agency_filter.is_empty() && agency.code != agency_filter {
+            continue;
+        }
+        if query.department.is_some() && user.department_id != query.department {
+            continue;
+        }
+        let dept = user.department_id.and_then(|d| departments.get(&d));
+        let haystack = format!(
+            "{} {} {} {} {} {}",
+            user.login, user.name_kk, user.name_ru, user.position_kk, user.position_ru, user.email
+        )
+        .to_lowercase();
+        if !words.iter().all(|w| haystack.contains(w.as_str())) {
+            continue;
+        }
+        out.push(StaffEntry {
+            id: user.id,
+            login: user.login,
+            name_kk: user.name_kk,
+            name_ru: user.name_ru,
+            position_kk: user.position_kk,
+            position_ru: user.position_ru,
+            email: user.email,
+            phone: user.phone,
+            agency_code: agency.code.clone(),
+            agency_name_kk: agency.name_kk.clone(),
+            agency_name_ru: agency.name_ru.clone(),
+            department_id: user.department_id,
+            department_name_kk: dept.map(|d| d.name_kk.clone()).unwrap_or_default(),
+            department_name_ru: dept.map(|d| d.name_ru.clone()).unwrap_or_default(),
+        });
+    }
+    out.sort_by(|a, b| {
+        (&a.agency_code, &a.name_ru, &a.login).cmp(&(&b.agency_code, &b.name_ru, &b.login))
+    });
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Accounts
+
+/// An account as administrators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    #[serde(flatten)]
+    pub user: User,
+    pub agency_code: String,
+    pub must_change_password: bool,
+    pub locked: bool,
+    pub failures: u32,
+}
+
+/// A created account, with the one-time password when the system chose it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedAccount {
+    pub user: User,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_time_password: Option<String>,
+}
+
+pub fn create_user(app: &App, actor: &Actor, input: NewUser) -> Result<CreatedAccount> {
+    let login = normalize_login(&input.login)?;
+    let agency = {
+        let txn = app.db.read()?;
+        Reader(&txn).agency_by_code(&input.agency)?
+    };
+    // The agency's existence is not a secret, but check permission on it before saying so.
+    let agency_id = agency.as_ref().map(|a| a.id).unwrap_or(0);
+    require(actor, Action::UserCreate, Object::Agency(agency_id))?;
+    let agency = agency.ok_or_else(|| Error::invalid("agency", "unknown-agency"))?;
+    let mut roles = input.roles.clone();
+    if roles.is_empty() {
+        roles.push(Role::Employee);
+    }
+    roles.sort();
+    roles.dedup();
+    for role in &roles {
+        require(actor, Action::RoleGrant(*role), Object::Agency(agency.id))?;
+    }
+    actor.origin.set_operation("user.create");
+    let lang = clean_lang(input.lang.as_deref().unwrap_or(&app.config.ui.default_language))?;
+    let (secret, must_change) = match input.password {
+        Some(p) => {
+            password::check_strength(&p, &login, app.config.login.min_password_length)?;
+            (p, false)
+        }
+        None => (crate::secret::one_time_password(), true),
+    };
+    let hash = password::hash(&secret)?;
+    let user = User {
+        id: 0,
+        login,
+        agency_id: agency.id,
+        department_id: input.department_id,
+        name_kk: clean_name("name_kk", &input.name_kk, false)?,
+        name_ru: clean_name("name_ru", &input.name_ru, false)?,
+        position_kk: clean_text("position_kk", &input.position_kk, 300)?,
+        position_ru: clean_text("position_ru", &input.position_ru, 300)?,
+        email: clean_email(&input.email)?,
+        phone: clean_text("phone", &input.phone, 40)?,
+        roles,
+        status: UserStatus::Active,
+        lang,
+        created: now(),
+    };
+    let user = app.audit.change(actor, "user.create", |txn| {
+        if let Some(dept_id) = user.department_id {
+            check_department(txn, dept_id, agency.id)?;
+        }
+        let user = Writer(txn).insert_user(user)?;
+        credentials::set_password(txn, user.id, hash, must_change)?;
+        let detail = json!({
+            "user_id": user.id, "login": user.login, "agency": agency.code,
+            "roles": user.roles.iter().map(|r| r.name()).collect::<Vec<_>>(),
+            "one_time_password": must_change,
+        });
+        Ok((user, Some(detail)))
+    })?;
+    app.directory_changed();
+    Ok(CreatedAccount { user, one_time_password: must_change.then_some(secret) })
+}
+
+fn check_department(txn: &redb::WriteTransaction, dept_id: u64, agency_id: u64) -> Result<()> {
+    let dept: Option<Department> =
+        crate::db::get_json(&txn.open_table(super::store::DEPARTMENTS)?, dept_id)?;
+    match dept {
+        Some(d) if d.agency_id == agency_id => Ok(()),
+        _ => Err(Error::invalid("department_id", "unknown-department")),
+    }
+}
+
+fn load_user(app: &App, id: u64) -> Result<User> {
+    let txn = app.db.read()?;
+    Reader(&txn).user(id)?.ok_or_else(Error::not_found)
+}
+
+pub fn user_by_login(app: &App, actor: &Actor, login: &str) -> Result<User> {
+    require(actor, Action::DirectoryRead, Object::Appliance)?;
+    let txn = app.db.read()?;
+    Reader(&txn).user_by_login(login)?.ok_or_else(Error::not_found)
+}
+
+/// Accounts the actor may administer, optionally of one agency.
+pub fn accounts(app: &App, actor: &Actor, agency_code: Option<&str>) -> Result<Vec<AccountView>> {
+    actor.origin.set_operation(&Action::UserAdminView.name());
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let agencies: HashMap<u64, Agency> = r.agencies()?.into_iter().map(|a| (a.id, a)).collect();
+    let now = now();
+    let mut out = Vec::new();
+    let mut any_allowed =
+        crate::auth::policy::decide(actor, Action::UserAdminView, Object::Appliance);
+    for user in r.users()? {
+        let object = Object::User { id: user.id, agency_id: user.agency_id };
+        if !crate::auth::policy::decide(actor, Action::UserAdminView, object) {
+            continue;
+        }
+        any_allowed = true;
+        let code = agencies.get(&user.agency_id).map(|a| a.code.clone()).unwrap_or_default();
+        if let Some(filter) = agency_code
+            && !filter.is_empty()
+            && !code.eq_ignore_ascii_case(filter)
+        {
+            continue;
+        }
+        let cred = credentials::get(&txn, user.id)?.unwrap_or_default();
+        out.push(AccountView {
+            agency_code: code,
+            must_change_password: cred.must_change,
+            locked: cred.is_locked(&now),
+            failures: cred.failures,
+            user,
+        });
+    }
+    if !any_allowed && !has_any_admin_view(actor) {
+        return Err(Error::forbidden());
+    }
+    Ok(out)
+}
+
+fn has_any_admin_view(actor: &Actor) -> bool {
+    actor.is_operator()
+        || actor.has_role(Role::SystemAdmin)
+        || actor.has_role(Role::SupportAdmin)
+        || actor.has_role(Role::HrOfficer)
+}
+
+pub fn account(app: &App, actor: &Actor, id: u64) -> Result<AccountView> {
+    let user = load_user(app, id)?;
+    require(actor, Action::UserAdminView, Object::User { id, agency_id: user.agency_id })?;
+    let txn = app.db.read()?;
+    let agency = Reader(&txn).agency(user.agency_id)?.map(|a| a.code).unwrap_or_default();
+    let cred = credentials::get(&txn, id)?.unwrap_or_default();
+    Ok(AccountView {
+        agency_code: agency,
+        must_change_password: cred.must_change,
+        locked: cred.is_locked(&now()),
+        failures: cred.failures,
+        user,
+    })
+}
+
+/// Edits directory fields. People may edit their own contacts and language; names,
+/// position and department are edited by HR or the administrator.
+pub fn edit_user(app: &App, actor: &Actor, id: u64, edit: ProfileEdit) -> Result<User> {
+    let mut user = load_user(app, id)?;
+    let object = Object::User { id, agency_id: user.agency_id };
+    let admin_fields = edit.name_kk.is_some()
+        || edit.name_ru.is_some()
+        || edit.position_kk.is_some()
+        || edit.position_ru.is_some()
+        || edit.department_id.is_some();
+    if admin_fields || actor.user_id() != Some(id) {
+        require(actor, Action::UserEdit, object)?;
+    } else {
+        require(actor, Action::ProfileEditOwn, object)?;
+    }
+    if let Some(v) = &edit.name_kk {
+        user.name_kk = clean_name("name_kk", v, false)?;
+    }
+    if let Some(v) = &edit.name_ru {
+        user.name_ru = clean_name("name_ru", v, false)?;
+    }
+    if let Some(v) = &edit.position_kk {
+        user.position_kk = clean_text("position_kk", v, 300)?;
+    }
+    if let Some(v) = &edit.position_ru {
+        user.position_ru = clean_text("position_ru", v, 300)?;
+    }
+    if let Some(v) = &edit.email {
+        user.email = clean_email(v)?;
+    }
+    if let Some(v) = &edit.phone {
+        user.phone = clean_text("phone", v, 40)?;
+    }
+    if let Some(v) = &edit.lang {
+        user.lang = clean_lang(v)?;
+    }
+    if let Some(d) = edit.department_id {
+        user.department_id = d;
+    }
+    let op = actor.origin.operation().unwrap_or_else(|| "user.edit".into());
+    let user = app.audit.change(actor, &op, |txn| {
+        if let Some(d) = user.department_id {
+            check_department(txn, d, user.agency_id)?;
+        }
+        Writer(txn).put_user(&user)?;
+        Ok((user, Some(json!({"user_id": id}))))
+    })?;
+    app.directory_changed();
+    Ok(user)
+}
+
+/// Replaces an account's roles; every role added or removed needs the right to grant it.
+pub fn set_roles(app: &App, actor: &Actor, id: u64, roles: Vec<Role>) -> Result<User> {
+    let mut user = load_user(app, id)?;
+    let mut roles = roles;
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() {
+        return Err(Error::invalid("roles", "roles-required"));
+    }
+    let changed: Vec<Role> =
+        Role::ALL.iter().copied().filter(|r| roles.contains(r) != user.roles.contains(r)).collect();
+    require(actor, Action::UserEdit, Object::User { id, agency_id: user.agency_id })?;
+    for role in &changed {
+        require(actor, Action::RoleGrant(*role), Object::Agency(user.agency_id))?;
+    }
+    actor.origin.set_operation("user.roles");
+    user.roles = roles;
+    let user = app.audit.change(actor, "user.roles", |txn| {
+        Writer(txn).put_user(&user)?;
+        let detail = json!({"user_id": id, "roles": user.roles.iter().map(|r| r.name()).collect::<Vec<_>>()});
+        Ok((user, Some(detail)))
+    })?;
+    app.directory_changed();
+    Ok(user)
+}
+
+/// Disables (ending every session) or re-enables an account.
+pub fn set_disabled(app: &App, actor: &Actor, id: u64, disabled: bool) -> Result<User> {
+    let mut user = load_user(app, id)?;
+    require(actor, Action::UserDisable, Object::User { id, agency_id: user.agency_id })?;
+    if disabled && actor.user_id() == Some(id) {
+        return Err(Error::invalid("user", "cannot-disable-self"));
+    }
+    user.status = if disabled { UserStatus::Disabled } else { UserStatus::Active };
+    let op = if disabled { "user.disable" } else { "user.enable" };
+    actor.origin.set_operation(op);
+    let (user, ended) = app.audit.change(actor, op, |txn| {
+        Writer(txn).put_user(&user)?;
+        let ended = if disabled { app.sessions.end_user_in(txn, id)? } else { Vec::new() };
+        let detail = json!({"user_id": id, "sessions_ended": ended.len()});
+        Ok(((user, ended), Some(detail)))
+    })?;
+    app.sessions.forget(&ended);
+    app.directory_changed();
+    Ok(user)
+}
+
+/// Sets a one-time password (or the given one), unlocks the account and ends its sessions.
+/// Returns the one-time password when the system chose it.
+pub fn reset_password(
+    app: &App,
+    actor: &Actor,
+    id: u64,
+    new_password: Option<String>,
+) -> Result<Option<String>> {
+    let user = load_user(app, id)?;
+    require(actor, Action::UserResetPassword, Object::User { id, agency_id: user.agency_id })?;
+    let (secret, must_change) = match new_password {
+        Some(p) => {
+            password::check_strength(&p, &user.login, app.config.login.min_password_length)?;
+            (p, false)
+        }
+        None => (crate::secret::one_time_password(), true),
+    };
+    let hash = password::hash(&secret)?;
+    let ended = app.audit.change(actor, "user.reset_password", |txn| {
+        credentials::set_password(txn, id, hash, must_change)?;
+        let ended = app.sessions.end_user_in(txn, id)?;
+        let detail =
+            json!({"user_id": id, "one_time_password": must_change, "sessions_ended": ended.len()});
+        Ok((ended, Some(detail)))
+    })?;
+    app.sessions.forget(&ended);
+    Ok(must_change.then_some(secret))
+}
+
+// ---------------------------------------------------------------------------------------
+// Working groups
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct NewGroup {
+    pub name_kk: String,
+    pub name_ru: String,
+    /// Member logins (of any agency).
+    pub members: Vec<String>,
+}
+
+fn resolve_logins(app: &App, logins: &[String]) -> Result<Vec<u64>> {
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let mut ids = Vec::new();
+    for login in logins.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
+        let user = r.user_by_login(login)?.ok_or_else(|| {
+            Error::invalid("members", "unknown-login").with_detail(login.to_owned())
+        })?;
+        if !ids.contains(&user.id) {
+            ids.push(user.id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Forms a working group in the actor's agency (a head's resolution, I385 §16).
+pub fn create_group(app: &App, actor: &Actor, input: NewGroup) -> Result<WorkingGroup> {
+    let agency_id = actor.user().map(|u| u.agency_id).unwrap_or(0);
+    require(actor, Action::GroupManage, Object::Agency(agency_id))?;
+    let members = resolve_logins(app, &input.members)?;
+    let group = WorkingGroup {
+        id: 0,
+        agency_id,
+        name_kk: clean_name("name_kk", &input.name_kk, true)?,
+        name_ru: clean_name("name_ru", &input.name_ru, true)?,
+        members,
+        created_by: actor.user_id().unwrap_or(0),
+        created: now(),
+    };
+    let group = app.audit.change(actor, "group.create", |txn| {
+        let mut group = group;
+        group.id = crate::db::next_id(txn, "group")?;
+        Writer(txn).put_group(&group, &[])?;
+        Ok((group.clone(), Some(json!({"group_id": group.id, "members": group.members}))))
+    })?;
+    app.directory_changed();
+    Ok(group)
+}
+
+pub fn set_group_members(
+    app: &App,
+    actor: &Actor,
+    group_id: u64,
+    logins: &[String],
+) -> Result<WorkingGroup> {
+    let mut group = {
+        let txn = app.db.read()?;
+        Reader(&txn).group(group_id)?.ok_or_else(Error::not_found)?
+    };
+    require(actor, Action::GroupManage, Object::Agency(group.agency_id))?;
+    let old = std::mem::take(&mut group.members);
+    group.members = resolve_logins(app, logins)?;
+    let group = app.audit.change(actor, "group.members", |txn| {
+        Writer(txn).put_group(&group, &old)?;
+        Ok((group.clone(), Some(json!({"group_id": group.id, "members": group.members}))))
+    })?;
+    app.directory_changed();
+    Ok(group)
+}
+
+/// Groups the actor belongs to or may manage.
+pub fn groups(app: &App, actor: &Actor) -> Result<Vec<WorkingGroup>> {
+    require(actor, Action::DirectoryRead, Object::Appliance)?;
+    let txn = app.db.read()?;
+    let mut all = Reader(&txn).groups()?;
+    all.retain(|g| {
+        actor.user_id().is_some_and(|id| g.members.contains(&id))
+            || crate::auth::policy::decide(actor, Action::GroupManage, Object::Agency(g.agency_id))
+    });
+    Ok(all)
+}
+
+pub fn group(app: &App, actor: &Actor, id: u64) -> Result<WorkingGroup> {
+    groups(app, actor)?.into_iter().find(|g| g.id == id).ok_or_else(Error::not_found)
+}
+
+/// Names of users by id, for showing group members.
+pub fn user_names(app: &App, ids: &[u64], lang: &str) -> Result<Vec<(u64, String, String)>> {
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(u) = r.user(*id)? {
+            out.push((u.id, u.login.clone(), u.display_name(lang).to_owned()));
+        }
+    }
+    Ok(out)
+}
+
+/// One's own account and agency (for the start page).
+pub fn account_self(app: &App, actor: &Actor, id: u64) -> Result<(User, Option<Agency>)> {
+    if actor.user_id() != Some(id) {
+        return Err(Error::forbidden());
+    }
+    actor.origin.set_operation("profile.read");
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let user = r.user(id)?.ok_or_else(Error::not_found)?;
+    let agency = r.agency(user.agency_id)?;
+    Ok((user, agency))
+}

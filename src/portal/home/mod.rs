@@ -1,0 +1,3 @@
+//! The dashboard (start page) and language switching.
+
+pub mod http;

@@ -1,0 +1,8 @@
+//! Portal features, one folder each: `model` (types, rules, no I/O), `store` (its redb
+//! tables), `service` (use cases: policy check, then data and access log in one
+//! transaction), `http` (routes for HTML and `/api/v1` JSON that only parse, call the
+//! service and render).
+
+pub mod accesslog;
+pub mod directory;
+pub mod home;

@@ -1,0 +1,49 @@
+//! Liveness and readiness for monitoring (I617 §24–§25). Unauthenticated by design, logged
+//! like every request.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use super::request::Visitor;
+use crate::app::App;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz)).route("/readyz", web::get().to(readyz));
+}
+
+async fn healthz(visitor: Visitor) -> HttpResponse {
+    visitor.actor.origin.set_operation("health.live");
+    HttpResponse::Ok().json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+/// Free space (MiB) on the filesystem holding `path`.
+pub fn free_mb(path: &std::path::Path) -> Option<u64> {
+    let stat = rustix::fs::statvfs(path).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize) / (1024 * 1024))
+}
+
+async fn readyz(app: web::Data<App>, visitor: Visitor) -> HttpResponse {
+    visitor.actor.origin.set_operation("health.ready");
+    let app = app.into_inner();
+    let checks = web::block(move || {
+        let database = app.db.read().is_ok();
+        let free = free_mb(app.config.data_dir());
+        let disk = free.is_some_and(|mb| mb >= app.config.storage.disk_floor_mb);
+        (database, free, disk, app.config.storage.disk_floor_mb)
+    })
+    .await;
+    let (database, free, disk, floor) = checks.unwrap_or((false, None, false, 0));
+    let ready = database && disk;
+    let body = json!({
+        "status": if ready { "ready" } else { "not_ready" },
+        "checks": {
+            "database": if database { "ok" } else { "failed" },
+            "disk": {"status": if disk { "ok" } else { "low" }, "free_mb": free, "floor_mb": floor},
+        }
+    });
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

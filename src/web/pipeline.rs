@@ -1,0 +1,405 @@
+//! The one middleware every request passes through, in this order:
+//!
+//! 1. client address (proxy headers only from configured trusted proxies) and request id;
+//! 2. session from the cookie → the acting person, their language;
+//! 3. for state-changing methods: Origin/Referer check and CSRF token check;
+//! 4. the handler;
+//! 5. errors rendered once, translated, as JSON for `/api/` and HTML elsewhere;
+//! 6. security headers;
+//! 7. exactly one access-log entry, unless the service already wrote it inside its own
+//!    transaction.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+
+use super::cookies;
+use super::request::RequestState;
+use crate::actor::{Actor, Channel, Origin, Who};
+use crate::app::App;
+use crate::audit::Entry;
+use crate::auth::session::Lookup;
+use crate::error::{Code, Error};
+
+pub async fn pipeline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let app = req.app_data::<web::Data<App>>().expect("App registered").clone().into_inner();
+    let secure = req.connection_info().scheme() == "https";
+    let client_ip = client_ip(&req, &app);
+    let origin = Origin::new(
+        Channel::Http,
+        client_ip.map(|ip| ip.to_string()).unwrap_or_else(|| "-".into()),
+        req.method().as_str(),
+        "-".into(),
+        truncate(req.path(), 512),
+    );
+    let state = authenticate(&req, &app, origin.clone(), client_ip, secure);
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    req.extensions_mut().insert(state.clone());
+
+    let early_error =
+        if unsafe_method { check_forgery(&mut req, &app, &state).await.err() } else { None };
+    let mut res = match early_error {
+        Some(error) => req.error_response(error),
+        None => next.call(req).await?.map_into_boxed_body(),
+    };
+
+    let our_error = res.response().error().and_then(|e| e.as_error::<Error>()).map(clone_error);
+    let status = res.status();
+    if let Some(error) = our_error.or_else(|| framework_error(status, res.response().error())) {
+        if error.code == Code::Internal {
+            tracing::error!(request_id = %state.origin.request_id, cause = ?error.cause, "internal error");
+        }
+        let lang = current_lang(&res, &state);
+        let rendered = super::errors::render(&app, res.request(), &state, lang, &error);
+        res = res.into_response(rendered);
+    }
+    add_security_headers(res.headers_mut(), secure);
+    log_request(&app, &res, &state, unsafe_method).await;
+    Ok(res)
+}
+
+fn clone_error(e: &Error) -> Error {
+    Error {
+        code: e.code,
+        field: e.field.clone(),
+        detail_key: e.detail_key,
+        detail: e.detail.clone(),
+        cause: e.cause.clone(),
+    }
+}
+
+/// Errors raised by actix itself (unknown route, body too large, malformed JSON).
+fn framework_error(status: StatusCode, error: Option<&actix_web::Error>) -> Option<Error> {
+    let error = error?;
+    let code = match status.as_u16() {
+        404 => Code::NotFound,
+        405 => Code::MethodNotAllowed,
+        413 => Code::TooLarge,
+        400..=499 => Code::InvalidInput,
+        _ => Code::Internal,
+    };
+    let mut e = Error::new(code);
+    if code == Code::InvalidInput {
+        // Deserialisation messages name the field and what was expected; they are safe.
+        e = e.with_detail(truncate(&error.to_string(), 300));
+    } else if code == Code::Internal {
+        e = e.with_cause(error.to_string());
+    }
+    Some(e)
+}
+
+/// The language after the handler ran (it may have just been changed).
+fn current_lang(res: &ServiceResponse<BoxBody>, state: &RequestState) -> &'static str {
+    res.response().extensions().get::<LangChanged>().map(|l| l.0).unwrap_or(state.lang)
+}
+
+/// Set by handlers that change the language, so the response is in the new one.
+#[derive(Clone, Copy)]
+pub struct LangChanged(pub &'static str);
+
+fn client_ip(req: &ServiceRequest, app: &App) -> Option<IpAddr> {
+    let peer = req.peer_addr().map(|a| a.ip())?;
+    if !app.config.is_trusted_proxy(peer) {
+        return Some(peer);
+    }
+    // Walk X-Forwarded-For from the right; the first address that is not a trusted proxy is
+    // the client.
+    let forwarded =
+        req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut client = peer;
+    for part in forwarded.split(',').rev() {
+        match part.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !app.config.is_trusted_proxy(ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
+fn authenticate(
+    req: &ServiceRequest,
+    app: &Arc<App>,
+    origin: Origin,
+    client_ip: Option<IpAddr>,
+    secure: bool,
+) -> RequestState {
+    let mut state = RequestState {
+        origin,
+        who: Who::Anonymous,
+        session: None,
+        session_problem: None,
+        lang: visitor_lang(req, app),
+        client_ip,
+        secure,
+    };
+    let Some(token) = req.cookie(cookies::session_name(secure)).map(|c| c.value().to_owned())
+    else {
+        return state;
+    };
+    match app.sessions.lookup(&token) {
+        Lookup::Unknown => state.session_problem = Some(Code::Unauthenticated),
+        Lookup::Expired => state.session_problem = Some(Code::SessionExpired),
+        Lookup::Valid(view) => {
+            let generation = app.directory_generation();
+            let identity = match &view.cached_identity {
+                Some((g, identity)) if *g == generation => Some(identity.clone()),
+                _ => {
+                    let must_change = must_change_password(app, view.user_id);
+                    match crate::portal::directory::service::identity(
+                        app,
+                        view.user_id,
+                        must_change,
+                    ) {
+                        Ok(Some(identity)) => {
+                            let identity = Arc::new(identity);
+                            app.sessions.cache_identity(&view.key, generation, identity.clone());
+                            Some(identity)
+                        }
+                        _ => None,
+                    }
+                }
+            };
+            match identity {
+                Some(identity) => {
+                    state.lang = crate::i18n::supported(&identity.lang).unwrap_or(state.lang);
+                    state.who = Who::User((*identity).clone());
+                    state.session = Some(view);
+                }
+                // Disabled or deleted since the session began.
+                None => {
+                    app.sessions.forget(&[view.key]);
+                    state.session_problem = Some(Code::Unauthenticated);
+                }
+            }
+        }
+    }
+    state
+}
+
+fn must_change_password(app: &App, user_id: u64) -> bool {
+    app.db
+        .read()
+        .ok()
+        .and_then(|txn| crate::auth::credentials::get(&txn, user_id).ok().flatten())
+        .is_some_and(|c| c.must_change)
+}
+
+/// Language for a visitor: `?lang=`, then the language cookie, then `Accept-Language`.
+fn visitor_lang(req: &ServiceRequest, app: &App) -> &'static str {
+    let from_query = req
+        .query_string()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("lang="))
+        .and_then(crate::i18n::supported);
+    from_query
+        .or_else(|| req.cookie(cookies::LANG).and_then(|c| crate::i18n::supported(c.value())))
+        .or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(crate::i18n::from_accept_language)
+        })
+        .or_else(|| crate::i18n::supported(&app.config.ui.default_language))
+        .unwrap_or("ru")
+}
+
+/// Cross-site request forgery defence for state-changing requests: the Origin (or Referer)
+/// must be this portal, and a signed-in request must carry the session's CSRF token in the
+/// `X-CSRF-Token` header or, for HTML forms, a `csrf` field.
+async fn check_forgery(
+    req: &mut ServiceRequest,
+    app: &App,
+    state: &RequestState,
+) -> Result<(), Error> {
+    let expected = expected_origin(req, app);
+    let claimed =
+        req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(
+            || req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).map(origin_of_url),
+        );
+    if let Some(claimed) = claimed
+        && !claimed.eq_ignore_ascii_case(&expected)
+    {
+        state.origin.set_detail(serde_json::json!({"origin": truncate(&claimed, 200)}));
+        return Err(Error::new(Code::OriginMismatch));
+    }
+    let Some(session) = &state.session else {
+        // Without a session only sign-in is possible; it checks its own token.
+        return Ok(());
+    };
+    let header_token =
+        req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let token = match header_token {
+        Some(t) => Some(t),
+        None => form_token(req).await,
+    };
+    match token {
+        Some(t) if constant_time_eq(t.as_bytes(), session.csrf.as_bytes()) => Ok(()),
+        _ => Err(Error::new(Code::CsrfFailed)),
+    }
+}
+
+/// Reads the `csrf` field of an url-encoded form (bounded) and puts the body back; for
+/// multipart uploads the token travels in the query string.
+async fn form_token(req: &mut ServiceRequest) -> Option<String> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if content_type.starts_with("multipart/form-data") {
+        return web::Query::<CsrfField>::from_query(req.query_string())
+            .ok()
+            .map(|q| q.into_inner().csrf);
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return None;
+    }
+    let body = req.extract::<web::Bytes>().await.ok()?;
+    let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        .ok()
+        .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
+    let (_, mut payload) = actix_http::h1::Payload::create(true);
+    payload.unread_data(body);
+    req.set_payload(payload.into());
+    token
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    csrf: String,
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+fn expected_origin(req: &ServiceRequest, app: &App) -> String {
+    if !app.config.server.public_url.is_empty() {
+        return origin_of_url(&app.config.server.public_url);
+    }
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// `https://host:port/path?x` → `https://host:port`.
+fn origin_of_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    format!("{scheme}://{host}")
+}
+
+fn add_security_headers(headers: &mut actix_web::http::header::HeaderMap, secure: bool) {
+    let set =
+        |h: &mut actix_web::http::header::HeaderMap, name: &'static str, value: &'static str| {
+            h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        };
+    set(
+        headers,
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self' wss://127.0.0.1:13579; form-action 'self'; frame-ancestors 'none'; \
+         base-uri 'none'; object-src 'none'",
+    );
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "x-frame-options", "DENY");
+    set(headers, "referrer-policy", "same-origin");
+    set(headers, "cross-origin-opener-policy", "same-origin");
+    set(headers, "permissions-policy", "camera=(), microphone=(), geolocation=()");
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        set(headers, "cache-control", "no-store");
+    }
+    if secure {
+        set(headers, "strict-transport-security", "max-age=31536000");
+    }
+}
+
+async fn log_request(
+    app: &App,
+    res: &ServiceResponse<BoxBody>,
+    state: &RequestState,
+    unsafe_method: bool,
+) {
+    let origin = &state.origin;
+    if origin.is_logged() {
+        return;
+    }
+    let status = res.status().as_u16();
+    if !app.audit.logs_reads() && !unsafe_method && status < 400 {
+        return;
+    }
+    let who = res
+        .request()
+        .extensions()
+        .get::<SignedInAs>()
+        .map(|s| s.0.clone())
+        .unwrap_or_else(|| state.who.clone());
+    let actor = Actor { who, origin: origin.clone() };
+    let route = res.request().match_pattern().unwrap_or_else(|| "-".into());
+    let operation = origin.operation().unwrap_or_else(|| default_operation(&route, unsafe_method));
+    let mut entry =
+        Entry::draft(&actor, &operation, crate::audit::outcome_of_status(status), status);
+    entry.route = truncate(&route, 200);
+    entry.detail = origin.detail();
+    app.audit.submit(entry).await;
+}
+
+/// Recorded by handlers whose request changed who is signed in (sign-in), so the log names
+/// the person.
+#[derive(Clone)]
+pub struct SignedInAs(pub Who);
+
+fn default_operation(route: &str, unsafe_method: bool) -> String {
+    if route.starts_with("/static") {
+        "static.read".into()
+    } else if route.starts_with("/api/") {
+        if unsafe_method { "api.write".into() } else { "api.read".into() }
+    } else if unsafe_method {
+        "page.submit".into()
+    } else {
+        "page.view".into()
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_cut_from_urls() {
+        assert_eq!(origin_of_url("https://portal.gov.kz:8443/a/b?c"), "https://portal.gov.kz:8443");
+        assert_eq!(origin_of_url("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn truncation_respects_utf8() {
+        assert_eq!(truncate("қазақ", 3), "қ…");
+        assert_eq!(truncate("abc", 3), "abc");
+    }
+}

@@ -1,0 +1,113 @@
+//! Rendering helpers shared by every page: the layout context (language, signed-in person,
+//! CSRF token, navigation) and HTML/JSON responses.
+
+use actix_web::HttpResponse;
+use actix_web::http::header::ContentType;
+use askama::Template;
+use serde::Serialize;
+
+use super::request::RequestState;
+use crate::actor::Who;
+use crate::app::App;
+use crate::auth::roles::Role;
+use crate::error::Result;
+use crate::i18n::I18n;
+
+/// The signed-in person as the navigation needs them.
+pub struct NavUser {
+    pub login: String,
+    pub agency_code: String,
+    pub admin: bool,
+    pub hr: bool,
+    pub support: bool,
+    pub auditor: bool,
+    pub head: bool,
+    pub must_change: bool,
+}
+
+/// What the layout (`base.html`) needs on every page.
+pub struct PageCtx<'a> {
+    i18n: &'a I18n,
+    pub lang: &'static str,
+    pub user: Option<NavUser>,
+    pub csrf: String,
+    /// The current path, for language links that come back here.
+    pub path: String,
+    pub title: String,
+    pub nav: &'static str,
+}
+
+impl<'a> PageCtx<'a> {
+    pub fn new(
+        app: &'a App,
+        state: &RequestState,
+        title_key: &str,
+        nav: &'static str,
+    ) -> PageCtx<'a> {
+        let user = match &state.who {
+            Who::User(u) => Some(NavUser {
+                login: u.login.clone(),
+                agency_code: u.agency_code.clone(),
+                admin: u.roles.contains(Role::SystemAdmin),
+                hr: u.roles.contains(Role::HrOfficer),
+                support: u.roles.contains(Role::SupportAdmin),
+                auditor: u.roles.contains(Role::Auditor),
+                head: u.roles.contains(Role::Head),
+                must_change: u.must_change_password,
+            }),
+            _ => None,
+        };
+        PageCtx {
+            i18n: &app.i18n,
+            lang: state.lang,
+            user,
+            csrf: state.session.as_ref().map(|s| s.csrf.clone()).unwrap_or_default(),
+            path: state.origin.resource.clone(),
+            title: app.i18n.text(state.lang, title_key),
+            nav,
+        }
+    }
+
+    /// Translated text.
+    pub fn t(&self, key: &str) -> String {
+        self.i18n.text(self.lang, key)
+    }
+
+    /// Translated text with one argument.
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.i18n.text_with(self.lang, key, &[(name, &value.to_string())])
+    }
+
+    pub fn role_name(&self, role: &Role) -> String {
+        self.t(&role.message_key())
+    }
+
+    /// Where a language link leads: the current page in that language.
+    pub fn lang_link(&self, lang: &str) -> String {
+        let path = self.path.split('?').next().unwrap_or("/");
+        format!("{path}?lang={lang}")
+    }
+
+    pub fn local_time(&self, stored_utc: &str) -> String {
+        crate::clock::parse(stored_utc)
+            .map(crate::clock::local_display)
+            .unwrap_or_else(|| stored_utc.to_owned())
+    }
+}
+
+pub fn html<T: Template>(template: &T) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().content_type(ContentType::html()).body(template.render()?))
+}
+
+pub fn json<T: Serialize>(value: &T) -> HttpResponse {
+    HttpResponse::Ok().json(value)
+}
+
+pub fn created<T: Serialize>(value: &T) -> HttpResponse {
+    HttpResponse::Created().json(value)
+}
+
+/// 303 See Other: after a form post, the browser loads the page with GET.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header(("location", location.to_owned())).finish()
+}

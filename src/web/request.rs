@@ -1,0 +1,119 @@
+//! What the pipeline learns about a request, and the extractors handlers use to get an
+//! authenticated [`Actor`]. A handler cannot reach a service without one of these.
+
+use std::future::{Ready, ready};
+use std::net::IpAddr;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+
+use crate::actor::{Actor, Origin, Who};
+use crate::auth::session::SessionView;
+use crate::error::{Code, Error};
+
+/// Stored in the request's extensions by the pipeline.
+#[derive(Clone)]
+pub struct RequestState {
+    pub origin: Origin,
+    pub who: Who,
+    pub session: Option<SessionView>,
+    /// Why there is no session although a cookie was sent.
+    pub session_problem: Option<Code>,
+    pub lang: &'static str,
+    pub client_ip: Option<IpAddr>,
+    /// True when the connection is TLS (cookies get `__Host-` and `Secure`).
+    pub secure: bool,
+}
+
+fn state(req: &HttpRequest) -> Result<RequestState, Error> {
+    req.extensions()
+        .get::<RequestState>()
+        .cloned()
+        .ok_or_else(|| Error::internal("request state missing"))
+}
+
+fn actor_of(req: &HttpRequest, state: &RequestState) -> Actor {
+    let mut origin = state.origin.clone();
+    // Routing has happened by the time extractors run.
+    if let Some(pattern) = req.match_pattern() {
+        origin.route = pattern;
+    }
+    Actor { who: state.who.clone(), origin }
+}
+
+/// A signed-in person whose password need not be changed first.
+pub struct SignedIn {
+    pub actor: Actor,
+    pub state: RequestState,
+}
+
+/// A signed-in person, even one who must still change a one-time password (for the
+/// password-change and sign-out routes only).
+pub struct SignedInAny {
+    pub actor: Actor,
+    pub state: RequestState,
+}
+
+/// Anyone, signed in or not.
+pub struct Visitor {
+    pub actor: Actor,
+    pub state: RequestState,
+}
+
+fn signed_in(
+    req: &HttpRequest,
+    allow_pending_change: bool,
+) -> Result<(Actor, RequestState), Error> {
+    let state = state(req)?;
+    let actor = actor_of(req, &state);
+    match &state.who {
+        Who::User(user) => {
+            if user.must_change_password && !allow_pending_change {
+                return Err(Error::new(Code::PasswordChangeRequired));
+            }
+            Ok((actor, state))
+        }
+        _ => Err(Error::new(state.session_problem.unwrap_or(Code::Unauthenticated))),
+    }
+}
+
+impl FromRequest for SignedIn {
+    type Error = Error;
+    type Future = Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(signed_in(req, false).map(|(actor, state)| SignedIn { actor, state }))
+    }
+}
+
+impl FromRequest for SignedInAny {
+    type Error = Error;
+    type Future = Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(signed_in(req, true).map(|(actor, state)| SignedInAny { actor, state }))
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = Error;
+    type Future = Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(state(req).map(|state| Visitor { actor: actor_of(req, &state), state }))
+    }
+}
+
+impl actix_web::ResponseError for Error {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// A plain body; the pipeline replaces it with a translated JSON or HTML one.
+    fn error_response(&self) -> actix_web::HttpResponse {
+        actix_web::HttpResponse::build(self.status_code())
+            .content_type("application/json")
+            .body(format!("{{\"code\":\"{}\"}}", self.code.name()))
+    }
+}

@@ -1,0 +1,112 @@
+//! Starting and stopping the HTTP server: listeners (TLS or loopback plain HTTP), the admin
+//! socket, background jobs, systemd readiness and watchdog, and an orderly shutdown that
+//! commits the access log and signs a final checkpoint.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::middleware::from_fn;
+use actix_web::{App as ActixApp, HttpServer, web};
+
+use crate::app::App;
+use crate::error::Error;
+
+/// Routes of every feature, in one place.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    super::health::routes(cfg);
+    super::assets::routes(cfg);
+    crate::portal::home::http::routes(cfg);
+    crate::portal::directory::http::routes(cfg);
+    crate::portal::accesslog::http::routes(cfg);
+    super::openapi::routes(cfg);
+}
+
+/// Limits on request bodies parsed by actix (uploads stream separately).
+const JSON_LIMIT: usize = 256 * 1024;
+const FORM_LIMIT: usize = 256 * 1024;
+
+pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
+    app.config.check_transport()?;
+    let loaded = app.sessions.load(&app.db).map_err(|e| anyhow::anyhow!("sessions: {e}"))?;
+    tracing::info!(sessions = loaded, "sessions restored");
+
+    let data = web::Data::from(app.clone());
+    let workers = match app.config.server.workers {
+        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        n => n,
+    };
+    let server = HttpServer::new(move || {
+        ActixApp::new()
+            .app_data(data.clone())
+            .app_data(web::JsonConfig::default().limit(JSON_LIMIT))
+            .app_data(web::FormConfig::default().limit(FORM_LIMIT))
+            .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
+            .wrap(from_fn(super::pipeline::pipeline))
+            .configure(routes)
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, Error>(Error::not_found())
+            }))
+    })
+    .workers(workers)
+    .shutdown_timeout(10)
+    .client_request_timeout(Duration::from_secs(30));
+
+    let addr = app.config.listen_addr()?;
+    let tls = super::tls::certificate_files(&app.config)?;
+    let server = match &tls {
+        Some((cert, key)) => {
+            let config = super::tls::server_config(cert, key)?;
+            server.bind_rustls_0_23(addr, config)
+        }
+        None => server.bind(addr),
+    }
+    .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%addr, scheme, workers, "ipgo listening");
+    println!("ipgo {} listening on {scheme}://{addr}", env!("CARGO_PKG_VERSION"));
+
+    let socket = crate::ops::admin_socket::start(app.clone())?;
+    let jobs = crate::jobs::start(app.clone());
+    let server = server.run();
+    let handle = server.handle();
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+    let watchdog = spawn_watchdog(app.clone());
+
+    let result = server.await;
+    tracing::info!("ipgo stopping");
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    drop(handle);
+    jobs.abort();
+    if let Some(w) = watchdog {
+        w.abort();
+    }
+    socket.stop();
+    let app_for_shutdown = app.clone();
+    let _ = tokio::task::spawn_blocking(move || app_for_shutdown.shutdown()).await;
+    result.map_err(|e| anyhow::anyhow!("server error: {e}"))
+}
+
+/// Pings the systemd watchdog while the database answers; a hung server stops pinging and
+/// systemd restarts it.
+fn spawn_watchdog(app: Arc<App>) -> Option<tokio::task::JoinHandle<()>> {
+    let interval = sd_notify::watchdog_enabled()?;
+    let period = interval / 2;
+    Some(tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(period).await;
+            let app = app.clone();
+            let healthy = tokio::time::timeout(
+                period,
+                tokio::task::spawn_blocking(move || app.db.read().is_ok()),
+            )
+            .await
+            .map(|r| r.unwrap_or(false))
+            .unwrap_or(false);
+            if healthy {
+                let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+            } else {
+                tracing::error!("database did not answer; withholding the watchdog ping");
+            }
+        }
+    }))
+}

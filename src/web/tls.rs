@@ -1,0 +1,72 @@
+//! TLS for the web server: rustls with the `ring` provider only (installed explicitly at
+//! start), TLS 1.2 and 1.3. Certificates come from PEM files, or — when configured — a
+//! self-signed certificate is made on first start and kept in the keys directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::config::Config;
+
+const SELF_SIGNED_CERT: &str = "tls-self-signed.crt";
+const SELF_SIGNED_KEY: &str = "tls-self-signed.key";
+
+/// Installs the process-wide crypto provider (idempotent).
+pub fn install_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The files to serve: configured ones, or the self-signed pair (made if missing).
+pub fn certificate_files(config: &Config) -> anyhow::Result<Option<(PathBuf, PathBuf)>> {
+    if !config.tls.cert.is_empty() {
+        return Ok(Some((PathBuf::from(&config.tls.cert), PathBuf::from(&config.tls.key))));
+    }
+    if !config.tls.self_signed {
+        return Ok(None);
+    }
+    let dir = config.keys_dir();
+    let (cert, key) = (dir.join(SELF_SIGNED_CERT), dir.join(SELF_SIGNED_KEY));
+    if !cert.exists() || !key.exists() {
+        make_self_signed(config, &cert, &key)?;
+    }
+    Ok(Some((cert, key)))
+}
+
+fn make_self_signed(config: &Config, cert: &Path, key: &Path) -> anyhow::Result<()> {
+    let mut names = config.tls.self_signed_names.clone();
+    if names.is_empty() {
+        names = vec!["localhost".into(), "127.0.0.1".into()];
+        if let Ok(host) = rustix::system::uname().nodename().to_str() {
+            names.push(host.to_owned());
+        }
+    }
+    let made = rcgen::generate_simple_self_signed(names.clone())
+        .map_err(|e| anyhow::anyhow!("cannot make a self-signed certificate: {e}"))?;
+    crate::keys::ensure_private_dir(cert.parent().unwrap_or(Path::new(".")))?;
+    crate::keys::write_private(key, made.signing_key.serialize_pem().as_bytes())?;
+    std::fs::write(cert, made.cert.pem())?;
+    tracing::warn!(names = ?names, path = %cert.display(), "made a self-signed TLS certificate; replace it with one from the agency's CA");
+    Ok(())
+}
+
+pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<ServerConfig> {
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| anyhow::anyhow!("cannot read certificate {}: {e}", cert.display()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow::anyhow!("certificate {} is not valid PEM: {e}", cert.display()))?;
+    if chain.is_empty() {
+        anyhow::bail!("no certificate found in {}", cert.display());
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| anyhow::anyhow!("cannot read private key {}: {e}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| anyhow::anyhow!("certificate and key do not form a usable pair: {e}"))?;
+    Ok(config)
+}
