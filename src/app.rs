@@ -7,16 +7,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::audit::AuditLog;
 use crate::auth::session::Sessions;
 use crate::auth::throttle::SignInThrottle;
+use crate::blobs::BlobStore;
 use crate::config::Config;
 use crate::db::{Db, META, OpenError};
 use crate::i18n::I18n;
 use crate::keys::ApplianceKey;
+use crate::vault::Vault;
 
 pub struct App {
     pub config: Config,
     pub db: Db,
     pub audit: Arc<AuditLog>,
     pub key: Arc<ApplianceKey>,
+    pub blobs: BlobStore,
+    pub vault: Vault,
     pub sessions: Sessions,
     pub throttle: SignInThrottle,
     pub i18n: I18n,
@@ -46,11 +50,14 @@ impl App {
         })?;
         let key =
             Arc::new(ApplianceKey::load_or_create(&config.keys_dir()).map_err(|e| other(&e))?);
+        let vault = Vault::open(&config.keys_dir()).map_err(|e| other(&e))?;
+        let blobs = BlobStore::open(config.data_dir()).map_err(|e| other(&e))?;
         let db = Db::open(&config.database_path())?;
         db.write(|txn| {
             crate::auth::credentials::ensure_tables(txn)?;
             crate::auth::session::ensure_tables(txn)?;
             crate::portal::directory::store::ensure_tables(txn)?;
+            crate::portal::documents::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?
@@ -70,6 +77,8 @@ impl App {
             db,
             audit,
             key,
+            blobs,
+            vault,
             sessions,
             throttle,
             i18n: I18n::load(),

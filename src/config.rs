@@ -26,6 +26,7 @@ pub struct Config {
     pub login: LoginConfig,
     pub audit: AuditConfig,
     pub ui: UiConfig,
+    pub documents: DocumentsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -106,6 +107,55 @@ pub struct AuditConfig {
     /// Record read-only requests. Required by R365 §7; `false` exists only so the benchmark
     /// can measure the log's cost, and the server warns at start when it is off.
     pub log_read_requests: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DocumentsConfig {
+    /// Most a document may hold, text plus files, in MiB (I385 §9: at most 60).
+    pub max_document_mb: u64,
+    /// Attachment formats accepted (I385 §10); the administrator may narrow the list.
+    pub allowed_formats: Vec<String>,
+    /// Archive safety limits (also applied to office files, which are archives).
+    pub archive_max_entries: usize,
+    pub archive_max_total_mb: u64,
+    pub archive_max_ratio: u64,
+    pub archive_max_depth: u32,
+}
+
+impl Default for DocumentsConfig {
+    fn default() -> Self {
+        DocumentsConfig {
+            max_document_mb: 60,
+            allowed_formats: crate::formats::Format::ALLOWED
+                .iter()
+                .map(|f| f.name().to_owned())
+                .collect(),
+            archive_max_entries: 10_000,
+            archive_max_total_mb: 1024,
+            archive_max_ratio: 200,
+            archive_max_depth: 3,
+        }
+    }
+}
+
+impl DocumentsConfig {
+    pub fn allowed(&self) -> Vec<crate::formats::Format> {
+        self.allowed_formats.iter().filter_map(|f| crate::formats::Format::parse(f)).collect()
+    }
+
+    pub fn max_bytes(&self) -> u64 {
+        self.max_document_mb * 1024 * 1024
+    }
+
+    pub fn archive_limits(&self) -> crate::formats::Limits {
+        crate::formats::Limits {
+            max_entries: self.archive_max_entries,
+            max_total_uncompressed: self.archive_max_total_mb * 1024 * 1024,
+            max_ratio: self.archive_max_ratio,
+            max_depth: self.archive_max_depth,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -234,9 +284,19 @@ impl Config {
         if self.audit.checkpoint_every_entries == 0 || self.audit.checkpoint_interval_minutes == 0 {
             anyhow::bail!("audit checkpoint intervals must be positive");
         }
+        if self.documents.max_document_mb == 0 || self.documents.max_document_mb > 60 {
+            anyhow::bail!("documents.max_document_mb must be between 1 and 60 (I385 §9)");
+        }
+        for f in &self.documents.allowed_formats {
+            if crate::formats::Format::parse(f).is_none() {
+                anyhow::bail!("documents.allowed_formats: unknown format {f:?}");
+            }
+        }
+        if self.documents.archive_max_depth == 0 || self.documents.archive_max_entries == 0 {
+            anyhow::bail!("documents archive limits must be positive");
+        }
         let url = &self.server.public_url;
-        if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://")
-        {
+        if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
             anyhow::bail!("server.public_url must start with https:// or http://");
         }
         Ok(())

@@ -12,6 +12,7 @@
 use crate::actor::{Actor, UserIdentity, Who};
 use crate::auth::roles::Role;
 use crate::error::{Error, Result};
+use crate::portal::documents::model::AccessRule;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -45,6 +46,16 @@ pub enum Action {
     AuditVerify,
     /// Health details, metrics.
     SystemMonitor,
+    /// Post a document in one's agency.
+    DocumentCreate,
+    /// Read a document, its versions, files and comments.
+    DocumentRead,
+    /// Post a new version (collaborative work, I385 §6.5).
+    DocumentEdit,
+    /// Comment on a document.
+    DocumentComment,
+    /// Destroy a document for good (I385 §6.8).
+    DocumentDestroy,
 }
 
 impl Action {
@@ -64,6 +75,11 @@ impl Action {
         Action::AuditExport,
         Action::AuditVerify,
         Action::SystemMonitor,
+        Action::DocumentCreate,
+        Action::DocumentRead,
+        Action::DocumentEdit,
+        Action::DocumentComment,
+        Action::DocumentDestroy,
     ];
 
     /// The operation name recorded in the access log.
@@ -84,26 +100,35 @@ impl Action {
             Action::AuditExport => "audit.export".into(),
             Action::AuditVerify => "audit.verify".into(),
             Action::SystemMonitor => "system.monitor".into(),
+            Action::DocumentCreate => "document.create".into(),
+            Action::DocumentRead => "document.read".into(),
+            Action::DocumentEdit => "document.edit".into(),
+            Action::DocumentComment => "document.comment".into(),
+            Action::DocumentDestroy => "document.destroy".into(),
         }
     }
 }
 
 /// What an action is applied to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Object {
+pub enum Object<'a> {
     /// The appliance as a whole (agency list, log, configuration).
     Appliance,
     /// An agency and everything administrative inside it.
     Agency(u64),
     /// One account, in its agency.
     User { id: u64, agency_id: u64 },
+    /// A document: its owner, author and access rule.
+    Document { agency_id: u64, author_id: u64, access: &'a AccessRule },
 }
 
-impl Object {
+impl Object<'_> {
     fn agency(self) -> Option<u64> {
         match self {
             Object::Appliance => None,
-            Object::Agency(id) | Object::User { agency_id: id, .. } => Some(id),
+            Object::Agency(id)
+            | Object::User { agency_id: id, .. }
+            | Object::Document { agency_id: id, .. } => Some(id),
         }
     }
 }
@@ -115,24 +140,38 @@ const AGENCY_ROLES: &[Role] =
 
 /// Checks the permission and names the operation in the access log. Denial is an
 /// `Error::forbidden()`; the HTTP layer logs it with status 403.
-pub fn require(actor: &Actor, action: Action, object: Object) -> Result<()> {
+pub fn require(actor: &Actor, action: Action, object: Object<'_>) -> Result<()> {
     actor.origin.set_operation(&action.name());
     if decide(actor, action, object) { Ok(()) } else { Err(Error::forbidden()) }
 }
 
 /// Whether the actor may perform the action; pure.
-pub fn decide(actor: &Actor, action: Action, object: Object) -> bool {
+pub fn decide(actor: &Actor, action: Action, object: Object<'_>) -> bool {
     match &actor.who {
         Who::User(user) => decide_user(user, action, object),
         // The operator holds the machine; everything administrative, nothing documentary.
-        Who::Operator { .. } => !matches!(action, Action::ProfileEditOwn),
+        Who::Operator { .. } => {
+            !matches!(action, Action::ProfileEditOwn) && !is_documentary(action)
+        }
         // Background jobs use explicitly named service functions, not user actions.
         Who::System(_) => false,
         Who::Anonymous => false,
     }
 }
 
-fn decide_user(user: &UserIdentity, action: Action, object: Object) -> bool {
+/// Actions on document content: never granted by an administrative role.
+fn is_documentary(action: Action) -> bool {
+    matches!(
+        action,
+        Action::DocumentCreate
+            | Action::DocumentRead
+            | Action::DocumentEdit
+            | Action::DocumentComment
+            | Action::DocumentDestroy
+    )
+}
+
+fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool {
     let has = |role| user.roles.contains(role);
     let own_agency = object.agency() == Some(user.agency_id);
     let admin = has(Role::SystemAdmin);
@@ -156,6 +195,30 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object) -> bool {
         Action::AuditRead | Action::AuditExport => has(Role::Auditor),
         Action::AuditVerify => has(Role::Auditor) || admin,
         Action::SystemMonitor => admin || has(Role::SupportAdmin),
+        Action::DocumentCreate => own_agency && (has(Role::Employee) || has(Role::Head)),
+        Action::DocumentRead | Action::DocumentComment => match object {
+            Object::Document { author_id, access, .. } => {
+                author_id == user.id || access.admits(user)
+            }
+            _ => false,
+        },
+        // Collaborative work: the author, the owning agency's head, and the working groups
+        // the document is shared with may post new versions.
+        Action::DocumentEdit => match object {
+            Object::Document { author_id, access, .. } => {
+                author_id == user.id
+                    || (own_agency && has(Role::Head))
+                    || user.groups.iter().any(|g| access.groups.contains(g))
+            }
+            _ => false,
+        },
+        // I385 §6.8: the author or the head of the owning agency.
+        Action::DocumentDestroy => match object {
+            Object::Document { author_id, .. } => {
+                author_id == user.id || (own_agency && has(Role::Head))
+            }
+            _ => false,
+        },
     }
 }
 
@@ -224,13 +287,40 @@ mod tests {
     }
 
     #[test]
+    fn document_policy_table() {
+        let agency_only = AccessRule::whole_agency(1);
+        let elsewhere = AccessRule::whole_agency(2);
+        let mine = Object::Document { agency_id: 1, author_id: 10, access: &elsewhere };
+        let colleagues = Object::Document { agency_id: 1, author_id: 99, access: &agency_only };
+        let foreign = Object::Document { agency_id: 2, author_id: 99, access: &elsewhere };
+        check(&[Role::Employee], Action::DocumentCreate, Object::Agency(1), true);
+        check(&[Role::Employee], Action::DocumentCreate, Object::Agency(2), false);
+        check(&[Role::Auditor], Action::DocumentCreate, Object::Agency(1), false);
+        check(&[Role::Employee], Action::DocumentRead, mine, true);
+        check(&[Role::Employee], Action::DocumentRead, colleagues, true);
+        check(&[Role::Employee], Action::DocumentRead, foreign, false);
+        check(&[Role::SystemAdmin], Action::DocumentRead, foreign, false);
+        check(&[Role::Employee], Action::DocumentEdit, colleagues, false);
+        check(&[Role::Head], Action::DocumentEdit, colleagues, true);
+        check(&[Role::Employee], Action::DocumentDestroy, mine, true);
+        check(&[Role::Employee], Action::DocumentDestroy, colleagues, false);
+        check(&[Role::Head], Action::DocumentDestroy, colleagues, true);
+        check(&[Role::Head], Action::DocumentDestroy, foreign, false);
+    }
+
+    #[test]
     fn operator_administers_but_anonymous_and_jobs_get_nothing() {
         let operator =
             Actor { who: Who::Operator { os_user: "root".into() }, origin: Origin::system("t") };
         let anonymous = Actor { who: Who::Anonymous, origin: Origin::system("t") };
+        let everyone = AccessRule::everyone();
+        let doc = Object::Document { agency_id: 5, author_id: 1, access: &everyone };
         for action in Action::ALL {
             assert!(!decide(&anonymous, *action, Object::Appliance));
-            if *action != Action::ProfileEditOwn {
+            assert!(!decide(&anonymous, *action, doc));
+            if is_documentary(*action) {
+                assert!(!decide(&operator, *action, doc), "the operator never reads documents");
+            } else if *action != Action::ProfileEditOwn {
                 assert!(decide(&operator, *action, Object::Agency(5)));
             }
         }

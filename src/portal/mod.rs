@@ -5,4 +5,5 @@
 
 pub mod accesslog;
 pub mod directory;
+pub mod documents;
 pub mod home;

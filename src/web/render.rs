@@ -78,6 +78,11 @@ impl<'a> PageCtx<'a> {
         self.i18n.text_with(self.lang, key, &[(name, &value.to_string())])
     }
 
+    /// Translated text of the message `prefix` + `suffix` (e.g. `doctype-` + a type code).
+    pub fn tk(&self, prefix: &str, suffix: &str) -> String {
+        self.t(&format!("{prefix}{suffix}"))
+    }
+
     pub fn role_name(&self, role: &Role) -> String {
         self.t(&role.message_key())
     }

@@ -17,6 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     super::assets::routes(cfg);
     crate::portal::home::http::routes(cfg);
     crate::portal::directory::http::routes(cfg);
+    crate::portal::documents::http::routes(cfg);
     crate::portal::accesslog::http::routes(cfg);
     super::openapi::routes(cfg);
 }
@@ -28,6 +29,8 @@ const FORM_LIMIT: usize = 256 * 1024;
 pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     app.config.check_transport()?;
     let loaded = app.sessions.load(&app.db).map_err(|e| anyhow::anyhow!("sessions: {e}"))?;
+    crate::portal::documents::upkeep::at_start(&app)
+        .map_err(|e| anyhow::anyhow!("document store upkeep: {e}"))?;
     tracing::info!(sessions = loaded, "sessions restored");
 
     let data = web::Data::from(app.clone());

@@ -7,3 +7,36 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Upload progress for posting forms; without JavaScript the form posts normally.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (event.defaultPrevented || !form.hasAttribute("data-upload") || !window.XMLHttpRequest || !window.FormData) {
+    return;
+  }
+  event.preventDefault();
+  var bar = form.querySelector("progress.upload");
+  var button = form.querySelector("button[type=submit]");
+  if (button) { button.disabled = true; }
+  if (bar) { bar.hidden = false; }
+  var xhr = new XMLHttpRequest();
+  xhr.open("POST", form.action);
+  xhr.upload.onprogress = function (e) {
+    if (bar && e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); }
+  };
+  xhr.onload = function () {
+    if (xhr.status < 400 && xhr.responseURL) {
+      window.location.href = xhr.responseURL;
+    } else {
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    }
+  };
+  xhr.onerror = function () {
+    if (button) { button.disabled = false; }
+    if (bar) { bar.hidden = true; }
+    window.alert(form.getAttribute("data-upload-failed") || "Upload failed");
+  };
+  xhr.send(new FormData(form));
+});

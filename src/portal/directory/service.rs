@@ -617,3 +617,34 @@ pub fn account_self(app: &App, actor: &Actor, id: u64) -> Result<(User, Option<A
     let agency = r.agency(user.agency_id)?;
     Ok((user, agency))
 }
+
+/// Agencies by id (for showing owners of documents and the like).
+pub fn agencies_by_id(app: &App) -> Result<HashMap<u64, Agency>> {
+    let txn = app.db.read()?;
+    Ok(Reader(&txn).agencies()?.into_iter().map(|a| (a.id, a)).collect())
+}
+
+/// Resolves agency codes and logins named in an access rule; unknown names are refused.
+pub fn resolve_access_names(
+    app: &App,
+    agency_codes: &[String],
+    logins: &[String],
+) -> Result<(Vec<u64>, Vec<u64>)> {
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let mut agencies = Vec::new();
+    for code in agency_codes {
+        let agency = r
+            .agency_by_code(code)?
+            .ok_or_else(|| Error::invalid("access", "unknown-agency").with_detail(code.clone()))?;
+        agencies.push(agency.id);
+    }
+    let mut users = Vec::new();
+    for login in logins {
+        let user = r
+            .user_by_login(login)?
+            .ok_or_else(|| Error::invalid("access", "unknown-login").with_detail(login.clone()))?;
+        users.push(user.id);
+    }
+    Ok((agencies, users))
+}

@@ -25,6 +25,7 @@ struct Dashboard<'a> {
     name: String,
     agency_name: String,
     roles: Vec<String>,
+    announcements: Vec<crate::portal::documents::service::ListItem>,
 }
 
 async fn dashboard(app: web::Data<App>, v: Visitor) -> Result<HttpResponse> {
@@ -39,12 +40,15 @@ async fn dashboard(app: web::Data<App>, v: Visitor) -> Result<HttpResponse> {
     let app2 = app.clone().into_inner();
     let (id, lang) = (user.id, v.state.lang);
     let actor = s.actor.clone();
-    let (name, agency_name) = blocking(move || {
+    let (name, agency_name, announcements) = blocking(move || {
         let me = service::account_self(&app2, &actor, id)?;
-        Ok((
-            me.0.display_name(lang).to_owned(),
-            me.1.map(|a| a.name(lang).to_owned()).unwrap_or_default(),
-        ))
+        // The start page shows announcements; they are part of the page view in the log.
+        let announcements =
+            crate::portal::documents::service::announcements(&app2, &actor, 5, lang)?;
+        actor.origin.set_operation("page.dashboard");
+        let name = me.0.display_name(lang).to_owned();
+        let agency = me.1.map(|a| a.name(lang).to_owned()).unwrap_or_default();
+        Ok((name, agency, announcements))
     })
     .await?;
     let roles = user.roles.iter().map(|r| app.i18n.text(v.state.lang, &r.message_key())).collect();
@@ -53,6 +57,7 @@ async fn dashboard(app: web::Data<App>, v: Visitor) -> Result<HttpResponse> {
         name,
         agency_name,
         roles,
+        announcements,
     })
 }
 

@@ -1,0 +1,175 @@
+//! Guaranteed destruction of a document (I385 §6.8).
+//!
+//! In order: the document is marked as being destroyed (it answers 410 from then on); its
+//! data key leaves the vault, which is re-sealed under a new vault key (old vault copies and
+//! backups become undecryptable for it); its blobs are unlinked; its versions and comments
+//! are replaced by a tombstone; the destruction register gets a row (replayed by restores);
+//! and a destruction certificate — who, when, why, ids, sizes, ciphertext hashes, never
+//! content — goes into the access log in the same transaction as the tombstone. Each step
+//! is idempotent, so a destruction interrupted by a crash is completed at the next start.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::model::{DocState, DocumentRecord};
+use super::store::{Destruction, Reader, Writer};
+use crate::actor::Actor;
+use crate::app::App;
+use crate::auth::policy::{Action, Object, require};
+use crate::error::{Code, Error, Result};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateFile {
+    pub version: u32,
+    pub file_id: u64,
+    pub size: u64,
+    pub stored_size: u64,
+    pub ciphertext_sha256: String,
+}
+
+/// The destruction certificate: facts only, never content.
+#[derive(Debug, Clone, Serialize)]
+pub struct Certificate {
+    pub document_id: u64,
+    #[serde(rename = "type")]
+    pub doc_type: String,
+    pub agency_id: u64,
+    pub author_id: u64,
+    pub destroyed_by: String,
+    pub destroyed_at: String,
+    pub reason: String,
+    pub versions: u32,
+    pub files: Vec<CertificateFile>,
+    pub vault_generation: u64,
+    pub access_log_seq: u64,
+}
+
+pub fn destroy(app: &App, actor: &Actor, id: u64, reason: &str) -> Result<Certificate> {
+    let doc = {
+        let txn = app.db.read()?;
+        Reader(&txn).document(id)?.ok_or_else(Error::not_found)?
+    };
+    actor.origin.set_operation("document.destroy");
+    if matches!(doc.state, DocState::Destroyed { .. }) {
+        return Err(Error::new(Code::Gone));
+    }
+    require(
+        actor,
+        Action::DocumentDestroy,
+        Object::Document {
+            agency_id: doc.agency_id,
+            author_id: doc.author_id,
+            access: &doc.access,
+        },
+    )?;
+    let reason = crate::portal::directory::model::clean_text("reason", reason, 2000)?;
+    if reason.chars().count() < 5 {
+        return Err(Error::invalid("reason", "reason-required"));
+    }
+    let by = actor.log_name();
+    let started = crate::clock::utc_string(crate::clock::now());
+    app.db.write(|txn| {
+        let w = Writer(txn);
+        let mut current = w.document(id)?.ok_or_else(Error::not_found)?;
+        current.state = DocState::Destroying { by: by.clone(), reason: reason.clone(), started };
+        w.put_document(&current)
+    })?;
+    finish(app, actor, id)
+}
+
+/// Completes the destruction of a document marked `Destroying`.
+fn finish(app: &App, actor: &Actor, id: u64) -> Result<Certificate> {
+    let (doc, versions) = {
+        let txn = app.db.read()?;
+        let r = Reader(&txn);
+        (r.document(id)?.ok_or_else(Error::not_found)?, r.versions(id)?)
+    };
+    let DocState::Destroying { by, reason, .. } = doc.state.clone() else {
+        return Err(Error::new(Code::Gone));
+    };
+    let vault_generation = app.vault.destroy(&[id]).map_err(|e| Error::internal(e.to_string()))?;
+    let mut files = Vec::new();
+    for v in &versions {
+        for f in &v.files {
+            files.push(CertificateFile {
+                version: v.n,
+                file_id: f.id,
+                size: f.size,
+                stored_size: f.stored_size,
+                ciphertext_sha256: f.blob.0.clone(),
+            });
+        }
+    }
+    // A blob kept across versions appears once per version; unlink each once.
+    let mut blobs: Vec<String> = files.iter().map(|f| f.ciphertext_sha256.clone()).collect();
+    blobs.sort();
+    blobs.dedup();
+    for b in &blobs {
+        app.blobs
+            .remove(&crate::blobs::BlobId(b.clone()))
+            .map_err(|e| Error::internal(format!("unlinking blob {b}: {e}")))?;
+    }
+    let destroyed_at = crate::clock::utc_string(crate::clock::now());
+    let mut certificate = Certificate {
+        document_id: id,
+        doc_type: doc.doc_type.clone(),
+        agency_id: doc.agency_id,
+        author_id: doc.author_id,
+        destroyed_by: by.clone(),
+        destroyed_at: destroyed_at.clone(),
+        reason: reason.clone(),
+        versions: doc.current_version,
+        files,
+        vault_generation,
+        access_log_seq: 0,
+    };
+    let cert = app.audit.change(actor, "document.destroy", |txn| {
+        let seq = crate::audit::chain::read_head(&txn.open_table(crate::db::META)?)?.seq + 1;
+        certificate.access_log_seq = seq;
+        let w = Writer(txn);
+        w.remove_content(id)?;
+        let tombstone = DocumentRecord {
+            state: DocState::Destroyed {
+                by: by.clone(),
+                at: destroyed_at.clone(),
+                certificate_seq: seq,
+            },
+            access: Default::default(),
+            ..doc.clone()
+        };
+        w.put_document(&tombstone)?;
+        w.put_destruction(&Destruction {
+            doc_id: id,
+            destroyed_at: destroyed_at.clone(),
+            by: by.clone(),
+            reason: reason.clone(),
+            blobs: blobs.clone(),
+            certificate_seq: seq,
+        })?;
+        let detail = json!({"destruction_certificate": certificate});
+        Ok((certificate.clone(), Some(detail)))
+    })?;
+    tracing::warn!(document = id, by = ?by, "document destroyed");
+    Ok(cert)
+}
+
+/// Finishes destructions interrupted by a crash (run at start).
+pub fn resume(app: &App) -> Result<usize> {
+    let pending: Vec<u64> = {
+        let txn = app.db.read()?;
+        let mut ids = Vec::new();
+        Reader(&txn).documents_desc(None, |d| {
+            if matches!(d.state, DocState::Destroying { .. }) {
+                ids.push(d.id);
+            }
+            true
+        })?;
+        ids
+    };
+    for id in &pending {
+        let actor = Actor::system_job_bypassing_user_policy("destruction-resume");
+        finish(app, &actor, *id)?;
+        tracing::warn!(document = id, "completed an interrupted destruction");
+    }
+    Ok(pending.len())
+}

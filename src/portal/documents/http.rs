@@ -1,0 +1,484 @@
+//! Routes of the documents feature: the list, the posting form, the document page with its
+//! versions, files, archive contents and comments, version comparison, downloads and
+//! destruction — HTML and `/api/v1` JSON over the same services.
+
+use std::io::Read;
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{
+    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::destroy;
+use super::pages::*;
+use super::receive::receive;
+use super::service::{self, ListFilter, Ticket};
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::web::blocking;
+use crate::web::render::{PageCtx, created, html, json, see_other};
+use crate::web::request::SignedIn;
+
+type Data = web::Data<App>;
+
+const PAGE: usize = 50;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/documents", web::get().to(list_page))
+        .route("/documents", web::post().to(post_form))
+        .route("/documents/new", web::get().to(new_page))
+        .route("/documents/{id}", web::get().to(view_page))
+        .route("/documents/{id}/edit", web::get().to(edit_page))
+        .route("/documents/{id}/versions", web::post().to(version_form))
+        .route("/documents/{id}/comments", web::post().to(comment_form))
+        .route("/documents/{id}/diff", web::get().to(diff_page))
+        .route("/documents/{id}/destroy", web::get().to(destroy_page))
+        .route("/documents/{id}/destroy", web::post().to(destroy_form))
+        .route("/documents/{id}/versions/{n}/files/{file}", web::get().to(download))
+        .route("/api/v1/document-types", web::get().to(api_types))
+        .route("/api/v1/documents", web::get().to(api_list))
+        .route("/api/v1/documents", web::post().to(api_post))
+        .route("/api/v1/documents/{id}", web::get().to(api_get))
+        .route("/api/v1/documents/{id}/versions", web::post().to(api_version))
+        .route("/api/v1/documents/{id}/versions/{n}/files/{file}", web::get().to(download))
+        .route("/api/v1/documents/{id}/diff", web::get().to(api_diff))
+        .route("/api/v1/documents/{id}/comments", web::post().to(api_comment))
+        .route("/api/v1/documents/{id}/destroy", web::post().to(api_destroy));
+}
+
+fn arc(app: &Data) -> std::sync::Arc<App> {
+    app.clone().into_inner()
+}
+
+// ---------------------------------------------------------------------------------------
+// Posting
+
+async fn post_document(
+    app: &Data,
+    s: &SignedIn,
+    req: &HttpRequest,
+    payload: Multipart,
+    doc: Option<u64>,
+) -> Result<service::Posted> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    // The right to post is checked before a single byte of the body is read.
+    let ticket: Ticket = blocking(move || match doc {
+        None => service::prepare_post(&a, &actor),
+        Some(id) => service::prepare_version(&a, &actor, id),
+    })
+    .await?;
+    let mut received = receive(app.clone(), req, &ticket, payload).await?;
+    let files = received.take_files();
+    let meta = std::mem::take(&mut received.meta);
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || service::commit(&a, &actor, ticket, meta, files)).await
+}
+
+async fn api_post(
+    app: Data,
+    s: SignedIn,
+    req: HttpRequest,
+    payload: Multipart,
+) -> Result<HttpResponse> {
+    s.actor.origin.set_success_status(201);
+    let posted = post_document(&app, &s, &req, payload, None).await?;
+    Ok(created(&posted))
+}
+
+async fn api_version(
+    app: Data,
+    s: SignedIn,
+    req: HttpRequest,
+    payload: Multipart,
+    path: web::Path<u64>,
+) -> Result<HttpResponse> {
+    s.actor.origin.set_success_status(201);
+    let posted = post_document(&app, &s, &req, payload, Some(path.into_inner())).await?;
+    Ok(created(&posted))
+}
+
+async fn post_form(
+    app: Data,
+    s: SignedIn,
+    req: HttpRequest,
+    payload: Multipart,
+) -> Result<HttpResponse> {
+    s.actor.origin.set_success_status(303);
+    let posted = post_document(&app, &s, &req, payload, None).await?;
+    Ok(see_other(&format!("/documents/{}", posted.id)))
+}
+
+async fn version_form(
+    app: Data,
+    s: SignedIn,
+    req: HttpRequest,
+    payload: Multipart,
+    path: web::Path<u64>,
+) -> Result<HttpResponse> {
+    s.actor.origin.set_success_status(303);
+    let posted = post_document(&app, &s, &req, payload, Some(path.into_inner())).await?;
+    Ok(see_other(&format!("/documents/{}", posted.id)))
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    agency: String,
+    #[serde(rename = "type")]
+    doc_type: String,
+    author: String,
+    from: String,
+    to: String,
+    before: Option<String>,
+    limit: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> ListFilter {
+        ListFilter {
+            agency: self.agency.clone(),
+            doc_type: self.doc_type.clone(),
+            author: self.author.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
+    }
+
+    fn before(&self) -> Option<u64> {
+        self.before.as_deref().and_then(|b| b.parse().ok())
+    }
+}
+
+async fn list(
+    app: &Data,
+    s: &SignedIn,
+    q: &ListQuery,
+    limit: usize,
+) -> Result<Vec<service::ListItem>> {
+    let (a, actor, filter, before, lang) =
+        (arc(app), s.actor.clone(), q.filter(), q.before(), s.state.lang);
+    blocking(move || service::list(&a, &actor, &filter, before, limit, lang)).await
+}
+
+async fn list_page(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
+    let items = list(&app, &s, &q, PAGE).await?;
+    let next_before = if items.len() == PAGE { items.last().map(|i| i.id) } else { None };
+    let a = arc(&app);
+    let actor = s.actor.clone();
+    let agencies =
+        blocking(move || crate::portal::directory::service::agencies(&a, &actor)).await?;
+    let filter = q.into_inner();
+    let query = serde_urlencoded::to_string([
+        ("agency", filter.agency.as_str()),
+        ("type", filter.doc_type.as_str()),
+        ("author", filter.author.as_str()),
+        ("from", filter.from.as_str()),
+        ("to", filter.to.as_str()),
+    ])
+    .unwrap_or_default();
+    html(&ListPage {
+        page: PageCtx::new(&app, &s.state, "documents-title", "documents"),
+        items,
+        agencies,
+        types: super::model::TYPES,
+        filter: filter.filter(),
+        next_before,
+        query,
+    })
+}
+
+async fn api_list(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
+    let limit = q.limit.as_deref().and_then(|l| l.parse().ok()).unwrap_or(PAGE).clamp(1, 500);
+    let items = list(&app, &s, &q, limit).await?;
+    Ok(json(&serde_json::json!({"documents": items})))
+}
+
+async fn get(app: &Data, s: &SignedIn, id: u64) -> Result<service::DocumentView> {
+    let (a, actor, lang) = (arc(app), s.actor.clone(), s.state.lang);
+    blocking(move || service::get(&a, &actor, id, lang)).await
+}
+
+async fn api_get(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
+    Ok(json(&get(&app, &s, path.into_inner()).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct VersionQuery {
+    version: Option<u32>,
+}
+
+async fn view_page(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<u64>,
+    q: web::Query<VersionQuery>,
+) -> Result<HttpResponse> {
+    let doc = get(&app, &s, path.into_inner()).await?;
+    let shown = q.version.unwrap_or(doc.current_version);
+    if doc.version(shown).is_none() {
+        return Err(Error::not_found());
+    }
+    html(&ViewPage {
+        page: PageCtx::new(&app, &s.state, "document-title", "documents"),
+        document: doc,
+        shown,
+    })
+}
+
+/// `filename*` (RFC 6266 / 5987) keeps Cyrillic names; `filename` gives old clients an
+/// ASCII stand-in.
+fn disposition(name: &str) -> ContentDisposition {
+    let ascii: String = name
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .collect();
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: name.as_bytes().to_vec(),
+            }),
+        ],
+    }
+}
+
+async fn download(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<(u64, u32, u64)>,
+) -> Result<HttpResponse> {
+    let (id, n, file) = path.into_inner();
+    let (a, actor) = (arc(&app), s.actor.clone());
+    let (meta, mut reader) = blocking(move || service::open_file(&a, &actor, id, n, file)).await?;
+    let len = reader.len();
+    let (tx, rx) = flume::bounded::<std::result::Result<web::Bytes, std::io::Error>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if tx.send(Ok(web::Bytes::copy_from_slice(&buf[..n]))).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(document = id, file, error = %e, "a stored file failed authentication while downloading");
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(meta.format.media_type())
+        .insert_header(disposition(&meta.name))
+        .insert_header(("x-content-sha256", meta.sha256.clone()))
+        .no_chunking(len)
+        .streaming(rx.into_stream()))
+}
+
+// ---------------------------------------------------------------------------------------
+// Forms
+
+async fn new_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    s.actor.origin.set_operation("page.document_new");
+    html(&EditPage {
+        page: PageCtx::new(&app, &s.state, "document-new-title", "documents"),
+        document: None,
+        types: super::model::TYPES,
+        max_mb: app.config.documents.max_document_mb,
+    })
+}
+
+async fn edit_page(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
+    let doc = get(&app, &s, path.into_inner()).await?;
+    if !doc.can_edit {
+        return Err(Error::forbidden());
+    }
+    html(&EditPage {
+        page: PageCtx::new(&app, &s.state, "document-version-title", "documents"),
+        document: Some(doc),
+        types: super::model::TYPES,
+        max_mb: app.config.documents.max_document_mb,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CommentBody {
+    text: String,
+}
+
+async fn add_comment(app: &Data, s: &SignedIn, id: u64, text: String) -> Result<u64> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || service::comment(&a, &actor, id, &text)).await
+}
+
+async fn comment_form(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<u64>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    let id = path.into_inner();
+    let f: CommentBody = crate::web::form(&body)?;
+    add_comment(&app, &s, id, f.text).await?;
+    Ok(see_other(&format!("/documents/{id}#comments")))
+}
+
+async fn api_comment(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<u64>,
+    body: web::Json<CommentBody>,
+) -> Result<HttpResponse> {
+    s.actor.origin.set_success_status(201);
+    let cid = add_comment(&app, &s, path.into_inner(), body.into_inner().text).await?;
+    Ok(created(&serde_json::json!({"id": cid})))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DiffQuery {
+    from: u32,
+    to: u32,
+}
+
+async fn diff(
+    app: &Data,
+    s: &SignedIn,
+    id: u64,
+    q: DiffQuery,
+) -> Result<(service::DocumentView, Vec<service::DiffLine>)> {
+    let (a, actor, lang) = (arc(app), s.actor.clone(), s.state.lang);
+    blocking(move || {
+        let view = service::get(&a, &actor, id, lang)?;
+        let from = if q.from == 0 { view.current_version.saturating_sub(1).max(1) } else { q.from };
+        let to = if q.to == 0 { view.current_version } else { q.to };
+        let lines = service::diff(&a, &actor, id, from, to, lang)?;
+        Ok((view, lines))
+    })
+    .await
+}
+
+async fn diff_page(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<u64>,
+    q: web::Query<DiffQuery>,
+) -> Result<HttpResponse> {
+    let q = q.into_inner();
+    let (from, to) = (q.from, q.to);
+    let (doc, lines) = diff(&app, &s, path.into_inner(), q).await?;
+    let from = if from == 0 { doc.current_version.saturating_sub(1).max(1) } else { from };
+    let to = if to == 0 { doc.current_version } else { to };
+    html(&DiffPage {
+        page: PageCtx::new(&app, &s.state, "document-diff-title", "documents"),
+        document: doc,
+        lines,
+        from,
+        to,
+    })
+}
+
+async fn api_diff(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<u64>,
+    q: web::Query<DiffQuery>,
+) -> Result<HttpResponse> {
+    let (_, lines) = diff(&app, &s, path.into_inner(), q.into_inner()).await?;
+    Ok(json(&serde_json::json!({"lines": lines})))
+}
+
+// ---------------------------------------------------------------------------------------
+// Destruction
+
+async fn destroy_page(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
+    let doc = get(&app, &s, path.into_inner()).await?;
+    if !doc.can_destroy {
+        s.actor.origin.set_operation("document.destroy");
+        return Err(Error::forbidden());
+    }
+    html(&DestroyPage {
+        page: PageCtx::new(&app, &s.state, "destroy-title", "documents"),
+        document: doc,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DestroyBody {
+    reason: String,
+    /// The HTML form asks to type the document number as confirmation.
+    confirm: Option<String>,
+}
+
+async fn run_destroy(
+    app: &Data,
+    s: &SignedIn,
+    id: u64,
+    reason: String,
+) -> Result<destroy::Certificate> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || destroy::destroy(&a, &actor, id, &reason)).await
+}
+
+async fn destroy_form(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<u64>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    let id = path.into_inner();
+    let f: DestroyBody = crate::web::form(&body)?;
+    if f.confirm.as_deref().map(str::trim) != Some(id.to_string().as_str()) {
+        s.actor.origin.set_operation("document.destroy");
+        return Err(Error::invalid("confirm", "destroy-confirm-mismatch"));
+    }
+    let certificate = run_destroy(&app, &s, id, f.reason).await?;
+    html(&DestroyedPage {
+        page: PageCtx::new(&app, &s.state, "destroyed-title", "documents"),
+        certificate_json: serde_json::to_string_pretty(&certificate).unwrap_or_default(),
+        certificate,
+    })
+}
+
+async fn api_destroy(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<u64>,
+    body: web::Json<DestroyBody>,
+) -> Result<HttpResponse> {
+    let certificate = run_destroy(&app, &s, path.into_inner(), body.into_inner().reason).await?;
+    Ok(json(&serde_json::json!({"destroyed": true, "certificate": certificate})))
+}
+
+async fn api_types(s: SignedIn) -> HttpResponse {
+    s.actor.origin.set_operation("document.types");
+    let types: Vec<serde_json::Value> = super::model::TYPES
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "code": t.code,
+                "text_required": t.text_required,
+                "fields": t.fields.iter().map(|f| serde_json::json!({
+                    "name": f.name,
+                    "kind": match f.kind { super::model::FieldKind::Text(_) => "text", super::model::FieldKind::Date => "date" },
+                    "required": f.required,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json(&types)
+}

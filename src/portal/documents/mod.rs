@@ -1,0 +1,12 @@
+//! Documents: posting, versions, attachments kept exactly as received in the encrypted
+//! blob store, archive listings, comments, comparison, guaranteed destruction.
+
+pub mod destroy;
+pub mod http;
+pub mod model;
+pub mod pages;
+pub mod receive;
+pub mod service;
+pub mod store;
+pub mod upkeep;
+pub mod upload;

@@ -1,0 +1,228 @@
+//! Receiving a posting over HTTP: a multipart body with a `meta` JSON part (API) or plain
+//! form fields (the HTML form), and any number of `file` parts.
+//!
+//! Files stream straight into encrypted temp blobs (a bounded channel to a blocking writer,
+//! so memory stays flat however large the file); the size limit is enforced as bytes arrive
+//! — a too-large body is refused with 413 before it is read to the end — and each finished
+//! file is inspected before the next part is read. Whatever is refused leaves nothing behind.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, web};
+use futures_util::StreamExt;
+
+use super::model::clean_file_name;
+use super::service::{AccessInput, Meta, Ticket};
+use super::upload::{self, AcceptedFile};
+use crate::app::App;
+use crate::blobs::PendingBlob;
+use crate::error::{Code, Error, Result};
+
+/// Most a `meta` part or a form field may hold (the text body lives here).
+const MAX_FIELD: usize = 8 * 1024 * 1024;
+/// Allowance for multipart boundaries and headers on top of the document limit.
+const OVERHEAD: u64 = 1024 * 1024;
+
+/// Accepted files that are deleted unless the posting commits.
+pub struct Received {
+    pub meta: Meta,
+    files: Vec<AcceptedFile>,
+}
+
+impl Received {
+    pub fn take_files(&mut self) -> Vec<AcceptedFile> {
+        std::mem::take(&mut self.files)
+    }
+}
+
+impl Drop for Received {
+    fn drop(&mut self) {
+        upload::discard_all(std::mem::take(&mut self.files));
+    }
+}
+
+fn too_large(app: &App) -> Error {
+    Error::new(Code::TooLarge).with_detail(format!("{} MB", app.config.documents.max_document_mb))
+}
+
+fn io_error(e: std::io::Error) -> Error {
+    if e.raw_os_error() == Some(28) {
+        Error::new(Code::InsufficientStorage).with_cause(e)
+    } else {
+        Error::internal(e)
+    }
+}
+
+pub async fn receive(
+    app: web::Data<App>,
+    req: &HttpRequest,
+    ticket: &Ticket,
+    mut payload: Multipart,
+) -> Result<Received> {
+    let limit = app.config.documents.max_bytes();
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit + OVERHEAD) {
+        return Err(too_large(&app));
+    }
+    let mut received = Received { meta: Meta::default(), files: Vec::new() };
+    let mut meta_json: Option<Vec<u8>> = None;
+    let mut form: BTreeMap<String, String> = BTreeMap::new();
+    let mut total = 0u64;
+    while let Some(field) = payload.next().await {
+        let mut field =
+            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+        let name = field.name().unwrap_or("").to_owned();
+        let file_name = field.content_disposition().and_then(|cd| {
+            cd.get_filename_ext()
+                .and_then(|ext| String::from_utf8(ext.value.clone()).ok())
+                .or_else(|| cd.get_filename().map(str::to_owned))
+        });
+        match (name.as_str(), file_name) {
+            ("file" | "files" | "file[]", Some(raw_name)) => {
+                let pending = stream_file(&app, ticket, &mut field, &mut total, limit).await?;
+                let Some(pending) = pending else { continue };
+                if raw_name.is_empty() && pending.plain_len == 0 {
+                    // An HTML form's empty file input.
+                    pending.discard();
+                    continue;
+                }
+                let app2 = app.clone().into_inner();
+                let key = ticket.key.clone();
+                let name = clean_file_name(&raw_name);
+                let accepted = web::block(move || upload::accept(&app2, &key, name, pending))
+                    .await
+                    .map_err(Error::internal)??;
+                received.files.push(accepted);
+            }
+            _ => {
+                let mut value = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk
+                        .map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+                    total += chunk.len() as u64;
+                    if total > limit {
+                        return Err(too_large(&app));
+                    }
+                    if value.len() + chunk.len() > MAX_FIELD {
+                        return Err(Error::new(Code::TooLarge).with_field(&name));
+                    }
+                    value.extend_from_slice(&chunk);
+                }
+                if name == "meta" {
+                    meta_json = Some(value);
+                } else {
+                    let text = String::from_utf8(value)
+                        .map_err(|_| Error::invalid(&name, "invalid-utf8"))?;
+                    form.insert(name, text);
+                }
+            }
+        }
+    }
+    received.meta = match meta_json {
+        Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(Code::InvalidInput).with_field("meta").with_detail(e.to_string())
+        })?,
+        None => meta_from_form(form)?,
+    };
+    Ok(received)
+}
+
+/// Streams one file part into a temp blob. `None` for a part with no bytes and no name.
+async fn stream_file(
+    app: &App,
+    ticket: &Ticket,
+    field: &mut actix_multipart::Field,
+    total: &mut u64,
+    limit: u64,
+) -> Result<Option<PendingBlob>> {
+    // `Some(bytes)` carries data; `None` says the file is complete. If the sender is dropped
+    // without `None` (refusal, client gone), the writer deletes its temp file.
+    let (tx, rx) = flume::bounded::<Option<web::Bytes>>(8);
+    let mut writer = app.blobs.writer(ticket.key()).map_err(io_error)?;
+    let task = tokio::task::spawn_blocking(move || -> std::io::Result<Option<PendingBlob>> {
+        while let Ok(message) = rx.recv() {
+            match message {
+                Some(bytes) => writer.write_all(&bytes)?,
+                None => return writer.finish().map(Some),
+            }
+        }
+        writer.abort();
+        Ok(None)
+    });
+    let mut failure = None;
+    while let Some(chunk) = field.next().await {
+        match chunk {
+            Ok(chunk) => {
+                *total += chunk.len() as u64;
+                if *total > limit {
+                    failure = Some(
+                        Error::new(Code::TooLarge)
+                            .with_detail(format!("{} MB", limit / (1024 * 1024))),
+                    );
+                    break;
+                }
+                if tx.send_async(Some(chunk)).await.is_err() {
+                    break;
+                }
+            }
+            Err(e) => {
+                failure = Some(Error::new(Code::InvalidInput).with_detail(e.to_string()));
+                break;
+            }
+        }
+    }
+    if let Some(e) = failure {
+        drop(tx);
+        let _ = task.await;
+        return Err(e);
+    }
+    let _ = tx.send_async(None).await;
+    drop(tx);
+    match task.await.map_err(Error::internal)? {
+        Ok(pending) => Ok(pending),
+        Err(e) => Err(io_error(e)),
+    }
+}
+
+/// The HTML form's fields: `type`, `title`, `title_kk`, `title_ru`, `text`, `note`,
+/// `access` (`agency` or `all`), `field.<name>` for type fields, `keep.<file id>` checkboxes,
+/// `base_version`.
+fn meta_from_form(form: BTreeMap<String, String>) -> Result<Meta> {
+    let mut meta = Meta::default();
+    for (k, v) in form {
+        match k.as_str() {
+            "type" => meta.doc_type = Some(v),
+            "title" => meta.title = v,
+            "title_kk" => meta.title_kk = v,
+            "title_ru" => meta.title_ru = v,
+            "text" => meta.text = v.replace("\r\n", "\n"),
+            "note" => meta.note = v,
+            "access" => meta.access = Some(AccessInput::Word(v)),
+            "base_version" if !v.is_empty() => {
+                meta.base_version =
+                    Some(v.parse().map_err(|_| Error::invalid("base_version", "invalid-number"))?)
+            }
+            "csrf" | "base_version" => {}
+            other => {
+                if let Some(name) = other.strip_prefix("field.") {
+                    if !v.trim().is_empty() {
+                        meta.fields.insert(name.to_owned(), v);
+                    }
+                } else if let Some(id) = other.strip_prefix("keep.") {
+                    meta.keep_files.push(
+                        id.parse().map_err(|_| Error::invalid("keep_files", "unknown-file"))?,
+                    );
+                } else {
+                    return Err(Error::invalid(other, "field-unknown"));
+                }
+            }
+        }
+    }
+    Ok(meta)
+}
