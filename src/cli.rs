@@ -68,6 +68,22 @@ enum Top {
         #[command(subcommand)]
         action: AgencyCmd,
     },
+    /// Check every stored file, record and the access log; exit 0 when all is intact.
+    Verify {
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Destroy the whole installation for decommissioning (keys, documents, database).
+    Destroy {
+        #[command(flatten)]
+        place: Place,
+        /// Everything: required, single documents are destroyed in the portal.
+        #[arg(long)]
+        all: bool,
+        /// Confirms that the destruction is intended; it cannot be undone.
+        #[arg(long)]
+        yes_destroy_everything: bool,
+    },
     /// Access log: verify, export, archive.
     Audit {
         #[command(flatten)]
@@ -277,6 +293,22 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 AgencyCmd::List => Command::AgencyList,
             };
             admin(&place, command)
+        }
+        Top::Verify { place } => admin(&place, Command::Verify),
+        Top::Destroy { place, all, yes_destroy_everything } => {
+            if !all {
+                anyhow::bail!(
+                    "use --all to destroy the whole installation; single documents are destroyed in the portal"
+                );
+            }
+            if !yes_destroy_everything {
+                anyhow::bail!(
+                    "this destroys every document, key and record for good; add --yes-destroy-everything to proceed"
+                );
+            }
+            let config = Config::load(&overrides(&place, None))?;
+            crate::ops::decommission::destroy_all(&config, &mut std::io::stdout())?;
+            Ok(0)
         }
         Top::Audit { place, action } => {
             let command = match action {

@@ -55,6 +55,8 @@ pub enum Command {
         before: Option<String>,
     },
     AuditCheckpoint,
+    /// Check every blob, record and the access log.
+    Verify,
 }
 
 impl Command {
@@ -72,6 +74,7 @@ impl Command {
             Command::AuditExport { .. } => "audit export",
             Command::AuditArchive { .. } => "audit archive",
             Command::AuditCheckpoint => "audit checkpoint",
+            Command::Verify => "verify",
         }
     }
 
@@ -83,6 +86,7 @@ impl Command {
                 | Command::UserList { .. }
                 | Command::AuditVerify
                 | Command::AuditExport { .. }
+                | Command::Verify
         )
     }
 }
@@ -289,6 +293,16 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
                     a.first_seq, a.last_seq, a.file, a.sha256
                 )?;
             }
+        }
+        Command::Verify => {
+            require(actor, Action::AuditVerify, Object::Appliance)?;
+            actor.origin.set_operation("store.verify");
+            let report = crate::ops::verify::run(app)?;
+            write!(out, "{report}")?;
+            actor.origin.set_detail(serde_json::json!({
+                "documents": report.documents, "files": report.files, "problems": report.problems.len(),
+            }));
+            return Ok(if report.ok() { 0 } else { 2 });
         }
         Command::AuditCheckpoint => {
             require(actor, Action::AuditVerify, Object::Appliance)?;

@@ -4,5 +4,7 @@
 pub mod admin_socket;
 pub mod commands;
 pub mod corpus;
+pub mod decommission;
 pub mod demo;
 pub mod os_user;
+pub mod verify;
