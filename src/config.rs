@@ -235,8 +235,7 @@ impl Config {
             anyhow::bail!("audit checkpoint intervals must be positive");
         }
         let url = &self.server.public_url;
-        if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://")
-        {
+        if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
             anyhow::bail!("server.public_url must start with https:// or http://");
         }
         Ok(())

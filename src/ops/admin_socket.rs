@@ -177,7 +177,10 @@ pub fn call(path: &Path, command: &Command, out: &mut dyn Write) -> Option<anyho
             return None;
         }
         Err(e) => {
-            return Some(Err(anyhow::anyhow!("cannot reach the server at {}: {e}", path.display())));
+            return Some(Err(anyhow::anyhow!(
+                "cannot reach the server at {}: {e}",
+                path.display()
+            )));
         }
     };
     Some(exchange(stream, command, out))
