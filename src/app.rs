@@ -38,6 +38,68 @@ pub enum StartError {
     Other(String),
 }
 
+/// The appliance key for this data directory. Once a log has been signed, only the key that
+/// signed it is accepted: a lost or foreign key would otherwise be replaced silently and
+/// every earlier checkpoint would look forged.
+fn signing_key(config: &Config, db: &Db) -> Result<ApplianceKey, StartError> {
+    let dir = config.keys_dir();
+    let recorded = {
+        let txn = db.read().map_err(|e| StartError::Other(e.to_string()))?;
+        match txn.open_table(META) {
+            Ok(meta) => meta
+                .get("appliance_public_key")
+                .map_err(|e| StartError::Other(e.to_string()))?
+                .map(|v| String::from_utf8_lossy(v.value()).into_owned()),
+            Err(_) => None,
+        }
+    };
+    if let Some(recorded) = &recorded
+        && !ApplianceKey::exists(&dir)
+    {
+        return Err(StartError::Other(format!(
+            "the appliance signing key is missing from {}; this data directory's access log \
+             was signed with the key whose public half is {recorded}: restore \
+             appliance-signing.pem from the keys backup (or point storage.keys_dir at it)",
+            dir.display()
+        )));
+    }
+    let key = ApplianceKey::load_or_create(&dir).map_err(|e| StartError::Other(e.to_string()))?;
+    if let Some(recorded) = recorded
+        && recorded != key.public().to_hex()
+    {
+        return Err(StartError::Other(format!(
+            "the appliance signing key in {} is not the one this data directory's access log \
+             was signed with (public half {recorded}); restore the right appliance-signing.pem",
+            dir.display()
+        )));
+    }
+    Ok(key)
+}
+
+/// Opens the vault; refuses to start a new, empty one beside a store that has documents
+/// (their keys would be lost for good): the keys directory must be restored instead.
+fn open_vault(config: &Config, db: &Db) -> Result<Vault, StartError> {
+    let dir = config.keys_dir();
+    if !Vault::exists(&dir) {
+        let has_documents = db
+            .read()
+            .ok()
+            .and_then(|txn| {
+                use redb::ReadableTableMetadata;
+                txn.open_table(crate::portal::documents::store::DOCUMENTS).ok()?.len().ok()
+            })
+            .unwrap_or(0)
+            > 0;
+        if has_documents {
+            return Err(StartError::Other(format!(
+                "the vault (vault.key, vault.sealed) is missing from {}, but this data directory                  holds documents: restore the keys backup there (or point storage.keys_dir at it)",
+                dir.display()
+            )));
+        }
+    }
+    Vault::open(&dir).map_err(|e| StartError::Other(e.to_string()))
+}
+
 impl App {
     /// Opens the data directory: keys, database (with migrations), tables, access log.
     pub fn open(config: Config) -> Result<Arc<App>, StartError> {
@@ -48,11 +110,10 @@ impl App {
                 config.data_dir().display()
             ))
         })?;
-        let key =
-            Arc::new(ApplianceKey::load_or_create(&config.keys_dir()).map_err(|e| other(&e))?);
-        let vault = Vault::open(&config.keys_dir()).map_err(|e| other(&e))?;
-        let blobs = BlobStore::open(config.data_dir()).map_err(|e| other(&e))?;
         let db = Db::open(&config.database_path())?;
+        let key = Arc::new(signing_key(&config, &db)?);
+        let vault = open_vault(&config, &db)?;
+        let blobs = BlobStore::open(config.data_dir()).map_err(|e| other(&e))?;
         db.write(|txn| {
             crate::auth::credentials::ensure_tables(txn)?;
             crate::auth::session::ensure_tables(txn)?;

@@ -44,6 +44,11 @@ impl ApplianceKey {
         Ok(ApplianceKey { signing })
     }
 
+    /// Whether `dir` holds a signing key.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(SIGNING_FILE).exists()
+    }
+
     /// Loads an existing key.
     pub fn load(dir: &Path) -> anyhow::Result<ApplianceKey> {
         let path = dir.join(SIGNING_FILE);

@@ -195,6 +195,7 @@ pub(super) fn write_checkpoint(db: &Db, key: &ApplianceKey, head: Head) -> Resul
         target: "ipgo::audit::checkpoint",
         seq = checkpoint.seq,
         hash = %checkpoint.hash,
+        time = %checkpoint.time,
         signature = %checkpoint.signature,
         "access log checkpoint"
     );

@@ -307,7 +307,12 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
         Command::AuditCheckpoint => {
             require(actor, Action::AuditVerify, Object::Appliance)?;
             match app.audit.checkpoint_now()? {
-                Some(cp) => writeln!(out, "checkpoint at entry {} signed: {}", cp.seq, cp.hash)?,
+                Some(cp) => {
+                    writeln!(out, "checkpoint at entry {} signed: {}", cp.seq, cp.hash)?;
+                    // The whole signed record, so it can be kept elsewhere and checked
+                    // offline (admin guide: openssl pkeyutl -verify).
+                    writeln!(out, "{}", serde_json::to_string(&cp)?)?;
+                }
                 None => writeln!(out, "the access log is empty")?,
             }
         }

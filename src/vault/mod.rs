@@ -194,6 +194,11 @@ impl Vault {
         Ok(Vault { dir: dir.to_owned(), state: Mutex::new(State { key, keys }) })
     }
 
+    /// Whether a vault was ever made in `dir`.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(KEY_FILE).exists() || dir.join(VAULT_FILE).exists()
+    }
+
     /// The data key of a document, if it exists.
     pub fn key(&self, doc: u64) -> Option<DataKey> {
         self.state.lock().keys.get(&doc).cloned()

@@ -5,7 +5,7 @@
 //! 3. for state-changing methods: Origin/Referer check and CSRF token check;
 //! 4. the handler;
 //! 5. errors rendered once, translated, as JSON for `/api/` and HTML elsewhere;
-//! 6. security headers;
+//! 6. security headers and `X-Request-Id` (the id of the request's log entry);
 //! 7. exactly one access-log entry, unless the service already wrote it inside its own
 //!    transaction.
 
@@ -63,6 +63,11 @@ pub async fn pipeline(
         res = res.into_response(rendered);
     }
     add_security_headers(res.headers_mut(), secure);
+    // The id of the request's access-log entry, so a person or a support ticket can point
+    // at it (and tests can find it).
+    if let Ok(id) = HeaderValue::from_str(&state.origin.request_id) {
+        res.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
+    }
     log_request(&app, &res, &state, unsafe_method).await;
     Ok(res)
 }

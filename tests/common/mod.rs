@@ -1,0 +1,58 @@
+//! Shared harness of the integration tests: starts the real `ipgo` binary on a free loopback
+//! port with a temporary data directory, runs its CLI, and talks to it over HTTP with a
+//! small cookie-keeping client that returns `(status, json)`.
+//!
+//! Nothing here imitates the portal: every test drives the built binary
+//! (`CARGO_BIN_EXE_ipgo`) through its public surfaces — HTTP, the command line, the files
+//! it writes.
+
+#![allow(dead_code)]
+
+pub mod browser;
+pub mod client;
+pub mod server;
+
+pub use client::Resp;
+pub use server::{CliOutput, Server, ServerBuilder, ipgo};
+
+/// A password that passes the portal's strength rules.
+pub const PASSWORD: &str = "Correct-Horse-42";
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, or panics after `secs` seconds.
+pub fn wait_for<T>(what: &str, secs: u64, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        if std::time::Instant::now() > deadline {
+            panic!("timed out after {secs} s waiting for {what}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Access-log entries (as JSON) whose `resource` and `method` are the given ones.
+pub fn entries_for<'a>(
+    entries: &'a [serde_json::Value],
+    method: &str,
+    resource: &str,
+) -> Vec<&'a serde_json::Value> {
+    entries.iter().filter(|e| e["method"] == method && e["resource"] == resource).collect()
+}
+
+/// A message from `web/locales/<lang>/main.ftl` (single-line messages only).
+pub fn ftl(lang: &str, key: &str) -> String {
+    let path = format!("{}/web/locales/{lang}/main.ftl", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).expect("locale file");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key} = ")))
+        .unwrap_or_else(|| panic!("{key} not in {lang}"))
+        .to_owned()
+}

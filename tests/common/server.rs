@@ -1,0 +1,367 @@
+//! The real `ipgo` process under test: `ipgo serve` (or `ipgo demo`) on a free loopback port
+//! with its own temporary data directory, stopped (SIGTERM, then SIGKILL) when dropped; and
+//! the `ipgo` command line run against the same data directory.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::client::Client;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ipgo");
+
+/// What a finished `ipgo` command printed and how it exited.
+#[derive(Debug)]
+pub struct CliOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CliOutput {
+    /// Panics (showing the output) unless the command exited 0.
+    pub fn ok(self) -> CliOutput {
+        assert_eq!(self.code, 0, "ipgo failed:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+}
+
+/// Runs `ipgo ARGS --data DATA` with `stdin` as standard input.
+pub fn ipgo(data: &Path, args: &[&str], stdin: Option<&str>) -> CliOutput {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).arg("--data").arg(data);
+    clean_env(&mut cmd);
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn ipgo");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("wait for ipgo");
+    CliOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The test's own `IPGO_*` variables must not leak into the process under test.
+fn clean_env(cmd: &mut Command) {
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("IPGO_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("IPGO_LOG", "info");
+}
+
+#[derive(Clone, Default)]
+pub struct ServerBuilder {
+    env: Vec<(String, String)>,
+    demo: bool,
+    data: Option<PathBuf>,
+}
+
+impl ServerBuilder {
+    /// An `IPGO_SECTION__KEY` override, e.g. `("IPGO_SESSION__IDLE_TIMEOUT_SECONDS", "2")`.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Runs `ipgo demo` instead of `ipgo serve`.
+    pub fn demo(mut self) -> Self {
+        self.demo = true;
+        self
+    }
+
+    /// Serves over HTTPS with a self-signed certificate made on first start.
+    pub fn tls(self) -> Self {
+        self.env("IPGO_TLS__SELF_SIGNED", "true")
+    }
+
+    /// Uses this data directory (e.g. one prepared with the CLI before the server starts).
+    pub fn data(mut self, dir: &Path) -> Self {
+        self.data = Some(dir.to_owned());
+        self
+    }
+
+    pub fn start(self) -> Server {
+        let root = tempfile::Builder::new().prefix("ipgo-test-").tempdir().expect("temp dir");
+        let data = self.data.clone().unwrap_or_else(|| root.path().join("data"));
+        let tls = self.env.iter().any(|(k, v)| k == "IPGO_TLS__SELF_SIGNED" && v == "true");
+        let mut server = Server {
+            root,
+            data,
+            port: 0,
+            scheme: if tls { "https" } else { "http" },
+            child: None,
+            builder: self,
+            healthz_polls: 0,
+            starts: 0,
+        };
+        server.launch();
+        server
+    }
+}
+
+/// A running `ipgo serve` (or `ipgo demo`).
+pub struct Server {
+    root: tempfile::TempDir,
+    /// The data directory.
+    pub data: PathBuf,
+    pub port: u16,
+    pub scheme: &'static str,
+    child: Option<Child>,
+    builder: ServerBuilder,
+    /// `/healthz` requests the harness made while waiting for the start (each is logged).
+    pub healthz_polls: usize,
+    starts: usize,
+}
+
+impl Server {
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// `ipgo serve` with default settings.
+    pub fn start() -> Server {
+        ServerBuilder::default().start()
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("{}://127.0.0.1:{}", self.scheme, self.port)
+    }
+
+    /// A scratch directory beside the data directory, removed with the server.
+    pub fn scratch(&self) -> &Path {
+        self.root.path()
+    }
+
+    fn log_path(&self, stream: &str) -> PathBuf {
+        self.root.path().join(format!("server-{}.{stream}", self.starts))
+    }
+
+    /// What the server has written to standard error so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.log_path("stderr")).unwrap_or_default()
+    }
+
+    /// What the server has written to standard output so far.
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(self.log_path("stdout")).unwrap_or_default()
+    }
+
+    fn launch(&mut self) {
+        for attempt in 0..3 {
+            self.starts += 1;
+            if self.port == 0 || attempt > 0 {
+                self.port = super::free_port();
+            }
+            let listen = format!("127.0.0.1:{}", self.port);
+            let mut cmd = Command::new(BIN);
+            cmd.arg(if self.builder.demo { "demo" } else { "serve" })
+                .arg("--data")
+                .arg(&self.data)
+                .arg("--listen")
+                .arg(&listen);
+            clean_env(&mut cmd);
+            for (k, v) in &self.builder.env {
+                cmd.env(k, v);
+            }
+            let out = std::fs::File::create(self.log_path("stdout")).expect("stdout file");
+            let err = std::fs::File::create(self.log_path("stderr")).expect("stderr file");
+            cmd.stdin(Stdio::null()).stdout(out).stderr(err);
+            self.child = Some(cmd.spawn().expect("spawn ipgo serve"));
+            match self.wait_until_healthy() {
+                Ok(()) => return,
+                // Another test took the port between our probe and the bind: try another.
+                Err(stderr) if stderr.contains("cannot listen") => continue,
+                Err(stderr) => panic!("ipgo did not start:\n{stderr}"),
+            }
+        }
+        panic!("ipgo could not find a free port in three attempts");
+    }
+
+    /// Polls `/healthz` until it answers 200; `Err(stderr)` if the process exits first.
+    fn wait_until_healthy(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut client: Option<Client> = None;
+        loop {
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                self.child = None;
+                return Err(format!("exit {status}\n{}", self.stderr()));
+            }
+            if client.is_none() && (self.scheme == "http" || self.certificate().exists()) {
+                client = Some(Client::new(self));
+            }
+            if let Some(c) = &client
+                && let Some(status) = c.probe("/healthz")
+            {
+                self.healthz_polls += 1;
+                if status == 200 {
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!("no answer on /healthz within 60 s\n{}", self.stderr()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The self-signed certificate the server made (TLS mode).
+    pub fn certificate(&self) -> PathBuf {
+        self.data.join("keys").join("tls-self-signed.crt")
+    }
+
+    /// Stops the server the way systemd does (SIGTERM) and waits for it to finish its
+    /// shutdown (final access-log commit and checkpoint). Kills it after 20 s.
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        let pid = rustix::process::Pid::from_child(&child);
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match child.try_wait() {
+                Ok(Some(_)) => return,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("ipgo did not stop within 20 s of SIGTERM");
+                }
+            }
+        }
+    }
+
+    /// Starts the server again on the same data directory.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.healthz_polls = 0;
+        self.launch();
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    // -----------------------------------------------------------------------------------
+    // The command line against this server's data directory
+
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
+        ipgo(&self.data, args, stdin)
+    }
+
+    pub fn add_agency(&self, code: &str) {
+        let ru = format!("Государственный орган {code}");
+        let kk = format!("{code} мемлекеттік органы");
+        self.cli(&["agency", "add", "--code", code, "--name-ru", &ru, "--name-kk", &kk], None).ok();
+    }
+
+    /// Adds an account with [`super::PASSWORD`] (not forced to change); returns its id.
+    pub fn add_user(&self, login: &str, agency: &str, roles: &[&str]) -> u64 {
+        let out = self.cli(&user_add_args(login, agency, roles, true), Some(super::PASSWORD)).ok();
+        parse_user_id(&out.stdout)
+    }
+
+    /// Adds an account with a one-time password; returns its id and the password.
+    pub fn add_user_otp(&self, login: &str, agency: &str, roles: &[&str]) -> (u64, String) {
+        let out = self.cli(&user_add_args(login, agency, roles, false), None).ok();
+        let otp = out
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("one-time password: "))
+            .expect("one-time password printed")
+            .trim()
+            .to_owned();
+        (parse_user_id(&out.stdout), otp)
+    }
+
+    /// A new client without cookies.
+    pub fn client(&self) -> Client {
+        Client::new(self)
+    }
+
+    /// A client signed in as `login` with [`super::PASSWORD`].
+    pub fn signed_in(&self, login: &str) -> Client {
+        let client = self.client();
+        client.login(login, super::PASSWORD);
+        client
+    }
+
+    /// Every access-log entry (archives and live log) via `ipgo audit export --format jsonl`,
+    /// which goes through the admin socket while the server runs and commits queued entries
+    /// first.
+    pub fn audit_entries(&self) -> Vec<Value> {
+        let out = self.cli(&["audit", "export", "--format", "jsonl"], None).ok();
+        out.stdout
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_str(l).expect("export line is JSON"))
+            .collect()
+    }
+
+    /// `ipgo audit verify`.
+    pub fn verify(&self) -> CliOutput {
+        self.cli(&["audit", "verify"], None)
+    }
+}
+
+fn user_add_args<'a>(
+    login: &'a str,
+    agency: &'a str,
+    roles: &'a [&'a str],
+    password_stdin: bool,
+) -> Vec<&'a str> {
+    let mut args = vec!["user", "add", "--login", login, "--agency", agency];
+    for role in roles {
+        args.push("--role");
+        args.push(role);
+    }
+    if password_stdin {
+        args.push("--password-stdin");
+    }
+    args
+}
+
+/// `user NAME added (id N)` → N.
+fn parse_user_id(stdout: &str) -> u64 {
+    stdout
+        .lines()
+        .find_map(|l| l.split("(id ").nth(1))
+        .and_then(|rest| rest.trim_end_matches(')').parse().ok())
+        .unwrap_or_else(|| panic!("no user id in {stdout:?}"))
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let stderr = self.stderr();
+            let tail: Vec<&str> = stderr.lines().rev().take(30).collect();
+            eprintln!("--- last lines of ipgo's stderr ---");
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+        if let Some(mut child) = self.child.take() {
+            let pid = rustix::process::Pid::from_child(&child);
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

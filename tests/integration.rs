@@ -1,0 +1,23 @@
+//! The one integration-test binary. Every test starts the real `ipgo` binary (see
+//! `common/`) and drives it over HTTP, its command line and its files. One module per
+//! feature under `integration/`; later features add theirs here.
+
+#[path = "common/mod.rs"]
+mod common;
+
+#[path = "integration/access_control.rs"]
+mod access_control;
+#[path = "integration/access_log.rs"]
+mod access_log;
+#[path = "integration/api_docs.rs"]
+mod api_docs;
+#[path = "integration/audit_integrity.rs"]
+mod audit_integrity;
+#[path = "integration/browser.rs"]
+mod browser;
+#[path = "integration/cli.rs"]
+mod cli;
+#[path = "integration/signin.rs"]
+mod signin;
+#[path = "integration/web_security.rs"]
+mod web_security;

@@ -1,0 +1,170 @@
+//! The `ipgo` command line (issue 2 items 1, 3, 4; I617 §20): accounts and agencies are
+//! managed the same way whether the server runs (through the admin socket) or not (directly
+//! on the data directory), bad input is explained, and every command is logged.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::common::{PASSWORD, Server, ipgo};
+
+#[test]
+fn i617_s20_user_add_works_before_the_server_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ipgo(
+        &data,
+        &["agency", "add", "--code", "MINJUST", "--name-ru", "Минюст", "--name-kk", "Әділет"],
+        None,
+    )
+    .ok();
+    let out = ipgo(
+        &data,
+        &[
+            "user",
+            "add",
+            "--login",
+            "aliya",
+            "--agency",
+            "MINJUST",
+            "--role",
+            "employee",
+            "--password-stdin",
+        ],
+        Some(PASSWORD),
+    )
+    .ok();
+    assert!(out.stdout.contains("user aliya added"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains("one-time password"),
+        "no one-time password with --password-stdin"
+    );
+
+    let server = Server::builder().data(&data).start();
+    let client = server.client();
+    let (status, body) = client.try_login("aliya", PASSWORD);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["must_change_password"], false, "a chosen password is not forced to change");
+
+    // The commands were logged as the operator's, on the admin channel.
+    let entries = server.audit_entries();
+    let created = entries.iter().find(|e| e["operation"] == "user.create").expect("user.create");
+    assert_eq!(created["channel"], "admin");
+    assert_eq!(created["route"], "user add");
+    assert!(created["actor"].as_str().unwrap().starts_with("cli:"), "{created}");
+    assert_eq!(created["detail"]["login"], "aliya");
+    assert_eq!(created["detail"]["one_time_password"], false);
+    assert!(entries.iter().any(|e| e["operation"] == "agency.create"));
+}
+
+#[test]
+fn i617_s20_user_add_works_while_the_server_runs_through_the_admin_socket() {
+    let server = Server::start();
+    let socket = server.data.join("admin.sock");
+    let mode = std::fs::metadata(&socket).expect("admin socket exists").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "only the server's user may use the admin socket");
+
+    server.add_agency("MINJUST");
+    server.add_user("aliya", "MINJUST", &["employee", "head"]);
+    // Signing in works at once: the running server made the account.
+    let client = server.client();
+    client.login("aliya", PASSWORD);
+    let (_, me) = client.get_json("/api/v1/me");
+    assert_eq!(me["roles"], serde_json::json!(["employee", "head"]));
+
+    let list = server.cli(&["user", "list"], None).ok().stdout;
+    assert!(list.contains("aliya\tMINJUST\temployee,head\tactive"), "{list}");
+    let agencies = server.cli(&["agency", "list"], None).ok().stdout;
+    assert!(agencies.starts_with("MINJUST\t"), "{agencies}");
+
+    // A one-time password is printed when none is given, and must then be changed.
+    let (_, otp) = server.add_user_otp("bolat", "MINJUST", &["employee"]);
+    let (status, body) = server.client().try_login("bolat", &otp);
+    assert_eq!((status, body["must_change_password"].as_bool()), (200, Some(true)));
+
+    // reset-password sets a new one-time password and ends the sessions.
+    let out = server.cli(&["user", "reset-password", "--login", "aliya"], None).ok();
+    let new_otp = out.stdout.trim().rsplit(' ').next().unwrap().to_owned();
+    assert_eq!(client.get_json("/api/v1/me").0, 401, "reset ends the sessions");
+    assert_eq!(server.client().try_login("aliya", PASSWORD).0, 401);
+    let (status, body) = server.client().try_login("aliya", &new_otp);
+    assert_eq!((status, body["must_change_password"].as_bool()), (200, Some(true)));
+}
+
+#[test]
+fn the_command_line_explains_bad_input_and_changes_nothing() {
+    let server = Server::start();
+    server.add_agency("MINJUST");
+    let cases: [(&[&str], Option<&str>, &str); 5] = [
+        (
+            &["user", "add", "--login", "x1y", "--agency", "NOPE", "--password-stdin"],
+            Some(PASSWORD),
+            "agency",
+        ),
+        (
+            &["user", "add", "--login", "aliya", "--agency", "MINJUST", "--password-stdin"],
+            Some("short"),
+            "password",
+        ),
+        (
+            &["user", "add", "--login", "aliya", "--agency", "MINJUST", "--role", "king"],
+            None,
+            "role",
+        ),
+        (&["user", "add", "--login", "1 bad login", "--agency", "MINJUST"], None, "login"),
+        (
+            &["agency", "add", "--code", "MINJUST", "--name-ru", "Дубль", "--name-kk", "Қайталау"],
+            None,
+            "code",
+        ),
+    ];
+    for (args, stdin, word) in cases {
+        let out = server.cli(args, stdin);
+        assert_ne!(out.code, 0, "{args:?} succeeded: {}", out.stdout);
+        let text = format!("{}{}", out.stdout, out.stderr);
+        assert!(text.starts_with("error: ") || text.contains("\nerror: "), "{args:?}: {text}");
+        assert!(text.to_lowercase().contains(word), "{args:?} does not mention {word}: {text}");
+    }
+    let list = server.cli(&["user", "list"], None).ok().stdout;
+    assert_eq!(list.trim(), "", "no account was created: {list}");
+    // A missing data directory without a server is created on demand, but a missing
+    // configuration file is an error.
+    let out = ipgo(&server.data, &["user", "list", "--config", "/nonexistent/ipgo.toml"], None);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
+}
+
+#[test]
+fn the_demo_prints_working_logins_for_every_role() {
+    let server = Server::builder().demo().start();
+    let accounts = std::fs::read_to_string(server.data.join("demo-accounts.txt")).unwrap();
+    assert!(server.stdout().contains("auditor"), "the demo prints the accounts");
+    let mut roles = Vec::new();
+    let mut logins = Vec::new();
+    for line in accounts.lines().skip(2) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() == 4 {
+            logins.push((cols[0].to_owned(), cols[3].to_owned()));
+            roles.push(cols[1].to_owned());
+        }
+    }
+    for role in [
+        "employee",
+        "head",
+        "hr_officer",
+        "civil_service_verifier",
+        "okdo_officer",
+        "plan_responsible",
+        "controller",
+        "support_admin",
+        "system_admin",
+        "auditor",
+    ] {
+        assert!(roles.iter().any(|r| r == role), "no demo account for {role}: {accounts}");
+    }
+    let (login, password) = logins.iter().find(|(l, _)| l == "auditor").unwrap();
+    let (status, body) = server.client().try_login(login, password);
+    assert_eq!((status, body["must_change_password"].as_bool()), (200, Some(true)), "{body}");
+
+    let agencies = server.cli(&["agency", "list"], None).ok().stdout;
+    assert!(agencies.lines().count() >= 6, "{agencies}");
+    assert!(agencies.contains("KPM\t"), "the Chancellery is a demo agency: {agencies}");
+}
