@@ -17,6 +17,12 @@ mod audit_integrity;
 mod browser;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/documents.rs"]
+mod documents;
+#[path = "integration/documents_durability.rs"]
+mod documents_durability;
+#[path = "integration/documents_hostile.rs"]
+mod documents_hostile;
 #[path = "integration/signin.rs"]
 mod signin;
 #[path = "integration/web_security.rs"]

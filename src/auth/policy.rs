@@ -159,6 +159,12 @@ pub fn decide(actor: &Actor, action: Action, object: Object<'_>) -> bool {
     }
 }
 
+/// Whether the person works with documents at all (holds a role other than the purely
+/// administrative ones).
+fn is_participant(user: &UserIdentity) -> bool {
+    user.roles.iter().any(|r| !matches!(r, Role::SystemAdmin | Role::SupportAdmin | Role::Auditor))
+}
+
 /// Actions on document content: never granted by an administrative role.
 fn is_documentary(action: Action) -> bool {
     matches!(
@@ -196,9 +202,13 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         Action::AuditVerify => has(Role::Auditor) || admin,
         Action::SystemMonitor => admin || has(Role::SupportAdmin),
         Action::DocumentCreate => own_agency && (has(Role::Employee) || has(Role::Head)),
+        // Administrative roles alone (system or support administrator, auditor) read no
+        // documents: only a rule naming the person grants it (separation of duties).
         Action::DocumentRead | Action::DocumentComment => match object {
             Object::Document { author_id, access, .. } => {
-                author_id == user.id || access.admits(user)
+                author_id == user.id
+                    || access.users.contains(&user.id)
+                    || (is_participant(user) && access.admits(user))
             }
             _ => false,
         },
@@ -300,6 +310,14 @@ mod tests {
         check(&[Role::Employee], Action::DocumentRead, colleagues, true);
         check(&[Role::Employee], Action::DocumentRead, foreign, false);
         check(&[Role::SystemAdmin], Action::DocumentRead, foreign, false);
+        let everyone = AccessRule::everyone();
+        let public = Object::Document { agency_id: 2, author_id: 99, access: &everyone };
+        check(&[Role::SystemAdmin], Action::DocumentRead, public, false);
+        check(&[Role::Auditor], Action::DocumentRead, public, false);
+        check(&[Role::SystemAdmin, Role::Employee], Action::DocumentRead, public, true);
+        let named = AccessRule { users: vec![10], ..Default::default() };
+        let grant = Object::Document { agency_id: 2, author_id: 99, access: &named };
+        check(&[Role::SystemAdmin], Action::DocumentRead, grant, true);
         check(&[Role::Employee], Action::DocumentEdit, colleagues, false);
         check(&[Role::Head], Action::DocumentEdit, colleagues, true);
         check(&[Role::Employee], Action::DocumentDestroy, mine, true);

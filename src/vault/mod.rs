@@ -220,10 +220,15 @@ impl Vault {
     }
 
     /// Durably records `data_key` as the key of `doc` (before the document commits).
+    ///
+    /// The caller guarantees that no committed document has this id. A key already present
+    /// is then a leftover of a posting that crashed before its record committed (the id
+    /// counter rolled back with it) and is replaced: the later record wins when the vault
+    /// is read.
     pub fn insert(&self, doc: u64, data_key: &DataKey) -> Result<(), VaultError> {
         let mut state = self.state.lock();
         if state.keys.contains_key(&doc) {
-            return Err(VaultError::Damaged(format!("document {doc} already has a key")));
+            tracing::warn!(document = doc, "replacing the key of a posting that never committed");
         }
         let data_key = data_key.clone();
         let rec = record(&state.key, doc, &data_key);
@@ -315,6 +320,19 @@ mod tests {
         fs::write(copy.path().join(VAULT_FILE), &old_vault).unwrap();
         fs::copy(dir.path().join(KEY_FILE), copy.path().join(KEY_FILE)).unwrap();
         assert!(Vault::open(copy.path()).is_err());
+    }
+
+    #[test]
+    fn a_key_left_by_an_uncommitted_posting_is_replaced_and_the_newer_one_survives() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::open(dir.path()).unwrap();
+        let first = Vault::new_data_key();
+        vault.insert(9, &first).unwrap();
+        let second = Vault::new_data_key();
+        vault.insert(9, &second).unwrap();
+        assert_eq!(*vault.key(9).unwrap(), *second);
+        drop(vault);
+        assert_eq!(*Vault::open(dir.path()).unwrap().key(9).unwrap(), *second);
     }
 
     #[test]

@@ -233,6 +233,12 @@ impl Client {
         }
     }
 
+    /// The `Cookie` header this client would send, if it holds any cookie.
+    pub fn cookie_header_value(&self) -> Option<String> {
+        let h = self.cookie_header();
+        (!h.is_empty()).then_some(h)
+    }
+
     fn cookie_header(&self) -> String {
         self.jar.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }

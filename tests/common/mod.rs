@@ -10,6 +10,7 @@
 
 pub mod browser;
 pub mod client;
+pub mod documents;
 pub mod server;
 
 pub use client::Resp;

@@ -31,9 +31,22 @@ impl CliOutput {
 
 /// Runs `ipgo ARGS --data DATA` with `stdin` as standard input.
 pub fn ipgo(data: &Path, args: &[&str], stdin: Option<&str>) -> CliOutput {
+    ipgo_env(data, args, stdin, &[])
+}
+
+/// Like [`ipgo`], with `IPGO_*` settings (e.g. a keys directory outside the data directory).
+pub fn ipgo_env(
+    data: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(String, String)],
+) -> CliOutput {
     let mut cmd = Command::new(BIN);
     cmd.args(args).arg("--data").arg(data);
     clean_env(&mut cmd);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -241,6 +254,20 @@ impl Server {
         }
     }
 
+    /// Kills the server with SIGKILL, as a power cut or the OOM killer would.
+    pub fn kill9(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts the server on the same data directory after [`kill9`](Self::kill9).
+    pub fn start_again(&mut self) {
+        assert!(self.child.is_none(), "the server is still running");
+        self.healthz_polls = 0;
+        self.launch();
+    }
+
     /// Starts the server again on the same data directory.
     pub fn restart(&mut self) {
         self.stop();
@@ -255,8 +282,9 @@ impl Server {
     // -----------------------------------------------------------------------------------
     // The command line against this server's data directory
 
+    /// Runs the command line on this server's data directory with the server's settings.
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
-        ipgo(&self.data, args, stdin)
+        ipgo_env(&self.data, args, stdin, &self.builder.env)
     }
 
     pub fn add_agency(&self, code: &str) {

@@ -297,6 +297,9 @@ fn commit_inner(
             }
             None => {
                 let id = crate::db::next_id(txn, "document")?;
+                if w.document(id)?.is_some() {
+                    return Err(Error::internal(format!("document id {id} is already taken")));
+                }
                 app.vault.insert(id, &key).map_err(|e| Error::internal(e.to_string()))?;
                 DocumentRecord {
                     id,
