@@ -24,6 +24,7 @@ pub struct App {
     pub sessions: Sessions,
     pub throttle: SignInThrottle,
     pub i18n: I18n,
+    pub notifier: crate::notify::sse::Notifier,
     /// Bumped on every change to accounts, agencies or groups, so cached identities in
     /// sessions are rebuilt on their next use.
     directory_generation: AtomicU64,
@@ -119,6 +120,7 @@ impl App {
             crate::auth::session::ensure_tables(txn)?;
             crate::portal::directory::store::ensure_tables(txn)?;
             crate::portal::documents::store::ensure_tables(txn)?;
+            crate::notify::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?
@@ -143,6 +145,7 @@ impl App {
             sessions,
             throttle,
             i18n: I18n::load(),
+            notifier: Default::default(),
             directory_generation: AtomicU64::new(1),
         }))
     }

@@ -27,6 +27,7 @@ pub struct Config {
     pub audit: AuditConfig,
     pub ui: UiConfig,
     pub documents: DocumentsConfig,
+    pub mail: MailConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -155,6 +156,52 @@ impl DocumentsConfig {
             max_ratio: self.archive_max_ratio,
             max_depth: self.archive_max_depth,
         }
+    }
+}
+
+/// E-mail notifications (I385 §11, §41) through the agency's relay inside the closed network.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// Without a relay notices go to the in-app inbox only.
+    pub enabled: bool,
+    pub relay: String,
+    pub port: u16,
+    /// `none` (a trusted relay on the same host or segment), `starttls` or `tls`.
+    pub tls: String,
+    /// PEM file with the CA that signed the relay's certificate (the agency's own CA).
+    pub ca_file: String,
+    pub username: String,
+    /// File holding the relay password (e.g. a systemd credential).
+    pub password_file: String,
+    /// Sender address, e.g. `Портал <portal@akimat.kz>`.
+    pub from: String,
+    /// Attempts before a message becomes a dead letter.
+    pub max_attempts: u32,
+    /// Longest wait between attempts, in seconds.
+    pub max_retry_delay_seconds: u64,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            enabled: false,
+            relay: "127.0.0.1".into(),
+            port: 25,
+            tls: "none".into(),
+            ca_file: String::new(),
+            username: String::new(),
+            password_file: String::new(),
+            from: "ipgo@localhost".into(),
+            max_attempts: 8,
+            max_retry_delay_seconds: 6 * 3600,
+        }
+    }
+}
+
+impl MailConfig {
+    pub fn from_domain(&self) -> String {
+        self.from.rsplit('@').next().unwrap_or("localhost").trim_end_matches('>').to_owned()
     }
 }
 
@@ -294,6 +341,15 @@ impl Config {
         }
         if self.documents.archive_max_depth == 0 || self.documents.archive_max_entries == 0 {
             anyhow::bail!("documents archive limits must be positive");
+        }
+        if !matches!(self.mail.tls.as_str(), "none" | "starttls" | "tls") {
+            anyhow::bail!("mail.tls must be none, starttls or tls");
+        }
+        if self.mail.enabled && self.mail.max_attempts == 0 {
+            anyhow::bail!("mail.max_attempts must be positive");
+        }
+        if self.mail.enabled && self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            anyhow::bail!("mail.from {:?} is not an e-mail address", self.mail.from);
         }
         let url = &self.server.public_url;
         if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {

@@ -1,0 +1,163 @@
+//! Delivering the outbox over SMTP (lettre, rustls): due messages are sent one by one; a
+//! failure is retried with growing delays (1 min, 5 min, 30 min, 2 h, 6 h...) and after the
+//! configured number of attempts the message becomes a dead letter that the administrator
+//! sees and can send again. Delivery is at least once: a crash after the relay accepted a
+//! message but before it was marked sent sends it again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::store::{self, MailStatus, OutboxMessage};
+use crate::app::App;
+use crate::config::MailConfig;
+use crate::error::{Error, Result};
+
+const BACKOFF_SECONDS: &[i64] = &[60, 300, 1800, 7200, 21600];
+
+fn transport(config: &MailConfig) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let tls_params = || -> anyhow::Result<TlsParameters> {
+        let mut b = TlsParameters::builder(config.relay.clone());
+        if !config.ca_file.is_empty() {
+            let pem = std::fs::read(&config.ca_file)?;
+            b = b.add_root_certificate(Certificate::from_pem(&pem)?);
+        }
+        Ok(b.build()?)
+    };
+    let tls = match config.tls.as_str() {
+        "none" => Tls::None,
+        "starttls" => Tls::Required(tls_params()?),
+        "tls" => Tls::Wrapper(tls_params()?),
+        other => anyhow::bail!("mail.tls must be none, starttls or tls, not {other:?}"),
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.relay)
+        .port(config.port)
+        .tls(tls)
+        .timeout(Some(Duration::from_secs(30)));
+    if !config.username.is_empty() {
+        let password =
+            std::fs::read_to_string(&config.password_file).unwrap_or_default().trim().to_owned();
+        builder = builder.credentials(Credentials::new(config.username.clone(), password));
+    }
+    Ok(builder.build())
+}
+
+fn message(config: &MailConfig, m: &OutboxMessage) -> anyhow::Result<Message> {
+    let from: Mailbox = config.from.parse()?;
+    let to: Mailbox = m.to.parse()?;
+    Ok(Message::builder()
+        .from(from)
+        .to(to)
+        .subject(m.subject.clone())
+        .header(ContentType::TEXT_PLAIN)
+        .message_id(Some(format!(
+            "<ipgo-{}-{}@{}>",
+            m.id,
+            m.created.replace([':', '.'], ""),
+            config.from_domain()
+        )))
+        .body(m.text.clone())?)
+}
+
+/// Messages due now.
+fn due(app: &App, limit: usize) -> Result<Vec<OutboxMessage>> {
+    let now = crate::clock::utc_string(crate::clock::now());
+    let txn = app.db.read()?;
+    let mut out: Vec<OutboxMessage> = store::outbox(&txn)?
+        .into_iter()
+        .filter(|m| m.status == MailStatus::Pending && m.next_attempt <= now)
+        .collect();
+    out.truncate(limit);
+    Ok(out)
+}
+
+fn record(app: &App, id: u64, result: std::result::Result<(), String>) -> Result<()> {
+    let max = app.config.mail.max_attempts;
+    app.db.write(|txn| {
+        let Some(mut m) = store::outbox_message(txn, id)? else { return Ok(()) };
+        m.attempts += 1;
+        match &result {
+            Ok(()) => {
+                m.status = MailStatus::Sent;
+                m.last_error.clear();
+            }
+            Err(e) => {
+                m.last_error = e.chars().take(500).collect();
+                if m.attempts >= max {
+                    m.status = MailStatus::Dead;
+                    tracing::error!(message = id, to = ?m.to, error = %e, "mail undeliverable after the last attempt");
+                } else {
+                    let delay = BACKOFF_SECONDS[(m.attempts as usize - 1).min(BACKOFF_SECONDS.len() - 1)];
+                    let delay = delay.min(app.config.mail.max_retry_delay_seconds as i64).max(1);
+                    m.next_attempt = crate::clock::utc_string(crate::clock::now() + jiff::SignedDuration::from_secs(delay));
+                }
+            }
+        }
+        store::put_outbox(txn, &m)
+    })
+}
+
+/// Sends what is due; returns how many were delivered.
+pub async fn deliver_due(app: &Arc<App>) -> Result<usize> {
+    if !app.config.mail.enabled {
+        return Ok(0);
+    }
+    let a = app.clone();
+    let batch = crate::web::blocking(move || due(&a, 100)).await?;
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let transport =
+        transport(&app.config.mail).map_err(|e| Error::internal(format!("mail transport: {e}")))?;
+    let mut sent = 0;
+    for m in batch {
+        let result = match message(&app.config.mail, &m) {
+            Ok(msg) => transport.send(msg).await.map(|_| ()).map_err(|e| e.to_string()),
+            Err(e) => Err(format!("cannot build the message: {e}")),
+        };
+        if result.is_ok() {
+            sent += 1;
+        } else if let Err(e) = &result {
+            tracing::warn!(message = m.id, error = %e, "mail delivery failed; will retry");
+        }
+        let (a, id) = (app.clone(), m.id);
+        crate::web::blocking(move || record(&a, id, result)).await?;
+    }
+    Ok(sent)
+}
+
+/// Puts a dead letter back into the queue (the administrator's "send again").
+pub fn retry(app: &App, actor: &crate::actor::Actor, id: u64) -> Result<()> {
+    crate::auth::policy::require(
+        actor,
+        crate::auth::policy::Action::SystemMonitor,
+        crate::auth::policy::Object::Appliance,
+    )?;
+    actor.origin.set_operation("mail.retry");
+    app.audit.change(actor, "mail.retry", |txn| {
+        let mut m = store::outbox_message(txn, id)?.ok_or_else(Error::not_found)?;
+        m.status = MailStatus::Pending;
+        m.attempts = 0;
+        m.next_attempt = crate::clock::utc_string(crate::clock::now());
+        store::put_outbox(txn, &m)?;
+        Ok(((), Some(serde_json::json!({"message": id}))))
+    })?;
+    app.notifier.wake_mailer();
+    Ok(())
+}
+
+/// The worker: wakes on new mail or every few seconds.
+pub fn start(app: Arc<App>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = deliver_due(&app).await {
+                tracing::error!(error = %e, "mail delivery round failed");
+            }
+            app.notifier.wait_for_mail(Duration::from_secs(5)).await;
+        }
+    })
+}
