@@ -17,6 +17,8 @@ mod audit_integrity;
 mod browser;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/directory.rs"]
+mod directory;
 #[path = "integration/signin.rs"]
 mod signin;
 #[path = "integration/web_security.rs"]
