@@ -23,6 +23,8 @@ mod documents;
 mod documents_durability;
 #[path = "integration/documents_hostile.rs"]
 mod documents_hostile;
+#[path = "integration/directory.rs"]
+mod directory;
 #[path = "integration/signin.rs"]
 mod signin;
 #[path = "integration/web_security.rs"]

@@ -445,7 +445,6 @@ fn r365_s15_archive_round_trip_and_changed_or_missing_archives_are_found() {
     assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(out.stdout.contains("entries.jsonl does not match"), "{}", out.stdout);
     std::fs::write(&archive, &original).unwrap();
-    let _ = &mut server;
 }
 
 #[test]
