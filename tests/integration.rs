@@ -17,14 +17,14 @@ mod audit_integrity;
 mod browser;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/directory.rs"]
+mod directory;
 #[path = "integration/documents.rs"]
 mod documents;
 #[path = "integration/documents_durability.rs"]
 mod documents_durability;
 #[path = "integration/documents_hostile.rs"]
 mod documents_hostile;
-#[path = "integration/directory.rs"]
-mod directory;
 #[path = "integration/signin.rs"]
 mod signin;
 #[path = "integration/web_security.rs"]

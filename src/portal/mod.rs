@@ -6,4 +6,5 @@
 pub mod accesslog;
 pub mod directory;
 pub mod documents;
+pub mod drafts;
 pub mod home;

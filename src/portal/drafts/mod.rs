@@ -1,0 +1,3 @@
+//! Approval of draft legal acts across agencies (I385 §12–§25).
+
+pub mod model;
