@@ -20,6 +20,8 @@ pub struct App {
     pub sessions: Sessions,
     pub throttle: SignInThrottle,
     pub i18n: I18n,
+    /// Parsed trusted CAs and CRLs, rebuilt after each change of the trust store.
+    pub trust: crate::sign::trust::TrustCache,
     /// Bumped on every change to accounts, agencies or groups, so cached identities in
     /// sessions are rebuilt on their next use.
     directory_generation: AtomicU64,
@@ -51,6 +53,7 @@ impl App {
             crate::auth::credentials::ensure_tables(txn)?;
             crate::auth::session::ensure_tables(txn)?;
             crate::portal::directory::store::ensure_tables(txn)?;
+            crate::sign::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?
@@ -73,6 +76,7 @@ impl App {
             sessions,
             throttle,
             i18n: I18n::load(),
+            trust: Default::default(),
             directory_generation: AtomicU64::new(1),
         }))
     }

@@ -16,4 +16,5 @@ pub mod keys;
 pub mod ops;
 pub mod portal;
 pub mod secret;
+pub mod sign;
 pub mod web;

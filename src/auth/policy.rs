@@ -45,6 +45,18 @@ pub enum Action {
     AuditVerify,
     /// Health details, metrics.
     SystemMonitor,
+    /// See the trusted CAs and CRLs (I385 §57).
+    TrustRead,
+    /// Add or remove trusted CA certificates, install CRLs.
+    TrustManage,
+    /// Register a signing certificate to an account at once, confirm a user's request,
+    /// revoke any registration (an administrator's act, §57).
+    CertificateManage,
+    /// Ask to register one's own signing certificate (pending an administrator's
+    /// confirmation) or revoke one's own registration (lost key).
+    CertificateOwn,
+    /// See an account's registered signing certificates.
+    CertificateView,
 }
 
 impl Action {
@@ -64,6 +76,11 @@ impl Action {
         Action::AuditExport,
         Action::AuditVerify,
         Action::SystemMonitor,
+        Action::TrustRead,
+        Action::TrustManage,
+        Action::CertificateManage,
+        Action::CertificateOwn,
+        Action::CertificateView,
     ];
 
     /// The operation name recorded in the access log.
@@ -84,6 +101,11 @@ impl Action {
             Action::AuditExport => "audit.export".into(),
             Action::AuditVerify => "audit.verify".into(),
             Action::SystemMonitor => "system.monitor".into(),
+            Action::TrustRead => "trust.read".into(),
+            Action::TrustManage => "trust.manage".into(),
+            Action::CertificateManage => "certificate.manage".into(),
+            Action::CertificateOwn => "certificate.own".into(),
+            Action::CertificateView => "certificate.view".into(),
         }
     }
 }
@@ -124,12 +146,18 @@ pub fn require(actor: &Actor, action: Action, object: Object) -> Result<()> {
 pub fn decide(actor: &Actor, action: Action, object: Object) -> bool {
     match &actor.who {
         Who::User(user) => decide_user(user, action, object),
-        // The operator holds the machine; everything administrative, nothing documentary.
-        Who::Operator { .. } => !matches!(action, Action::ProfileEditOwn),
+        // The operator holds the machine; everything administrative, nothing documentary,
+        // and nothing that acts on an own account (the operator has none).
+        Who::Operator { .. } => !is_own_account_action(action),
         // Background jobs use explicitly named service functions, not user actions.
         Who::System(_) => false,
         Who::Anonymous => false,
     }
+}
+
+/// Actions a person takes on their own account only.
+fn is_own_account_action(action: Action) -> bool {
+    matches!(action, Action::ProfileEditOwn | Action::CertificateOwn)
 }
 
 fn decide_user(user: &UserIdentity, action: Action, object: Object) -> bool {
@@ -156,6 +184,15 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object) -> bool {
         Action::AuditRead | Action::AuditExport => has(Role::Auditor),
         Action::AuditVerify => has(Role::Auditor) || admin,
         Action::SystemMonitor => admin || has(Role::SupportAdmin),
+        // Which CAs are trusted is no secret: everyone sees why a signature was refused.
+        Action::TrustRead => true,
+        Action::TrustManage | Action::CertificateManage => admin,
+        Action::CertificateOwn => matches!(object, Object::User { id, .. } if id == user.id),
+        Action::CertificateView => {
+            admin
+                || has(Role::Auditor)
+                || matches!(object, Object::User { id, .. } if id == user.id)
+        }
     }
 }
 
@@ -230,10 +267,30 @@ mod tests {
         let anonymous = Actor { who: Who::Anonymous, origin: Origin::system("t") };
         for action in Action::ALL {
             assert!(!decide(&anonymous, *action, Object::Appliance));
-            if *action != Action::ProfileEditOwn {
-                assert!(decide(&operator, *action, Object::Agency(5)));
-            }
+            assert_eq!(
+                decide(&operator, *action, Object::Agency(5)),
+                !is_own_account_action(*action),
+                "{action:?}"
+            );
         }
+    }
+
+    #[test]
+    fn i385_57_trust_store_and_registration_belong_to_administrators() {
+        let me = Object::User { id: 10, agency_id: 1 };
+        let colleague = Object::User { id: 11, agency_id: 1 };
+        check(&[Role::SystemAdmin], Action::TrustManage, Object::Appliance, true);
+        check(&[Role::SupportAdmin], Action::TrustManage, Object::Appliance, false);
+        check(&[Role::HrOfficer], Action::TrustManage, Object::Appliance, false);
+        check(&[Role::Employee], Action::TrustRead, Object::Appliance, true);
+        check(&[Role::SystemAdmin], Action::CertificateManage, colleague, true);
+        check(&[Role::HrOfficer], Action::CertificateManage, colleague, false);
+        check(&[Role::Head], Action::CertificateManage, me, false);
+        check(&[Role::Employee], Action::CertificateOwn, me, true);
+        check(&[Role::Employee], Action::CertificateOwn, colleague, false);
+        check(&[Role::Employee], Action::CertificateView, me, true);
+        check(&[Role::Employee], Action::CertificateView, colleague, false);
+        check(&[Role::Auditor], Action::CertificateView, colleague, true);
     }
 
     #[test]

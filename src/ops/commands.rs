@@ -55,6 +55,8 @@ pub enum Command {
         before: Option<String>,
     },
     AuditCheckpoint,
+    /// `ipgo trust …` and `ipgo cert …`.
+    Signatures(super::signatures::SignCommand),
 }
 
 impl Command {
@@ -72,6 +74,7 @@ impl Command {
             Command::AuditExport { .. } => "audit export",
             Command::AuditArchive { .. } => "audit archive",
             Command::AuditCheckpoint => "audit checkpoint",
+            Command::Signatures(c) => c.name(),
         }
     }
 
@@ -83,7 +86,7 @@ impl Command {
                 | Command::UserList { .. }
                 | Command::AuditVerify
                 | Command::AuditExport { .. }
-        )
+        ) || matches!(self, Command::Signatures(c) if c.read_only())
     }
 }
 
@@ -144,6 +147,7 @@ fn roles(names: &[String]) -> Result<Vec<Role>> {
 
 fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Result<i32> {
     match command {
+        Command::Signatures(c) => return super::signatures::run(app, actor, c, out),
         Command::AgencyAdd { code, name_ru, name_kk, name_en } => {
             let agency = directory::create_agency(
                 app,

@@ -68,7 +68,16 @@ const DEPARTMENTS: &[(&str, &str, &str)] = &[
 ];
 
 /// (login, agency, department index in DEPARTMENTS, role, name_ru, name_kk, position_ru, position_kk)
-type Person = (&'static str, &'static str, usize, Role, &'static str, &'static str, &'static str, &'static str);
+type Person = (
+    &'static str,
+    &'static str,
+    usize,
+    Role,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 const PEOPLE: &[Person] = &[
     (

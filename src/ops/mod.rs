@@ -6,3 +6,4 @@ pub mod commands;
 pub mod corpus;
 pub mod demo;
 pub mod os_user;
+pub mod signatures;
