@@ -18,8 +18,15 @@
 //! ECDSA, Ed25519). A GOST verifier, once available, plugs in here as one more
 //! `SignatureVerificationAlgorithm` built on `algorithms::Verifier`.
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use jiff::Timestamp;
-use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
+use parking_lot::Mutex;
+use rustls_pki_types::{
+    AlgorithmIdentifier, CertificateDer, InvalidSignature, SignatureVerificationAlgorithm, UnixTime,
+};
+use sha2::{Digest, Sha256};
 use webpki::{
     EndEntityCert, ExtendedKeyUsageValidator, KeyPurposeIdIter, RevocationCheckDepth,
     RevocationOptionsBuilder, UnknownStatusPolicy,
@@ -30,23 +37,77 @@ use super::verdict::{CrlUse, Reason, Rejection};
 use super::verify::Policy;
 use super::x509::{Cert, SIGNING_EKUS};
 
-/// Algorithms accepted for certificate and CRL signatures in the chain.
+/// Algorithms accepted for certificate and CRL signatures in the chain, each behind
+/// [`Remembered`].
 static CHAIN_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
-    webpki::ring::RSA_PKCS1_2048_8192_SHA256,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA384,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA512,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
-    webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-    webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-    webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
-    webpki::ring::ECDSA_P256_SHA256,
-    webpki::ring::ECDSA_P256_SHA384,
-    webpki::ring::ECDSA_P384_SHA256,
-    webpki::ring::ECDSA_P384_SHA384,
-    webpki::ring::ED25519,
+    &Remembered(webpki::ring::RSA_PKCS1_2048_8192_SHA256),
+    &Remembered(webpki::ring::RSA_PKCS1_2048_8192_SHA384),
+    &Remembered(webpki::ring::RSA_PKCS1_2048_8192_SHA512),
+    &Remembered(webpki::ring::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS),
+    &Remembered(webpki::ring::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS),
+    &Remembered(webpki::ring::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS),
+    &Remembered(webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY),
+    &Remembered(webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY),
+    &Remembered(webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY),
+    &Remembered(webpki::ring::ECDSA_P256_SHA256),
+    &Remembered(webpki::ring::ECDSA_P256_SHA384),
+    &Remembered(webpki::ring::ECDSA_P384_SHA256),
+    &Remembered(webpki::ring::ECDSA_P384_SHA384),
+    &Remembered(webpki::ring::ED25519),
 ];
+
+/// Remembers signatures that verified. Every signature of a national CA's chain (the
+/// issuing CA's certificate, the CRLs) is checked again for every document signature, and
+/// twice (signing time and now); a P-384 or RSA-4096 root makes that the largest cost of a
+/// verdict. Verification is a pure function of algorithm, key, message and signature, so
+/// a success keyed by the sha256 of all four (length-prefixed) is a success again. Only
+/// successes are kept; the set is emptied when it reaches [`REMEMBERED_MAX`] entries.
+#[derive(Debug)]
+struct Remembered(&'static dyn SignatureVerificationAlgorithm);
+
+const REMEMBERED_MAX: usize = 4096;
+
+static VERIFIED: LazyLock<Mutex<HashSet<[u8; 32]>>> = LazyLock::new(Default::default);
+
+impl SignatureVerificationAlgorithm for Remembered {
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), InvalidSignature> {
+        let mut h = Sha256::new();
+        for part in [
+            self.0.public_key_alg_id().as_ref(),
+            self.0.signature_alg_id().as_ref(),
+            public_key,
+            message,
+            signature,
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        let key: [u8; 32] = h.finalize().into();
+        if VERIFIED.lock().contains(&key) {
+            return Ok(());
+        }
+        self.0.verify_signature(public_key, message, signature)?;
+        let mut set = VERIFIED.lock();
+        if set.len() >= REMEMBERED_MAX {
+            set.clear();
+        }
+        set.insert(key);
+        Ok(())
+    }
+
+    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+        self.0.public_key_alg_id()
+    }
+
+    fn signature_alg_id(&self) -> AlgorithmIdentifier {
+        self.0.signature_alg_id()
+    }
+}
 
 /// Extended key usage for signing certificates and the CAs above them: absent, or one of
 /// [`SIGNING_EKUS`].
@@ -100,10 +161,12 @@ pub fn validate(
         .map_err(|e| Rejection::new(Reason::Malformed, format!("signer certificate: {e:?}")))?;
     let root_ders: Vec<CertificateDer<'_>> =
         trust.roots.iter().map(|c| CertificateDer::from(c.der.as_slice())).collect();
-    let anchors = root_ders
+    // Roots webpki cannot read are skipped; `anchor_roots[i]` is the root of `anchors[i]`.
+    let (anchors, anchor_roots): (Vec<_>, Vec<&Cert>) = root_ders
         .iter()
-        .filter_map(|d| webpki::anchor_from_trusted_cert(d).ok())
-        .collect::<Vec<_>>();
+        .zip(&trust.roots)
+        .filter_map(|(d, root)| webpki::anchor_from_trusted_cert(d).ok().map(|a| (a, root)))
+        .unzip();
     let intermediates: Vec<CertificateDer<'_>> = carried
         .iter()
         .chain(&trust.intermediates)
@@ -169,7 +232,7 @@ pub fn validate(
         .iter()
         .position(|a| std::ptr::eq(a, path.anchor()))
         .ok_or_else(|| Rejection::new(Reason::UntrustedChain, "trust anchor not found"))?;
-    let root = trust.roots[anchor_index].clone();
+    let root = anchor_roots[anchor_index].clone();
     for (time, when) in [(signing_time, "at signing time"), (now, "now")] {
         if time < root.not_before() {
             return Err(Rejection::new(
@@ -265,4 +328,32 @@ fn map_error(e: webpki::Error, when: &str) -> Rejection {
         _ => (Reason::UntrustedChain, "the certificate chain is invalid".to_string()),
     };
     Rejection::new(reason, format!("{text} ({e:?})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::Signer;
+
+    #[test]
+    fn a_remembered_signature_verifies_only_its_own_message_and_key() {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let other = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
+        let alg = Remembered(webpki::ring::ED25519);
+        let public = key.verifying_key().to_bytes();
+        let sig = key.sign(b"tbsCertificate").to_bytes();
+        for _ in 0..2 {
+            assert!(alg.verify_signature(&public, b"tbsCertificate", &sig).is_ok());
+        }
+        assert!(alg.verify_signature(&public, b"tbsCertificatf", &sig).is_err());
+        assert!(
+            alg.verify_signature(&other.verifying_key().to_bytes(), b"tbsCertificate", &sig)
+                .is_err()
+        );
+        let mut bad = sig;
+        bad[0] ^= 1;
+        assert!(alg.verify_signature(&public, b"tbsCertificate", &bad).is_err());
+        // Failures are not remembered.
+        assert!(alg.verify_signature(&public, b"tbsCertificate", &bad).is_err());
+    }
 }
