@@ -70,7 +70,7 @@ def main():
     run([binary, "init", "--data", data], env=env)
     run([binary, "agency", "add", "--data", data, "--code", "BENCH", "--name-ru", "Бенчмарк", "--name-kk", "Бенчмарк"], env=env)
     run([binary, "user", "add", "--data", data, "--login", "bench", "--agency", "BENCH", "--role", "employee", "--password-stdin"],
-        input=b"Bench-password-1", env=env)
+        input=b"Ingest-secret-2026", env=env)
     server = subprocess.Popen([binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -83,7 +83,7 @@ def main():
                 time.sleep(0.1)
         jar = os.path.join(work, "cookies")
         login = run(["curl", "-sf", "-c", jar, "-H", "content-type: application/json", "-d",
-                     json.dumps({"login": "bench", "password": "Bench-password-1"}), base + "/api/v1/session"])
+                     json.dumps({"login": "bench", "password": "Ingest-secret-2026"}), base + "/api/v1/session"])
         csrf = json.loads(login.stdout)["csrf"]
 
         results = []

@@ -25,6 +25,8 @@ pub struct App {
     pub throttle: SignInThrottle,
     pub i18n: I18n,
     pub notifier: crate::notify::sse::Notifier,
+    /// Parsed trusted CAs and CRLs, rebuilt after each change of the trust store.
+    pub trust: crate::sign::trust::TrustCache,
     /// Bumped on every change to accounts, agencies or groups, so cached identities in
     /// sessions are rebuilt on their next use.
     directory_generation: AtomicU64,
@@ -120,7 +122,9 @@ impl App {
             crate::auth::session::ensure_tables(txn)?;
             crate::portal::directory::store::ensure_tables(txn)?;
             crate::portal::documents::store::ensure_tables(txn)?;
+            crate::portal::documents::signatures::ensure_tables(txn)?;
             crate::notify::store::ensure_tables(txn)?;
+            crate::sign::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?
@@ -146,6 +150,7 @@ impl App {
             throttle,
             i18n: I18n::load(),
             notifier: Default::default(),
+            trust: Default::default(),
             directory_generation: AtomicU64::new(1),
         }))
     }

@@ -91,6 +91,92 @@ enum Top {
         #[command(subcommand)]
         action: AuditCmd,
     },
+    /// Trusted certification authorities and their CRLs (digital signatures).
+    Trust {
+        #[command(flatten)]
+        place: Place,
+        #[command(subcommand)]
+        action: TrustCmd,
+    },
+    /// Signing certificates registered to accounts (registration certificates).
+    Cert {
+        #[command(flatten)]
+        place: Place,
+        #[command(subcommand)]
+        action: CertCmd,
+    },
+    /// Sign a file (a signing manifest) with a PKCS#12 key: a detached CMS (CAdES-BES).
+    Sign {
+        /// PKCS#12 file (.p12/.pfx) with the key and its certificate.
+        #[arg(long)]
+        p12: PathBuf,
+        /// The file to sign (the manifest from the document's page).
+        #[arg(long)]
+        manifest: PathBuf,
+        /// Where to write the DER signature.
+        #[arg(long)]
+        out: PathBuf,
+        /// Read the PKCS#12 password from standard input (else $IPGO_P12_PASSWORD, else
+        /// the empty password).
+        #[arg(long)]
+        password_stdin: bool,
+        /// Put the content inside the signature (like `openssl cms -nodetach`).
+        #[arg(long)]
+        attached: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TrustCmd {
+    /// Add CA certificates (root or intermediate; PEM bundle or DER).
+    Add {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Install a CRL (PEM or DER) as the one in force for its CA.
+    Crl { file: PathBuf },
+    /// List trusted CAs and the CRLs in force.
+    List,
+    /// Remove a CA certificate by its sha256 fingerprint.
+    Remove { fingerprint: String },
+    /// Verify a signature over a file against the trust store (and, with --login, the
+    /// account's registered certificates). Exit 0 when valid, 3 when not.
+    Verify {
+        #[arg(long)]
+        manifest: PathBuf,
+        #[arg(long)]
+        signature: PathBuf,
+        #[arg(long)]
+        login: Option<String>,
+        /// Print the verdict as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CertCmd {
+    /// Register a signing certificate (PEM or DER) to an account; active at once.
+    Register {
+        #[arg(long)]
+        login: String,
+        file: PathBuf,
+    },
+    /// Confirm a registration a user requested.
+    Confirm { fingerprint: String },
+    /// Revoke a registration locally, by fingerprint or certificate file.
+    Revoke {
+        #[arg(long, required_unless_present = "file")]
+        fingerprint: Option<String>,
+        file: Option<PathBuf>,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// List registered certificates (of one account with --login).
+    List {
+        #[arg(long)]
+        login: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -331,7 +417,95 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             };
             admin(&place, command)
         }
+        Top::Trust { place, action } => {
+            use crate::ops::signatures::{SignCommand, encode};
+            let commands = match action {
+                TrustCmd::Add { files } => files
+                    .iter()
+                    .map(|f| {
+                        Ok(SignCommand::TrustAdd { name: file_name(f), data: encode(&read(f)?) })
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?,
+                TrustCmd::Crl { file } => {
+                    vec![SignCommand::TrustCrl {
+                        name: file_name(&file),
+                        data: encode(&read(&file)?),
+                    }]
+                }
+                TrustCmd::List => vec![SignCommand::TrustList],
+                TrustCmd::Remove { fingerprint } => vec![SignCommand::TrustRemove { fingerprint }],
+                TrustCmd::Verify { manifest, signature, login, json } => {
+                    vec![SignCommand::TrustVerify {
+                        manifest: encode(&read(&manifest)?),
+                        signature: encode(&read(&signature)?),
+                        login,
+                        json,
+                    }]
+                }
+            };
+            let mut exit = 0;
+            for command in commands {
+                exit = exit.max(admin(&place, Command::Signatures(command))?);
+            }
+            Ok(exit)
+        }
+        Top::Cert { place, action } => {
+            use crate::ops::signatures::{SignCommand, encode};
+            let command = match action {
+                CertCmd::Register { login, file } => SignCommand::CertRegister {
+                    login,
+                    name: file_name(&file),
+                    data: encode(&read(&file)?),
+                },
+                CertCmd::Confirm { fingerprint } => SignCommand::CertConfirm { fingerprint },
+                CertCmd::Revoke { fingerprint, file, reason } => {
+                    let fingerprint = match (fingerprint, file) {
+                        (Some(fp), _) => fp,
+                        (None, Some(file)) => {
+                            let certs = crate::sign::x509::read_certificates(&read(&file)?)
+                                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                            let [cert] = <[_; 1]>::try_from(certs).map_err(|_| {
+                                anyhow::anyhow!("{}: expected one certificate", file.display())
+                            })?;
+                            cert.fingerprint()
+                        }
+                        (None, None) => anyhow::bail!("give --fingerprint or a certificate file"),
+                    };
+                    SignCommand::CertRevoke { fingerprint, reason }
+                }
+                CertCmd::List { login } => SignCommand::CertList { login },
+            };
+            admin(&place, Command::Signatures(command))
+        }
+        Top::Sign { p12, manifest, out, password_stdin, attached } => {
+            let password = if password_stdin {
+                read_secret_stdin()?
+            } else {
+                std::env::var("IPGO_P12_PASSWORD").unwrap_or_default()
+            };
+            let identity =
+                crate::sign::signer::SigningIdentity::from_pkcs12(&read(&p12)?, &password)?;
+            let cms = identity.sign(&read(&manifest)?, attached)?;
+            std::fs::write(&out, &cms)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+            println!(
+                "signed {} as {} into {} ({} bytes)",
+                manifest.display(),
+                identity.certificate().tbs_certificate().subject(),
+                out.display(),
+                cms.len()
+            );
+            Ok(0)
+        }
     }
+}
+
+fn read(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 fn open(config: Config) -> anyhow::Result<Arc<App>> {

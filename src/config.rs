@@ -28,6 +28,7 @@ pub struct Config {
     pub ui: UiConfig,
     pub documents: DocumentsConfig,
     pub mail: MailConfig,
+    pub signatures: SignaturesConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -212,6 +213,33 @@ pub struct UiConfig {
     pub default_language: String,
 }
 
+/// Rules for digital signatures (I385 §57).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignaturesConfig {
+    /// Every CA of a signer's chain must have a CRL installed; otherwise signatures are
+    /// refused as `revocation_unknown`.
+    pub require_crl: bool,
+    /// Hours a CRL is still used after its nextUpdate (CRLs travel into a closed network by
+    /// hand and may come late). 0: refused as `crl_stale` from nextUpdate on.
+    pub crl_grace_hours: u64,
+    /// How far (seconds) a signer's signingTime may lie ahead of the server's clock.
+    pub max_clock_skew_seconds: u64,
+    /// Smallest RSA key accepted, in bits.
+    pub min_rsa_bits: usize,
+}
+
+impl Default for SignaturesConfig {
+    fn default() -> Self {
+        SignaturesConfig {
+            require_crl: true,
+            crl_grace_hours: 0,
+            max_clock_skew_seconds: 300,
+            min_rsa_bits: 2048,
+        }
+    }
+}
+
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
@@ -350,6 +378,9 @@ impl Config {
         }
         if self.mail.enabled && self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             anyhow::bail!("mail.from {:?} is not an e-mail address", self.mail.from);
+        }
+        if self.signatures.min_rsa_bits < 1024 {
+            anyhow::bail!("signatures.min_rsa_bits must be at least 1024");
         }
         let url = &self.server.public_url;
         if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {

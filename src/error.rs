@@ -29,6 +29,7 @@ pub enum Code {
     FormatNotAllowed,
     ContentMismatch,
     ArchiveRejected,
+    SignatureRejected,
     InsufficientStorage,
     Unavailable,
     SchemaTooNew,
@@ -55,6 +56,7 @@ const TABLE: &[(Code, &str, u16)] = &[
     (Code::FormatNotAllowed, "format_not_allowed", 415),
     (Code::ContentMismatch, "content_mismatch", 415),
     (Code::ArchiveRejected, "archive_rejected", 422),
+    (Code::SignatureRejected, "signature_rejected", 422),
     (Code::InsufficientStorage, "insufficient_storage", 507),
     (Code::Unavailable, "unavailable", 503),
     (Code::SchemaTooNew, "schema_too_new", 500),
@@ -81,6 +83,7 @@ impl Code {
         Code::FormatNotAllowed,
         Code::ContentMismatch,
         Code::ArchiveRejected,
+        Code::SignatureRejected,
         Code::InsufficientStorage,
         Code::Unavailable,
         Code::SchemaTooNew,
@@ -238,6 +241,7 @@ mod tests {
         check(Code::ContentMismatch, "content_mismatch", 415);
         check(Code::ArchiveRejected, "archive_rejected", 422);
         check(Code::Gone, "gone", 410);
+        check(Code::SignatureRejected, "signature_rejected", 422);
         assert_eq!(Code::CsrfFailed.message_key(), "error-csrf-failed");
     }
 }

@@ -19,5 +19,6 @@ pub mod notify;
 pub mod ops;
 pub mod portal;
 pub mod secret;
+pub mod sign;
 pub mod vault;
 pub mod web;

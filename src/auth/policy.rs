@@ -56,6 +56,18 @@ pub enum Action {
     DocumentComment,
     /// Destroy a document for good (I385 §6.8).
     DocumentDestroy,
+    /// See the trusted CAs and CRLs (I385 §57).
+    TrustRead,
+    /// Add or remove trusted CA certificates, install CRLs.
+    TrustManage,
+    /// Register a signing certificate to an account at once, confirm a user's request,
+    /// revoke any registration (an administrator's act, §57).
+    CertificateManage,
+    /// Ask to register one's own signing certificate (pending an administrator's
+    /// confirmation) or revoke one's own registration (lost key).
+    CertificateOwn,
+    /// See an account's registered signing certificates.
+    CertificateView,
 }
 
 impl Action {
@@ -80,6 +92,11 @@ impl Action {
         Action::DocumentEdit,
         Action::DocumentComment,
         Action::DocumentDestroy,
+        Action::TrustRead,
+        Action::TrustManage,
+        Action::CertificateManage,
+        Action::CertificateOwn,
+        Action::CertificateView,
     ];
 
     /// The operation name recorded in the access log.
@@ -105,6 +122,11 @@ impl Action {
             Action::DocumentEdit => "document.edit".into(),
             Action::DocumentComment => "document.comment".into(),
             Action::DocumentDestroy => "document.destroy".into(),
+            Action::TrustRead => "trust.read".into(),
+            Action::TrustManage => "trust.manage".into(),
+            Action::CertificateManage => "certificate.manage".into(),
+            Action::CertificateOwn => "certificate.own".into(),
+            Action::CertificateView => "certificate.view".into(),
         }
     }
 }
@@ -149,10 +171,9 @@ pub fn require(actor: &Actor, action: Action, object: Object<'_>) -> Result<()> 
 pub fn decide(actor: &Actor, action: Action, object: Object<'_>) -> bool {
     match &actor.who {
         Who::User(user) => decide_user(user, action, object),
-        // The operator holds the machine; everything administrative, nothing documentary.
-        Who::Operator { .. } => {
-            !matches!(action, Action::ProfileEditOwn) && !is_documentary(action)
-        }
+        // The operator holds the machine; everything administrative, nothing documentary,
+        // and nothing that acts on an own account (the operator has none).
+        Who::Operator { .. } => !is_own_account_action(action) && !is_documentary(action),
         // Background jobs use explicitly named service functions, not user actions.
         Who::System(_) => false,
         Who::Anonymous => false,
@@ -175,6 +196,11 @@ fn is_documentary(action: Action) -> bool {
             | Action::DocumentComment
             | Action::DocumentDestroy
     )
+}
+
+/// Actions a person takes on their own account only.
+fn is_own_account_action(action: Action) -> bool {
+    matches!(action, Action::ProfileEditOwn | Action::CertificateOwn)
 }
 
 fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool {
@@ -229,6 +255,15 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
             }
             _ => false,
         },
+        // Which CAs are trusted is no secret: everyone sees why a signature was refused.
+        Action::TrustRead => true,
+        Action::TrustManage | Action::CertificateManage => admin,
+        Action::CertificateOwn => matches!(object, Object::User { id, .. } if id == user.id),
+        Action::CertificateView => {
+            admin
+                || has(Role::Auditor)
+                || matches!(object, Object::User { id, .. } if id == user.id)
+        }
     }
 }
 
@@ -338,10 +373,31 @@ mod tests {
             assert!(!decide(&anonymous, *action, doc));
             if is_documentary(*action) {
                 assert!(!decide(&operator, *action, doc), "the operator never reads documents");
-            } else if *action != Action::ProfileEditOwn {
-                assert!(decide(&operator, *action, Object::Agency(5)));
             }
+            assert_eq!(
+                decide(&operator, *action, Object::Agency(5)),
+                !is_own_account_action(*action) && !is_documentary(*action),
+                "{action:?}"
+            );
         }
+    }
+
+    #[test]
+    fn i385_57_trust_store_and_registration_belong_to_administrators() {
+        let me = Object::User { id: 10, agency_id: 1 };
+        let colleague = Object::User { id: 11, agency_id: 1 };
+        check(&[Role::SystemAdmin], Action::TrustManage, Object::Appliance, true);
+        check(&[Role::SupportAdmin], Action::TrustManage, Object::Appliance, false);
+        check(&[Role::HrOfficer], Action::TrustManage, Object::Appliance, false);
+        check(&[Role::Employee], Action::TrustRead, Object::Appliance, true);
+        check(&[Role::SystemAdmin], Action::CertificateManage, colleague, true);
+        check(&[Role::HrOfficer], Action::CertificateManage, colleague, false);
+        check(&[Role::Head], Action::CertificateManage, me, false);
+        check(&[Role::Employee], Action::CertificateOwn, me, true);
+        check(&[Role::Employee], Action::CertificateOwn, colleague, false);
+        check(&[Role::Employee], Action::CertificateView, me, true);
+        check(&[Role::Employee], Action::CertificateView, colleague, false);
+        check(&[Role::Auditor], Action::CertificateView, colleague, true);
     }
 
     #[test]

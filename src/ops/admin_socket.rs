@@ -21,7 +21,8 @@ use super::commands::{self, Command};
 use crate::actor::{Actor, Channel, Origin, Who};
 use crate::app::App;
 
-const MAX_REQUEST: u64 = 1024 * 1024;
+/// Commands carry file contents (CA certificates, CRLs of several megabytes, base64).
+const MAX_REQUEST: u64 = 64 * 1024 * 1024;
 
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]

@@ -57,6 +57,8 @@ pub enum Command {
     AuditCheckpoint,
     /// Check every blob, record and the access log.
     Verify,
+    /// `ipgo trust …` and `ipgo cert …`.
+    Signatures(super::signatures::SignCommand),
 }
 
 impl Command {
@@ -75,6 +77,7 @@ impl Command {
             Command::AuditArchive { .. } => "audit archive",
             Command::AuditCheckpoint => "audit checkpoint",
             Command::Verify => "verify",
+            Command::Signatures(c) => c.name(),
         }
     }
 
@@ -87,7 +90,7 @@ impl Command {
                 | Command::AuditVerify
                 | Command::AuditExport { .. }
                 | Command::Verify
-        )
+        ) || matches!(self, Command::Signatures(c) if c.read_only())
     }
 }
 
@@ -148,6 +151,7 @@ fn roles(names: &[String]) -> Result<Vec<Role>> {
 
 fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Result<i32> {
     match command {
+        Command::Signatures(c) => return super::signatures::run(app, actor, c, out),
         Command::AgencyAdd { code, name_ru, name_kk, name_en } => {
             let agency = directory::create_agency(
                 app,

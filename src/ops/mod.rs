@@ -7,4 +7,5 @@ pub mod corpus;
 pub mod decommission;
 pub mod demo;
 pub mod os_user;
+pub mod signatures;
 pub mod verify;

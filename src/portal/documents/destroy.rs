@@ -128,6 +128,7 @@ fn finish(app: &App, actor: &Actor, id: u64) -> Result<Certificate> {
         certificate.access_log_seq = seq;
         let w = Writer(txn);
         w.remove_content(id)?;
+        super::signatures::remove_all_in(txn, id)?;
         let tombstone = DocumentRecord {
             state: DocState::Destroyed {
                 by: by.clone(),

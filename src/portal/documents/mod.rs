@@ -7,6 +7,7 @@ pub mod model;
 pub mod pages;
 pub mod receive;
 pub mod service;
+pub mod signatures;
 pub mod store;
 pub mod upkeep;
 pub mod upload;
