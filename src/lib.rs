@@ -15,5 +15,6 @@ pub mod jobs;
 pub mod keys;
 pub mod ops;
 pub mod portal;
+pub mod search;
 pub mod secret;
 pub mod web;

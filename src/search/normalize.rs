@@ -1,0 +1,467 @@
+//! Text repair before analysis (I385 §6.6 search): Unicode NFKC, invisible characters, words
+//! hyphenated across line breaks, letter-spaced words from PDF extraction, mixed-script homoglyphs
+//! and ё → е. The repaired text is what gets indexed (and what snippets are cut from); the
+//! original stays in the document store for display.
+//!
+//! Every stage is a pure function of the text so that the same input always indexes the same way,
+//! and each stage works on whole lines or words so that it cannot move text across paragraphs.
+
+use std::collections::HashSet;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Repairs `text` for indexing. Idempotent: `normalize(normalize(x)) == normalize(x)`.
+pub fn normalize(text: &str) -> String {
+    let text = nfkc_keeping_numero(text);
+    let text = strip_invisible(&text);
+    let text = join_line_break_hyphens(&text);
+    let text = repair_letter_spacing(&text);
+    let text = fold_homoglyphs(&text);
+    fold_yo(&text)
+}
+
+/// The repair for a short query string: the same character-level folding as [`normalize`] but
+/// none of the layout repairs, which need the context of a whole document.
+pub fn normalize_query(query: &str) -> String {
+    let text = nfkc_keeping_numero(query);
+    let text = strip_invisible(&text);
+    let text = fold_homoglyphs(&text);
+    fold_yo(&text)
+}
+
+/// NFKC, except that `№` stays: NFKC would turn it into `No`, which reads badly in the kk/ru
+/// snippets cut from the repaired text, and users type `№` in queries.
+fn nfkc_keeping_numero(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, piece) in text.split('№').enumerate() {
+        if i > 0 {
+            out.push('№');
+        }
+        out.extend(piece.nfkc());
+    }
+    out
+}
+
+/// Soft hyphens, zero-width spaces and joiners, byte-order marks and word joiners: they are
+/// invisible in display but split or glue tokens (`госу\u{AD}дарство`).
+fn strip_invisible(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !matches!(c, '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'))
+        .map(|c| if c == '\r' { '\n' } else { c })
+        .collect()
+}
+
+fn is_hyphen(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}')
+}
+
+/// Joins `госу-\nдарственных` into `государственных`. A hyphen at a line end may also be a real
+/// compound split at its hyphen (`интранет-\nпортал`): when the same compound appears elsewhere in
+/// the text with its hyphen on one line, the hyphen is kept. The next part must start with a
+/// lowercase letter (a capital starts a new item, `-\nПриказ`).
+pub fn join_line_break_hyphens(text: &str) -> String {
+    let compounds: HashSet<String> = hyphenated_compounds(text);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if is_hyphen(c) && i > 0 && chars[i - 1].is_alphabetic() {
+            // Look past trailing spaces, one newline, and the next line's indentation.
+            let mut j = i + 1;
+            while j < chars.len() && (chars[j] == ' ' || chars[j] == '\t') {
+                j += 1;
+            }
+            if j < chars.len() && chars[j] == '\n' {
+                let mut k = j + 1;
+                while k < chars.len() && (chars[k] == ' ' || chars[k] == '\t') {
+                    k += 1;
+                }
+                if k < chars.len() && chars[k].is_alphabetic() && chars[k].is_lowercase() {
+                    let left = word_before(&chars, i);
+                    let right = word_after(&chars, k);
+                    let compound = format!("{}-{}", left.to_lowercase(), right.to_lowercase());
+                    if compounds.contains(&compound) {
+                        out.push('-');
+                    }
+                    i = k;
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+fn word_before(chars: &[char], end: usize) -> String {
+    let mut start = end;
+    while start > 0 && chars[start - 1].is_alphabetic() {
+        start -= 1;
+    }
+    chars[start..end].iter().collect()
+}
+
+fn word_after(chars: &[char], start: usize) -> String {
+    chars[start..].iter().take_while(|c| c.is_alphabetic()).collect()
+}
+
+/// Lowercased `left-right` compounds written with the hyphen inside one line.
+fn hyphenated_compounds(text: &str) -> HashSet<String> {
+    let mut set = HashSet::new();
+    for line in text.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            if is_hyphen(c)
+                && i > 0
+                && i + 1 < chars.len()
+                && chars[i - 1].is_alphabetic()
+                && chars[i + 1].is_alphabetic()
+            {
+                let left = word_before(&chars, i);
+                let right = word_after(&chars, i + 1);
+                set.insert(format!("{}-{}", left.to_lowercase(), right.to_lowercase()));
+            }
+        }
+    }
+    set
+}
+
+/// Real one-letter words of Russian (а в и к о с у я, and the short forms б ж) and Kazakh (е, ә,
+/// о, у): the only single letters a segmentation may leave standing alone.
+const ONE_LETTER_WORDS: &[char] = &['а', 'б', 'в', 'ж', 'и', 'к', 'о', 'с', 'у', 'я', 'е', 'ә'];
+
+/// Minimum letters in one spaced group before a run counts as letter-spaced: real one-letter
+/// words come at most two or three in a row (`и в`, `а и в`), never four.
+const MIN_SPACED_LETTERS: usize = 4;
+
+/// Repairs letter-spaced words (`г о с у д а р с т в е н н ы х  о р г а н о в .`), line by line.
+///
+/// A *run* is a maximal sequence of single-character tokens separated by spaces. It is repaired
+/// only when one of its groups (tokens separated by single spaces) holds at least
+/// [`MIN_SPACED_LETTERS`] letters, not all of them real one-letter words. PDF extractors write letter gaps as one space and word gaps
+/// as two or more; when a run has such wider gaps they are the word boundaries. When it has none,
+/// the glued letters are split into words seen elsewhere in the same text (the document's own
+/// vocabulary), and left glued if no such split exists. A lowercase letter followed by a capital
+/// also starts a new word (`...ш а с ы н а Б Ұ Й Ы Р А М Ы Н` → `...шасына БҰЙЫРАМЫН`).
+pub fn repair_letter_spacing(text: &str) -> String {
+    let vocab = vocabulary(text);
+    let mut out = String::with_capacity(text.len());
+    for (n, line) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        repair_line(line, &vocab, &mut out);
+    }
+    out
+}
+
+/// Lowercased words of at least two letters, outside letter-spaced runs.
+fn vocabulary(text: &str) -> HashSet<String> {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+struct Tok<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+}
+
+fn repair_line(line: &str, vocab: &HashSet<String>, out: &mut String) {
+    let mut toks = Vec::new();
+    let mut start = None;
+    for (i, c) in line.char_indices() {
+        if c == ' ' || c == '\t' {
+            if let Some(s) = start.take() {
+                toks.push(Tok { text: &line[s..i], start: s, end: i });
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        toks.push(Tok { text: &line[s..], start: s, end: line.len() });
+    }
+    let single = |t: &Tok| {
+        let mut cs = t.text.chars();
+        matches!((cs.next(), cs.next()), (Some(c), None) if !c.is_control())
+    };
+    let mut written = 0;
+    let mut i = 0;
+    while i < toks.len() {
+        if !single(&toks[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < toks.len() && single(&toks[j + 1]) {
+            j += 1;
+        }
+        if let Some(repaired) = repair_run(line, &toks[i..=j], vocab) {
+            out.push_str(&line[written..toks[i].start]);
+            out.push_str(&repaired);
+            written = toks[j].end;
+        }
+        i = j + 1;
+    }
+    out.push_str(&line[written..]);
+}
+
+/// Repairs one run of single-character tokens, or `None` when it is not letter-spaced.
+fn repair_run(line: &str, run: &[Tok], vocab: &HashSet<String>) -> Option<String> {
+    // Groups: tokens joined by single spaces.
+    let mut groups: Vec<Vec<char>> = vec![Vec::new()];
+    let mut wide_gaps = false;
+    for (k, tok) in run.iter().enumerate() {
+        if k > 0 {
+            let gap = &line[run[k - 1].end..tok.start];
+            if gap.chars().count() >= 2 {
+                wide_gaps = true;
+                groups.push(Vec::new());
+            }
+        }
+        groups.last_mut()?.extend(tok.text.chars());
+    }
+    let letters = |g: &Vec<char>| g.iter().filter(|c| c.is_alphabetic()).count();
+    // A group made only of letters that are words by themselves may be words (`а и в с`).
+    let word_letters_only = |g: &Vec<char>| {
+        g.iter()
+            .filter(|c| c.is_alphabetic())
+            .all(|c| c.to_lowercase().all(|l| ONE_LETTER_WORDS.contains(&l)))
+    };
+    if !groups.iter().any(|g| letters(g) >= MIN_SPACED_LETTERS && !word_letters_only(g)) {
+        return None;
+    }
+    let mut words: Vec<String> = Vec::new();
+    for group in &groups {
+        for piece in split_on_case_change(group) {
+            if wide_gaps {
+                words.push(piece);
+            } else {
+                words.extend(segment(&piece, vocab));
+            }
+        }
+    }
+    Some(words.join(" "))
+}
+
+/// Splits glued letters where a lowercase letter meets a capital, and where a run of at least two
+/// capitals meets a lowercase letter (`БҰЙЫРАМЫНсәйкес`). A single capital followed by lowercase
+/// is a capitalised word and stays.
+fn split_on_case_change(group: &[char]) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut cur = String::new();
+    let mut upper_run = 0;
+    let mut prev_lower = false;
+    for &c in group {
+        let upper = c.is_uppercase();
+        let lower = c.is_lowercase();
+        if !cur.is_empty() && ((upper && prev_lower) || (lower && upper_run >= 2)) {
+            pieces.push(std::mem::take(&mut cur));
+            upper_run = 0;
+        }
+        cur.push(c);
+        if upper {
+            upper_run += 1;
+        } else if c.is_alphabetic() {
+            upper_run = 0;
+        }
+        prev_lower = lower;
+    }
+    if !cur.is_empty() {
+        pieces.push(cur);
+    }
+    pieces
+}
+
+/// Splits letters glued from a run without word gaps into words of the document's vocabulary
+/// (fewest words wins; one-letter pieces only from [`ONE_LETTER_WORDS`]). Punctuation at the ends
+/// stays attached. Returns the glued word unchanged when it is itself known or no split exists.
+fn segment(glued: &str, vocab: &HashSet<String>) -> Vec<String> {
+    let chars: Vec<char> = glued.chars().collect();
+    let lead = chars.iter().take_while(|c| !c.is_alphabetic()).count();
+    let trail = chars[lead..].iter().rev().take_while(|c| !c.is_alphabetic()).count();
+    let core: Vec<char> = chars[lead..chars.len() - trail].to_vec();
+    let lower: Vec<char> = core.iter().flat_map(|c| c.to_lowercase()).collect();
+    if lower.len() != core.len()
+        || core.len() < 2 * MIN_SPACED_LETTERS
+        || vocab.contains(&lower.iter().collect::<String>())
+        || core.iter().any(|c| !c.is_alphabetic())
+    {
+        return vec![glued.to_string()];
+    }
+    // best[i]: fewest words covering core[..i], with the start of the last word.
+    let n = core.len();
+    let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+    best[0] = Some((0, 0));
+    for end in 1..=n {
+        for start in 0..end {
+            let Some((count, _)) = best[start] else { continue };
+            let piece: String = lower[start..end].iter().collect();
+            let known = if end - start == 1 {
+                ONE_LETTER_WORDS.contains(&lower[start])
+            } else {
+                vocab.contains(&piece)
+            };
+            if known && best[end].is_none_or(|(c, _)| count + 1 < c) {
+                best[end] = Some((count + 1, start));
+            }
+        }
+    }
+    if best[n].is_none() {
+        return vec![glued.to_string()];
+    }
+    let mut bounds = Vec::new();
+    let mut end = n;
+    while end > 0 {
+        let (_, start) = best[end].unwrap_or((0, 0));
+        bounds.push((start, end));
+        end = start;
+    }
+    bounds.reverse();
+    let last = bounds.len() - 1;
+    bounds
+        .into_iter()
+        .enumerate()
+        .map(|(k, (s, e))| {
+            let mut w = String::new();
+            if k == 0 {
+                w.extend(&chars[..lead]);
+            }
+            w.extend(&core[s..e]);
+            if k == last {
+                w.extend(&chars[chars.len() - trail..]);
+            }
+            w
+        })
+        .collect()
+}
+
+fn is_cyrillic(c: char) -> bool {
+    matches!(c, '\u{0400}'..='\u{052F}' | '\u{1C80}'..='\u{1C8F}' | '\u{2DE0}'..='\u{2DFF}' | '\u{A640}'..='\u{A69F}')
+}
+
+fn is_latin(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || matches!(c, '\u{00C0}'..='\u{024F}' if c.is_alphabetic() && c != '×' && c != '÷')
+}
+
+/// Latin letters that look like a Cyrillic letter, and that letter. `i` maps to Kazakh `і`, the
+/// letter it stands in for in texts typed with fonts that lacked `і` (`Үкiметiнiң`).
+#[rustfmt::skip]
+fn latin_lookalike(c: char) -> Option<char> {
+    Some(match c {
+        'a' => 'а', 'c' => 'с', 'e' => 'е', 'o' => 'о', 'p' => 'р', 'x' => 'х', 'y' => 'у',
+        'i' => 'і', 'h' => 'һ', 's' => 'ѕ',
+        'A' => 'А', 'B' => 'В', 'C' => 'С', 'E' => 'Е', 'H' => 'Н', 'I' => 'І', 'K' => 'К',
+        'M' => 'М', 'O' => 'О', 'P' => 'Р', 'T' => 'Т', 'X' => 'Х', 'Y' => 'У',
+        _ => return None,
+    })
+}
+
+/// Transliteration of the Latin letters with no Cyrillic look-alike, for words that are clearly
+/// Cyrillic but had a stretch typed in the Latin layout (`инtranet` → `интранет`).
+#[rustfmt::skip]
+fn latin_to_cyrillic(c: char) -> Option<char> {
+    if let Some(l) = latin_lookalike(c) {
+        // `s` looks like Macedonian `ѕ`, which kk/ru never use: a Cyrillic word wants `с`.
+        return Some(if l == 'ѕ' { 'с' } else { l });
+    }
+    Some(match c {
+        'b' => 'б', 'd' => 'д', 'f' => 'ф', 'g' => 'г', 'j' => 'й', 'k' => 'к', 'l' => 'л',
+        'm' => 'м', 'n' => 'н', 'q' => 'қ', 'r' => 'р', 't' => 'т', 'u' => 'у', 'v' => 'в',
+        'w' => 'в', 'z' => 'з', 'ö' => 'ө', 'ü' => 'ү',
+        'D' => 'Д', 'F' => 'Ф', 'G' => 'Г', 'J' => 'Й', 'L' => 'Л', 'N' => 'Н', 'Q' => 'Қ',
+        'R' => 'Р', 'S' => 'С', 'U' => 'У', 'V' => 'В', 'W' => 'В', 'Z' => 'З', 'Ö' => 'Ө',
+        'Ü' => 'Ү',
+        _ => return None,
+    })
+}
+
+/// Cyrillic letters that look like a Latin letter, and that letter.
+#[rustfmt::skip]
+fn cyrillic_lookalike(c: char) -> Option<char> {
+    Some(match c {
+        'а' => 'a', 'с' => 'c', 'е' => 'e', 'о' => 'o', 'р' => 'p', 'х' => 'x', 'у' => 'y',
+        'і' => 'i', 'һ' => 'h', 'ѕ' => 's', 'ј' => 'j', 'ԁ' => 'd', 'ԛ' => 'q', 'ԝ' => 'w',
+        'А' => 'A', 'В' => 'B', 'С' => 'C', 'Е' => 'E', 'Н' => 'H', 'І' => 'I', 'К' => 'K',
+        'М' => 'M', 'О' => 'O', 'Р' => 'P', 'Т' => 'T', 'Х' => 'X', 'У' => 'Y', 'Ј' => 'J',
+        'Ѕ' => 'S',
+        _ => return None,
+    })
+}
+
+/// Folds words that mix Cyrillic and Latin letters into one script. A word with any Cyrillic
+/// letter that has no Latin twin is Cyrillic (`инtranet`, `Үкiметiнiң`, `қарau`); otherwise a
+/// word with a Latin letter that has no Cyrillic twin is Latin (`Windоws` with Cyrillic `о`);
+/// a word made only of look-alikes is Cyrillic (`НОMEP`), as the portal's texts are kk/ru.
+pub fn fold_homoglyphs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    for c in text.chars() {
+        if c.is_alphabetic() || (!word.is_empty() && is_combining(c)) {
+            word.push(c);
+        } else {
+            flush_word(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush_word(&mut word, &mut out);
+    out
+}
+
+fn is_combining(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}')
+}
+
+fn flush_word(word: &mut String, out: &mut String) {
+    if word.is_empty() {
+        return;
+    }
+    let (mut cyr, mut lat, mut cyr_strong, mut lat_strong) = (0usize, 0usize, 0, 0);
+    for c in word.chars() {
+        if is_cyrillic(c) {
+            cyr += 1;
+            cyr_strong += usize::from(cyrillic_lookalike(c).is_none());
+        } else if is_latin(c) {
+            lat += 1;
+            lat_strong += usize::from(latin_lookalike(c).is_none());
+        }
+    }
+    if cyr == 0 || lat == 0 {
+        out.push_str(word);
+    } else {
+        let to_cyrillic = cyr_strong > 0 || lat_strong == 0;
+        for c in word.chars() {
+            let folded = if to_cyrillic && is_latin(c) {
+                latin_to_cyrillic(c)
+            } else if !to_cyrillic && is_cyrillic(c) {
+                cyrillic_lookalike(c)
+            } else {
+                None
+            };
+            out.push(folded.unwrap_or(c));
+        }
+    }
+    word.clear();
+}
+
+/// ё → е, Ё → Е: Russian writes ё optionally, so both spellings must meet.
+fn fold_yo(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'ё' => 'е',
+            'Ё' => 'Е',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "normalize_tests.rs"]
+mod tests;
