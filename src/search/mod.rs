@@ -3,7 +3,7 @@
 //! benchmarks. The index itself (schema, writer, queries, access filtering) builds on these.
 
 pub mod analysis;
-// pub mod corpus_gen;
+pub mod corpus_gen;
 pub mod extract;
 pub mod kazakh;
 pub mod lang;
