@@ -106,7 +106,7 @@ fn archive_members_are_extracted_with_their_paths() {
 fn expect_failure(name: &str, kind: ErrorKind) {
     match extract_file(name) {
         Err(e) => assert_eq!(e.kind, kind, "{name}: {e}"),
-        Ok(x) => panic!("{name}: extracted {:?}", x.parts),
+        Ok(x) => panic!("{name}: extracted {} parts, {} bytes", x.parts.len(), x.full_text().len()),
     }
 }
 
@@ -158,6 +158,27 @@ fn memory_limit_ends_the_child_not_the_caller() {
     l.memory_bytes = 64 << 20;
     let e = run_sandboxed(text.as_bytes(), &l).expect_err("must run out of memory");
     assert_eq!(e.kind, ErrorKind::MemoryLimit, "{e}");
+}
+
+#[test]
+fn a_pdf_flate_bomb_hits_the_memory_limit() {
+    // 1.2 GiB of content stream packed into 1.2 MB; the child may use 1 GiB.
+    expect_failure("hostile.flate-bomb.pdf", ErrorKind::MemoryLimit);
+}
+
+#[test]
+fn cpu_limit_ends_a_slow_parse() {
+    // 200 pages of 200,000 text operators keep pdf-extract busy for ~20 s; the child gets one.
+    let bytes = std::fs::read(fixtures().join("hostile.slow.pdf")).expect("slow.pdf");
+    let mut l = limits();
+    l.cpu_seconds = 1;
+    let started = Instant::now();
+    let e = match run_sandboxed(&bytes, &l) {
+        Err(e) => e,
+        Ok(x) => panic!("finished within the CPU limit: {} bytes of text", x.full_text().len()),
+    };
+    assert_eq!(e.kind, ErrorKind::CpuLimit, "{e}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
 }
 
 #[test]
