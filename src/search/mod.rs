@@ -8,6 +8,8 @@ pub mod extract;
 pub mod kazakh;
 pub mod lang;
 pub mod normalize;
+#[cfg(test)]
+mod quality_tests;
 pub mod russian;
 
 #[cfg(test)]
