@@ -8,6 +8,8 @@
 //! [`super::normalize::normalize_query`]d (queries); the analyzers repeat the cheap per-word
 //! folding (homoglyphs, ё) so that a query that skipped it still meets the index.
 
+use std::borrow::Cow;
+
 use tantivy::Index;
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, Token,
@@ -16,7 +18,7 @@ use tantivy::tokenizer::{
 
 use super::kazakh::{self, KazakhStemmer};
 use super::lang::Lang;
-use super::normalize::normalize_query;
+use super::normalize::fold_chars;
 use super::russian::RussianStemmer;
 
 /// Russian: lowercase, fold, drop stop words, Snowball stem ([`super::russian::stem`]).
@@ -89,7 +91,8 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
-/// Per-token homoglyph and ё folding (see [`normalize_query`]); ASCII tokens pass untouched.
+/// Per-token homoglyph and ё folding (see [`super::normalize::normalize_query`]); ASCII tokens
+/// pass untouched.
 #[derive(Clone, Copy, Default)]
 pub struct Fold;
 
@@ -124,11 +127,10 @@ impl<T: TokenStream> TokenStream for FoldStream<T> {
             return false;
         }
         let token = self.tail.token_mut();
-        if !token.text.is_ascii() {
-            let folded = normalize_query(&token.text);
-            if folded != token.text {
-                token.text = folded;
-            }
+        if !token.text.is_ascii()
+            && let Cow::Owned(folded) = fold_chars(&token.text)
+        {
+            token.text = folded;
         }
         true
     }

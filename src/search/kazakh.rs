@@ -204,18 +204,23 @@ pub fn stem(word: &str) -> String {
 /// Strips the longest suffix of `slot` whose conditions hold; true when one was stripped.
 fn strip(chars: &mut Vec<char>, slot: &[Suffix], floor: usize) -> bool {
     let mut best: Option<usize> = None;
+    let last = chars.last().copied();
     for suf in slot {
-        let sc: Vec<char> = suf.text.chars().collect();
-        if chars.len() < sc.len() + floor || !chars.ends_with(&sc) {
+        if suf.text.chars().next_back() != last {
             continue;
         }
-        let stem = &chars[..chars.len() - sc.len()];
+        let n = suf.text.chars().count();
+        if chars.len() < n + floor || !chars[chars.len() - n..].iter().copied().eq(suf.text.chars())
+        {
+            continue;
+        }
+        let (stem, sc) = chars.split_at(chars.len() - n);
         if suf.cond.holds(stem)
-            && !possessive_s_misread(stem, &sc)
-            && harmonises(stem, &sc)
+            && !possessive_s_misread(stem, sc)
+            && harmonises(stem, sc)
             && stem.iter().any(|&c| is_vowel(c))
         {
-            best = Some(best.map_or(sc.len(), |b: usize| b.max(sc.len())));
+            best = Some(best.map_or(n, |b: usize| b.max(n)));
         }
     }
     let Some(len) = best else { return false };

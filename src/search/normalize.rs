@@ -6,32 +6,79 @@
 //! Every stage is a pure function of the text so that the same input always indexes the same way,
 //! and each stage works on whole lines or words so that it cannot move text across paragraphs.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashSet;
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+
+// Every stage first checks cheaply whether it has anything to do and then borrows its input
+// unchanged: most text needs few or none of the repairs, and indexing speed matters.
 
 /// Repairs `text` for indexing. Idempotent: `normalize(normalize(x)) == normalize(x)`.
 pub fn normalize(text: &str) -> String {
     let text = nfkc_keeping_numero(text);
     let text = strip_invisible(&text);
-    let text = join_line_break_hyphens(&text);
-    let text = repair_letter_spacing(&text);
-    let text = fold_homoglyphs(&text);
-    fold_yo(&text)
+    let text = join_hyphens(&text);
+    let text = repair_spacing(&text);
+    let text = fold_words(&text);
+    fold_yo(&text).into_owned()
 }
 
 /// The repair for a short query string: the same character-level folding as [`normalize`] but
 /// none of the layout repairs, which need the context of a whole document.
 pub fn normalize_query(query: &str) -> String {
-    let text = nfkc_keeping_numero(query);
-    let text = strip_invisible(&text);
-    let text = fold_homoglyphs(&text);
-    fold_yo(&text)
+    fold_chars(query).into_owned()
+}
+
+/// [`normalize_query`] borrowing its input when nothing changes (for per-token use).
+pub(crate) fn fold_chars(text: &str) -> Cow<'_, str> {
+    if is_plain_token(text) {
+        return Cow::Borrowed(text);
+    }
+    let t1 = nfkc_keeping_numero(text);
+    let t2 = strip_invisible(&t1);
+    let t3 = fold_words(&t2);
+    match fold_yo(&t3) {
+        Cow::Owned(s) => Cow::Owned(s),
+        Cow::Borrowed(_) => match t3 {
+            Cow::Owned(s) => Cow::Owned(s),
+            Cow::Borrowed(_) => match t2 {
+                Cow::Owned(s) => Cow::Owned(s),
+                Cow::Borrowed(_) => t1,
+            },
+        },
+    }
+}
+
+/// A word of Cyrillic letters or of ASCII letters (with digits), without ё: nothing to fold.
+fn is_plain_token(text: &str) -> bool {
+    let (mut cyr, mut lat) = (false, false);
+    for c in text.chars() {
+        match c {
+            'ё' | 'Ё' => return false,
+            '\u{0400}'..='\u{04FF}' => cyr = true,
+            'a'..='z' | 'A'..='Z' => lat = true,
+            '0'..='9' => {}
+            _ => return false,
+        }
+    }
+    !(cyr && lat)
+}
+
+/// Characters that NFKC leaves alone and that make up nearly all kk/ru text.
+fn is_nfkc_stable(c: char) -> bool {
+    matches!(c, ' '..='~' | '\n' | '\t' | '\u{0400}'..='\u{04FF}' | '«' | '»' | '–' | '—' | '“' | '”' | '‘' | '’' | '№')
 }
 
 /// NFKC, except that `№` stays: NFKC would turn it into `No`, which reads badly in the kk/ru
 /// snippets cut from the repaired text, and users type `№` in queries.
-fn nfkc_keeping_numero(text: &str) -> String {
+fn nfkc_keeping_numero(text: &str) -> Cow<'_, str> {
+    if text.chars().all(is_nfkc_stable)
+        || is_nfkc_quick(text.chars().filter(|&c| c != '№')) == IsNormalized::Yes
+    {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     for (i, piece) in text.split('№').enumerate() {
         if i > 0 {
@@ -39,12 +86,21 @@ fn nfkc_keeping_numero(text: &str) -> String {
         }
         out.extend(piece.nfkc());
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Soft hyphens, zero-width spaces and joiners, byte-order marks and word joiners: they are
 /// invisible in display but split or glue tokens (`госу\u{AD}дарство`).
-fn strip_invisible(text: &str) -> String {
+fn strip_invisible(text: &str) -> Cow<'_, str> {
+    let invisible =
+        |c: char| matches!(c, '\r' | '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}');
+    if !text.contains(invisible) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(strip_invisible_chars(text))
+}
+
+fn strip_invisible_chars(text: &str) -> String {
     text.replace("\r\n", "\n")
         .chars()
         .filter(|c| !matches!(c, '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'))
@@ -61,6 +117,19 @@ fn is_hyphen(c: char) -> bool {
 /// the text with its hyphen on one line, the hyphen is kept. The next part must start with a
 /// lowercase letter (a capital starts a new item, `-\nПриказ`).
 pub fn join_line_break_hyphens(text: &str) -> String {
+    join_hyphens(text).into_owned()
+}
+
+fn join_hyphens(text: &str) -> Cow<'_, str> {
+    // Anything to do: a hyphen after a letter, then only spaces up to a line break.
+    let candidate = text.match_indices('\n').any(|(i, _)| {
+        let before = text[..i].trim_end_matches([' ', '\t']);
+        let mut rev = before.chars().rev();
+        matches!(rev.next(), Some(c) if is_hyphen(c)) && rev.next().is_some_and(char::is_alphabetic)
+    });
+    if !candidate {
+        return Cow::Borrowed(text);
+    }
     let compounds: HashSet<String> = hyphenated_compounds(text);
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
@@ -93,7 +162,7 @@ pub fn join_line_break_hyphens(text: &str) -> String {
         out.push(c);
         i += 1;
     }
-    out
+    Cow::Owned(out)
 }
 
 fn word_before(chars: &[char], end: usize) -> String {
@@ -147,15 +216,49 @@ const MIN_SPACED_LETTERS: usize = 4;
 /// vocabulary), and left glued if no such split exists. A lowercase letter followed by a capital
 /// also starts a new word (`...ш а с ы н а Б Ұ Й Ы Р А М Ы Н` → `...шасына БҰЙЫРАМЫН`).
 pub fn repair_letter_spacing(text: &str) -> String {
-    let vocab = vocabulary(text);
+    repair_spacing(text).into_owned()
+}
+
+fn repair_spacing(text: &str) -> Cow<'_, str> {
+    if !text.split('\n').any(has_spaced_run) {
+        return Cow::Borrowed(text);
+    }
+    // The vocabulary is only built if some run needs splitting.
+    let vocab = OnceCell::new();
     let mut out = String::with_capacity(text.len());
     for (n, line) in text.split('\n').enumerate() {
         if n > 0 {
             out.push('\n');
         }
-        repair_line(line, &vocab, &mut out);
+        if has_spaced_run(line) {
+            repair_line(line, &|| vocab.get_or_init(|| vocabulary(text)), &mut out);
+        } else {
+            out.push_str(line);
+        }
     }
-    out
+    Cow::Owned(out)
+}
+
+/// Whether `line` has [`MIN_SPACED_LETTERS`] single-character tokens in a row (cheap, no
+/// allocation): the precondition of any letter-spacing repair.
+fn has_spaced_run(line: &str) -> bool {
+    let (mut run, mut token_len) = (0usize, 0usize);
+    for c in line.chars().chain(std::iter::once(' ')) {
+        if c == ' ' || c == '\t' {
+            if token_len == 1 {
+                run += 1;
+                if run >= MIN_SPACED_LETTERS {
+                    return true;
+                }
+            } else if token_len > 1 {
+                run = 0;
+            }
+            token_len = 0;
+        } else {
+            token_len += 1;
+        }
+    }
+    false
 }
 
 /// Lowercased words of at least two letters, outside letter-spaced runs.
@@ -172,7 +275,9 @@ struct Tok<'a> {
     end: usize,
 }
 
-fn repair_line(line: &str, vocab: &HashSet<String>, out: &mut String) {
+type Vocab<'a> = dyn Fn() -> &'a HashSet<String> + 'a;
+
+fn repair_line<'a>(line: &str, vocab: &Vocab<'a>, out: &mut String) {
     let mut toks = Vec::new();
     let mut start = None;
     for (i, c) in line.char_indices() {
@@ -213,7 +318,7 @@ fn repair_line(line: &str, vocab: &HashSet<String>, out: &mut String) {
 }
 
 /// Repairs one run of single-character tokens, or `None` when it is not letter-spaced.
-fn repair_run(line: &str, run: &[Tok], vocab: &HashSet<String>) -> Option<String> {
+fn repair_run<'a>(line: &str, run: &[Tok], vocab: &Vocab<'a>) -> Option<String> {
     // Groups: tokens joined by single spaces.
     let mut groups: Vec<Vec<char>> = vec![Vec::new()];
     let mut wide_gaps = false;
@@ -243,7 +348,7 @@ fn repair_run(line: &str, run: &[Tok], vocab: &HashSet<String>) -> Option<String
             if wide_gaps {
                 words.push(piece);
             } else {
-                words.extend(segment(&piece, vocab));
+                words.extend(segment(&piece, vocab()));
             }
         }
     }
@@ -401,6 +506,32 @@ fn cyrillic_lookalike(c: char) -> Option<char> {
 /// word with a Latin letter that has no Cyrillic twin is Latin (`Windоws` with Cyrillic `о`);
 /// a word made only of look-alikes is Cyrillic (`НОMEP`), as the portal's texts are kk/ru.
 pub fn fold_homoglyphs(text: &str) -> String {
+    fold_words(text).into_owned()
+}
+
+/// Whether some word mixes Cyrillic and Latin letters.
+fn has_mixed_word(text: &str) -> bool {
+    let (mut cyr, mut lat) = (false, false);
+    for c in text.chars() {
+        if is_cyrillic(c) {
+            cyr = true;
+        } else if is_latin(c) {
+            lat = true;
+        } else if !c.is_alphabetic() && !is_combining(c) {
+            cyr = false;
+            lat = false;
+        }
+        if cyr && lat {
+            return true;
+        }
+    }
+    false
+}
+
+fn fold_words(text: &str) -> Cow<'_, str> {
+    if !has_mixed_word(text) {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
     for c in text.chars() {
@@ -412,7 +543,7 @@ pub fn fold_homoglyphs(text: &str) -> String {
         }
     }
     flush_word(&mut word, &mut out);
-    out
+    Cow::Owned(out)
 }
 
 fn is_combining(c: char) -> bool {
@@ -452,14 +583,18 @@ fn flush_word(word: &mut String, out: &mut String) {
 }
 
 /// ё → е, Ё → Е: Russian writes ё optionally, so both spellings must meet.
-fn fold_yo(text: &str) -> String {
+fn fold_yo(text: &str) -> Cow<'_, str> {
+    if !text.contains(['ё', 'Ё']) {
+        return Cow::Borrowed(text);
+    }
     text.chars()
         .map(|c| match c {
             'ё' => 'е',
             'Ё' => 'Е',
             c => c,
         })
-        .collect()
+        .collect::<String>()
+        .into()
 }
 
 #[cfg(test)]

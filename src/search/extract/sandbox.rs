@@ -43,9 +43,11 @@ impl Limits {
         }
     }
 
-    /// Defaults with the running executable as the program (what the server uses).
-    pub fn for_current_exe() -> std::io::Result<Self> {
-        Ok(Limits::new(std::env::current_exe()?))
+    /// Defaults with the running executable as the program (what the server uses). It is named
+    /// `/proc/self/exe`, not by its path: after a package upgrade replaces the binary, the
+    /// running server still starts children of its own version.
+    pub fn for_current_exe() -> Self {
+        Limits::new(PathBuf::from("/proc/self/exe"))
     }
 
     /// The most stdout the parent reads: all the text plus JSON overhead.
