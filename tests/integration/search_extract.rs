@@ -102,6 +102,32 @@ fn archive_members_are_extracted_with_their_paths() {
     assert!(x.parts.iter().all(|p| !p.path.ends_with('/')), "directories are not parts");
 }
 
+#[test]
+fn scans_give_no_text_unless_ocr_is_enabled() {
+    for name in ["kk.scan.tiff", "ru.scan.jpg"] {
+        let x = extract_file(name).expect(name);
+        assert!(matches!(x.format, Format::Tiff | Format::Jpeg), "{name}");
+        assert_eq!(x.full_text(), "", "{name}: OCR is off by default");
+    }
+    let mut l = limits();
+    l.content.ocr = Some("kaz+rus".into());
+    for (name, format, lang, words) in [
+        ("kk.scan.tiff", Format::Tiff, Lang::Kk, KK_WORDS),
+        ("kk.scan.jpg", Format::Jpeg, Lang::Kk, KK_WORDS),
+        ("ru.scan.tiff", Format::Tiff, Lang::Ru, &RU_WORDS[..2]),
+        ("ru.scan.jpg", Format::Jpeg, Lang::Ru, &RU_WORDS[..2]),
+    ] {
+        let bytes = std::fs::read(fixtures().join(name)).expect(name);
+        let x = run_sandboxed(&bytes, &l).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(x.format, format);
+        assert_eq!(x.parts[0].lang, Some(lang), "{name}");
+        let text = normalize(&x.full_text()).to_lowercase();
+        for w in words {
+            assert!(text.contains(&w.to_lowercase()), "{name}: OCR lost {w:?}: {text}");
+        }
+    }
+}
+
 #[track_caller]
 fn expect_failure(name: &str, kind: ErrorKind) {
     match extract_file(name) {

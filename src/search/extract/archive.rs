@@ -25,6 +25,10 @@ impl<'l> Budget<'l> {
         Budget { limits, entries: 0, unpacked: 0, text_bytes: 0 }
     }
 
+    pub fn ocr_languages(&self) -> Option<&str> {
+        self.limits.ocr.as_deref()
+    }
+
     /// A part with `text` cut to the text budget that is left.
     pub fn part(&mut self, path: String, format: Option<Format>, mut text: String) -> Part {
         let left = self.limits.max_text_bytes.saturating_sub(self.text_bytes);

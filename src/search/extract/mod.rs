@@ -8,6 +8,7 @@
 //! text. [`extract`] is the in-process parser the child runs.
 
 mod archive;
+mod ocr;
 mod ole;
 mod ooxml;
 mod pdf;
@@ -58,6 +59,10 @@ pub struct ContentLimits {
     pub max_depth: u32,
     /// Most bytes of text kept, over all parts; the rest is cut and the part marked truncated.
     pub max_text_bytes: usize,
+    /// Tesseract languages for OCR of TIFF/JPEG scans (`"kaz+rus"`); `None`: no OCR, images
+    /// give no text. Off by default (I385 §10 allows scans; OCR is slow and optional).
+    #[serde(default)]
+    pub ocr: Option<String>,
 }
 
 impl Default for ContentLimits {
@@ -69,6 +74,7 @@ impl Default for ContentLimits {
             max_ratio: 200,
             max_depth: 3,
             max_text_bytes: 32 << 20,
+            ocr: None,
         }
     }
 }
@@ -204,7 +210,10 @@ fn extract_document(
         Format::Ppt => ole::ppt(bytes),
         Format::Rtf => rtf::extract(bytes),
         Format::Text => text::decode(bytes),
-        Format::Tiff | Format::Jpeg => Ok(String::new()),
+        Format::Tiff | Format::Jpeg => match budget.ocr_languages() {
+            Some(languages) => ocr::run(bytes, languages),
+            None => Ok(String::new()),
+        },
         Format::Rar => Err(ExtractError::new(
             ErrorKind::Unsupported,
             "RAR archives are stored but not unpacked (no permissively licensed reader)",
