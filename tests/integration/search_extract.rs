@@ -241,7 +241,7 @@ fn the_child_gets_limits_and_no_inherited_descriptors() {
 cat >/dev/null
 fds=$(ls /proc/$$/fd | tr '\n' ' ')
 printf '{"ok":{"format":"text","parts":[{"path":"","format":"text","text":"fds=%s|as=%s|cpu=%s|core=%s|fsize=%s|env=%s","lang":null,"truncated":false,"error":null}]}}' \
-  "$fds" "$(ulimit -v)" "$(ulimit -t)" "$(ulimit -c)" "$(ulimit -f)" "$(env | grep -v -e '^PWD=' -e '^SHLVL=' -e '^_=' -e '^IPGO_LOG=' | wc -l)"
+  "$fds" "$(ulimit -v)" "$(ulimit -t)" "$(ulimit -c)" "$(ulimit -f)" "$(env | grep -v -e '^PWD=' -e '^SHLVL=' -e '^_=' -e '^IPGO_LOG=' -e '^PATH=/usr/bin:/bin$' | wc -l)"
 "#,
     )
     .expect("write probe");

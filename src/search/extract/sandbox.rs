@@ -1,8 +1,8 @@
 //! The extraction sandbox: the server runs `ipgo extract` as a child process with an address-space
 //! limit (RLIMIT_AS), a CPU-time limit (RLIMIT_CPU), no core dumps, no file writes (RLIMIT_FSIZE
-//! 0), no inherited descriptors beyond stdin/stdout/stderr, an empty environment, its own process
-//! group, death with its parent, and a wall-clock deadline after which the group is killed. The
-//! file goes in on stdin; one JSON reply comes back on stdout.
+//! 0), no inherited descriptors beyond stdin/stdout/stderr, an environment of only `PATH` and
+//! `IPGO_LOG`, its own process group, death with its parent, and a wall-clock deadline after
+//! which the group is killed. The file goes in on stdin; one JSON reply comes back on stdout.
 
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -88,6 +88,8 @@ pub fn run_sandboxed(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extract
         .arg(content)
         .env_clear()
         .env("IPGO_LOG", "error")
+        // For the optional OCR helper: Debian's own directories only.
+        .env("PATH", "/usr/bin:/bin")
         .current_dir("/")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
