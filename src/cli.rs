@@ -2,6 +2,7 @@
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
@@ -83,6 +84,13 @@ enum Top {
         /// Confirms that the destruction is intended; it cannot be undone.
         #[arg(long)]
         yes_destroy_everything: bool,
+    },
+    /// Extract text from one file on standard input as JSON (run by the server in a sandbox).
+    #[command(hide = true)]
+    Extract {
+        /// Content limits as JSON (`search::extract::ContentLimits`).
+        #[arg(long)]
+        limits: Option<String>,
     },
     /// Access log: verify, export, archive.
     Audit {
@@ -271,10 +279,14 @@ enum AuditCmd {
     Checkpoint,
 }
 
-pub fn main() -> std::process::ExitCode {
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The extraction child stays minimal: no TLS provider, no logging setup, nothing opened.
+    if let Top::Extract { limits } = &cli.command {
+        return crate::search::extract::child_main(limits.as_deref());
+    }
     crate::web::tls::install_provider();
     init_tracing();
-    let cli = Cli::parse();
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -282,7 +294,7 @@ pub fn main() -> std::process::ExitCode {
             1
         }
     };
-    std::process::ExitCode::from(code.clamp(0, 255) as u8)
+    ExitCode::from(code.clamp(0, 255) as u8)
 }
 
 fn init_tracing() {
@@ -317,6 +329,9 @@ fn read_secret_stdin() -> anyhow::Result<String> {
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
+        Top::Extract { limits } => Ok(i32::from(
+            crate::search::extract::child_main(limits.as_deref()) != ExitCode::SUCCESS,
+        )),
         Top::Serve { place, listen } => {
             let config = Config::load(&overrides(&place, listen))?;
             let app = open(config)?;

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod notify;
 pub mod ops;
 pub mod portal;
+pub mod search;
 pub mod secret;
 pub mod sign;
 pub mod vault;

@@ -1,0 +1,280 @@
+//! The extraction sandbox: the server runs `ipgo extract` as a child process with an address-space
+//! limit (RLIMIT_AS), a CPU-time limit (RLIMIT_CPU), no core dumps, no file writes (RLIMIT_FSIZE
+//! 0), no inherited descriptors beyond stdin/stdout/stderr, an environment of only `PATH` and
+//! `IPGO_LOG`, its own process group, death with its parent, and a wall-clock deadline after
+//! which the group is killed. The file goes in on stdin; one JSON reply comes back on stdout.
+
+use std::io::{Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::{ContentLimits, ErrorKind, ExtractError, Extracted, extract};
+
+/// Process limits of one sandboxed extraction, and the content limits the child enforces.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// The `ipgo` binary to run as `PROGRAM extract` (normally the server's own executable).
+    pub program: PathBuf,
+    /// Largest file accepted (checked before the child starts).
+    pub max_input_bytes: usize,
+    /// Address space of the child (RLIMIT_AS), bytes.
+    pub memory_bytes: u64,
+    /// CPU time of the child (RLIMIT_CPU), seconds.
+    pub cpu_seconds: u64,
+    /// Wall-clock time before the child is killed.
+    pub wall: Duration,
+    pub content: ContentLimits,
+}
+
+impl Limits {
+    /// Defaults for `program`: 1 GiB of address space, 20 s CPU, 40 s wall clock, 256 MiB input.
+    pub fn new(program: PathBuf) -> Self {
+        Limits {
+            program,
+            max_input_bytes: 256 << 20,
+            memory_bytes: 1 << 30,
+            cpu_seconds: 20,
+            wall: Duration::from_secs(40),
+            content: ContentLimits::default(),
+        }
+    }
+
+    /// Defaults with the running executable as the program (what the server uses). It is named
+    /// `/proc/self/exe`, not by its path: after a package upgrade replaces the binary, the
+    /// running server still starts children of its own version.
+    pub fn for_current_exe() -> Self {
+        Limits::new(PathBuf::from("/proc/self/exe"))
+    }
+
+    /// The most stdout the parent reads: all the text plus JSON overhead.
+    fn max_reply_bytes(&self) -> usize {
+        self.content.max_text_bytes.saturating_mul(2).saturating_add(4 << 20)
+    }
+}
+
+/// The child's one answer on stdout.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Reply {
+    Ok(Extracted),
+    Err(ExtractError),
+}
+
+fn sandbox_error(detail: impl Into<String>) -> ExtractError {
+    ExtractError::new(ErrorKind::Sandbox, detail)
+}
+
+/// Extracts the text of `bytes` in a sandboxed child. Blocking: call from a blocking thread.
+/// A hostile file costs at most the limits and ends in an [`ExtractError`], never a panic here.
+pub fn run_sandboxed(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    if bytes.is_empty() {
+        return Err(ExtractError::new(ErrorKind::Empty, "the file is empty"));
+    }
+    if bytes.len() > limits.max_input_bytes {
+        return Err(ExtractError::new(
+            ErrorKind::TooLarge,
+            format!("{} bytes, limit {}", bytes.len(), limits.max_input_bytes),
+        ));
+    }
+    let content =
+        serde_json::to_string(&limits.content).map_err(|e| sandbox_error(e.to_string()))?;
+    let mut cmd = Command::new(&limits.program);
+    cmd.arg("extract")
+        .arg("--limits")
+        .arg(content)
+        .env_clear()
+        .env("IPGO_LOG", "error")
+        // For the optional OCR helper: Debian's own directories only.
+        .env("PATH", "/usr/bin:/bin")
+        .current_dir("/")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let (memory, cpu) = (limits.memory_bytes, limits.cpu_seconds);
+    // SAFETY: the closure runs between fork and exec and only makes async-signal-safe system
+    // calls (setrlimit, prctl, setsid, close_range/fcntl); it allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || confine(memory, cpu));
+    }
+    let started = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| sandbox_error(format!("cannot start {}: {e}", limits.program.display())))?;
+    let pid = child.id() as libc::pid_t;
+    let (Some(mut stdin), Some(stdout), Some(stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(sandbox_error("child pipes missing"));
+    };
+    let max_reply = limits.max_reply_bytes();
+    std::thread::scope(|scope| {
+        // A child that dies early closes its stdin: the write error is expected then.
+        let writer = scope.spawn(move || {
+            let _ = stdin.write_all(bytes);
+        });
+        let out_reader = scope.spawn(move || read_capped(stdout, max_reply));
+        let err_reader = scope.spawn(move || read_capped(stderr, 64 << 10));
+        let deadline = started + limits.wall;
+        let mut pause = Duration::from_millis(1);
+        let mut timed_out = false;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Ok(status),
+                Ok(None) if Instant::now() >= deadline => {
+                    timed_out = true;
+                    // SAFETY: plain kill(2) of the child's process group; the child is not yet
+                    // reaped, so its pid cannot have been reused.
+                    unsafe { libc::kill(-pid, libc::SIGKILL) };
+                    let _ = child.kill();
+                    break child.wait();
+                }
+                Ok(None) => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        // Grandchildren (there should be none) die with the group.
+        // SAFETY: as above; the group id is the reaped child's pid and nothing else uses it.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        let _ = writer.join();
+        let out = out_reader.join().unwrap_or_default();
+        let err = err_reader.join().unwrap_or_default();
+        let status = status.map_err(|e| sandbox_error(format!("waiting for the child: {e}")))?;
+        interpret(status, timed_out, &out, &err, limits)
+    })
+}
+
+/// Resource limits and isolation applied in the child before exec.
+fn confine(memory: u64, cpu: u64) -> std::io::Result<()> {
+    let set = |resource, soft: u64, hard: u64| {
+        let lim = libc::rlimit { rlim_cur: soft, rlim_max: hard };
+        // SAFETY: setrlimit with a valid pointer to a local struct.
+        if unsafe { libc::setrlimit(resource, &lim) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    };
+    set(libc::RLIMIT_AS, memory, memory)?;
+    // SIGXCPU at the soft limit (kills by default); SIGKILL two seconds later if ignored.
+    set(libc::RLIMIT_CPU, cpu, cpu + 2)?;
+    set(libc::RLIMIT_CORE, 0, 0)?;
+    set(libc::RLIMIT_FSIZE, 0, 0)?;
+    // SAFETY: prctl/setsid/syscall/fcntl with constant arguments; all async-signal-safe.
+    unsafe {
+        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+        libc::setsid();
+        // Descriptors the server opened without O_CLOEXEC must not reach the child: mark
+        // everything above stderr close-on-exec (Linux 5.11+), else walk them one by one.
+        const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC) != 0 {
+            for fd in 3..4096 {
+                libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_capped(mut r: impl Read, cap: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = (&mut r).take(cap as u64 + 1).read_to_end(&mut out);
+    // Drain the rest so the child is not blocked on a full pipe (it is killed or ends anyway).
+    let _ = std::io::copy(&mut r, &mut std::io::sink());
+    out
+}
+
+fn interpret(
+    status: std::process::ExitStatus,
+    timed_out: bool,
+    out: &[u8],
+    err: &[u8],
+    limits: &Limits,
+) -> Result<Extracted, ExtractError> {
+    let stderr_tail = String::from_utf8_lossy(&err[err.len().saturating_sub(2000)..]);
+    if timed_out {
+        return Err(ExtractError::new(
+            ErrorKind::Timeout,
+            format!("killed after {:?} of wall-clock time", limits.wall),
+        ));
+    }
+    if let Some(signal) = status.signal() {
+        let (kind, what) = if signal == libc::SIGXCPU {
+            (ErrorKind::CpuLimit, format!("used its {} s of CPU time", limits.cpu_seconds))
+        } else if stderr_tail.contains("memory allocation of") {
+            (ErrorKind::MemoryLimit, format!("ran out of its {} bytes", limits.memory_bytes))
+        } else {
+            (ErrorKind::Crashed, format!("killed by signal {signal}"))
+        };
+        return Err(ExtractError::new(kind, format!("{what}; {}", stderr_tail.trim())));
+    }
+    if out.len() > limits.max_reply_bytes() {
+        return Err(sandbox_error("reply over the size limit"));
+    }
+    match serde_json::from_slice::<Reply>(out) {
+        Ok(Reply::Ok(extracted)) if status.success() => Ok(extracted),
+        Ok(Reply::Err(e)) if status.success() => Err(e),
+        _ if stderr_tail.contains("memory allocation of") => Err(ExtractError::new(
+            ErrorKind::MemoryLimit,
+            format!("ran out of its {} bytes", limits.memory_bytes),
+        )),
+        _ => Err(ExtractError::new(
+            ErrorKind::Crashed,
+            format!("exit {status}, no valid reply; {}", stderr_tail.trim()),
+        )),
+    }
+}
+
+/// The `ipgo extract` child: reads the file from stdin, answers with one JSON [`Reply`] on the
+/// original stdout. Parsers that print would corrupt that reply, so fd 1 is pointed at stderr
+/// while they run.
+pub fn child_main(limits_json: Option<&str>) -> ExitCode {
+    // SAFETY: dup/dup2 on the standard descriptors of this single-threaded process.
+    let reply_fd = unsafe {
+        let fd = libc::dup(1);
+        libc::dup2(2, 1);
+        fd
+    };
+    if reply_fd < 0 {
+        return ExitCode::from(3);
+    }
+    // SAFETY: reply_fd is a fresh descriptor this function owns from here on.
+    let mut reply_out = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(reply_fd) };
+    let limits: Result<ContentLimits, _> = match limits_json {
+        Some(json) => serde_json::from_str(json),
+        None => Ok(ContentLimits::default()),
+    };
+    let reply = match limits {
+        Err(e) => Reply::Err(sandbox_error(format!("bad --limits: {e}"))),
+        Ok(limits) => {
+            let mut input = Vec::new();
+            match std::io::stdin().lock().read_to_end(&mut input) {
+                Err(e) if e.kind() == std::io::ErrorKind::OutOfMemory => Reply::Err(
+                    ExtractError::new(ErrorKind::MemoryLimit, "the file does not fit in memory"),
+                ),
+                Err(e) => Reply::Err(sandbox_error(format!("reading stdin: {e}"))),
+                Ok(_) => {
+                    let run = std::panic::catch_unwind(|| extract(&input, &limits));
+                    match run {
+                        Ok(Ok(x)) => Reply::Ok(x),
+                        Ok(Err(e)) => Reply::Err(e),
+                        Err(_) => Reply::Err(super::malformed("a parser panicked")),
+                    }
+                }
+            }
+        }
+    };
+    match serde_json::to_writer(&mut reply_out, &reply).map(|_| reply_out.flush()) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(2),
+    }
+}
