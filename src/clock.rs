@@ -14,7 +14,29 @@ pub fn now() -> Timestamp {
 /// The fixed-width UTC form stored in records and the access log:
 /// `2026-11-22T06:56:08.123456Z`.
 pub fn utc_string(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    let dt = jiff::tz::Offset::UTC.to_datetime(t);
+    if !(0..=9999).contains(&dt.year()) {
+        return t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    }
+    // Written digit by digit: this runs for every access-log entry, and strftime's
+    // general machinery was a visible share of the log's cost (docs/benchmarks.md).
+    let mut s = String::with_capacity(27);
+    let mut push = |value: u32, width: u32, after: char| {
+        for i in (0..width).rev() {
+            s.push(char::from(b'0' + (value / 10u32.pow(i) % 10) as u8));
+        }
+        if after != '\0' {
+            s.push(after);
+        }
+    };
+    push(dt.year() as u32, 4, '-');
+    push(dt.month() as u32, 2, '-');
+    push(dt.day() as u32, 2, 'T');
+    push(dt.hour() as u32, 2, ':');
+    push(dt.minute() as u32, 2, ':');
+    push(dt.second() as u32, 2, '.');
+    push(dt.subsec_nanosecond() as u32 / 1000, 6, 'Z');
+    s
 }
 
 pub fn astana() -> TimeZone {
@@ -41,6 +63,19 @@ mod tests {
         let s = utc_string(t);
         assert_eq!(s, "2026-03-01T00:00:00.000000Z");
         assert_eq!(parse(&s), Some(t));
+    }
+
+    #[test]
+    fn stored_form_matches_strftime() {
+        for text in [
+            "1970-01-01T00:00:00Z",
+            "2026-11-22T06:56:08.123456789Z",
+            "2024-02-29T23:59:59.999999Z",
+        ] {
+            let t: Timestamp = text.parse().unwrap();
+            assert_eq!(utc_string(t), t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(), "{text}");
+        }
+        assert_eq!(utc_string(now()).len(), 27);
     }
 
     #[test]

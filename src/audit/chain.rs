@@ -6,11 +6,13 @@
 //! reordering any entry breaks the chain at that point. The first entry's previous hash is
 //! 32 zero bytes.
 
+use std::borrow::BorrowMut;
+
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::actor::Actor;
+use crate::actor::{Actor, Origin, Who};
 use crate::db::META;
 use crate::error::{Error, Result};
 
@@ -63,13 +65,24 @@ pub struct Entry {
 impl Entry {
     /// A draft entry for an action by `actor`; `seq` and `prev` are set when appended.
     pub fn draft(actor: &Actor, operation: &str, outcome: &str, status: u16) -> Entry {
-        let origin = &actor.origin;
+        Entry::of(&actor.who, &actor.origin, operation, outcome, status)
+    }
+
+    /// Like [`draft`](Self::draft) from the parts of an actor, so the HTTP layer can log a
+    /// request without copying who made it first.
+    pub fn of(who: &Who, origin: &Origin, operation: &str, outcome: &str, status: u16) -> Entry {
+        let (actor, actor_id, agency) = match who {
+            Who::User(u) => (u.login.clone(), Some(u.id), Some(u.agency_code.clone())),
+            Who::Operator { os_user } => (format!("cli:{os_user}"), None, None),
+            Who::System(job) => (format!("system:{job}"), None, None),
+            Who::Anonymous => ("-".to_owned(), None, None),
+        };
         Entry {
             seq: 0,
             time: crate::clock::utc_string(crate::clock::now()),
-            actor: actor.log_name(),
-            actor_id: actor.user_id(),
-            agency: actor.agency_code(),
+            actor,
+            actor_id,
+            agency,
             ip: origin.ip.clone(),
             channel: origin.channel.as_str().to_owned(),
             method: origin.method.clone(),
@@ -130,21 +143,24 @@ pub fn read_head<T: ReadableTable<&'static str, &'static [u8]>>(meta: &T) -> Res
     }
 }
 
-/// Appends entries to the chain inside `txn`; returns the new head.
-pub fn append_all(
+/// Appends entries to the chain inside `txn` (setting their `seq` and `prev`); returns the
+/// new head. Takes entries by value or as `&mut Entry`, so the group-commit writer can keep
+/// its batch for a retry without copying it.
+pub fn append_all<E: BorrowMut<Entry>>(
     txn: &WriteTransaction,
-    entries: impl IntoIterator<Item = Entry>,
+    entries: impl IntoIterator<Item = E>,
 ) -> Result<Head> {
     let mut meta = txn.open_table(META)?;
     let mut log = txn.open_table(LOG)?;
     let mut head = read_head(&meta)?;
     let mut value = Vec::with_capacity(512);
     for mut entry in entries {
+        let entry = entry.borrow_mut();
         entry.seq = head.seq + 1;
         entry.prev = hex::encode(head.hash);
         value.clear();
         value.extend_from_slice(&[0u8; 32]);
-        serde_json::to_writer(&mut value, &entry)?;
+        serde_json::to_writer(&mut value, &*entry)?;
         let hash = entry_hash(&head.hash, &value[32..]);
         value[..32].copy_from_slice(&hash);
         log.insert(entry.seq, value.as_slice())?;

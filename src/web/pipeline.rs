@@ -21,7 +21,7 @@ use actix_web::{HttpMessage, web};
 
 use super::cookies;
 use super::request::RequestState;
-use crate::actor::{Actor, Channel, Origin, Who};
+use crate::actor::{Channel, Origin, Who};
 use crate::app::App;
 use crate::audit::Entry;
 use crate::auth::session::Lookup;
@@ -348,18 +348,14 @@ async fn log_request(
     if !app.audit.logs_reads() && !unsafe_method && status < 400 {
         return;
     }
-    let who = res
-        .request()
-        .extensions()
-        .get::<SignedInAs>()
-        .map(|s| s.0.clone())
-        .unwrap_or_else(|| state.who.clone());
-    let actor = Actor { who, origin: origin.clone() };
+    // Only a sign-in changes who acted; otherwise log the request's person without copying.
+    let signed_in = res.request().extensions().get::<SignedInAs>().map(|s| s.0.clone());
+    let who = signed_in.as_ref().unwrap_or(&state.who);
     let route = res.request().match_pattern().unwrap_or_else(|| "-".into());
     let operation = origin.operation().unwrap_or_else(|| default_operation(&route, unsafe_method));
     let mut entry =
-        Entry::draft(&actor, &operation, crate::audit::outcome_of_status(status), status);
-    entry.route = truncate(&route, 200);
+        Entry::of(who, origin, &operation, crate::audit::outcome_of_status(status), status);
+    entry.route = if route.len() <= 200 { route } else { truncate(&route, 200) };
     entry.detail = origin.detail();
     app.audit.submit(entry).await;
 }

@@ -97,6 +97,7 @@ fn wrong_password_unknown_login_and_disabled_account_get_the_identical_refusal()
     let alert = |body: &str| {
         body.split("role=\"alert\">").nth(1).and_then(|s| s.split("</p>").next()).map(str::to_owned)
     };
+    assert!(alert(&a.body).is_some_and(|m| !m.is_empty()), "the form explains the refusal");
     assert_eq!(alert(&a.body), alert(&b.body));
 
     // The real reason is only in the access log.
