@@ -1,10 +1,11 @@
 //! Full-text search core (I385 §6.6): text repair, Kazakh and Russian analysis, language
-//! detection, sandboxed text extraction from attachments, and a synthetic corpus generator for
-//! benchmarks. The index itself (schema, writer, queries, access filtering) builds on these.
+//! detection, sandboxed text extraction from attachments, a synthetic corpus generator for
+//! benchmarks, and the index built on them (schema, writer, queries, access filtering).
 
 pub mod analysis;
 pub mod corpus_gen;
 pub mod extract;
+pub mod index;
 pub mod kazakh;
 pub mod lang;
 pub mod normalize;
