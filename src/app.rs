@@ -27,6 +27,8 @@ pub struct App {
     pub notifier: crate::notify::sse::Notifier,
     /// Parsed trusted CAs and CRLs, rebuilt after each change of the trust store.
     pub trust: crate::sign::trust::TrustCache,
+    /// The full-text index (`data/index`, derived data) and what keeps it up to date.
+    pub search: crate::portal::search::Search,
     /// Bumped on every change to accounts, agencies or groups, so cached identities in
     /// sessions are rebuilt on their next use.
     directory_generation: AtomicU64,
@@ -139,7 +141,9 @@ impl App {
             config.session.absolute_timeout_seconds,
         );
         let throttle = SignInThrottle::new(config.login.attempts_per_minute_per_ip);
-        Ok(Arc::new(App {
+        let search = crate::portal::search::Search::open(&config).map_err(|e| other(&e))?;
+        let workers = config.search.workers;
+        let app = Arc::new(App {
             config,
             db,
             audit,
@@ -151,8 +155,11 @@ impl App {
             i18n: I18n::load(),
             notifier: Default::default(),
             trust: Default::default(),
+            search,
             directory_generation: AtomicU64::new(1),
-        }))
+        });
+        app.search.start(Arc::downgrade(&app), workers);
+        Ok(app)
     }
 
     pub fn directory_generation(&self) -> u64 {
@@ -163,8 +170,9 @@ impl App {
         self.directory_generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Stops background writers cleanly (final access-log checkpoint).
+    /// Stops background writers cleanly (search index commit, final access-log checkpoint).
     pub fn shutdown(&self) {
+        self.search.shutdown();
         self.audit.shutdown();
     }
 }

@@ -74,6 +74,11 @@ enum Top {
         #[command(flatten)]
         place: Place,
     },
+    /// Rebuild the search index from the store (works while the server runs).
+    Reindex {
+        #[command(flatten)]
+        place: Place,
+    },
     /// Destroy the whole installation for decommissioning (keys, documents, database).
     Destroy {
         #[command(flatten)]
@@ -396,6 +401,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             admin(&place, command)
         }
         Top::Verify { place } => admin(&place, Command::Verify),
+        Top::Reindex { place } => admin(&place, Command::Reindex),
         Top::Destroy { place, all, yes_destroy_everything } => {
             if !all {
                 anyhow::bail!(

@@ -29,6 +29,7 @@ pub struct Config {
     pub documents: DocumentsConfig,
     pub mail: MailConfig,
     pub signatures: SignaturesConfig,
+    pub search: SearchConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -237,6 +238,28 @@ impl Default for SignaturesConfig {
             max_clock_skew_seconds: 300,
             min_rsa_bits: 2048,
         }
+    }
+}
+
+/// Full-text search (I385 §6.6).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Threads that extract and analyse changed documents for the index (off the request
+    /// path). Each extraction runs in its own sandboxed child process.
+    pub workers: usize,
+    /// Recognise the text of TIFF/JPEG scans with Debian `tesseract-ocr` (kaz, rus) while
+    /// indexing. Slow; off by default.
+    pub ocr: bool,
+    /// Searches running at once; more wait their turn. 0: two per CPU core.
+    pub max_concurrent: usize,
+    /// Memory of the index writer, MiB (0: 96).
+    pub writer_memory_mb: usize,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig { workers: 1, ocr: false, max_concurrent: 0, writer_memory_mb: 0 }
     }
 }
 

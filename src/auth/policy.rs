@@ -68,6 +68,8 @@ pub enum Action {
     CertificateOwn,
     /// See an account's registered signing certificates.
     CertificateView,
+    /// Rebuild the search index from the store (it holds nothing the store does not).
+    SearchReindex,
 }
 
 impl Action {
@@ -97,6 +99,7 @@ impl Action {
         Action::CertificateManage,
         Action::CertificateOwn,
         Action::CertificateView,
+        Action::SearchReindex,
     ];
 
     /// The operation name recorded in the access log.
@@ -127,6 +130,7 @@ impl Action {
             Action::CertificateManage => "certificate.manage".into(),
             Action::CertificateOwn => "certificate.own".into(),
             Action::CertificateView => "certificate.view".into(),
+            Action::SearchReindex => "search.reindex".into(),
         }
     }
 }
@@ -165,6 +169,18 @@ const AGENCY_ROLES: &[Role] =
 pub fn require(actor: &Actor, action: Action, object: Object<'_>) -> Result<()> {
     actor.origin.set_operation(&action.name());
     if decide(actor, action, object) { Ok(()) } else { Err(Error::forbidden()) }
+}
+
+/// The principal terms a search by `user` may match (access control inside the query,
+/// I385 §6.6), agreeing with [`Action::DocumentRead`]: a participant's terms
+/// ([`crate::portal::documents::model::principals_of`]); for someone holding administrative
+/// roles only, just their own (documents they wrote or that name them).
+pub fn search_principals(user: &UserIdentity) -> Vec<String> {
+    if is_participant(user) {
+        crate::portal::documents::model::principals_of(user)
+    } else {
+        vec![format!("user:{}", user.id)]
+    }
 }
 
 /// Whether the actor may perform the action; pure.
@@ -257,7 +273,7 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         },
         // Which CAs are trusted is no secret: everyone sees why a signature was refused.
         Action::TrustRead => true,
-        Action::TrustManage | Action::CertificateManage => admin,
+        Action::TrustManage | Action::CertificateManage | Action::SearchReindex => admin,
         Action::CertificateOwn => matches!(object, Object::User { id, .. } if id == user.id),
         Action::CertificateView => {
             admin
@@ -398,6 +414,36 @@ mod tests {
         check(&[Role::Employee], Action::CertificateView, me, true);
         check(&[Role::Employee], Action::CertificateView, colleague, false);
         check(&[Role::Auditor], Action::CertificateView, colleague, true);
+        check(&[Role::SystemAdmin], Action::SearchReindex, Object::Appliance, true);
+        check(&[Role::Head, Role::Employee], Action::SearchReindex, Object::Appliance, false);
+    }
+
+    /// I385 §6.6: the terms a search may match admit exactly what `DocumentRead` admits.
+    #[test]
+    fn search_principals_agree_with_document_read() {
+        use crate::portal::documents::model::AccessRule;
+        let rules = [
+            AccessRule::everyone(),
+            AccessRule::whole_agency(1),
+            AccessRule::whole_agency(2),
+            AccessRule { users: vec![10], ..Default::default() },
+            AccessRule { groups: vec![4], ..Default::default() },
+        ];
+        for roles in [&[Role::Employee][..], &[Role::SystemAdmin], &[Role::Auditor, Role::Head]] {
+            let actor = user(1, roles);
+            let terms = search_principals(actor.user().unwrap());
+            for rule in &rules {
+                for author in [10, 11] {
+                    let object = Object::Document { agency_id: 1, author_id: author, access: rule };
+                    let matches = rule.principals(author).iter().any(|p| terms.contains(p));
+                    assert_eq!(
+                        matches,
+                        decide(&actor, Action::DocumentRead, object),
+                        "{roles:?} {rule:?} author {author}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

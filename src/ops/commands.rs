@@ -59,6 +59,8 @@ pub enum Command {
     Verify,
     /// `ipgo trust …` and `ipgo cert …`.
     Signatures(super::signatures::SignCommand),
+    /// Rebuild the search index from the store.
+    Reindex,
 }
 
 impl Command {
@@ -78,6 +80,7 @@ impl Command {
             Command::AuditCheckpoint => "audit checkpoint",
             Command::Verify => "verify",
             Command::Signatures(c) => c.name(),
+            Command::Reindex => "reindex",
         }
     }
 
@@ -307,6 +310,23 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
                 "documents": report.documents, "files": report.files, "problems": report.problems.len(),
             }));
             return Ok(if report.ok() { 0 } else { 2 });
+        }
+        Command::Reindex => {
+            require(actor, Action::SearchReindex, Object::Appliance)?;
+            writeln!(out, "rebuilding the search index from the store…")?;
+            let mut progress = |done: usize, all: usize| {
+                let _ = writeln!(out, "  {done} of {all} documents");
+            };
+            let r = crate::portal::search::feed::reindex(app, &mut progress)?;
+            writeln!(
+                out,
+                "search index rebuilt: {} documents in {:.1} s ({} could not be indexed, see the log)",
+                r.documents, r.seconds, r.failed
+            )?;
+            actor
+                .origin
+                .set_detail(serde_json::json!({"documents": r.documents, "failed": r.failed}));
+            return Ok(if r.failed == 0 { 0 } else { 2 });
         }
         Command::AuditCheckpoint => {
             require(actor, Action::AuditVerify, Object::Appliance)?;

@@ -1,5 +1,5 @@
-//! Liveness and readiness for monitoring (I617 §24–§25). Unauthenticated by design, logged
-//! like every request.
+//! Liveness and readiness for monitoring (I617 §24–§25), with the search index's lag.
+//! Unauthenticated by design, logged like every request.
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -29,16 +29,19 @@ async fn readyz(app: web::Data<App>, visitor: Visitor) -> HttpResponse {
         let database = app.db.read().is_ok();
         let free = free_mb(app.config.data_dir());
         let disk = free.is_some_and(|mb| mb >= app.config.storage.disk_floor_mb);
-        (database, free, disk, app.config.storage.disk_floor_mb)
+        (database, free, disk, app.config.storage.disk_floor_mb, Some(app.search.status()))
     })
     .await;
-    let (database, free, disk, floor) = checks.unwrap_or((false, None, false, 0));
+    let (database, free, disk, floor, search) = checks.unwrap_or((false, None, false, 0, None));
     let ready = database && disk;
     let body = json!({
         "status": if ready { "ready" } else { "not_ready" },
         "checks": {
             "database": if database { "ok" } else { "failed" },
             "disk": {"status": if disk { "ok" } else { "low" }, "free_mb": free, "floor_mb": floor},
+            // Index lag (I385 §6.6 freshness): documents waiting to be indexed and the age of
+            // the oldest. Informational: a lagging index does not make the portal unready.
+            "search": search,
         }
     });
     if ready {

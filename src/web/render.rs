@@ -35,6 +35,8 @@ pub struct PageCtx<'a> {
     pub path: String,
     pub title: String,
     pub nav: &'static str,
+    /// What the search box of the layout shows (the query on the results page).
+    pub search: String,
 }
 
 impl<'a> PageCtx<'a> {
@@ -65,6 +67,7 @@ impl<'a> PageCtx<'a> {
             path: state.origin.resource.clone(),
             title: app.i18n.text(state.lang, title_key),
             nav,
+            search: String::new(),
         }
     }
 

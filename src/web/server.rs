@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::directory::http::routes(cfg);
     crate::portal::documents::http::routes(cfg);
     crate::portal::accesslog::http::routes(cfg);
+    crate::portal::search::http::routes(cfg);
     super::openapi::routes(cfg);
 }
 
@@ -32,6 +33,8 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     crate::portal::documents::upkeep::at_start(&app)
         .map_err(|e| anyhow::anyhow!("document store upkeep: {e}"))?;
     tracing::info!(sessions = loaded, "sessions restored");
+    // The index is derived data: whatever changed while it was not looking is found now.
+    crate::portal::search::reconcile_in_background(app.clone());
 
     let data = web::Data::from(app.clone());
     let workers = match app.config.server.workers {

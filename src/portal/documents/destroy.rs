@@ -7,6 +7,7 @@
 //! and a destruction certificate — who, when, why, ids, sizes, ciphertext hashes, never
 //! content — goes into the access log in the same transaction as the tombstone. Each step
 //! is idempotent, so a destruction interrupted by a crash is completed at the next start.
+//! Last, the document is purged from the search index (its segments rewritten).
 
 use serde::Serialize;
 use serde_json::json;
@@ -151,6 +152,20 @@ fn finish(app: &App, actor: &Actor, id: u64) -> Result<Certificate> {
         Ok((certificate.clone(), Some(detail)))
     })?;
     tracing::warn!(document = id, by = ?by, "document destroyed");
+    // Its terms leave the search index too: the segments that held them are rewritten and
+    // the old files deleted before the destruction answers.
+    match app.search.purge(id) {
+        Ok(report) => tracing::info!(
+            document = id,
+            segments = report.segments_rewritten,
+            "destroyed document purged from the search index"
+        ),
+        Err(e) => {
+            // Retried by the feed now and by reconciliation at every start.
+            tracing::error!(document = id, error = %e, "purging a destroyed document from the search index failed");
+            app.search.changed(id);
+        }
+    }
     Ok(cert)
 }
 

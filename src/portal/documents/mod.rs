@@ -3,6 +3,7 @@
 
 pub mod destroy;
 pub mod http;
+pub mod indexing;
 pub mod model;
 pub mod pages;
 pub mod receive;

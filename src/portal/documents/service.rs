@@ -190,6 +190,10 @@ pub fn commit(
     files: Vec<AcceptedFile>,
 ) -> Result<Posted> {
     let result = commit_inner(app, actor, &ticket, &meta, &files);
+    if let Ok(posted) = &result {
+        // Indexed off the request path (attachments are extracted in a sandbox).
+        app.search.changed(posted.id);
+    }
     if result.is_err() {
         // Nothing of a refused posting stays: temp files and any blob already moved in place.
         for f in files {

@@ -188,6 +188,8 @@ pub fn submit(
         let detail = json!({"document_id": doc, "version": n, "signature_id": id, "signer": signer, "purpose": purpose});
         Ok((record, Some(detail)))
     })?;
+    // The signature status is a search filter.
+    app.search.changed(doc);
     Ok(view(&record, "valid", None))
 }
 
