@@ -76,6 +76,7 @@ fn clean_env(cmd: &mut Command) {
 pub struct ServerBuilder {
     env: Vec<(String, String)>,
     demo: bool,
+    corpus: Option<PathBuf>,
     data: Option<PathBuf>,
 }
 
@@ -89,6 +90,13 @@ impl ServerBuilder {
     /// Runs `ipgo demo` instead of `ipgo serve`.
     pub fn demo(mut self) -> Self {
         self.demo = true;
+        self
+    }
+
+    /// Runs `ipgo demo --corpus DIR`: every `.txt` file of DIR becomes a document.
+    pub fn demo_corpus(mut self, dir: &Path) -> Self {
+        self.demo = true;
+        self.corpus = Some(dir.to_owned());
         self
     }
 
@@ -182,6 +190,9 @@ impl Server {
                 .arg(&self.data)
                 .arg("--listen")
                 .arg(&listen);
+            if let Some(corpus) = &self.builder.corpus {
+                cmd.arg("--corpus").arg(corpus);
+            }
             clean_env(&mut cmd);
             for (k, v) in &self.builder.env {
                 cmd.env(k, v);

@@ -1,7 +1,7 @@
 //! Durability and destruction (issue 3; I385 §6.7–§6.8): kill -9 during concurrent uploads
 //! loses nothing acknowledged and leaves nothing half-written; `ipgo verify` finds a flipped
-//! byte; a destroyed document leaves no trace under the data directory and cannot be
-//! decrypted from a copy taken before the destruction.
+//! byte; a destroyed document leaves no trace under the data directory — search index
+//! included — and cannot be decrypted from a copy taken before the destruction.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -28,6 +28,29 @@ fn occurrences(dir: &Path, needle: &[u8]) -> Vec<String> {
         }
     }
     found
+}
+
+/// Every term of every field in every segment of the search index under `data/index`,
+/// deleted documents included (their terms stay until their segment is rewritten).
+fn index_terms(data: &Path) -> Vec<String> {
+    let index = tantivy::Index::open_in_dir(data.join("index")).expect("the search index opens");
+    let reader = index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()
+        .expect("index reader");
+    let searcher: tantivy::Searcher = reader.searcher();
+    let mut out = Vec::new();
+    for segment in searcher.segment_readers() {
+        for (field, _) in index.schema().fields() {
+            let inverted = segment.inverted_index(field).expect("inverted index");
+            let mut terms = inverted.terms().stream().expect("terms");
+            while terms.advance() {
+                out.push(String::from_utf8_lossy(terms.key()).into_owned());
+            }
+        }
+    }
+    out
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -65,10 +88,28 @@ fn a_destroyed_document_leaves_no_trace_and_old_copies_stay_unreadable() {
         &json!({"text": format!("comment {canary}")}),
     );
     assert_eq!(status, 201);
-    // Encrypted at rest from the start.
+    // Encrypted at rest from the start: the store holds no clear text, and the search index
+    // holds the words only as terms of its dictionaries (its stored text is sealed with the
+    // document key).
     assert!(
         occurrences(&server.data, canary.as_bytes()).is_empty(),
         "no clear text on disk even before destruction"
+    );
+    crate::common::wait_for("the canary to be indexed", 30, || {
+        let (_, found) = author
+            .get_json("/api/v1/search?q=%D0%BA%D0%B0%D0%BD%D0%B0%D1%80%D0%B5%D0%B9%D0%BA%D0%B0");
+        (found["total"] == 1).then_some(())
+    });
+    let leaked = |terms: &[String]| -> Vec<String> {
+        terms
+            .iter()
+            .filter(|t| t.contains("канарей") || t.contains("canary") || t.contains("7d1f2c"))
+            .cloned()
+            .collect()
+    };
+    assert!(
+        leaked(&index_terms(&server.data)).len() >= 3,
+        "the index holds the canary's terms before destruction (the check below can fail)"
     );
 
     // A backup copy of the data directory taken before the destruction.
@@ -96,7 +137,12 @@ fn a_destroyed_document_leaves_no_trace_and_old_copies_stay_unreadable() {
         .expect("destruction logged");
     assert_eq!(entry["detail"]["destruction_certificate"]["document_id"], id);
     assert!(!entry.to_string().contains("CANARY"), "the certificate holds no content");
-    for needle in [canary.as_bytes(), "КАНАРЕЙКА".as_bytes(), b"7d1f2c"] {
+    // Nor in the search index: the segments that held it were rewritten (I385 §6.8).
+    assert_eq!(leaked(&index_terms(&server.data)), Vec::<String>::new(), "terms left in the index");
+    let (_, found) = author.get_json("/api/v1/search?q=CANARY");
+    assert_eq!(found["total"], 0);
+    for needle in [canary.as_bytes(), "КАНАРЕЙКА".as_bytes(), "канарейка".as_bytes(), b"7d1f2c"]
+    {
         assert!(
             occurrences(&server.data, needle).is_empty(),
             "{:?} left under the data directory",
