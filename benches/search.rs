@@ -429,6 +429,30 @@ fn ipgo_latencies(index: &SearchIndex, qs: &[Q], rounds: usize, full: bool) -> V
     out
 }
 
+/// How many documents each query of the mix finds for the benchmark's user.
+fn ipgo_totals(index: &SearchIndex, qs: &[Q]) -> Vec<u64> {
+    let mut stems = Stems::default();
+    let principals = user_principals();
+    qs.iter()
+        .map(|q| {
+            let parsed = query::parse(&mut stems, &q.text);
+            let res = query::search(index, &ipgo_request(q, &parsed, &principals, false));
+            res.expect("search").total as u64
+        })
+        .collect()
+}
+
+/// The median of each query's latencies (`v` holds rounds of `n` queries in mix order).
+fn per_query_median(v: &[f64], n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| {
+            let mut q: Vec<f64> = v.iter().skip(i).step_by(n).copied().collect();
+            q.sort_by(f64::total_cmp);
+            percentile(&q, 0.5)
+        })
+        .collect()
+}
+
 fn ipgo_found(index: &SearchIndex, text: &str) -> BTreeSet<u64> {
     let mut stems = Stems::default();
     let parsed = query::parse(&mut stems, text);
@@ -612,7 +636,9 @@ impl Postgres {
         )
     }
 
-    fn latencies(&self, qs: &[Q], rounds: usize) -> Vec<f64> {
+    /// Latencies (ms, as psql's `\\timing` reports them) of `rounds` rounds of the mix after
+    /// an untimed one, and the hit count of each query (from the untimed round).
+    fn latencies(&self, qs: &[Q], rounds: usize) -> (Vec<f64>, Vec<u64>) {
         let mut sql = String::new();
         for q in qs {
             sql.push_str(&Self::statement(q)); // warm-up round, untimed
@@ -623,11 +649,16 @@ impl Postgres {
                 sql.push_str(&Self::statement(q));
             }
         }
-        self.psql(&sql)
+        let out = self.psql(&sql);
+        let times = out
             .lines()
             .filter_map(|l| l.strip_prefix("Time: "))
             .filter_map(|t| t.split_whitespace().next()?.parse().ok())
-            .collect()
+            .collect();
+        // Result rows read `count|{ids}`.
+        let counts =
+            out.lines().filter_map(|l| l.split_once('|')?.0.parse().ok()).take(qs.len()).collect();
+        (times, counts)
     }
 
     fn found(&self, word: &str) -> BTreeSet<u64> {
@@ -768,9 +799,13 @@ fn main() {
         );
         println!("load {}", load());
 
-        let (i50, i99, imax) = summary(ipgo_latencies(&index, &qs, rounds, false));
+        let ipgo_ms = ipgo_latencies(&index, &qs, rounds, false);
+        let ipgo_per_query = per_query_median(&ipgo_ms, qs.len());
+        let (i50, i99, imax) = summary(ipgo_ms);
         let (f50, f99, fmax) = summary(ipgo_latencies(&index, &qs, rounds, true));
-        let (p50, p99, pmax) = summary(pg.latencies(&qs, rounds));
+        let (pg_ms, pg_hits) = pg.latencies(&qs, rounds);
+        let pg_per_query = per_query_median(&pg_ms, qs.len());
+        let (p50, p99, pmax) = summary(pg_ms);
         println!(
             "query latency, ms ({} queries each):      p50      p99      max",
             qs.len() * rounds
@@ -779,6 +814,18 @@ fn main() {
         println!("  ipgo + facets + snippets           {f50:>8.2} {f99:>8.2} {fmax:>8.2}");
         println!("  PostgreSQL (top 10 + count)        {p50:>8.2} {p99:>8.2} {pmax:>8.2}");
         println!("  p99 PostgreSQL / ipgo: {:.1}×", p99 / i99);
+        println!("per query (median ms, hits for the user; ipgo top 10 + count):");
+        let ipgo_hits = ipgo_totals(&index, &qs);
+        for (i, q) in qs.iter().enumerate() {
+            println!(
+                "  {:<40} ipgo {:>8.2} ms {:>7} hits   PostgreSQL {:>8.2} ms {:>7} hits",
+                q.text,
+                ipgo_per_query[i],
+                ipgo_hits[i],
+                pg_per_query[i],
+                pg_hits.get(i).copied().unwrap_or(0)
+            );
+        }
         println!("recall on artifact queries (documents with the artifact found):");
         for (name, q, kind) in art.queries() {
             let injected: BTreeSet<u64> = (1..=n as u64).filter(|id| id % 100 == kind).collect();
