@@ -158,6 +158,25 @@ pub fn submit(
     cms: &[u8],
     purpose: &str,
 ) -> Result<SignatureView> {
+    submit_with(app, actor, doc, n, cms, purpose, None)
+}
+
+/// Work a workflow does with an accepted signature inside the same transaction.
+pub struct Also<'a> {
+    pub operation: &'static str,
+    pub run: &'a dyn Fn(&WriteTransaction, &SignatureRecord) -> Result<serde_json::Value>,
+}
+
+/// [`submit`] with a workflow's own work in the same transaction.
+pub fn submit_with(
+    app: &App,
+    actor: &Actor,
+    doc: u64,
+    n: u32,
+    cms: &[u8],
+    purpose: &str,
+    also: Option<&Also>,
+) -> Result<SignatureView> {
     let (_, key) = readable(app, actor, doc)?;
     actor.origin.set_operation("signature.submit");
     let user = actor.user_id().ok_or_else(Error::forbidden)?;
@@ -170,7 +189,8 @@ pub fn submit(
         return Err(rejection.into());
     }
     let der = crate::sign::cms::decode_input(cms).map_err(Error::from)?;
-    let record = app.audit.change(actor, "signature.submit", |txn| {
+    let operation = also.map(|a| a.operation).unwrap_or("signature.submit");
+    let record = app.audit.change(actor, operation, |txn| {
         let id = crate::db::next_id(txn, "signature")?;
         let record = SignatureRecord {
             id,
@@ -185,7 +205,10 @@ pub fn submit(
         };
         txn.open_table(SIGNATURES)?.insert((doc, n, id), serde_json::to_vec(&record)?.as_slice())?;
         let signer = verdict.report().map(|r| r.signer.fingerprint.clone()).unwrap_or_default();
-        let detail = json!({"document_id": doc, "version": n, "signature_id": id, "signer": signer, "purpose": purpose});
+        let mut detail = json!({"document_id": doc, "version": n, "signature_id": id, "signer": signer, "purpose": purpose});
+        if let Some(a) = also {
+            detail["workflow"] = (a.run)(txn, &record)?;
+        }
         Ok((record, Some(detail)))
     })?;
     Ok(view(&record, "valid", None))
