@@ -26,6 +26,11 @@ pub fn start(app: Arc<App>) -> Jobs {
         }
         app.throttle.sweep();
     }));
+    jobs.push(every(app.clone(), Duration::from_secs(600), "drafts-overdue", |app| {
+        if let Err(e) = crate::portal::drafts::service::notify_overdue(app) {
+            tracing::error!(error = %e, "overdue notices failed");
+        }
+    }));
     jobs.push(every(app, Duration::from_secs(3600), "audit-archive", |app| {
         let actor = Actor::system_job_bypassing_user_policy("audit-archive");
         let start_of_month = start_of_current_month();

@@ -18,6 +18,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::home::http::routes(cfg);
     crate::portal::directory::http::routes(cfg);
     crate::portal::documents::http::routes(cfg);
+    crate::portal::drafts::http::routes(cfg);
+    crate::portal::inbox::http::routes(cfg);
     crate::portal::accesslog::http::routes(cfg);
     super::openapi::routes(cfg);
 }
@@ -70,6 +72,7 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
 
     let socket = crate::ops::admin_socket::start(app.clone())?;
     let jobs = crate::jobs::start(app.clone());
+    let mailer = crate::notify::mail::start(app.clone());
     let server = server.run();
     let handle = server.handle();
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
@@ -80,6 +83,7 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     drop(handle);
     jobs.abort();
+    mailer.abort();
     if let Some(w) = watchdog {
         w.abort();
     }

@@ -50,3 +50,27 @@ document.addEventListener("click", function (event) {
     window.history.back();
   }
 });
+
+// Live updates (Server-Sent Events): the inbox count, and a notice on pages whose object
+// changed. Without JavaScript the pages show the same facts on reload.
+(function () {
+  if (!document.body || !document.body.hasAttribute("data-live") || !window.EventSource) {
+    return;
+  }
+  var source = new EventSource("/api/v1/events");
+  source.addEventListener("inbox", function (event) {
+    var data = JSON.parse(event.data);
+    var count = document.getElementById("inbox-count");
+    if (count && typeof data.unread === "number") {
+      count.textContent = data.unread > 0 ? String(data.unread) : "";
+    }
+  });
+  source.addEventListener("change", function (event) {
+    var data = JSON.parse(event.data);
+    var holder = document.querySelector("[data-topic]");
+    var notice = document.querySelector(".live-notice");
+    if (holder && notice && holder.getAttribute("data-topic") === data.topic) {
+      notice.hidden = false;
+    }
+  });
+})();

@@ -65,6 +65,8 @@ pub struct Meta {
     pub keep_files: Vec<u64>,
     /// For a new version: the version it was based on (refused if another came since).
     pub base_version: Option<u32>,
+    /// For a draft legal act: codes of the approving agencies (I385 §13).
+    pub approving: Vec<String>,
 }
 
 /// Permission and key obtained before any byte of the body is read.
@@ -90,6 +92,23 @@ pub fn prepare_post(app: &App, actor: &Actor) -> Result<Ticket> {
 pub fn prepare_version(app: &App, actor: &Actor, id: u64) -> Result<Ticket> {
     let doc = load_active(app, id)?;
     require(actor, Action::DocumentEdit, doc_object(&doc))?;
+    check_disk(app)?;
+    let key =
+        app.vault.key(id).ok_or_else(|| Error::internal(format!("document {id} has no key")))?;
+    Ok(Ticket { key, agency_id: doc.agency_id, doc: Some(doc) })
+}
+
+/// A posting ticket for a workflow that has checked its own rights first (a draft's
+/// developer revising it, OKDO posting minutes): the document belongs to the actor's agency.
+pub fn prepare_post_as_workflow(app: &App, actor: &Actor) -> Result<Ticket> {
+    let agency_id = actor.user().map(|u| u.agency_id).ok_or_else(Error::forbidden)?;
+    check_disk(app)?;
+    Ok(Ticket { key: crate::vault::Vault::new_data_key(), doc: None, agency_id })
+}
+
+/// A new-version ticket for a workflow that has checked its own rights first.
+pub fn prepare_version_as_workflow(app: &App, id: u64) -> Result<Ticket> {
+    let doc = load_active(app, id)?;
     check_disk(app)?;
     let key =
         app.vault.key(id).ok_or_else(|| Error::internal(format!("document {id} has no key")))?;
