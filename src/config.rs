@@ -176,6 +176,8 @@ pub struct DraftsConfig {
     pub chancellery_days: u64,
     /// Days for an absentee vote (§22–§24).
     pub vote_days: u64,
+    /// How often (seconds) overdue stages are looked for and notified.
+    pub overdue_check_seconds: u64,
 }
 
 impl Default for DraftsConfig {
@@ -186,6 +188,7 @@ impl Default for DraftsConfig {
             approval_days: 10,
             chancellery_days: 5,
             vote_days: 3,
+            overdue_check_seconds: 600,
         }
     }
 }

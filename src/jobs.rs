@@ -26,7 +26,8 @@ pub fn start(app: Arc<App>) -> Jobs {
         }
         app.throttle.sweep();
     }));
-    jobs.push(every(app.clone(), Duration::from_secs(600), "drafts-overdue", |app| {
+    let overdue_period = Duration::from_secs(app.config.drafts.overdue_check_seconds.max(1));
+    jobs.push(every(app.clone(), overdue_period, "drafts-overdue", |app| {
         if let Err(e) = crate::portal::drafts::service::notify_overdue(app) {
             tracing::error!(error = %e, "overdue notices failed");
         }

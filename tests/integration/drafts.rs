@@ -92,15 +92,23 @@ struct World {
 const AGENCIES: &[&str] = &["DEV", "FIN", "ECO", "JUS", "KPM", "OTHER"];
 
 fn world(tag: &str) -> World {
+    world_with(tag, true)
+}
+
+/// `public_url`: links in mail point at `https://portal.ipgo.test` (then browsers on the
+/// test's loopback address fail the Origin check, as they should).
+fn world_with(tag: &str, public_url: bool) -> World {
     let smtp = Smtp::start();
-    let server = Server::builder()
+    let mut builder = Server::builder()
         .env("IPGO_MAIL__ENABLED", "true")
         .env("IPGO_MAIL__RELAY", "127.0.0.1")
         .env("IPGO_MAIL__PORT", &smtp.port.to_string())
         .env("IPGO_MAIL__FROM", "Portal <portal@ipgo.test>")
-        .env("IPGO_SERVER__PUBLIC_URL", "https://portal.ipgo.test")
-        .env("IPGO_DRAFTS__CHANCELLERY_AGENCY", "KPM")
-        .start();
+        .env("IPGO_DRAFTS__CHANCELLERY_AGENCY", "KPM");
+    if public_url {
+        builder = builder.env("IPGO_SERVER__PUBLIC_URL", "https://portal.ipgo.test");
+    }
+    let server = builder.start();
     for a in AGENCIES {
         server.add_agency(a);
     }
@@ -693,4 +701,174 @@ fn g_live_updates_reach_an_open_event_stream() {
         }
     }
     assert!(saw_change, "a change event for the new draft reached the developer head's stream");
+}
+
+#[test]
+fn h_an_overdue_stage_is_highlighted_and_notified_once() {
+    let smtp = Smtp::start();
+    let server = Server::builder()
+        .env("IPGO_MAIL__ENABLED", "true")
+        .env("IPGO_MAIL__PORT", &smtp.port.to_string())
+        .env("IPGO_DRAFTS__DEVELOPER_SIGN_DAYS", "0")
+        .env("IPGO_DRAFTS__OVERDUE_CHECK_SECONDS", "1")
+        .start();
+    for a in ["DEV", "FIN"] {
+        server.add_agency(a);
+    }
+    server
+        .cli(
+            &[
+                "user",
+                "add",
+                "--login",
+                "dev",
+                "--agency",
+                "DEV",
+                "--role",
+                "employee",
+                "--email",
+                "dev@ipgo.test",
+                "--password-stdin",
+            ],
+            Some(PASSWORD),
+        )
+        .ok();
+    server
+        .cli(
+            &[
+                "user",
+                "add",
+                "--login",
+                "devhead",
+                "--agency",
+                "DEV",
+                "--role",
+                "head",
+                "--email",
+                "devhead@ipgo.test",
+                "--password-stdin",
+            ],
+            Some(PASSWORD),
+        )
+        .ok();
+    let dev = server.signed_in("dev");
+    let res = post_parts(
+        &dev,
+        "/api/v1/drafts",
+        &[meta(&json!({"title": "Срочный проект", "approving": ["FIN"]}))],
+        &[],
+    );
+    assert_eq!(res.status, 201, "{}", res.body);
+    let id = res.json()["id"].as_u64().unwrap();
+    assert_eq!(dev.get_json(&format!("/api/v1/drafts/{id}")).1["overdue"], true);
+    assert!(dev.get("/drafts").body.contains("class=\"overdue\""), "the list highlights it");
+    smtp.wait_for_mail("devhead@ipgo.test", "Просрочено");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let overdue = smtp
+        .messages()
+        .into_iter()
+        .filter(|m| m["subject"].as_str().unwrap_or("").contains("Просрочено"))
+        .count();
+    assert_eq!(overdue, 1, "notified once per stage, not at every check");
+}
+
+/// The main path in a real browser (headless Chromium): the developer posts the draft
+/// through the form, its head signs by uploading a signature file, an approving agency
+/// registers the letter and its head approves, the Chancellery accepts; screenshots of
+/// each page go to `target/screenshots/drafts-*.png`.
+#[test]
+fn i_the_main_path_in_chromium_with_screenshots() {
+    use crate::common::browser::Browser;
+    let w = world_with("i", false);
+    let shots =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+    let browser = Browser::start();
+    let base = w.server.base_url();
+    let sign_in = |login: &str| {
+        browser.goto(&format!("{base}/login?lang=ru"));
+        if browser.url() != format!("{base}/login?lang=ru") {
+            browser.click("form[action='/logout'] button");
+            wait_for("the sign-in page", 20, || browser.url().contains("/login").then_some(()));
+            browser.goto(&format!("{base}/login?lang=ru"));
+        }
+        browser.type_into("#login", login);
+        browser.type_into("#password", PASSWORD);
+        browser.click("#sign-in");
+        let landed = wait_for("an answer to signing in", 20, || {
+            let u = browser.url();
+            (!u.contains("/login")).then_some(u)
+        });
+        assert_eq!(landed, format!("{base}/"), "{login} signed in: {}", browser.text());
+    };
+    sign_in("dev");
+    browser.goto(&format!("{base}/drafts/new"));
+    browser.type_into("input[name='title']", "О порядке (браузер)");
+    browser.type_into("textarea[name='text']", "Статья 1. Текст проекта.");
+    for code in ["FIN", "ECO", "JUS"] {
+        browser.click(&format!("input[name='approving.{code}']"));
+    }
+    browser.screenshot(&shots, "drafts-1-new");
+    browser.click("form[action^='/drafts'] button[type='submit']");
+    let url = wait_for("the draft page", 30, || {
+        let u = browser.url();
+        (u.contains("/drafts/") && !u.ends_with("/new")).then_some(u)
+    });
+    let id: u64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    assert!(browser.text().contains("ожидает подписи разработчика"), "{}", browser.text());
+    browser.screenshot(&shots, "drafts-2-posted");
+
+    let view = w.client("dev").get_json(&format!("/api/v1/drafts/{id}")).1;
+    let doc = view["document_id"].as_u64().unwrap();
+    let sig_file = |login: &str| {
+        let c = w.client(login);
+        let cms = w.sign_version(login, &c, doc, 1);
+        let path = std::env::temp_dir().join(format!("ipgo-browser-{id}-{login}.p7s"));
+        std::fs::write(&path, cms).unwrap();
+        path
+    };
+    sign_in("devhead");
+    browser.goto(&format!("{base}/drafts/{id}"));
+    let p = sig_file("devhead");
+    browser.type_into(
+        "form[action*='/act/developer_sign'] input[name='signature']",
+        p.to_str().unwrap(),
+    );
+    browser.click("form[action*='/act/developer_sign'] button");
+    wait_for("on approval", 30, || browser.text().contains("на согласовании").then_some(()));
+    browser.screenshot(&shots, "drafts-3-signed");
+
+    sign_in("fin");
+    browser.goto(&format!("{base}/drafts/{id}"));
+    browser.type_into("form[action*='/act/register_letter'] input[name='number']", "01-15/123");
+    browser.click("form[action*='/act/register_letter'] button");
+    wait_for("the registered letter", 30, || browser.text().contains("01-15/123").then_some(()));
+
+    sign_in("finhead");
+    browser.goto(&format!("{base}/drafts/{id}"));
+    let p = sig_file("finhead");
+    browser.type_into("form[action*='/act/approve'] input[name='signature']", p.to_str().unwrap());
+    browser.click("form[action*='/act/approve'] button");
+    wait_for("FIN approved", 30, || browser.text().contains("согласовано").then_some(()));
+    browser.screenshot(&shots, "drafts-4-approved");
+    approve(&w, id, "ecohead", "ecohead");
+    approve(&w, id, "jushead", "jushead");
+
+    sign_in("okdo");
+    browser.goto(&format!("{base}/drafts/{id}"));
+    assert!(browser.text().contains("в Канцелярии"), "{}", browser.text());
+    browser.click("form[action*='/act/chancellery_check'] button");
+    wait_for("for decision", 30, || {
+        browser.text().contains("на решение Правительства").then_some(())
+    });
+    browser.screenshot(&shots, "drafts-5-chancellery");
+    for i in 1..=5 {
+        assert!(
+            shots
+                .join(format!(
+                    "drafts-{i}-{}.png",
+                    ["new", "posted", "signed", "approved", "chancellery"][i - 1]
+                ))
+                .exists()
+        );
+    }
 }
