@@ -24,6 +24,9 @@ pub struct App {
     pub sessions: Sessions,
     pub throttle: SignInThrottle,
     pub i18n: I18n,
+    /// Request counts and latencies for `/metrics`.
+    pub metrics: crate::web::metrics::Metrics,
+    started_unix: i64,
     /// Bumped on every change to accounts, agencies or groups, so cached identities in
     /// sessions are rebuilt on their next use.
     directory_generation: AtomicU64,
@@ -58,6 +61,7 @@ impl App {
             crate::auth::session::ensure_tables(txn)?;
             crate::portal::directory::store::ensure_tables(txn)?;
             crate::portal::documents::store::ensure_tables(txn)?;
+            crate::portal::maintenance::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?
@@ -82,8 +86,15 @@ impl App {
             sessions,
             throttle,
             i18n: I18n::load(),
+            metrics: Default::default(),
+            started_unix: crate::clock::now().as_second(),
             directory_generation: AtomicU64::new(1),
         }))
+    }
+
+    /// When this process opened the appliance (Unix time).
+    pub fn started_unix(&self) -> i64 {
+        self.started_unix
     }
 
     pub fn directory_generation(&self) -> u64 {

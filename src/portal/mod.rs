@@ -7,3 +7,4 @@ pub mod accesslog;
 pub mod directory;
 pub mod documents;
 pub mod home;
+pub mod maintenance;

@@ -63,6 +63,13 @@ pub async fn pipeline(
         res = res.into_response(rendered);
     }
     add_security_headers(res.headers_mut(), secure);
+    let route = res.request().match_pattern().unwrap_or_else(|| "-".into());
+    app.metrics.record(
+        &route,
+        &state.origin.method,
+        res.status().as_u16(),
+        state.origin.started.elapsed(),
+    );
     log_request(&app, &res, &state, unsafe_method).await;
     Ok(res)
 }

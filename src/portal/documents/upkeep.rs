@@ -57,5 +57,9 @@ pub fn at_start(app: &App) -> Result<()> {
         tracing::warn!(resumed, "completed interrupted destructions");
     }
     collect_orphans(app, Duration::ZERO)?;
+    let copied = super::register_copy::sync(app)?;
+    if copied > 0 {
+        tracing::warn!(copied, "completed the destruction register copy beside the vault");
+    }
     Ok(())
 }
