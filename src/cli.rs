@@ -308,6 +308,15 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Top::Init { place } => {
             let config = Config::load(&overrides(&place, None))?;
+            // Upgrades run `init` while the old server still holds the database; the
+            // restart that follows migrates it.
+            if std::os::unix::net::UnixStream::connect(config.admin_socket()).is_ok() {
+                println!(
+                    "a server is running on {}; nothing to initialise",
+                    config.data_dir().display()
+                );
+                return Ok(0);
+            }
             let app = open(config)?;
             crate::web::tls::certificate_files(&app.config)?;
             println!(
