@@ -252,6 +252,30 @@ mod tests {
     }
 
     #[test]
+    fn the_served_certificate_expiry_is_exported() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = crate::config::Config::default();
+        config.storage.data_dir = dir.path().join("data");
+        config.tls.self_signed = true;
+        crate::web::tls::certificate_files(&config).unwrap();
+        let app = crate::app::App::open(config).unwrap();
+        app.metrics.record("/healthz", "GET", 200, Duration::from_millis(1));
+        let text = render(&app);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("ipgo_tls_certificate_expiry_seconds "))
+            .expect("certificate expiry exported");
+        let seconds: i64 = line.split(' ').nth(1).unwrap().parse().unwrap();
+        // rcgen's self-signed certificates are valid for years.
+        assert!(seconds > 300 * 24 * 3600, "{line}");
+        assert!(text.contains("ipgo_last_backup_age_seconds +Inf"), "no backup yet");
+        assert!(text.contains(
+            "ipgo_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"2xx\"} 1"
+        ));
+        app.shutdown();
+    }
+
+    #[test]
     fn labels_are_escaped() {
         assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
     }

@@ -48,6 +48,12 @@ fn ok(o: Output) -> String {
     text(&o)
 }
 
+fn ok_cmd(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{cmd:?}: {}", text(&out));
+    text(&out)
+}
+
 fn sha(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -348,9 +354,15 @@ fn a_backup_with_one_changed_byte_is_refused_naming_the_entry_r365_6() {
         let client = Client::sign_in(&server.base, "t.head");
         post(&client, "документ", &[5000, 70_000]);
     }
+    // Move the access log so far into a monthly archive, so the backup carries one.
+    let out = ok(ipgo(&["audit", "archive", "--before", "now"], &data));
+    assert!(out.contains("archived entries"), "{out}");
     let file = dir.path().join("b.ipgobak");
     ok(ipgo(&["backup", "--to", file.to_str().unwrap()], &data));
+    let listing = ok_cmd(Command::new("tar").arg("tf").arg(&file));
+    assert!(listing.lines().any(|l| l.starts_with("archive/audit-")), "{listing}");
     let bytes = std::fs::read(&file).unwrap();
+    let archive_header = find(&bytes, b"archive/audit-");
     let blob_header = find(&bytes, b"blobs/");
     let manifest_header = find(&bytes, b"manifest.json\0");
     let db_header = find(&bytes, b"db/ipgo.redb\0");
@@ -358,6 +370,7 @@ fn a_backup_with_one_changed_byte_is_refused_naming_the_entry_r365_6() {
         ("blob data", blob_header + 512 + 100, "blobs/"),
         ("database", db_header + 512 + 4000, "db/ipgo.redb"),
         ("manifest", manifest_header + 512 + 30, "manifest"),
+        ("access-log archive", archive_header + 512 + 60, "archive/audit-"),
         ("entry header (mtime)", blob_header + 140, "blobs/"),
         ("end marker", bytes.len() - 3, "end of the archive"),
     ];
@@ -379,8 +392,11 @@ fn a_backup_with_one_changed_byte_is_refused_naming_the_entry_r365_6() {
         .filter(|e| e.file_name().to_string_lossy().contains("restoring"))
         .collect();
     assert!(leftovers.is_empty(), "staging directories were removed");
-    // The intact file still restores.
-    ok(ipgo(&["restore", "--from", file.to_str().unwrap()], &dir.path().join("good")));
+    // The intact file still restores, archive included, and the access log checks out.
+    let good = dir.path().join("good");
+    ok(ipgo(&["restore", "--from", file.to_str().unwrap()], &good));
+    let out = ok(ipgo(&["audit", "verify"], &good));
+    assert!(out.contains("1 archives") && out.contains("access log intact"), "{out}");
 }
 
 #[test]

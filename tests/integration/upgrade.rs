@@ -116,6 +116,7 @@ fn every_fixture_opens_migrated_with_all_its_data() {
             .arg(&data)
             .env_remove("IPGO_CONFIG")
             .env("IPGO_LOG", "warn")
+            .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
         let base = format!("http://127.0.0.1:{port}");

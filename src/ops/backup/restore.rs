@@ -553,3 +553,44 @@ fn rebuild_derived(app: &App) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backup_with_header(dir: &Path, header: &Header) -> PathBuf {
+        let path = dir.join("x.ipgobak");
+        let mut tar = super::super::tarfile::TarWriter::new(Vec::new(), 0);
+        tar.append_bytes(manifest::HEADER_ENTRY, &serde_json::to_vec(header).unwrap()).unwrap();
+        std::fs::write(&path, tar.finish().unwrap()).unwrap();
+        path
+    }
+
+    fn header(schema: u32) -> Header {
+        Header {
+            format: manifest::FORMAT.into(),
+            created: "2026-11-22T00:00:00.000000Z".into(),
+            ipgo_version: "9.0.0".into(),
+            schema_version: schema,
+            appliance_public_key: "00".repeat(32),
+            source_data_dir: "/var/lib/ipgo".into(),
+            source_keys_dir: "/etc/ipgo/keys".into(),
+        }
+    }
+
+    #[test]
+    fn a_backup_of_a_newer_schema_is_refused_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let newer = backup_with_header(dir.path(), &header(crate::db::SCHEMA_VERSION + 1));
+        let err = read_header(&newer).unwrap_err().to_string();
+        assert!(err.contains("newer ipgo") && err.contains("install ipgo 9.0.0"), "{err}");
+        let same = backup_with_header(dir.path(), &header(crate::db::SCHEMA_VERSION));
+        assert_eq!(read_header(&same).unwrap().schema_version, crate::db::SCHEMA_VERSION);
+        let mut other = header(1);
+        other.format = "something-else".into();
+        let err = read_header(&backup_with_header(dir.path(), &other)).unwrap_err().to_string();
+        assert!(err.contains("unknown backup format"), "{err}");
+        std::fs::write(dir.path().join("plain.txt"), b"not a backup").unwrap();
+        assert!(read_header(&dir.path().join("plain.txt")).is_err());
+    }
+}
