@@ -45,7 +45,7 @@ rm -f "$STAGE/$NAME/tools/cargo-deb/.cargo-checksum.json"
 echo "offline bundle: vendoring every crate (ipgo and cargo-deb, at their locked versions)"
 cd "$STAGE/$NAME"
 mkdir -p .cargo
-cargo vendor --locked --versioned-dirs \
+cargo vendor --quiet --locked --versioned-dirs \
     --sync tools/cargo-deb/Cargo.toml \
     vendor > .cargo/config.toml
 cat >> .cargo/config.toml <<'EOF'

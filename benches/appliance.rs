@@ -59,7 +59,8 @@ fn load(app: &App, n: usize, size: usize) -> anyhow::Result<f64> {
     let actor = Actor { who: Who::User(identity), origin: op.origin.clone() };
     let started = Instant::now();
     let mut body = b"%PDF-1.4\n".to_vec();
-    body.resize(size, b'x');
+    body.resize(size.max(64) - 7, b'x');
+    body.extend_from_slice(b"\n%%EOF\n");
     for i in 0..n {
         // Distinct content per document (blobs are content-addressed after encryption
         // anyway, but the plaintext hashes differ as in real life).
@@ -196,7 +197,18 @@ fn main() -> anyhow::Result<()> {
     let bin = bin();
 
     // 1. Throughput: fewer, larger documents (256 KiB each, 1 GiB of files).
-    let big = dir.path().join("big");
+    if std::env::var_os("IPGO_BENCH_ONLY_STARTUP").is_none() {
+        throughput(&bin, dir.path())?;
+    }
+    startup(&bin, dir.path(), docs)?;
+    if std::env::var_os("IPGO_BENCH_KEEP").is_some() {
+        println!("kept {}", dir.keep().display());
+    }
+    Ok(())
+}
+
+fn throughput(bin: &Path, dir: &Path) -> anyhow::Result<()> {
+    let big = dir.join("big");
     let app = prepare(&big)?;
     let secs = load(&app, 4096, 256 * 1024)?;
     println!("loaded 4096 documents of 256 KiB through the service layer in {secs:.1} s");
@@ -204,24 +216,24 @@ fn main() -> anyhow::Result<()> {
     drop(app);
     let size = du(&big) as f64 / 1e6;
     println!("data directory: {size:.0} MB");
-    let backup = dir.path().join("big.ipgobak");
+    let backup = dir.join("big.ipgobak");
     drop_caches();
     let t_backup =
-        time(Command::new(&bin).args(["backup", "--to"]).arg(&backup).arg("--data").arg(&big));
+        time(Command::new(bin).args(["backup", "--to"]).arg(&backup).arg("--data").arg(&big));
     drop_caches();
-    let tarball = dir.path().join("big.tar");
+    let tarball = dir.join("big.tar");
     let t_tar = time(Command::new("tar").arg("cf").arg(&tarball).arg("-C").arg(&big).arg("."));
-    let restored = dir.path().join("restored");
+    let restored = dir.join("restored");
     drop_caches();
     let t_restore = time(
-        Command::new(&bin)
+        Command::new(bin)
             .args(["restore", "--from"])
             .arg(&backup)
             .arg("--data")
             .arg(&restored)
             .env("IPGO_STORAGE__DISK_FLOOR_MB", "0"),
     );
-    let untar = dir.path().join("untar");
+    let untar = dir.join("untar");
     std::fs::create_dir(&untar)?;
     drop_caches();
     let t_untar = time(Command::new("tar").arg("xf").arg(&tarball).arg("-C").arg(&untar));
@@ -244,19 +256,23 @@ fn main() -> anyhow::Result<()> {
         std::fs::remove_dir_all(p)?;
     }
 
-    // 2. Start-up with many documents.
-    let many = dir.path().join("many");
+    Ok(())
+}
+
+/// 2. Start-up with many documents.
+fn startup(bin: &Path, dir: &Path, docs: usize) -> anyhow::Result<()> {
+    let many = dir.join("many");
     let app = prepare(&many)?;
     let secs = load(&app, docs, 2048)?;
     println!("loaded {docs} documents of 2 KiB in {secs:.0} s ({:.0}/s)", docs as f64 / secs);
     app.shutdown();
     drop(app);
-    let warm = ready_after_start(&bin, &many);
+    let warm = ready_after_start(bin, &many);
     drop_caches();
-    let cold = ready_after_start(&bin, &many);
-    let tiny = dir.path().join("empty");
+    let cold = ready_after_start(bin, &many);
+    let tiny = dir.join("empty");
     prepare(&tiny)?.shutdown();
-    let empty = ready_after_start(&bin, &tiny);
+    let empty = ready_after_start(bin, &tiny);
     println!("| start → /readyz 200 | seconds |\n|---|---|");
     println!("| empty data directory (baseline) | {empty:.2} |");
     println!("| {docs} documents, warm cache | {warm:.2} |");
