@@ -23,7 +23,8 @@ unshare -n -- bash -euo pipefail -c '
   fi
   echo "no network: $(ip route 2>/dev/null | wc -l) routes"
   cargo build --offline --locked
-  cargo install --offline --locked --quiet --path tools/cargo-deb --root "$2/tools"
+  # A debug build of the packaging tool is enough and compiles in half the time.
+  cargo install --offline --locked --quiet --debug --path tools/cargo-deb --root "$2/tools"
   "$2/tools/bin/cargo-deb" --offline --locked --profile dev --fast
 ' offline "$SRC" "$WORK"
 ls "$CARGO_TARGET_DIR"/debian/ipgo_*.deb
