@@ -27,6 +27,9 @@ pub struct App {
     pub notifier: crate::notify::sse::Notifier,
     /// Parsed trusted CAs and CRLs, rebuilt after each change of the trust store.
     pub trust: crate::sign::trust::TrustCache,
+    /// Request counts and latencies for `/metrics`.
+    pub metrics: crate::web::metrics::Metrics,
+    started_unix: i64,
     /// Bumped on every change to accounts, agencies or groups, so cached identities in
     /// sessions are rebuilt on their next use.
     directory_generation: AtomicU64,
@@ -126,6 +129,7 @@ impl App {
             crate::notify::store::ensure_tables(txn)?;
             crate::portal::drafts::store::ensure_tables(txn)?;
             crate::sign::store::ensure_tables(txn)?;
+            crate::portal::maintenance::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?
@@ -152,8 +156,15 @@ impl App {
             i18n: I18n::load(),
             notifier: Default::default(),
             trust: Default::default(),
+            metrics: Default::default(),
+            started_unix: crate::clock::now().as_second(),
             directory_generation: AtomicU64::new(1),
         }))
+    }
+
+    /// When this process opened the appliance (Unix time).
+    pub fn started_unix(&self) -> i64 {
+        self.started_unix
     }
 
     pub fn directory_generation(&self) -> u64 {

@@ -434,7 +434,12 @@ impl Config {
 
     /// Plain HTTP is allowed only where traffic never leaves the machine.
     pub fn check_transport(&self) -> anyhow::Result<()> {
-        let addr = self.listen_addr()?;
+        self.check_transport_at(self.listen_addr()?)
+    }
+
+    /// The same check for the address actually listened on (a socket handed over by
+    /// systemd may differ from `server.listen`).
+    pub fn check_transport_at(&self, addr: SocketAddr) -> anyhow::Result<()> {
         if !self.tls_enabled() && !addr.ip().is_loopback() {
             anyhow::bail!(
                 "refusing to listen on {addr} without TLS: configure tls.cert and tls.key, or \

@@ -11,6 +11,8 @@ mod access_control;
 mod access_log;
 #[path = "integration/api_docs.rs"]
 mod api_docs;
+#[path = "integration/appliance.rs"]
+mod appliance;
 #[path = "integration/audit_integrity.rs"]
 mod audit_integrity;
 #[path = "integration/browser.rs"]
@@ -35,3 +37,9 @@ mod signatures;
 mod signin;
 #[path = "integration/web_security.rs"]
 mod web_security;
+
+#[path = "integration/upgrade.rs"]
+mod upgrade;
+
+#[path = "integration/packaging.rs"]
+mod packaging;

@@ -46,6 +46,10 @@ pub enum Action {
     AuditVerify,
     /// Health details, metrics.
     SystemMonitor,
+    /// Make data and key backups.
+    BackupCreate,
+    /// Schedule or cancel planned maintenance (I617 §17).
+    MaintenanceSchedule,
     /// Post a document in one's agency.
     DocumentCreate,
     /// Read a document, its versions, files and comments.
@@ -102,6 +106,8 @@ impl Action {
         Action::AuditExport,
         Action::AuditVerify,
         Action::SystemMonitor,
+        Action::BackupCreate,
+        Action::MaintenanceSchedule,
         Action::DocumentCreate,
         Action::DocumentRead,
         Action::DocumentEdit,
@@ -139,6 +145,8 @@ impl Action {
             Action::AuditExport => "audit.export".into(),
             Action::AuditVerify => "audit.verify".into(),
             Action::SystemMonitor => "system.monitor".into(),
+            Action::BackupCreate => "backup.create".into(),
+            Action::MaintenanceSchedule => "maintenance.schedule".into(),
             Action::DocumentCreate => "document.create".into(),
             Action::DocumentRead => "document.read".into(),
             Action::DocumentEdit => "document.edit".into(),
@@ -267,6 +275,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         Action::AuditRead | Action::AuditExport => has(Role::Auditor),
         Action::AuditVerify => has(Role::Auditor) || admin,
         Action::SystemMonitor => admin || has(Role::SupportAdmin),
+        // Backups run from the machine (operator); in the portal only the system admin.
+        Action::BackupCreate | Action::MaintenanceSchedule => admin,
         Action::DocumentCreate => own_agency && (has(Role::Employee) || has(Role::Head)),
         // Administrative roles alone (system or support administrator, auditor) read no
         // documents: only a rule naming the person grants it (separation of duties).
@@ -396,6 +406,11 @@ mod tests {
         check(&[Role::SupportAdmin], Action::UserDisable, other_user, false);
         check(&[Role::Head], Action::GroupManage, own, true);
         check(&[Role::Head], Action::GroupManage, other, false);
+        check(&[Role::SystemAdmin], Action::MaintenanceSchedule, Object::Appliance, true);
+        check(&[Role::SupportAdmin], Action::MaintenanceSchedule, Object::Appliance, false);
+        check(&[Role::Employee], Action::SystemMonitor, Object::Appliance, false);
+        check(&[Role::SupportAdmin], Action::SystemMonitor, Object::Appliance, true);
+        check(&[Role::SupportAdmin], Action::BackupCreate, Object::Appliance, false);
         check(
             &[Role::Employee],
             Action::ProfileEditOwn,

@@ -2,6 +2,7 @@
 //! socket), the admin socket itself, the demo.
 
 pub mod admin_socket;
+pub mod backup;
 pub mod commands;
 pub mod corpus;
 pub mod decommission;

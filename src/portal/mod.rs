@@ -9,3 +9,4 @@ pub mod documents;
 pub mod drafts;
 pub mod home;
 pub mod inbox;
+pub mod maintenance;

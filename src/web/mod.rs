@@ -6,6 +6,7 @@ pub mod assets;
 pub mod cookies;
 pub mod errors;
 pub mod health;
+pub mod metrics;
 pub mod openapi;
 pub mod pipeline;
 pub mod render;

@@ -37,6 +37,8 @@ pub struct PageCtx<'a> {
     pub path: String,
     pub title: String,
     pub nav: &'static str,
+    /// Planned maintenance announced to every participant (I617 §17).
+    pub maintenance: Vec<crate::portal::maintenance::service::Banner>,
 }
 
 impl<'a> PageCtx<'a> {
@@ -68,6 +70,7 @@ impl<'a> PageCtx<'a> {
             path: state.origin.resource.clone(),
             title: app.i18n.text(state.lang, title_key),
             nav,
+            maintenance: crate::portal::maintenance::service::banner(app, state.lang),
         }
     }
 

@@ -21,6 +21,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::drafts::http::routes(cfg);
     crate::portal::inbox::http::routes(cfg);
     crate::portal::accesslog::http::routes(cfg);
+    crate::portal::maintenance::http::routes(cfg);
+    super::metrics::routes(cfg);
     super::openapi::routes(cfg);
 }
 
@@ -28,11 +30,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const JSON_LIMIT: usize = 256 * 1024;
 const FORM_LIMIT: usize = 256 * 1024;
 
+/// A listening socket handed over by systemd (socket activation, `ipgo.socket`): the
+/// service then needs no capability to serve port 443.
+fn inherited_listener() -> anyhow::Result<Option<std::net::TcpListener>> {
+    use std::os::fd::FromRawFd;
+    let mut fds = sd_notify::listen_fds()?;
+    let Some(fd) = fds.next() else { return Ok(None) };
+    if fds.next().is_some() {
+        anyhow::bail!(
+            "systemd passed more than one socket; ipgo.socket must have one ListenStream"
+        );
+    }
+    // SAFETY: systemd hands over fd 3 as an open listening socket owned by this process
+    // (LISTEN_PID was checked); nothing else in the process uses it.
+    let listener = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+    listener.set_nonblocking(true)?;
+    Ok(Some(listener))
+}
+
 pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
-    app.config.check_transport()?;
+    let inherited = inherited_listener()?;
+    let addr = match &inherited {
+        Some(l) => l.local_addr()?,
+        None => app.config.listen_addr()?,
+    };
+    app.config.check_transport_at(addr)?;
     let loaded = app.sessions.load(&app.db).map_err(|e| anyhow::anyhow!("sessions: {e}"))?;
+    let orphans_before = app.blobs.clock_mark()?;
     crate::portal::documents::upkeep::at_start(&app)
         .map_err(|e| anyhow::anyhow!("document store upkeep: {e}"))?;
+    crate::portal::documents::upkeep::collect_orphans_in_background(app.clone(), orphans_before);
     tracing::info!(sessions = loaded, "sessions restored");
 
     let data = web::Data::from(app.clone());
@@ -56,16 +83,22 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     .shutdown_timeout(10)
     .client_request_timeout(Duration::from_secs(30));
 
-    let addr = app.config.listen_addr()?;
     let tls = super::tls::certificate_files(&app.config)?;
-    let server = match &tls {
-        Some((cert, key)) => {
-            let config = super::tls::server_config(cert, key)?;
-            server.bind_rustls_0_23(addr, config)
+    let activated = inherited.is_some();
+    let server = match (&tls, inherited) {
+        (Some((cert, key)), Some(listener)) => {
+            server.listen_rustls_0_23(listener, super::tls::server_config(cert, key)?)
         }
-        None => server.bind(addr),
+        (Some((cert, key)), None) => {
+            server.bind_rustls_0_23(addr, super::tls::server_config(cert, key)?)
+        }
+        (None, Some(listener)) => server.listen(listener),
+        (None, None) => server.bind(addr),
     }
     .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    if activated {
+        tracing::info!(%addr, "listening on the socket passed by systemd (server.listen is not used)");
+    }
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%addr, scheme, workers, "ipgo listening");
     println!("ipgo {} listening on {scheme}://{addr}", env!("CARGO_PKG_VERSION"));

@@ -6,6 +6,7 @@ pub mod http;
 pub mod model;
 pub mod pages;
 pub mod receive;
+pub mod register_copy;
 pub mod service;
 pub mod signatures;
 pub mod store;
