@@ -19,6 +19,8 @@ mod browser;
 mod cli;
 #[path = "integration/directory.rs"]
 mod directory;
+#[path = "integration/document_signatures.rs"]
+mod document_signatures;
 #[path = "integration/documents.rs"]
 mod documents;
 #[path = "integration/documents_durability.rs"]

@@ -281,7 +281,7 @@ fn revoked_detail(trust: &TrustSnapshot, signer: &Cert, carried: &[Cert]) -> Rej
                 .map(|t| t.to_string())
                 .unwrap_or_default();
             let reason = entry.reason_code.map(|r| format!(", reason {r:?}")).unwrap_or_default();
-            return Rejection::new(
+            let mut rejection = Rejection::new(
                 Reason::Revoked,
                 format!(
                     "certificate {} (serial {}) revoked at {date}{reason} by the CRL of {}",
@@ -290,6 +290,9 @@ fn revoked_detail(trust: &TrustSnapshot, signer: &Cert, carried: &[Cert]) -> Rej
                     crl.info.issuer
                 ),
             );
+            rejection.revoked_at =
+                Timestamp::from_second(entry.revocation_date.as_secs() as i64).ok();
+            return rejection;
         }
     }
     Rejection::new(Reason::Revoked, "a certificate of the chain is revoked")

@@ -365,3 +365,89 @@ pub fn verify_with(
         Some(_) => verdict,
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Signatures accepted earlier
+
+/// The standing of a signature that was accepted earlier (I385 §58), established again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// Still valid: integrity, signature value and a path to a trusted root at the time it
+    /// was accepted, and nothing revoked before that time.
+    Valid(Box<super::verdict::Report>),
+    /// Valid when it was made, but the certificate (or a CA above it) was revoked — or its
+    /// registration on this portal was revoked — after the signature was accepted.
+    RevokedLater(Rejection),
+    /// Not valid: the content changed, the CA is no longer trusted, or the certificate was
+    /// already revoked when the signature was accepted (the portal learnt it later).
+    Invalid(Rejection),
+}
+
+impl Standing {
+    /// `valid`, `revoked_later` or `invalid` (part of the API).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Standing::Valid(_) => "valid",
+            Standing::RevokedLater(_) => "revoked_later",
+            Standing::Invalid(_) => "invalid",
+        }
+    }
+
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match self {
+            Standing::Valid(_) => None,
+            Standing::RevokedLater(r) | Standing::Invalid(r) => Some(r),
+        }
+    }
+}
+
+/// Re-establishes a stored signature's standing against the trust store as it is now.
+///
+/// The check runs *at the time the signature was accepted* (`accepted`, the server's clock
+/// then — CAdES-BES has no trusted time stamp, and the acceptance time is the earliest
+/// time this portal can prove the signature existed): so a certificate that merely expired
+/// since does not spoil a signature made while it was valid. Revocation comes from the
+/// CRLs in force now; a revocation dated after `accepted` makes the signature "revoked
+/// later", one dated at or before it makes it invalid. `signer` is the signer's
+/// certificate when the message might not carry it; `registration` its registration record
+/// (a registration revoked after acceptance also gives "revoked later"). Used by the
+/// portal's signature lists and, with no registration, by `ipgo verify-package` offline.
+pub fn recheck(
+    trust: &TrustSnapshot,
+    content: &[u8],
+    cms_der: &[u8],
+    signer: Option<&Cert>,
+    accepted: jiff::Timestamp,
+    registration: Option<&UserCertRecord>,
+    policy: &Policy,
+) -> Standing {
+    let known: Vec<Cert> = signer.into_iter().cloned().collect();
+    match verify::verify(trust, content, cms_der, &known, accepted, policy) {
+        Verdict::Valid(report) => {
+            if let Some(r) = registration
+                && r.status == CertStatus::Revoked
+            {
+                let at = r.revoked_at.as_deref().and_then(crate::clock::parse);
+                let rejection = Rejection::new(
+                    Reason::RegistrationRevoked,
+                    format!(
+                        "registration revoked at {}{}",
+                        r.revoked_at.as_deref().unwrap_or("?"),
+                        r.revoke_reason.as_deref().map(|x| format!(": {x}")).unwrap_or_default()
+                    ),
+                )
+                .with_signer(&report.signer);
+                return match at {
+                    Some(at) if at > accepted => Standing::RevokedLater(rejection),
+                    _ => Standing::Invalid(rejection),
+                };
+            }
+            Standing::Valid(report)
+        }
+        Verdict::Invalid(r) if r.reason == Reason::Revoked => match r.revoked_at {
+            Some(at) if at > accepted => Standing::RevokedLater(r),
+            _ => Standing::Invalid(r),
+        },
+        Verdict::Invalid(r) => Standing::Invalid(r),
+    }
+}

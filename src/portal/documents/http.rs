@@ -45,10 +45,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/documents/{id}/versions/{n}/files/{file}", web::get().to(download))
         .route("/api/v1/documents/{id}/diff", web::get().to(api_diff))
         .route("/api/v1/documents/{id}/comments", web::post().to(api_comment))
-        .route("/api/v1/documents/{id}/destroy", web::post().to(api_destroy))
-        .route("/api/v1/documents/{id}/versions/{n}/manifest", web::get().to(api_manifest))
-        .route("/api/v1/documents/{id}/versions/{n}/signatures", web::get().to(api_signatures))
-        .route("/api/v1/documents/{id}/versions/{n}/signatures", web::post().to(api_sign));
+        .route("/api/v1/documents/{id}/destroy", web::post().to(api_destroy));
+    super::signing_http::routes(cfg);
 }
 
 fn arc(app: &Data) -> std::sync::Arc<App> {
@@ -484,46 +482,4 @@ async fn api_types(s: SignedIn) -> HttpResponse {
         })
         .collect();
     json(&types)
-}
-
-// ---------------------------------------------------------------------------------------
-// Signatures (I385 §57–§59)
-
-async fn api_manifest(app: Data, s: SignedIn, path: web::Path<(u64, u32)>) -> Result<HttpResponse> {
-    let (id, n) = path.into_inner();
-    let (a, actor) = (arc(&app), s.actor.clone());
-    let bytes = blocking(move || super::signatures::manifest(&a, &actor, id, n)).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .insert_header((
-            "content-disposition",
-            format!("inline; filename=\"manifest-{id}-v{n}.txt\""),
-        ))
-        .body(bytes))
-}
-
-async fn api_signatures(
-    app: Data,
-    s: SignedIn,
-    path: web::Path<(u64, u32)>,
-) -> Result<HttpResponse> {
-    let (id, n) = path.into_inner();
-    let (a, actor) = (arc(&app), s.actor.clone());
-    let list = blocking(move || super::signatures::list(&a, &actor, id, n)).await?;
-    Ok(json(&serde_json::json!({"signatures": list})))
-}
-
-/// The body is the CMS: DER (`application/pkcs7-signature`) or its base64 (as NCALayer
-/// returns it).
-async fn api_sign(
-    app: Data,
-    s: SignedIn,
-    path: web::Path<(u64, u32)>,
-    body: web::Bytes,
-) -> Result<HttpResponse> {
-    let (id, n) = path.into_inner();
-    s.actor.origin.set_success_status(201);
-    let (a, actor) = (arc(&app), s.actor.clone());
-    let view = blocking(move || super::signatures::submit(&a, &actor, id, n, &body, "")).await?;
-    Ok(created(&view))
 }

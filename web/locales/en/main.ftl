@@ -265,3 +265,11 @@ sign-import-crl-older = The list is older than the one in force.
 sign-register-one-certificate = The file must contain exactly one certificate.
 sign-register-taken = This certificate is registered to another account, or its registration was revoked.
 sign-register-not-pending = The registration is not awaiting confirmation.
+
+# --- Signatures on documents, trust administration, certificate sign-in, evidence packages (I385 §55–§59)
+signature-duplicate = This version is already signed with this certificate.
+notice-signature-revoked-later-subject = The certificate of a signature on document No. { $document } was revoked after signing
+notice-signature-revoked-later-body = The certification authority revoked the certificate { $signer }. The signature on version { $version } of document No. { $document } was made before the revocation and is marked "revoked later".
+notice-signature-revoked-invalid-subject = A signature on document No. { $document } is not valid
+notice-signature-revoked-invalid-body = The certification authority revoked the certificate { $signer } with a date before the signing. The signature on version { $version } of document No. { $document } is not valid.
+# --- end of signatures block

@@ -265,3 +265,11 @@ sign-import-crl-older = Тізім қолданыстағы тізімнен е�
 sign-register-one-certificate = Файлда дәл бір сертификат болуы керек.
 sign-register-taken = Бұл сертификат басқа есептік жазбаға тіркелген немесе оның тіркеуі кері қайтарылған.
 sign-register-not-pending = Тіркеу растауды күтіп тұрған жоқ.
+
+# --- Signatures on documents, trust administration, certificate sign-in, evidence packages (I385 §55–§59)
+signature-duplicate = Бұл сертификатпен осы нұсқаға қол қойылған.
+notice-signature-revoked-later-subject = №{ $document } құжаттағы қолтаңбаның сертификаты кейін кері қайтарылды
+notice-signature-revoked-later-body = Куәландырушы орталық { $signer } сертификатын кері қайтарды. №{ $document } құжаттың { $version }-нұсқасына қол сертификат кері қайтарылғанға дейін қойылған: қолтаңба «кейін кері қайтарылған» деп белгіленеді.
+notice-signature-revoked-invalid-subject = №{ $document } құжаттағы қолтаңба жарамсыз
+notice-signature-revoked-invalid-body = Куәландырушы орталық { $signer } сертификатын қол қойылғанға дейінгі күнмен кері қайтарды. №{ $document } құжаттың { $version }-нұсқасындағы қолтаңба жарамсыз.
+# --- end of signatures block

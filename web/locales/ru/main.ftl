@@ -265,3 +265,11 @@ sign-import-crl-older = Список старше действующего.
 sign-register-one-certificate = Файл должен содержать ровно один сертификат.
 sign-register-taken = Этот сертификат зарегистрирован за другой учётной записью, или его регистрация отозвана.
 sign-register-not-pending = Регистрация не ожидает подтверждения.
+
+# --- Signatures on documents, trust administration, certificate sign-in, evidence packages (I385 §55–§59)
+signature-duplicate = Эта версия уже подписана этим сертификатом.
+notice-signature-revoked-later-subject = Сертификат подписи под документом № { $document } отозван после подписания
+notice-signature-revoked-later-body = Удостоверяющий центр отозвал сертификат { $signer }. Подпись под версией { $version } документа № { $document } поставлена до отзыва и отмечена как «отозван позднее».
+notice-signature-revoked-invalid-subject = Подпись под документом № { $document } недействительна
+notice-signature-revoked-invalid-body = Удостоверяющий центр отозвал сертификат { $signer } датой, предшествующей подписанию. Подпись под версией { $version } документа № { $document } недействительна.
+# --- end of signatures block
