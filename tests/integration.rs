@@ -33,5 +33,7 @@ mod search_extract;
 mod signatures;
 #[path = "integration/signin.rs"]
 mod signin;
+#[path = "integration/signing_browser.rs"]
+mod signing_browser;
 #[path = "integration/web_security.rs"]
 mod web_security;

@@ -576,3 +576,90 @@ fn i385_58_a_signature_stays_valid_when_its_certificate_expires_or_the_crl_ages_
     let (status, body, _, _) = portal.sign("head.rsa", "rsa", &[]);
     assert_eq!((status, body["detail"].as_str()), (422, Some("crl_stale")), "{body}");
 }
+
+#[test]
+fn the_document_page_shows_manifest_and_signatures_and_takes_a_signature_file_without_javascript() {
+    let pki = pki();
+    let portal = Portal::new(&[("head.a", "rsa"), ("head.b", "p256")]);
+    assert_eq!(portal.sign("head.a", "rsa", &[]).0, 201);
+    let client = portal.server.signed_in("head.b");
+    let lang = client.get_json("/api/v1/me").1["lang"].as_str().unwrap().to_owned();
+    let doc = portal.doc;
+    let page = client.get(&format!("/documents/{doc}"));
+    assert_eq!(page.status, 200);
+    let manifest = portal.manifest(&client, 1);
+    for line in String::from_utf8(manifest.clone()).unwrap().lines().skip(3) {
+        assert!(page.body.contains(line), "the page shows the manifest line {line:?}");
+    }
+    for expected in [
+        "User rsa".to_owned(),
+        "IIN8801013".to_owned(),
+        "Test Issuing CA (RSA)".to_owned(),
+        ftl(&lang, "signature-status-valid"),
+        format!("/documents/{doc}/versions/1/manifest?download=1"),
+        format!("/documents/{doc}/versions/1/evidence"),
+        format!(
+            "action=\"/documents/{doc}/versions/1/signatures?csrf={}\"",
+            client.csrf().unwrap()
+        ),
+    ] {
+        assert!(page.body.contains(&expected), "{expected:?} not on the page");
+    }
+    let download = client.get(&format!("/documents/{doc}/versions/1/manifest?download=1"));
+    assert_eq!(download.body.as_bytes(), manifest.as_slice());
+    assert!(download.header("content-disposition").unwrap().starts_with("attachment"));
+
+    // The form without JavaScript: multipart, the CSRF token in the action's query string.
+    let upload = |sig: Vec<u8>| {
+        let part = crate::common::documents::Part {
+            name: "signature",
+            file_name: Some("manifest.p7s"),
+            content_type: "application/pkcs7-signature",
+            bytes: sig,
+        };
+        let (content_type, body) = crate::common::documents::multipart(&[part]);
+        let path =
+            format!("/documents/{doc}/versions/1/signatures?csrf={}", client.csrf().unwrap());
+        client.send("POST", &path, &[], Some((&content_type, body)))
+    };
+    let m = write_temp(pki, &manifest);
+    let res = upload(openssl_sign(pki, "p256", &m, "sha256", &["-nodetach"]));
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        res.header("location"),
+        Some(format!("/documents/{doc}?version=1#signatures").as_str())
+    );
+    let page = client.get(&format!("/documents/{doc}"));
+    assert_eq!(page.body.matches("data-status=\"valid\"").count(), 2);
+    // A refusal is an explained page, not a bare code.
+    let res = upload(openssl_sign(pki, "rsa", &m, "sha256", &[]));
+    assert_eq!(res.status, 422);
+    assert!(res.header("content-type").unwrap().starts_with("text/html"));
+    assert!(res.body.contains(&ftl(&lang, "sign-reason-not-registered")), "{}", res.body);
+    // Without the token the upload is refused.
+    let part = crate::common::documents::Part {
+        name: "signature",
+        file_name: Some("x.p7s"),
+        content_type: "application/octet-stream",
+        bytes: b"x".to_vec(),
+    };
+    let (content_type, body) = crate::common::documents::multipart(&[part]);
+    let res = client.send(
+        "POST",
+        &format!("/documents/{doc}/versions/1/signatures"),
+        &[],
+        Some((&content_type, body)),
+    );
+    assert_eq!(res.status, 403);
+
+    // A changed stored byte: the page says so for every signature, with the reason.
+    let file = blobs(&portal.server.data.join("blobs")).remove(0);
+    let mut bytes = std::fs::read(&file).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    std::fs::write(&file, &bytes).unwrap();
+    let page = client.get(&format!("/documents/{doc}"));
+    assert_eq!(page.body.matches("data-status=\"invalid\"").count(), 2);
+    assert_eq!(page.body.matches("data-reason=\"digest_mismatch\"").count(), 2);
+    assert!(page.body.contains(&ftl(&lang, "sign-reason-digest-mismatch")));
+}

@@ -225,10 +225,30 @@ async fn view_page(
     if doc.version(shown).is_none() {
         return Err(Error::not_found());
     }
+    let (a, actor, id, lang) = (arc(&app), s.actor.clone(), doc.id, s.state.lang);
+    let signing = blocking(move || {
+        let (manifest, views) = super::signatures::for_page(&a, &actor, id, shown)?;
+        let ids: Vec<u64> = views.iter().map(|v| v.user_id).collect();
+        let names: std::collections::HashMap<u64, String> =
+            crate::portal::directory::service::user_names(&a, &ids, lang)?
+                .into_iter()
+                .map(|(id, login, name)| (id, if name.is_empty() { login } else { name }))
+                .collect();
+        let rows = views
+            .into_iter()
+            .map(|view| SignatureRow {
+                user: names.get(&view.user_id).cloned().unwrap_or_default(),
+                view,
+            })
+            .collect();
+        Ok(SigningSection { manifest, rows })
+    })
+    .await?;
     html(&ViewPage {
         page: PageCtx::new(&app, &s.state, "document-title", "documents"),
         document: doc,
         shown,
+        signing,
     })
 }
 

@@ -374,13 +374,30 @@ pub fn list(app: &App, actor: &Actor, doc: u64, n: u32) -> Result<Vec<SignatureV
         let txn = app.db.read()?;
         Reader(&txn).version(doc, n)?.ok_or_else(Error::not_found)?;
     }
+    views(app, &key, doc, n)
+}
+
+fn views(app: &App, key: &[u8; 32], doc: u64, n: u32) -> Result<Vec<SignatureView>> {
     let records = records(app, doc, n)?;
     if records.is_empty() {
         return Ok(Vec::new());
     }
-    let actual = actual_manifest(app, &key, doc, n)?.map(|m| m.render());
+    let actual = actual_manifest(app, key, doc, n)?.map(|m| m.render());
     let standings = standings(app, &records, actual.as_deref())?;
     Ok(records.iter().zip(&standings).map(|(r, s)| view(r, s)).collect())
+}
+
+/// What the document page shows of a version: its manifest and its signatures (the page
+/// view is logged as the document read it is).
+pub fn for_page(
+    app: &App,
+    actor: &Actor,
+    doc: u64,
+    n: u32,
+) -> Result<(String, Vec<SignatureView>)> {
+    let (_, key) = readable(app, actor, doc)?;
+    let manifest = recorded_manifest(app, &key, doc, n)?.render();
+    Ok((String::from_utf8_lossy(&manifest).into_owned(), views(app, &key, doc, n)?))
 }
 
 /// Removes every signature of a document (its destruction, I385 §6.8).
