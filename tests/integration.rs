@@ -35,5 +35,7 @@ mod signatures;
 mod signin;
 #[path = "integration/signing_browser.rs"]
 mod signing_browser;
+#[path = "integration/trust_admin.rs"]
+mod trust_admin;
 #[path = "integration/web_security.rs"]
 mod web_security;

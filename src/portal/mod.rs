@@ -8,3 +8,4 @@ pub mod directory;
 pub mod documents;
 pub mod drafts;
 pub mod home;
+pub mod trust;

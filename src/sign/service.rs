@@ -115,6 +115,20 @@ pub fn remove_ca(app: &App, actor: &Actor, fingerprint: &str) -> Result<CaRecord
 /// new (importing the CRL in force again changes nothing).
 pub fn add_crl(app: &App, actor: &Actor, bytes: &[u8]) -> Result<(CrlRecord, bool)> {
     require(actor, Action::TrustManage, Object::Appliance)?;
+    install_crl(app, actor, bytes)
+}
+
+/// [`add_crl`] for the scheduled CRL fetch (`ops::crl_fetch`), which acts as the system
+/// rather than as a person: the same checks of the CRL itself (issuer, signature, not
+/// older than the one in force) and the same access-log entry, without a user policy.
+pub fn add_crl_as_system_job(app: &App, actor: &Actor, bytes: &[u8]) -> Result<(CrlRecord, bool)> {
+    if !matches!(actor.who, crate::actor::Who::System(_)) {
+        return Err(Error::forbidden());
+    }
+    install_crl(app, actor, bytes)
+}
+
+fn install_crl(app: &App, actor: &Actor, bytes: &[u8]) -> Result<(CrlRecord, bool)> {
     let snapshot = app.trust.get(&app.db)?;
     let by = actor.log_name();
     let result = app.audit.change(actor, "trust.crl_add", |txn| {
@@ -217,6 +231,8 @@ pub fn register_certificate(
             revoked_by: None,
             revoked_at: None,
             revoke_reason: None,
+            destroyed_at: None,
+            destroyed_by: None,
         };
         w.put_user_cert(&record)?;
         let detail = json!({"user_id": user_id, "fingerprint": fingerprint,
@@ -278,6 +294,48 @@ pub fn revoke_certificate(
         Writer(txn).put_user_cert(&record)?;
         let detail = json!({"user_id": record.user_id, "fingerprint": record.fingerprint,
             "reason": record.revoke_reason});
+        Ok((record, Some(detail)))
+    })
+}
+
+/// Destroys a registration certificate (I385 §6.8): the certificate's bytes and what it
+/// says of its holder (subject, IIN/BIN, issuer, serial) are erased from the record, which
+/// stays — revoked, with its fingerprint — so that signatures made with it keep showing a
+/// revoked registration and the certificate can never be registered again. Only a revoked
+/// or pending registration can be destroyed (revoke an active one first).
+pub fn destroy_certificate(app: &App, actor: &Actor, fingerprint: &str) -> Result<UserCertRecord> {
+    let record = load_user_cert(app, fingerprint)?;
+    require(actor, Action::CertificateManage, user_object(app, record.user_id)?)?;
+    actor.origin.set_operation("certificate.destroy");
+    if record.is_destroyed() {
+        return Err(Error::new(Code::Gone));
+    }
+    if record.status == CertStatus::Active {
+        return Err(Error::new(Code::Conflict).with_detail_key("sign-destroy-revoke-first"));
+    }
+    let by = actor.log_name();
+    app.audit.change(actor, "certificate.destroy", |txn| {
+        let mut record =
+            Writer(txn).user_cert(&record.fingerprint)?.ok_or_else(Error::not_found)?;
+        let now = now_string();
+        let was = record.status;
+        if record.status == CertStatus::Pending {
+            record.revoked_at = Some(now.clone());
+            record.revoked_by = Some(by.clone());
+            record.revoke_reason = Some("destroyed before confirmation".into());
+        }
+        record.status = CertStatus::Revoked;
+        record.der = String::new();
+        record.summary.subject = String::new();
+        record.summary.issuer = String::new();
+        record.summary.serial = String::new();
+        record.summary.iin = None;
+        record.summary.bin = None;
+        record.destroyed_at = Some(now);
+        record.destroyed_by = Some(by);
+        Writer(txn).put_user_cert(&record)?;
+        let detail = json!({"user_id": record.user_id, "fingerprint": record.fingerprint,
+            "status_before": was.name()});
         Ok((record, Some(detail)))
     })
 }

@@ -18,6 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::home::http::routes(cfg);
     crate::portal::directory::http::routes(cfg);
     crate::portal::documents::http::routes(cfg);
+    crate::portal::trust::http::routes(cfg);
     crate::portal::accesslog::http::routes(cfg);
     super::openapi::routes(cfg);
 }
