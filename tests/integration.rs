@@ -15,6 +15,8 @@ mod api_docs;
 mod audit_integrity;
 #[path = "integration/browser.rs"]
 mod browser;
+#[path = "integration/certificate_signin.rs"]
+mod certificate_signin;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/directory.rs"]

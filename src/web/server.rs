@@ -59,8 +59,14 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let tls = super::tls::certificate_files(&app.config)?;
     let server = match &tls {
         Some((cert, key)) => {
-            let config = super::tls::server_config(cert, key)?;
-            server.bind_rustls_0_23(addr, config)
+            let provider = rustls::crypto::ring::default_provider();
+            let verifier: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>> =
+                app.config.signatures.certificate_sign_in.then(|| {
+                    Arc::new(super::client_cert::TrustStoreVerifier::new(app.clone(), &provider))
+                        as Arc<dyn rustls::server::danger::ClientCertVerifier>
+                });
+            let config = super::tls::server_config(cert, key, verifier)?;
+            server.on_connect(super::client_cert::on_connect).bind_rustls_0_23(addr, config)
         }
         None => server.bind(addr),
     }

@@ -277,7 +277,11 @@ fn i385_57_crls_are_fetched_on_a_schedule_from_a_server_in_the_closed_network() 
             .any(|c| c["sha256"] == inter_sha.as_str())
             .then_some(())
     });
-    let (_, body) = admin.get_json("/api/v1/trust");
+    // Both URLs are attempted in each round, one after the other.
+    let body = wait_for("both URLs tried", 30, || {
+        let (_, body) = admin.get_json("/api/v1/trust");
+        (body["fetches"].as_array().unwrap().len() == 2).then_some(body)
+    });
     let fetches = body["fetches"].as_array().unwrap();
     let outcome = |file: &str| {
         fetches

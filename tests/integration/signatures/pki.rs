@@ -196,13 +196,18 @@ impl Pki {
     /// `rsa`, `p256` or `p384`; `extensions` a section of the CA configuration (`v3_sign`,
     /// `v3_auth`...).
     pub fn issue(&self, name: &str, key: &str, extensions: &str) {
+        self.issue_from("inter", name, key, extensions);
+    }
+
+    /// [`issue`](Self::issue) from another CA directory (`rogue` for an untrusted one).
+    pub fn issue_from(&self, ca: &str, name: &str, key: &str, extensions: &str) {
         let args: &[&str] = match key {
             "rsa" => &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
             "p384" => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
             _ => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
         };
         let _ca = ca_lock();
-        Pki::make_user(&self.dir, "inter", name, args, &["-extensions", extensions]);
+        Pki::make_user(&self.dir, ca, name, args, &["-extensions", extensions]);
     }
 
     /// Like [`issue`](Self::issue), valid from now until `enddate` (`YYYYMMDDHHMMSSZ`).

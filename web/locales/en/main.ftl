@@ -362,4 +362,9 @@ my-certificates-intro = To sign documents, your signing certificate must be regi
 my-certificates-add = Submit a certificate for registration
 my-certificates-submit = Submit
 my-certificates-help = Upload only the public certificate (.cer, .pem) — never the key file (.p12).
+cert-signin-presented = Your browser presented the certificate:
+cert-signin-submit = Sign in with the certificate
+cert-signin-none = No certificate was presented on this connection. Choose your certificate when the browser asks (over HTTPS).
+cert-signin-not-registered = This certificate is not registered to any account of the portal.
+cert-signin-account-disabled = The account the certificate is registered to is disabled.
 # --- end of signatures block

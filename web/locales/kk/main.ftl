@@ -362,4 +362,9 @@ my-certificates-intro = Құжаттарға қол қою үшін қол қо�
 my-certificates-add = Сертификатты тіркеуге жіберу
 my-certificates-submit = Жіберу
 my-certificates-help = Тек ашық бөлігін жүктеңіз (.cer, .pem) — ешқашан кілт файлын (.p12) емес.
+cert-signin-presented = Браузер сертификат ұсынды:
+cert-signin-submit = Сертификатпен кіру
+cert-signin-none = Бұл қосылымда сертификат ұсынылмаған. Браузер сұрағанда сертификатыңызды таңдаңыз (HTTPS арқылы).
+cert-signin-not-registered = Бұл сертификат порталдағы ешбір есептік жазбаға тіркелмеген.
+cert-signin-account-disabled = Сертификат тіркелген есептік жазба бұғатталған.
 # --- end of signatures block

@@ -362,4 +362,9 @@ my-certificates-intro = Чтобы подписывать документы, в
 my-certificates-add = Отправить сертификат на регистрацию
 my-certificates-submit = Отправить
 my-certificates-help = Загружайте только открытую часть (.cer, .pem) — никогда не файл ключа (.p12).
+cert-signin-presented = Браузер предъявил сертификат:
+cert-signin-submit = Войти по сертификату
+cert-signin-none = На этом соединении сертификат не предъявлен. Выберите свой сертификат, когда браузер спросит (по HTTPS).
+cert-signin-not-registered = Этот сертификат не зарегистрирован ни за одной учётной записью портала.
+cert-signin-account-disabled = Учётная запись, за которой зарегистрирован сертификат, заблокирована.
 # --- end of signatures block
