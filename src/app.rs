@@ -124,6 +124,7 @@ impl App {
             crate::portal::documents::store::ensure_tables(txn)?;
             crate::portal::documents::signatures::ensure_tables(txn)?;
             crate::notify::store::ensure_tables(txn)?;
+            crate::portal::drafts::store::ensure_tables(txn)?;
             crate::sign::store::ensure_tables(txn)?;
             crate::ops::crl_fetch::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;

@@ -28,6 +28,7 @@ pub struct Config {
     pub ui: UiConfig,
     pub documents: DocumentsConfig,
     pub mail: MailConfig,
+    pub drafts: DraftsConfig,
     pub signatures: SignaturesConfig,
 }
 
@@ -156,6 +157,38 @@ impl DocumentsConfig {
             max_total_uncompressed: self.archive_max_total_mb * 1024 * 1024,
             max_ratio: self.archive_max_ratio,
             max_depth: self.archive_max_depth,
+        }
+    }
+}
+
+/// Approval of draft legal acts (I385 §12–§25): who the Chancellery is and how long each
+/// stage may take before it is shown and notified as overdue.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DraftsConfig {
+    /// Code of the agency whose OKDO officers check drafts (the Chancellery).
+    pub chancellery_agency: String,
+    /// Days for the developer head's signature (§14).
+    pub developer_sign_days: u64,
+    /// Days for the approving agencies (§16).
+    pub approval_days: u64,
+    /// Days for the Chancellery's check (§20).
+    pub chancellery_days: u64,
+    /// Days for an absentee vote (§22–§24).
+    pub vote_days: u64,
+    /// How often (seconds) overdue stages are looked for and notified.
+    pub overdue_check_seconds: u64,
+}
+
+impl Default for DraftsConfig {
+    fn default() -> Self {
+        DraftsConfig {
+            chancellery_agency: "KPM".into(),
+            developer_sign_days: 3,
+            approval_days: 10,
+            chancellery_days: 5,
+            vote_days: 3,
+            overdue_check_seconds: 600,
         }
     }
 }

@@ -32,6 +32,12 @@ pub fn start(app: Arc<App>) -> Jobs {
             crate::ops::crl_fetch::run(app);
         }));
     }
+    let overdue_period = Duration::from_secs(app.config.drafts.overdue_check_seconds.max(1));
+    jobs.push(every(app.clone(), overdue_period, "drafts-overdue", |app| {
+        if let Err(e) = crate::portal::drafts::service::notify_overdue(app) {
+            tracing::error!(error = %e, "overdue notices failed");
+        }
+    }));
     jobs.push(every(app, Duration::from_secs(3600), "audit-archive", |app| {
         let actor = Actor::system_job_bypassing_user_policy("audit-archive");
         let start_of_month = start_of_current_month();

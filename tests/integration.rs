@@ -29,6 +29,8 @@ mod documents;
 mod documents_durability;
 #[path = "integration/documents_hostile.rs"]
 mod documents_hostile;
+#[path = "integration/drafts.rs"]
+mod drafts;
 #[path = "integration/search_extract.rs"]
 mod search_extract;
 #[path = "integration/signatures.rs"]

@@ -56,6 +56,21 @@ pub enum Action {
     DocumentComment,
     /// Destroy a document for good (I385 §6.8).
     DocumentDestroy,
+    /// See a draft legal act and its approval sheet (I385 §12–§25).
+    DraftRead,
+    /// Post a revised version or a disagreement protocol for the developer agency (§17–§18).
+    DraftDevelop,
+    /// Sign the draft as the developer agency's head (§14) or its side of a protocol (§17).
+    DraftDeveloperSign,
+    /// Register the cover letter in an approving agency's office (§16).
+    DraftRegisterLetter,
+    /// Decide for an approving agency as its head: working group, approval with a
+    /// signature, reasoned rejection, its side of a protocol (§16–§17).
+    DraftApprove,
+    /// The Chancellery's document-control steps: check, minutes, vote, final status (§20–§25).
+    DraftChancellery,
+    /// Vote for or against in an absentee vote (§22–§24).
+    DraftVote,
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -92,6 +107,13 @@ impl Action {
         Action::DocumentEdit,
         Action::DocumentComment,
         Action::DocumentDestroy,
+        Action::DraftRead,
+        Action::DraftDevelop,
+        Action::DraftDeveloperSign,
+        Action::DraftRegisterLetter,
+        Action::DraftApprove,
+        Action::DraftChancellery,
+        Action::DraftVote,
         Action::TrustRead,
         Action::TrustManage,
         Action::CertificateManage,
@@ -122,6 +144,13 @@ impl Action {
             Action::DocumentEdit => "document.edit".into(),
             Action::DocumentComment => "document.comment".into(),
             Action::DocumentDestroy => "document.destroy".into(),
+            Action::DraftRead => "draft.read".into(),
+            Action::DraftDevelop => "draft.develop".into(),
+            Action::DraftDeveloperSign => "draft.developer_sign".into(),
+            Action::DraftRegisterLetter => "draft.register_letter".into(),
+            Action::DraftApprove => "draft.approve".into(),
+            Action::DraftChancellery => "draft.chancellery".into(),
+            Action::DraftVote => "draft.vote".into(),
             Action::TrustRead => "trust.read".into(),
             Action::TrustManage => "trust.manage".into(),
             Action::CertificateManage => "certificate.manage".into(),
@@ -142,6 +171,9 @@ pub enum Object<'a> {
     User { id: u64, agency_id: u64 },
     /// A document: its owner, author and access rule.
     Document { agency_id: u64, author_id: u64, access: &'a AccessRule },
+    /// A draft legal act: the developer agency, the approving agencies, the heads called to
+    /// an absentee vote.
+    Draft { developer: u64, approving: &'a [u64], voters: &'a [u64] },
 }
 
 impl Object<'_> {
@@ -150,7 +182,8 @@ impl Object<'_> {
             Object::Appliance => None,
             Object::Agency(id)
             | Object::User { agency_id: id, .. }
-            | Object::Document { agency_id: id, .. } => Some(id),
+            | Object::Document { agency_id: id, .. }
+            | Object::Draft { developer: id, .. } => Some(id),
         }
     }
 }
@@ -195,6 +228,13 @@ fn is_documentary(action: Action) -> bool {
             | Action::DocumentEdit
             | Action::DocumentComment
             | Action::DocumentDestroy
+            | Action::DraftRead
+            | Action::DraftDevelop
+            | Action::DraftDeveloperSign
+            | Action::DraftRegisterLetter
+            | Action::DraftApprove
+            | Action::DraftChancellery
+            | Action::DraftVote
     )
 }
 
@@ -253,6 +293,45 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
             Object::Document { author_id, .. } => {
                 author_id == user.id || (own_agency && has(Role::Head))
             }
+            _ => false,
+        },
+        // Draft legal acts (I385 §12–§25): each party acts in its own role only.
+        Action::DraftRead => match object {
+            Object::Draft { developer, approving, voters } => {
+                user.agency_id == developer
+                    || approving.contains(&user.agency_id)
+                    || voters.contains(&user.id)
+                    || has(Role::OkdoOfficer)
+            }
+            _ => false,
+        },
+        Action::DraftDevelop => match object {
+            Object::Draft { developer, .. } => {
+                user.agency_id == developer && (has(Role::Employee) || has(Role::Head))
+            }
+            _ => false,
+        },
+        Action::DraftDeveloperSign => match object {
+            Object::Draft { developer, .. } => user.agency_id == developer && has(Role::Head),
+            _ => false,
+        },
+        Action::DraftRegisterLetter => match object {
+            Object::Draft { approving, .. } => {
+                approving.contains(&user.agency_id) && (has(Role::Employee) || has(Role::Head))
+            }
+            _ => false,
+        },
+        Action::DraftApprove => match object {
+            Object::Draft { approving, .. } => {
+                approving.contains(&user.agency_id) && has(Role::Head)
+            }
+            _ => false,
+        },
+        Action::DraftChancellery => {
+            matches!(object, Object::Draft { .. }) && has(Role::OkdoOfficer)
+        }
+        Action::DraftVote => match object {
+            Object::Draft { voters, .. } => voters.contains(&user.id) && has(Role::Head),
             _ => false,
         },
         // Which CAs are trusted is no secret: everyone sees why a signature was refused.
@@ -359,6 +438,28 @@ mod tests {
         check(&[Role::Employee], Action::DocumentDestroy, colleagues, false);
         check(&[Role::Head], Action::DocumentDestroy, colleagues, true);
         check(&[Role::Head], Action::DocumentDestroy, foreign, false);
+    }
+
+    #[test]
+    fn draft_policy_table() {
+        let approving = [2u64, 3];
+        let voters = [10u64];
+        let draft = Object::Draft { developer: 1, approving: &approving, voters: &voters };
+        check(&[Role::Employee], Action::DraftRead, draft, true);
+        check(&[Role::Employee], Action::DraftDevelop, draft, true);
+        check(&[Role::Employee], Action::DraftDeveloperSign, draft, false);
+        check(&[Role::Head], Action::DraftDeveloperSign, draft, true);
+        check(&[Role::Head], Action::DraftApprove, draft, false);
+        check(&[Role::Head], Action::DraftVote, draft, true);
+        check(&[Role::OkdoOfficer], Action::DraftChancellery, draft, true);
+        check(&[Role::Head], Action::DraftChancellery, draft, false);
+        let foreign = Object::Draft { developer: 7, approving: &approving, voters: &[] };
+        check(&[Role::Employee], Action::DraftRead, foreign, false);
+        check(&[Role::OkdoOfficer], Action::DraftRead, foreign, true);
+        let mine_to_approve = Object::Draft { developer: 7, approving: &[1], voters: &[] };
+        check(&[Role::Employee], Action::DraftRegisterLetter, mine_to_approve, true);
+        check(&[Role::Employee], Action::DraftApprove, mine_to_approve, false);
+        check(&[Role::Head], Action::DraftApprove, mine_to_approve, true);
     }
 
     #[test]

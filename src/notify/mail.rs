@@ -101,33 +101,42 @@ fn record(app: &App, id: u64, result: std::result::Result<(), String>) -> Result
     })
 }
 
-/// Sends what is due; returns how many were delivered.
-pub async fn deliver_due(app: &Arc<App>) -> Result<usize> {
+const BATCH: usize = 100;
+
+/// Sends what is due over one pooled connection to the relay; returns how many were tried.
+pub async fn deliver_due(
+    app: &Arc<App>,
+    transport_cell: &std::sync::OnceLock<AsyncSmtpTransport<Tokio1Executor>>,
+) -> Result<usize> {
     if !app.config.mail.enabled {
         return Ok(0);
     }
     let a = app.clone();
-    let batch = crate::web::blocking(move || due(&a, 100)).await?;
+    let batch = crate::web::blocking(move || due(&a, BATCH)).await?;
     if batch.is_empty() {
         return Ok(0);
     }
-    let transport =
-        transport(&app.config.mail).map_err(|e| Error::internal(format!("mail transport: {e}")))?;
-    let mut sent = 0;
+    let transport = match transport_cell.get() {
+        Some(t) => t,
+        None => {
+            let t = transport(&app.config.mail)
+                .map_err(|e| Error::internal(format!("mail transport: {e}")))?;
+            transport_cell.get_or_init(|| t)
+        }
+    };
+    let tried = batch.len();
     for m in batch {
         let result = match message(&app.config.mail, &m) {
             Ok(msg) => transport.send(msg).await.map(|_| ()).map_err(|e| e.to_string()),
             Err(e) => Err(format!("cannot build the message: {e}")),
         };
-        if result.is_ok() {
-            sent += 1;
-        } else if let Err(e) = &result {
+        if let Err(e) = &result {
             tracing::warn!(message = m.id, error = %e, "mail delivery failed; will retry");
         }
         let (a, id) = (app.clone(), m.id);
         crate::web::blocking(move || record(&a, id, result)).await?;
     }
-    Ok(sent)
+    Ok(tried)
 }
 
 /// Puts a dead letter back into the queue (the administrator's "send again").
@@ -150,14 +159,22 @@ pub fn retry(app: &App, actor: &crate::actor::Actor, id: u64) -> Result<()> {
     Ok(())
 }
 
-/// The worker: wakes on new mail or every few seconds.
+/// The worker: wakes on new mail or every few seconds; a full batch is followed at once by
+/// the next, so a backlog drains at the relay's pace.
 pub fn start(app: Arc<App>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let transport = std::sync::OnceLock::new();
         loop {
-            if let Err(e) = deliver_due(&app).await {
-                tracing::error!(error = %e, "mail delivery round failed");
+            let sent = match deliver_due(&app, &transport).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(error = %e, "mail delivery round failed");
+                    0
+                }
+            };
+            if sent < BATCH {
+                app.notifier.wait_for_mail(Duration::from_secs(5)).await;
             }
-            app.notifier.wait_for_mail(Duration::from_secs(5)).await;
         }
     })
 }

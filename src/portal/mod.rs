@@ -8,4 +8,5 @@ pub mod directory;
 pub mod documents;
 pub mod drafts;
 pub mod home;
+pub mod inbox;
 pub mod trust;

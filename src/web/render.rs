@@ -23,6 +23,8 @@ pub struct NavUser {
     pub auditor: bool,
     pub head: bool,
     pub must_change: bool,
+    /// Unread notices in the inbox.
+    pub unread: u64,
 }
 
 /// What the layout (`base.html`) needs on every page.
@@ -54,6 +56,7 @@ impl<'a> PageCtx<'a> {
                 auditor: u.roles.contains(Role::Auditor),
                 head: u.roles.contains(Role::Head),
                 must_change: u.must_change_password,
+                unread: crate::notify::unread_count(app, u.id),
             }),
             _ => None,
         };

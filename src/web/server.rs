@@ -19,6 +19,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::directory::http::routes(cfg);
     crate::portal::documents::http::routes(cfg);
     crate::portal::trust::http::routes(cfg);
+    crate::portal::drafts::http::routes(cfg);
+    crate::portal::inbox::http::routes(cfg);
     crate::portal::accesslog::http::routes(cfg);
     super::openapi::routes(cfg);
 }
@@ -77,6 +79,7 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
 
     let socket = crate::ops::admin_socket::start(app.clone())?;
     let jobs = crate::jobs::start(app.clone());
+    let mailer = crate::notify::mail::start(app.clone());
     let server = server.run();
     let handle = server.handle();
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
@@ -87,6 +90,7 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     drop(handle);
     jobs.abort();
+    mailer.abort();
     if let Some(w) = watchdog {
         w.abort();
     }

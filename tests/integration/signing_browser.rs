@@ -6,7 +6,7 @@
 //! that signs with a real key through `openssl cms -sign`.
 
 #[path = "signing_browser/ncalayer.rs"]
-mod ncalayer;
+pub(crate) mod ncalayer;
 
 use base64::Engine;
 use serde_json::json;

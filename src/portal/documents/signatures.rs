@@ -234,6 +234,25 @@ pub fn submit(
     cms: &[u8],
     purpose: &str,
 ) -> Result<SignatureView> {
+    submit_with(app, actor, doc, n, cms, purpose, None)
+}
+
+/// Work a workflow does with an accepted signature inside the same transaction.
+pub struct Also<'a> {
+    pub operation: &'static str,
+    pub run: &'a dyn Fn(&WriteTransaction, &SignatureRecord) -> Result<serde_json::Value>,
+}
+
+/// [`submit`] with a workflow's own work in the same transaction.
+pub fn submit_with(
+    app: &App,
+    actor: &Actor,
+    doc: u64,
+    n: u32,
+    cms: &[u8],
+    purpose: &str,
+    also: Option<&Also>,
+) -> Result<SignatureView> {
     let (_, key) = readable(app, actor, doc)?;
     actor.origin.set_operation("signature.submit");
     let user = actor.user_id().ok_or_else(Error::forbidden)?;
@@ -253,7 +272,8 @@ pub fn submit(
         .ok_or_else(|| Error::internal("the signer's certificate vanished after verification"))?;
     let issuer_key = sha256_hex(&cert.issuer_der());
     let serial = report.signer.serial.clone();
-    let record = app.audit.change(actor, "signature.submit", |txn| {
+    let operation = also.map(|a| a.operation).unwrap_or("signature.submit");
+    let record = app.audit.change(actor, operation, |txn| {
         let mut table = txn.open_table(SIGNATURES)?;
         for row in table.range((doc, n, 0)..=(doc, n, u64::MAX))? {
             let existing: SignatureRecord = serde_json::from_slice(row?.1.value())?;
@@ -283,9 +303,12 @@ pub fn submit(
         };
         table.insert((doc, n, id), serde_json::to_vec(&record)?.as_slice())?;
         txn.open_table(BY_CERT)?.insert((issuer_key.as_str(), serial.as_str(), doc, n, id), ())?;
-        let detail = json!({"document_id": doc, "version": n, "signature_id": id,
+        let mut detail = json!({"document_id": doc, "version": n, "signature_id": id,
             "signer": report.signer.fingerprint, "subject": report.signer.subject,
             "purpose": purpose});
+        if let Some(a) = also {
+            detail["workflow"] = (a.run)(txn, &record)?;
+        }
         Ok((record, Some(detail)))
     })?;
     Ok(view(&record, &Standing::Valid(report)))

@@ -345,6 +345,24 @@ fn ca_lock() -> std::sync::MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A signing certificate (EC P-256) for one more person, issued by the test's issuing CA:
+/// `(certificate, key)`. Serialised, because `openssl ca` keeps a database.
+pub fn person(name: &str) -> (PathBuf, PathBuf) {
+    let pki = pki();
+    let _guard = ca_lock();
+    let cert = pki.path(&format!("{name}.pem"));
+    if !cert.exists() {
+        Pki::make_user(
+            &pki.dir,
+            "inter",
+            name,
+            &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            &[],
+        );
+    }
+    (cert, pki.path(&format!("{name}.key")))
+}
+
 /// The PKI shared by every test of this run.
 pub fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();

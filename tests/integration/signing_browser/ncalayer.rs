@@ -29,7 +29,8 @@ pub struct NcaLayer {
 
 impl NcaLayer {
     pub fn start(sign: impl Fn(&[u8], bool) -> Vec<u8> + Send + Sync + 'static) -> NcaLayer {
-        let listener = crate::common::wait_for("port 13579 to be free", 30, || {
+        let listener = // Another browser test may hold the port for a minute or two.
+        crate::common::wait_for("port 13579 to be free", 240, || {
             TcpListener::bind(("127.0.0.1", PORT)).ok()
         });
         listener.set_nonblocking(true).unwrap();
