@@ -188,6 +188,21 @@ enum Top {
         #[arg(long)]
         attached: bool,
     },
+    /// Check an evidence package (a signed document version exported from the portal)
+    /// offline, without a data directory: exit 0 when every member is intact and every
+    /// signature valid, 3 otherwise (each failed check is named).
+    VerifyPackage {
+        /// The package (`document-<id>-v<n>-evidence.zip`).
+        file: PathBuf,
+        /// Trust only these root CA certificates (PEM or DER) instead of the roots the
+        /// package carries.
+        #[arg(long)]
+        trust: Option<PathBuf>,
+        /// The appliance's public key (hex, as `ipgo audit verify` prints it): the package
+        /// index must be signed with it.
+        #[arg(long)]
+        appliance_key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -597,6 +612,37 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 CertCmd::List { login } => SignCommand::CertList { login },
             };
             admin(&place, Command::Signatures(command))
+        }
+        Top::VerifyPackage { file, trust, appliance_key } => {
+            let roots = match &trust {
+                Some(path) => {
+                    Some(crate::sign::x509::read_certificates(&read(path)?).map_err(|e| {
+                        anyhow::anyhow!("{}: not certificates: {e}", path.display())
+                    })?)
+                }
+                None => None,
+            };
+            let key = match &appliance_key {
+                Some(hex) => {
+                    Some(crate::keys::PublicKey::from_hex(hex.trim()).ok_or_else(|| {
+                        anyhow::anyhow!("--appliance-key is not a hex Ed25519 key")
+                    })?)
+                }
+                None => None,
+            };
+            let input = std::fs::File::open(&file)
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+            let outcome = crate::sign::package::verify(input, roots.as_deref(), key.as_ref());
+            for (ok, what) in &outcome.checks {
+                println!("{} {what}", if *ok { "ok  " } else { "FAIL" });
+            }
+            if outcome.ok() {
+                println!("the package is intact and every signature is valid");
+                Ok(0)
+            } else {
+                println!("{} check(s) failed", outcome.failures().count());
+                Ok(3)
+            }
         }
         Top::Sign { p12, manifest, out, password_stdin, attached } => {
             let password = if password_stdin {

@@ -260,6 +260,16 @@ pub struct SignaturesConfig {
     pub max_clock_skew_seconds: u64,
     /// Smallest RSA key accepted, in bits.
     pub min_rsa_bits: usize,
+    /// CRLs fetched on a schedule from servers inside the closed network (`http://` URLs:
+    /// a CRL is signed by its CA, so it needs no secure transport). Empty: CRLs are
+    /// imported by hand only.
+    pub crl_urls: Vec<String>,
+    /// Seconds between two fetches of `crl_urls` (the first runs a few seconds after start).
+    pub crl_fetch_interval_seconds: u64,
+    /// Accept a client certificate on TLS connections and offer "sign in with a
+    /// certificate" (mutual TLS against the trust store; the certificate must be
+    /// registered, active, to an active account). Password sign-in always stays.
+    pub certificate_sign_in: bool,
 }
 
 impl Default for SignaturesConfig {
@@ -269,6 +279,9 @@ impl Default for SignaturesConfig {
             crl_grace_hours: 0,
             max_clock_skew_seconds: 300,
             min_rsa_bits: 2048,
+            crl_urls: Vec::new(),
+            crl_fetch_interval_seconds: 6 * 3600,
+            certificate_sign_in: true,
         }
     }
 }
@@ -414,6 +427,14 @@ impl Config {
         }
         if self.signatures.min_rsa_bits < 1024 {
             anyhow::bail!("signatures.min_rsa_bits must be at least 1024");
+        }
+        for url in &self.signatures.crl_urls {
+            if !url.starts_with("http://") {
+                anyhow::bail!("signatures.crl_urls: {url:?} is not an http:// URL");
+            }
+        }
+        if self.signatures.crl_fetch_interval_seconds < 1 {
+            anyhow::bail!("signatures.crl_fetch_interval_seconds must be at least 1");
         }
         let url = &self.server.public_url;
         if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {

@@ -1,6 +1,6 @@
-//! Background jobs of the running server: session expiry, throttle bookkeeping, and the
+//! Background jobs of the running server: session expiry, throttle bookkeeping, the
 //! monthly archiving of the access log (checked hourly; archives every month that has
-//! ended, in Astana time).
+//! ended, in Astana time), and fetching CRLs from the closed network when configured.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +26,12 @@ pub fn start(app: Arc<App>) -> Jobs {
         }
         app.throttle.sweep();
     }));
+    if !app.config.signatures.crl_urls.is_empty() {
+        let period = Duration::from_secs(app.config.signatures.crl_fetch_interval_seconds);
+        jobs.push(soon_and_every(app.clone(), period, "crl-fetch", |app| {
+            crate::ops::crl_fetch::run(app);
+        }));
+    }
     let overdue_period = Duration::from_secs(app.config.drafts.overdue_check_seconds.max(1));
     jobs.push(every(app.clone(), overdue_period, "drafts-overdue", |app| {
         if let Err(e) = crate::portal::drafts::service::notify_overdue(app) {
@@ -52,6 +58,25 @@ pub fn start_of_current_month() -> jiff::Timestamp {
         .to_zoned(crate::clock::astana())
         .map(|z| z.timestamp())
         .unwrap_or_else(|_| crate::clock::now())
+}
+
+/// Runs `job` a few seconds after start, then every `period`.
+fn soon_and_every(
+    app: Arc<App>,
+    period: Duration,
+    name: &'static str,
+    job: fn(&App),
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(2).min(period)).await;
+        loop {
+            let app2 = app.clone();
+            if let Err(e) = tokio::task::spawn_blocking(move || job(&app2)).await {
+                tracing::error!(job = name, error = %e, "background job panicked");
+            }
+            tokio::time::sleep(period).await;
+        }
+    })
 }
 
 fn every(

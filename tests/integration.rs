@@ -17,10 +17,14 @@ mod appliance;
 mod audit_integrity;
 #[path = "integration/browser.rs"]
 mod browser;
+#[path = "integration/certificate_signin.rs"]
+mod certificate_signin;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/directory.rs"]
 mod directory;
+#[path = "integration/document_signatures.rs"]
+mod document_signatures;
 #[path = "integration/documents.rs"]
 mod documents;
 #[path = "integration/documents_durability.rs"]
@@ -35,6 +39,10 @@ mod search_extract;
 mod signatures;
 #[path = "integration/signin.rs"]
 mod signin;
+#[path = "integration/signing_browser.rs"]
+mod signing_browser;
+#[path = "integration/trust_admin.rs"]
+mod trust_admin;
 #[path = "integration/web_security.rs"]
 mod web_security;
 

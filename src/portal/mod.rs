@@ -10,3 +10,4 @@ pub mod drafts;
 pub mod home;
 pub mod inbox;
 pub mod maintenance;
+pub mod trust;

@@ -7,8 +7,9 @@
 //! loopback (the local Prometheus or node exporter) or by a signed-in system or support
 //! administrator (policy `SystemMonitor`).
 //!
-//! Not yet here, because the features they measure are not: the search index lag and the
-//! CRL expiry of the trust store. Each will add its lines in [`render`].
+//! The trust store adds the expiry of every trusted CA certificate and the next update of
+//! every CRL in force: a CRL past its next update makes every signature check of that CA
+//! fail (I385 §57), so it must alert before that.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -220,7 +221,51 @@ pub fn render(app: &App) -> String {
             not_after - now,
         );
     }
+    trust_store_expiry(app, &mut out, now);
     out
+}
+
+/// Seconds until each trusted CA certificate expires and until each CRL in force is due
+/// for its next update (negative when overdue), labelled by subject or issuer.
+fn trust_store_expiry(app: &App, out: &mut String, now: i64) {
+    let read = match app.db.read() {
+        Ok(read) => read,
+        Err(e) => return tracing::warn!(error = %e, "cannot read the trust store for /metrics"),
+    };
+    let store = crate::sign::store::Reader(&read);
+    if let Ok(cas) = store.cas() {
+        let _ = writeln!(
+            out,
+            "# HELP ipgo_trusted_ca_expiry_seconds Seconds until a trusted CA certificate expires.\n# TYPE ipgo_trusted_ca_expiry_seconds gauge"
+        );
+        for ca in cas {
+            let _ = writeln!(
+                out,
+                "ipgo_trusted_ca_expiry_seconds{{fingerprint=\"{}\",subject=\"{}\"}} {}",
+                &ca.fingerprint[..ca.fingerprint.len().min(16)],
+                escape(&ca.summary.subject),
+                ca.summary.not_after.as_second() - now
+            );
+        }
+    }
+    if let Ok(current) = store.current_crls() {
+        let _ = writeln!(
+            out,
+            "# HELP ipgo_crl_next_update_seconds Seconds until a CRL in force is due for its next update (negative: overdue).\n# TYPE ipgo_crl_next_update_seconds gauge"
+        );
+        for (_, sha256) in current {
+            if let Ok(Some(crl)) = store.crl(&sha256) {
+                if let Some(next) = crl.next_update {
+                    let _ = writeln!(
+                        out,
+                        "ipgo_crl_next_update_seconds{{issuer=\"{}\"}} {}",
+                        escape(&crl.issuer),
+                        next.as_second() - now
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// `notAfter` (Unix time) of the first certificate of the served chain.

@@ -3,6 +3,7 @@
 //! `portal/<feature>/http.rs` and call their services.
 
 pub mod assets;
+pub mod client_cert;
 pub mod cookies;
 pub mod errors;
 pub mod health;

@@ -18,6 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::home::http::routes(cfg);
     crate::portal::directory::http::routes(cfg);
     crate::portal::documents::http::routes(cfg);
+    crate::portal::trust::http::routes(cfg);
     crate::portal::drafts::http::routes(cfg);
     crate::portal::inbox::http::routes(cfg);
     crate::portal::accesslog::http::routes(cfg);
@@ -86,11 +87,19 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let tls = super::tls::certificate_files(&app.config)?;
     let activated = inherited.is_some();
     let server = match (&tls, inherited) {
-        (Some((cert, key)), Some(listener)) => {
-            server.listen_rustls_0_23(listener, super::tls::server_config(cert, key)?)
-        }
-        (Some((cert, key)), None) => {
-            server.bind_rustls_0_23(addr, super::tls::server_config(cert, key)?)
+        (Some((cert, key)), inherited) => {
+            let provider = rustls::crypto::ring::default_provider();
+            let verifier: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>> =
+                app.config.signatures.certificate_sign_in.then(|| {
+                    Arc::new(super::client_cert::TrustStoreVerifier::new(app.clone(), &provider))
+                        as Arc<dyn rustls::server::danger::ClientCertVerifier>
+                });
+            let config = super::tls::server_config(cert, key, verifier)?;
+            let server = server.on_connect(super::client_cert::on_connect);
+            match inherited {
+                Some(listener) => server.listen_rustls_0_23(listener, config),
+                None => server.bind_rustls_0_23(addr, config),
+            }
         }
         (None, Some(listener)) => server.listen(listener),
         (None, None) => server.bind(addr),

@@ -78,7 +78,13 @@ fn credential_or(path: &Path) -> PathBuf {
 /// Where the packaged service loads TLS files from as credentials.
 pub const TLS_CREDENTIAL_DIR: &str = "/etc/ipgo/tls";
 
-pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<ServerConfig> {
+/// The TLS configuration; `client_auth` asks browsers for an optional client certificate
+/// (sign-in with a certificate, `client_cert.rs`).
+pub fn server_config(
+    cert: &Path,
+    key: &Path,
+    client_auth: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>>,
+) -> anyhow::Result<ServerConfig> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .map_err(|e| anyhow::anyhow!("cannot read certificate {}: {e}", cert.display()))?
         .collect::<Result<_, _>>()
@@ -90,9 +96,13 @@ pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<ServerConfig> {
     let key = PrivateKeyDer::from_pem_file(&key_path)
         .map_err(|e| anyhow::anyhow!("cannot read private key {}: {e}", key_path.display()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
+    let builder =
+        ServerConfig::builder_with_provider(provider).with_safe_default_protocol_versions()?;
+    let builder = match client_auth {
+        Some(verifier) => builder.with_client_cert_verifier(verifier),
+        None => builder.with_no_client_auth(),
+    };
+    let config = builder
         .with_single_cert(chain, key)
         .map_err(|e| anyhow::anyhow!("certificate and key do not form a usable pair: {e}"))?;
     Ok(config)

@@ -5,6 +5,7 @@
 
 use std::process::{Child, Command, Stdio};
 
+use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::common::client::Client;
@@ -170,24 +171,7 @@ impl World {
     /// Signs `content` as `login` with `openssl cms` (detached, DER, SHA-256).
     fn sign(&self, login: &str, content: &[u8]) -> Vec<u8> {
         let (cert, key) = person(&format!("{}-{login}", self.tag));
-        let dir = tempfile::tempdir().unwrap();
-        let input = dir.path().join("content");
-        std::fs::write(&input, content).unwrap();
-        let out = dir.path().join("sig.der");
-        let status = Command::new("openssl")
-            .args(["cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256"])
-            .arg("-in")
-            .arg(&input)
-            .arg("-signer")
-            .arg(&cert)
-            .arg("-inkey")
-            .arg(&key)
-            .arg("-out")
-            .arg(&out)
-            .status()
-            .unwrap();
-        assert!(status.success());
-        std::fs::read(out).unwrap()
+        openssl_cms_sign(&cert, &key, content)
     }
 
     fn sign_version(&self, login: &str, client: &Client, doc: u64, version: u64) -> Vec<u8> {
@@ -195,6 +179,28 @@ impl World {
         assert_eq!(manifest.status, 200, "{}", manifest.body);
         self.sign(login, manifest.body.as_bytes())
     }
+}
+
+/// A detached DER CMS signature over `content` with `openssl cms` (SHA-256).
+fn openssl_cms_sign(cert: &std::path::Path, key: &std::path::Path, content: &[u8]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("content");
+    std::fs::write(&input, content).unwrap();
+    let out = dir.path().join("sig.der");
+    let status = Command::new("openssl")
+        .args(["cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256"])
+        .arg("-in")
+        .arg(&input)
+        .arg("-signer")
+        .arg(cert)
+        .arg("-inkey")
+        .arg(key)
+        .arg("-out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read(out).unwrap()
 }
 
 fn post_cms(client: &Client, path: &str, cms: Vec<u8>) -> (u16, Value) {
@@ -782,7 +788,8 @@ fn i_the_main_path_in_chromium_with_screenshots() {
     let w = world_with("i", false);
     let shots =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
-    let browser = Browser::start();
+    // NCALayer's stand-in serves a self-signed certificate on wss://127.0.0.1:13579.
+    let browser = Browser::start_with(&["--ignore-certificate-errors"]);
     let base = w.server.base_url();
     let sign_in = |login: &str| {
         browser.goto(&format!("{base}/login?lang=ru"));
@@ -833,22 +840,37 @@ fn i_the_main_path_in_chromium_with_screenshots() {
         "form[action*='/act/developer_sign'] input[name='signature']",
         p.to_str().unwrap(),
     );
-    browser.click("form[action*='/act/developer_sign'] button");
+    browser.click("form[action*='/act/developer_sign'] button[type='submit']");
     wait_for("on approval", 30, || browser.text().contains("на согласовании").then_some(()));
     browser.screenshot(&shots, "drafts-3-signed");
 
     sign_in("fin");
     browser.goto(&format!("{base}/drafts/{id}"));
     browser.type_into("form[action*='/act/register_letter'] input[name='number']", "01-15/123");
-    browser.click("form[action*='/act/register_letter'] button");
+    browser.click("form[action*='/act/register_letter'] button[type='submit']");
     wait_for("the registered letter", 30, || browser.text().contains("01-15/123").then_some(()));
 
     sign_in("finhead");
     browser.goto(&format!("{base}/drafts/{id}"));
-    let p = sig_file("finhead");
-    browser.type_into("form[action*='/act/approve'] input[name='signature']", p.to_str().unwrap());
-    browser.click("form[action*='/act/approve'] button");
-    wait_for("FIN approved", 30, || browser.text().contains("согласовано").then_some(()));
+    // The approving head signs through NCALayer (the script on the draft page), not a file.
+    let (cert, key) = person(&format!("{}-finhead", w.tag));
+    let layer = crate::signing_browser::ncalayer::NcaLayer::start(move |data, _attached| {
+        openssl_cms_sign(&cert, &key, data)
+    });
+    browser.click("form[action*='/act/approve'] [data-ncalayer-sign]");
+    wait_for("FIN approved", 60, || browser.text().contains("согласовано").then_some(()));
+    {
+        let requests = layer.requests.lock().unwrap();
+        let asked = requests.last().expect("NCALayer was asked to sign");
+        let manifest =
+            w.client("finhead").get(&format!("/api/v1/documents/{doc}/versions/1/manifest"));
+        assert_eq!(
+            asked["args"]["data"].as_str().unwrap(),
+            base64::engine::general_purpose::STANDARD.encode(manifest.body.as_bytes()),
+            "NCALayer signs exactly the draft version's manifest"
+        );
+    }
+    drop(layer);
     browser.screenshot(&shots, "drafts-4-approved");
     approve(&w, id, "ecohead", "ecohead");
     approve(&w, id, "jushead", "jushead");
@@ -856,7 +878,7 @@ fn i_the_main_path_in_chromium_with_screenshots() {
     sign_in("okdo");
     browser.goto(&format!("{base}/drafts/{id}"));
     assert!(browser.text().contains("в Канцелярии"), "{}", browser.text());
-    browser.click("form[action*='/act/chancellery_check'] button");
+    browser.click("form[action*='/act/chancellery_check'] button[type='submit']");
     wait_for("for decision", 30, || {
         browser.text().contains("на решение Правительства").then_some(())
     });

@@ -91,6 +91,7 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(documents::COMMENTS, Rows::Copy),
     &Typed(documents::DESTRUCTIONS, Rows::Copy),
     &Typed(document_signatures::SIGNATURES, Rows::Copy),
+    &Typed(document_signatures::BY_CERT, Rows::Copy),
     &Typed(maintenance::WINDOWS, Rows::Copy),
     &Typed(notify::INBOX, Rows::Copy),
     &Typed(notify::UNREAD, Rows::Copy),
@@ -105,6 +106,8 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(sign::CRL_CURRENT, Rows::Copy),
     &Typed(sign::USER_CERTS, Rows::Copy),
     &Typed(sign::USER_CERT_INDEX, Rows::Copy),
+    // When each CRL source was last fetched and with what outcome (admin page, metrics).
+    &Typed(crate::ops::crl_fetch::FETCHES, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].
