@@ -254,15 +254,15 @@ fn trust_store_expiry(app: &App, out: &mut String, now: i64) {
             "# HELP ipgo_crl_next_update_seconds Seconds until a CRL in force is due for its next update (negative: overdue).\n# TYPE ipgo_crl_next_update_seconds gauge"
         );
         for (_, sha256) in current {
-            if let Ok(Some(crl)) = store.crl(&sha256) {
-                if let Some(next) = crl.next_update {
-                    let _ = writeln!(
-                        out,
-                        "ipgo_crl_next_update_seconds{{issuer=\"{}\"}} {}",
-                        escape(&crl.issuer),
-                        next.as_second() - now
-                    );
-                }
+            if let Ok(Some(crl)) = store.crl(&sha256)
+                && let Some(next) = crl.next_update
+            {
+                let _ = writeln!(
+                    out,
+                    "ipgo_crl_next_update_seconds{{issuer=\"{}\"}} {}",
+                    escape(&crl.issuer),
+                    next.as_second() - now
+                );
             }
         }
     }
