@@ -214,6 +214,10 @@ pub struct MailConfig {
     pub max_attempts: u32,
     /// Longest wait between attempts, in seconds.
     pub max_retry_delay_seconds: u64,
+    /// Days a delivered message stays in the outbox (for support questions such as "was
+    /// I told?"); older ones are removed hourly so the queue stays small. Dead letters
+    /// stay until the administrator acts.
+    pub keep_sent_days: u64,
 }
 
 impl Default for MailConfig {
@@ -229,6 +233,7 @@ impl Default for MailConfig {
             from: "ipgo@localhost".into(),
             max_attempts: 8,
             max_retry_delay_seconds: 6 * 3600,
+            keep_sent_days: 30,
         }
     }
 }

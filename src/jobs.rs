@@ -38,6 +38,15 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "overdue notices failed");
         }
     }));
+    jobs.push(every(app.clone(), Duration::from_secs(3600), "mail-prune", |app| {
+        match crate::notify::mail::prune_sent(app) {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(removed = n, "delivered mail older than mail.keep_sent_days removed")
+            }
+            Err(e) => tracing::error!(error = %e, "pruning delivered mail failed"),
+        }
+    }));
     jobs.push(every(app, Duration::from_secs(3600), "audit-archive", |app| {
         let actor = Actor::system_job_bypassing_user_policy("audit-archive");
         let start_of_month = start_of_current_month();
