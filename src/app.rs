@@ -29,6 +29,9 @@ pub struct App {
     pub trust: crate::sign::trust::TrustCache,
     /// The full-text index (`data/index`, derived data) and what keeps it up to date.
     pub search: crate::portal::search::Search,
+    /// Request counts and latencies for `/metrics`.
+    pub metrics: crate::web::metrics::Metrics,
+    started_unix: i64,
     /// Bumped on every change to accounts, agencies or groups, so cached identities in
     /// sessions are rebuilt on their next use.
     directory_generation: AtomicU64,
@@ -126,7 +129,10 @@ impl App {
             crate::portal::documents::store::ensure_tables(txn)?;
             crate::portal::documents::signatures::ensure_tables(txn)?;
             crate::notify::store::ensure_tables(txn)?;
+            crate::portal::drafts::store::ensure_tables(txn)?;
             crate::sign::store::ensure_tables(txn)?;
+            crate::portal::maintenance::store::ensure_tables(txn)?;
+            crate::ops::crl_fetch::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?
@@ -156,10 +162,17 @@ impl App {
             notifier: Default::default(),
             trust: Default::default(),
             search,
+            metrics: Default::default(),
+            started_unix: crate::clock::now().as_second(),
             directory_generation: AtomicU64::new(1),
         });
         app.search.start(Arc::downgrade(&app), workers);
         Ok(app)
+    }
+
+    /// When this process opened the appliance (Unix time).
+    pub fn started_unix(&self) -> i64 {
+        self.started_unix
     }
 
     pub fn directory_generation(&self) -> u64 {

@@ -97,6 +97,62 @@ enum Top {
         #[arg(long)]
         limits: Option<String>,
     },
+    /// Online backup of the data (documents, records, access log); never the keys.
+    Backup {
+        #[command(flatten)]
+        place: Place,
+        /// Write the backup to this file.
+        #[arg(long, conflicts_with = "to_dir", required_unless_present = "to_dir")]
+        to: Option<PathBuf>,
+        /// Write `ipgo-<UTC time>.ipgobak` into this directory.
+        #[arg(long)]
+        to_dir: Option<PathBuf>,
+        /// With --to-dir: keep only the newest N backups there.
+        #[arg(long, requires = "to_dir")]
+        keep: Option<usize>,
+    },
+    /// Export the keys (appliance key, vault) encrypted under a passphrase.
+    BackupKeys {
+        #[command(flatten)]
+        place: Place,
+        #[arg(long, conflicts_with = "to_dir", required_unless_present = "to_dir")]
+        to: Option<PathBuf>,
+        /// Write `ipgo-keys-<UTC time>.ipgokeys` into this directory.
+        #[arg(long)]
+        to_dir: Option<PathBuf>,
+        #[arg(long, requires = "to_dir")]
+        keep: Option<usize>,
+        /// File holding the passphrase (default: the systemd credential
+        /// `backup-passphrase`, else standard input).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Restore a data backup into a new directory (or --replace an installation), checking
+    /// its signature and every byte.
+    Restore {
+        #[command(flatten)]
+        place: Place,
+        #[arg(long)]
+        from: PathBuf,
+        /// Take the appliance keys from this directory if the keys directory has none.
+        #[arg(long)]
+        keys_from: Option<PathBuf>,
+        /// Replace the installation in the data directory (kept aside, not deleted).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Install the keys from a key backup into the keys directory (new machine).
+    RestoreKeys {
+        #[command(flatten)]
+        place: Place,
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+        /// Replace keys already present (they are kept as *.replaced).
+        #[arg(long)]
+        replace: bool,
+    },
     /// Access log: verify, export, archive.
     Audit {
         #[command(flatten)]
@@ -136,6 +192,21 @@ enum Top {
         /// Put the content inside the signature (like `openssl cms -nodetach`).
         #[arg(long)]
         attached: bool,
+    },
+    /// Check an evidence package (a signed document version exported from the portal)
+    /// offline, without a data directory: exit 0 when every member is intact and every
+    /// signature valid, 3 otherwise (each failed check is named).
+    VerifyPackage {
+        /// The package (`document-<id>-v<n>-evidence.zip`).
+        file: PathBuf,
+        /// Trust only these root CA certificates (PEM or DER) instead of the roots the
+        /// package carries.
+        #[arg(long)]
+        trust: Option<PathBuf>,
+        /// The appliance's public key (hex, as `ipgo audit verify` prints it): the package
+        /// index must be signed with it.
+        #[arg(long)]
+        appliance_key: Option<String>,
     },
 }
 
@@ -358,6 +429,15 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Top::Init { place } => {
             let config = Config::load(&overrides(&place, None))?;
+            // Upgrades run `init` while the old server still holds the database; the
+            // restart that follows migrates it.
+            if std::os::unix::net::UnixStream::connect(config.admin_socket()).is_ok() {
+                println!(
+                    "a server is running on {}; nothing to initialise",
+                    config.data_dir().display()
+                );
+                return Ok(0);
+            }
             let app = open(config)?;
             crate::web::tls::certificate_files(&app.config)?;
             println!(
@@ -415,6 +495,47 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             let config = Config::load(&overrides(&place, None))?;
             crate::ops::decommission::destroy_all(&config, &mut std::io::stdout())?;
+            Ok(0)
+        }
+        Top::Backup { place, to, to_dir, keep } => {
+            let command = Command::Backup { to: absolute(to)?, to_dir: absolute(to_dir)?, keep };
+            admin(&place, command)
+        }
+        Top::BackupKeys { place, to, to_dir, keep, passphrase_file } => {
+            let passphrase = read_passphrase(passphrase_file.as_deref())?;
+            let command = Command::BackupKeys {
+                to: absolute(to)?,
+                to_dir: absolute(to_dir)?,
+                keep,
+                passphrase,
+            };
+            admin(&place, command)
+        }
+        Top::Restore { place, from, keys_from, replace } => {
+            let config = Config::load(&overrides(&place, None))?;
+            let options = crate::ops::backup::restore::Options { from, keys_from, replace };
+            let mut stdout = std::io::stdout().lock();
+            crate::ops::backup::restore::restore(&config, &options, &mut stdout)
+        }
+        Top::RestoreKeys { place, from, passphrase_file, replace } => {
+            let config = Config::load(&overrides(&place, None))?;
+            if std::os::unix::net::UnixStream::connect(config.admin_socket()).is_ok() {
+                anyhow::bail!("the server is running; stop it before replacing its keys");
+            }
+            let passphrase = read_passphrase(passphrase_file.as_deref())?;
+            let bytes = std::fs::read(&from)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", from.display()))?;
+            let (header, files) = crate::ops::backup::keys::open(&bytes, &passphrase)
+                .map_err(|e| anyhow::anyhow!("{}", describe_plain(&e)))?;
+            crate::ops::backup::keys::install(&config.keys_dir(), &files, replace)
+                .map_err(|e| anyhow::anyhow!("{}", describe_plain(&e)))?;
+            println!(
+                "keys of appliance {}… (vault generation {}, made {}) installed in {}",
+                &header.appliance_public_key[..16.min(header.appliance_public_key.len())],
+                header.vault_generation,
+                header.created,
+                config.keys_dir().display()
+            );
             Ok(0)
         }
         Top::Audit { place, action } => {
@@ -498,6 +619,37 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             };
             admin(&place, Command::Signatures(command))
         }
+        Top::VerifyPackage { file, trust, appliance_key } => {
+            let roots = match &trust {
+                Some(path) => {
+                    Some(crate::sign::x509::read_certificates(&read(path)?).map_err(|e| {
+                        anyhow::anyhow!("{}: not certificates: {e}", path.display())
+                    })?)
+                }
+                None => None,
+            };
+            let key = match &appliance_key {
+                Some(hex) => {
+                    Some(crate::keys::PublicKey::from_hex(hex.trim()).ok_or_else(|| {
+                        anyhow::anyhow!("--appliance-key is not a hex Ed25519 key")
+                    })?)
+                }
+                None => None,
+            };
+            let input = std::fs::File::open(&file)
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+            let outcome = crate::sign::package::verify(input, roots.as_deref(), key.as_ref());
+            for (ok, what) in &outcome.checks {
+                println!("{} {what}", if *ok { "ok  " } else { "FAIL" });
+            }
+            if outcome.ok() {
+                println!("the package is intact and every signature is valid");
+                Ok(0)
+            } else {
+                println!("{} check(s) failed", outcome.failures().count());
+                Ok(3)
+            }
+        }
         Top::Sign { p12, manifest, out, password_stdin, attached } => {
             let password = if password_stdin {
                 read_secret_stdin()?
@@ -527,6 +679,41 @@ fn read(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
 
 fn file_name(path: &std::path::Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Paths sent to a running server must not depend on the client's working directory.
+fn absolute(path: Option<PathBuf>) -> anyhow::Result<Option<PathBuf>> {
+    path.map(|p| std::path::absolute(&p).map_err(anyhow::Error::from)).transpose()
+}
+
+/// The passphrase for key backups: a file, the systemd credential, or standard input.
+fn read_passphrase(file: Option<&std::path::Path>) -> anyhow::Result<String> {
+    let credential = std::env::var_os("CREDENTIALS_DIRECTORY")
+        .map(|d| PathBuf::from(d).join("backup-passphrase"))
+        .filter(|p| p.exists());
+    match file.map(PathBuf::from).or(credential) {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            let text = text.trim_end_matches(['\n', '\r']).to_owned();
+            if text.is_empty() {
+                anyhow::bail!("{} is empty", path.display());
+            }
+            Ok(text)
+        }
+        None => read_secret_stdin(),
+    }
+}
+
+/// An error's code and details, in English, without an `App` (for commands run before one
+/// can be opened).
+fn describe_plain(e: &crate::error::Error) -> String {
+    let i18n = crate::i18n::I18n::load();
+    let mut text = i18n.error_message("en", e);
+    if let Some(detail) = &e.detail {
+        text.push_str(&format!(" ({detail})"));
+    }
+    text
 }
 
 fn open(config: Config) -> anyhow::Result<Arc<App>> {

@@ -28,6 +28,7 @@ pub struct Config {
     pub ui: UiConfig,
     pub documents: DocumentsConfig,
     pub mail: MailConfig,
+    pub drafts: DraftsConfig,
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,
 }
@@ -161,6 +162,38 @@ impl DocumentsConfig {
     }
 }
 
+/// Approval of draft legal acts (I385 §12–§25): who the Chancellery is and how long each
+/// stage may take before it is shown and notified as overdue.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DraftsConfig {
+    /// Code of the agency whose OKDO officers check drafts (the Chancellery).
+    pub chancellery_agency: String,
+    /// Days for the developer head's signature (§14).
+    pub developer_sign_days: u64,
+    /// Days for the approving agencies (§16).
+    pub approval_days: u64,
+    /// Days for the Chancellery's check (§20).
+    pub chancellery_days: u64,
+    /// Days for an absentee vote (§22–§24).
+    pub vote_days: u64,
+    /// How often (seconds) overdue stages are looked for and notified.
+    pub overdue_check_seconds: u64,
+}
+
+impl Default for DraftsConfig {
+    fn default() -> Self {
+        DraftsConfig {
+            chancellery_agency: "KPM".into(),
+            developer_sign_days: 3,
+            approval_days: 10,
+            chancellery_days: 5,
+            vote_days: 3,
+            overdue_check_seconds: 600,
+        }
+    }
+}
+
 /// E-mail notifications (I385 §11, §41) through the agency's relay inside the closed network.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -182,6 +215,10 @@ pub struct MailConfig {
     pub max_attempts: u32,
     /// Longest wait between attempts, in seconds.
     pub max_retry_delay_seconds: u64,
+    /// Days a delivered message stays in the outbox (for support questions such as "was
+    /// I told?"); older ones are removed hourly so the queue stays small. Dead letters
+    /// stay until the administrator acts.
+    pub keep_sent_days: u64,
 }
 
 impl Default for MailConfig {
@@ -197,6 +234,7 @@ impl Default for MailConfig {
             from: "ipgo@localhost".into(),
             max_attempts: 8,
             max_retry_delay_seconds: 6 * 3600,
+            keep_sent_days: 30,
         }
     }
 }
@@ -228,6 +266,16 @@ pub struct SignaturesConfig {
     pub max_clock_skew_seconds: u64,
     /// Smallest RSA key accepted, in bits.
     pub min_rsa_bits: usize,
+    /// CRLs fetched on a schedule from servers inside the closed network (`http://` URLs:
+    /// a CRL is signed by its CA, so it needs no secure transport). Empty: CRLs are
+    /// imported by hand only.
+    pub crl_urls: Vec<String>,
+    /// Seconds between two fetches of `crl_urls` (the first runs a few seconds after start).
+    pub crl_fetch_interval_seconds: u64,
+    /// Accept a client certificate on TLS connections and offer "sign in with a
+    /// certificate" (mutual TLS against the trust store; the certificate must be
+    /// registered, active, to an active account). Password sign-in always stays.
+    pub certificate_sign_in: bool,
 }
 
 impl Default for SignaturesConfig {
@@ -237,6 +285,9 @@ impl Default for SignaturesConfig {
             crl_grace_hours: 0,
             max_clock_skew_seconds: 300,
             min_rsa_bits: 2048,
+            crl_urls: Vec::new(),
+            crl_fetch_interval_seconds: 6 * 3600,
+            certificate_sign_in: true,
         }
     }
 }
@@ -405,6 +456,14 @@ impl Config {
         if self.signatures.min_rsa_bits < 1024 {
             anyhow::bail!("signatures.min_rsa_bits must be at least 1024");
         }
+        for url in &self.signatures.crl_urls {
+            if !url.starts_with("http://") {
+                anyhow::bail!("signatures.crl_urls: {url:?} is not an http:// URL");
+            }
+        }
+        if self.signatures.crl_fetch_interval_seconds < 1 {
+            anyhow::bail!("signatures.crl_fetch_interval_seconds must be at least 1");
+        }
         let url = &self.server.public_url;
         if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
             anyhow::bail!("server.public_url must start with https:// or http://");
@@ -424,7 +483,12 @@ impl Config {
 
     /// Plain HTTP is allowed only where traffic never leaves the machine.
     pub fn check_transport(&self) -> anyhow::Result<()> {
-        let addr = self.listen_addr()?;
+        self.check_transport_at(self.listen_addr()?)
+    }
+
+    /// The same check for the address actually listened on (a socket handed over by
+    /// systemd may differ from `server.listen`).
+    pub fn check_transport_at(&self, addr: SocketAddr) -> anyhow::Result<()> {
         if !self.tls_enabled() && !addr.ip().is_loopback() {
             anyhow::bail!(
                 "refusing to listen on {addr} without TLS: configure tls.cert and tls.key, or \

@@ -1,6 +1,6 @@
-//! Background jobs of the running server: session expiry, throttle bookkeeping, and the
+//! Background jobs of the running server: session expiry, throttle bookkeeping, the
 //! monthly archiving of the access log (checked hourly; archives every month that has
-//! ended, in Astana time).
+//! ended, in Astana time), and fetching CRLs from the closed network when configured.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +26,27 @@ pub fn start(app: Arc<App>) -> Jobs {
         }
         app.throttle.sweep();
     }));
+    if !app.config.signatures.crl_urls.is_empty() {
+        let period = Duration::from_secs(app.config.signatures.crl_fetch_interval_seconds);
+        jobs.push(soon_and_every(app.clone(), period, "crl-fetch", |app| {
+            crate::ops::crl_fetch::run(app);
+        }));
+    }
+    let overdue_period = Duration::from_secs(app.config.drafts.overdue_check_seconds.max(1));
+    jobs.push(every(app.clone(), overdue_period, "drafts-overdue", |app| {
+        if let Err(e) = crate::portal::drafts::service::notify_overdue(app) {
+            tracing::error!(error = %e, "overdue notices failed");
+        }
+    }));
+    jobs.push(every(app.clone(), Duration::from_secs(3600), "mail-prune", |app| {
+        match crate::notify::mail::prune_sent(app) {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(removed = n, "delivered mail older than mail.keep_sent_days removed")
+            }
+            Err(e) => tracing::error!(error = %e, "pruning delivered mail failed"),
+        }
+    }));
     jobs.push(every(app, Duration::from_secs(3600), "audit-archive", |app| {
         let actor = Actor::system_job_bypassing_user_policy("audit-archive");
         let start_of_month = start_of_current_month();
@@ -46,6 +67,25 @@ pub fn start_of_current_month() -> jiff::Timestamp {
         .to_zoned(crate::clock::astana())
         .map(|z| z.timestamp())
         .unwrap_or_else(|_| crate::clock::now())
+}
+
+/// Runs `job` a few seconds after start, then every `period`.
+fn soon_and_every(
+    app: Arc<App>,
+    period: Duration,
+    name: &'static str,
+    job: fn(&App),
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(2).min(period)).await;
+        loop {
+            let app2 = app.clone();
+            if let Err(e) = tokio::task::spawn_blocking(move || job(&app2)).await {
+                tracing::error!(job = name, error = %e, "background job panicked");
+            }
+            tokio::time::sleep(period).await;
+        }
+    })
 }
 
 fn every(

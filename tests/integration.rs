@@ -11,20 +11,28 @@ mod access_control;
 mod access_log;
 #[path = "integration/api_docs.rs"]
 mod api_docs;
+#[path = "integration/appliance.rs"]
+mod appliance;
 #[path = "integration/audit_integrity.rs"]
 mod audit_integrity;
 #[path = "integration/browser.rs"]
 mod browser;
+#[path = "integration/certificate_signin.rs"]
+mod certificate_signin;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/directory.rs"]
 mod directory;
+#[path = "integration/document_signatures.rs"]
+mod document_signatures;
 #[path = "integration/documents.rs"]
 mod documents;
 #[path = "integration/documents_durability.rs"]
 mod documents_durability;
 #[path = "integration/documents_hostile.rs"]
 mod documents_hostile;
+#[path = "integration/drafts.rs"]
+mod drafts;
 #[path = "integration/search.rs"]
 mod search;
 #[path = "integration/search_extract.rs"]
@@ -33,5 +41,15 @@ mod search_extract;
 mod signatures;
 #[path = "integration/signin.rs"]
 mod signin;
+#[path = "integration/signing_browser.rs"]
+mod signing_browser;
+#[path = "integration/trust_admin.rs"]
+mod trust_admin;
 #[path = "integration/web_security.rs"]
 mod web_security;
+
+#[path = "integration/upgrade.rs"]
+mod upgrade;
+
+#[path = "integration/packaging.rs"]
+mod packaging;

@@ -60,6 +60,11 @@ impl AuditLog {
         }))
     }
 
+    /// Entries waiting for the writer thread (for `/metrics`).
+    pub fn queue_len(&self) -> usize {
+        self.tx.len()
+    }
+
     pub fn logs_reads(&self) -> bool {
         self.log_reads
     }

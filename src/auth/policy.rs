@@ -46,6 +46,10 @@ pub enum Action {
     AuditVerify,
     /// Health details, metrics.
     SystemMonitor,
+    /// Make data and key backups.
+    BackupCreate,
+    /// Schedule or cancel planned maintenance (I617 §17).
+    MaintenanceSchedule,
     /// Post a document in one's agency.
     DocumentCreate,
     /// Read a document, its versions, files and comments.
@@ -56,6 +60,21 @@ pub enum Action {
     DocumentComment,
     /// Destroy a document for good (I385 §6.8).
     DocumentDestroy,
+    /// See a draft legal act and its approval sheet (I385 §12–§25).
+    DraftRead,
+    /// Post a revised version or a disagreement protocol for the developer agency (§17–§18).
+    DraftDevelop,
+    /// Sign the draft as the developer agency's head (§14) or its side of a protocol (§17).
+    DraftDeveloperSign,
+    /// Register the cover letter in an approving agency's office (§16).
+    DraftRegisterLetter,
+    /// Decide for an approving agency as its head: working group, approval with a
+    /// signature, reasoned rejection, its side of a protocol (§16–§17).
+    DraftApprove,
+    /// The Chancellery's document-control steps: check, minutes, vote, final status (§20–§25).
+    DraftChancellery,
+    /// Vote for or against in an absentee vote (§22–§24).
+    DraftVote,
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -89,11 +108,20 @@ impl Action {
         Action::AuditExport,
         Action::AuditVerify,
         Action::SystemMonitor,
+        Action::BackupCreate,
+        Action::MaintenanceSchedule,
         Action::DocumentCreate,
         Action::DocumentRead,
         Action::DocumentEdit,
         Action::DocumentComment,
         Action::DocumentDestroy,
+        Action::DraftRead,
+        Action::DraftDevelop,
+        Action::DraftDeveloperSign,
+        Action::DraftRegisterLetter,
+        Action::DraftApprove,
+        Action::DraftChancellery,
+        Action::DraftVote,
         Action::TrustRead,
         Action::TrustManage,
         Action::CertificateManage,
@@ -120,11 +148,20 @@ impl Action {
             Action::AuditExport => "audit.export".into(),
             Action::AuditVerify => "audit.verify".into(),
             Action::SystemMonitor => "system.monitor".into(),
+            Action::BackupCreate => "backup.create".into(),
+            Action::MaintenanceSchedule => "maintenance.schedule".into(),
             Action::DocumentCreate => "document.create".into(),
             Action::DocumentRead => "document.read".into(),
             Action::DocumentEdit => "document.edit".into(),
             Action::DocumentComment => "document.comment".into(),
             Action::DocumentDestroy => "document.destroy".into(),
+            Action::DraftRead => "draft.read".into(),
+            Action::DraftDevelop => "draft.develop".into(),
+            Action::DraftDeveloperSign => "draft.developer_sign".into(),
+            Action::DraftRegisterLetter => "draft.register_letter".into(),
+            Action::DraftApprove => "draft.approve".into(),
+            Action::DraftChancellery => "draft.chancellery".into(),
+            Action::DraftVote => "draft.vote".into(),
             Action::TrustRead => "trust.read".into(),
             Action::TrustManage => "trust.manage".into(),
             Action::CertificateManage => "certificate.manage".into(),
@@ -146,6 +183,9 @@ pub enum Object<'a> {
     User { id: u64, agency_id: u64 },
     /// A document: its owner, author and access rule.
     Document { agency_id: u64, author_id: u64, access: &'a AccessRule },
+    /// A draft legal act: the developer agency, the approving agencies, the heads called to
+    /// an absentee vote.
+    Draft { developer: u64, approving: &'a [u64], voters: &'a [u64] },
 }
 
 impl Object<'_> {
@@ -154,7 +194,8 @@ impl Object<'_> {
             Object::Appliance => None,
             Object::Agency(id)
             | Object::User { agency_id: id, .. }
-            | Object::Document { agency_id: id, .. } => Some(id),
+            | Object::Document { agency_id: id, .. }
+            | Object::Draft { developer: id, .. } => Some(id),
         }
     }
 }
@@ -211,6 +252,13 @@ fn is_documentary(action: Action) -> bool {
             | Action::DocumentEdit
             | Action::DocumentComment
             | Action::DocumentDestroy
+            | Action::DraftRead
+            | Action::DraftDevelop
+            | Action::DraftDeveloperSign
+            | Action::DraftRegisterLetter
+            | Action::DraftApprove
+            | Action::DraftChancellery
+            | Action::DraftVote
     )
 }
 
@@ -243,6 +291,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         Action::AuditRead | Action::AuditExport => has(Role::Auditor),
         Action::AuditVerify => has(Role::Auditor) || admin,
         Action::SystemMonitor => admin || has(Role::SupportAdmin),
+        // Backups run from the machine (operator); in the portal only the system admin.
+        Action::BackupCreate | Action::MaintenanceSchedule => admin,
         Action::DocumentCreate => own_agency && (has(Role::Employee) || has(Role::Head)),
         // Administrative roles alone (system or support administrator, auditor) read no
         // documents: only a rule naming the person grants it (separation of duties).
@@ -269,6 +319,45 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
             Object::Document { author_id, .. } => {
                 author_id == user.id || (own_agency && has(Role::Head))
             }
+            _ => false,
+        },
+        // Draft legal acts (I385 §12–§25): each party acts in its own role only.
+        Action::DraftRead => match object {
+            Object::Draft { developer, approving, voters } => {
+                user.agency_id == developer
+                    || approving.contains(&user.agency_id)
+                    || voters.contains(&user.id)
+                    || has(Role::OkdoOfficer)
+            }
+            _ => false,
+        },
+        Action::DraftDevelop => match object {
+            Object::Draft { developer, .. } => {
+                user.agency_id == developer && (has(Role::Employee) || has(Role::Head))
+            }
+            _ => false,
+        },
+        Action::DraftDeveloperSign => match object {
+            Object::Draft { developer, .. } => user.agency_id == developer && has(Role::Head),
+            _ => false,
+        },
+        Action::DraftRegisterLetter => match object {
+            Object::Draft { approving, .. } => {
+                approving.contains(&user.agency_id) && (has(Role::Employee) || has(Role::Head))
+            }
+            _ => false,
+        },
+        Action::DraftApprove => match object {
+            Object::Draft { approving, .. } => {
+                approving.contains(&user.agency_id) && has(Role::Head)
+            }
+            _ => false,
+        },
+        Action::DraftChancellery => {
+            matches!(object, Object::Draft { .. }) && has(Role::OkdoOfficer)
+        }
+        Action::DraftVote => match object {
+            Object::Draft { voters, .. } => voters.contains(&user.id) && has(Role::Head),
             _ => false,
         },
         // Which CAs are trusted is no secret: everyone sees why a signature was refused.
@@ -333,6 +422,11 @@ mod tests {
         check(&[Role::SupportAdmin], Action::UserDisable, other_user, false);
         check(&[Role::Head], Action::GroupManage, own, true);
         check(&[Role::Head], Action::GroupManage, other, false);
+        check(&[Role::SystemAdmin], Action::MaintenanceSchedule, Object::Appliance, true);
+        check(&[Role::SupportAdmin], Action::MaintenanceSchedule, Object::Appliance, false);
+        check(&[Role::Employee], Action::SystemMonitor, Object::Appliance, false);
+        check(&[Role::SupportAdmin], Action::SystemMonitor, Object::Appliance, true);
+        check(&[Role::SupportAdmin], Action::BackupCreate, Object::Appliance, false);
         check(
             &[Role::Employee],
             Action::ProfileEditOwn,
@@ -375,6 +469,28 @@ mod tests {
         check(&[Role::Employee], Action::DocumentDestroy, colleagues, false);
         check(&[Role::Head], Action::DocumentDestroy, colleagues, true);
         check(&[Role::Head], Action::DocumentDestroy, foreign, false);
+    }
+
+    #[test]
+    fn draft_policy_table() {
+        let approving = [2u64, 3];
+        let voters = [10u64];
+        let draft = Object::Draft { developer: 1, approving: &approving, voters: &voters };
+        check(&[Role::Employee], Action::DraftRead, draft, true);
+        check(&[Role::Employee], Action::DraftDevelop, draft, true);
+        check(&[Role::Employee], Action::DraftDeveloperSign, draft, false);
+        check(&[Role::Head], Action::DraftDeveloperSign, draft, true);
+        check(&[Role::Head], Action::DraftApprove, draft, false);
+        check(&[Role::Head], Action::DraftVote, draft, true);
+        check(&[Role::OkdoOfficer], Action::DraftChancellery, draft, true);
+        check(&[Role::Head], Action::DraftChancellery, draft, false);
+        let foreign = Object::Draft { developer: 7, approving: &approving, voters: &[] };
+        check(&[Role::Employee], Action::DraftRead, foreign, false);
+        check(&[Role::OkdoOfficer], Action::DraftRead, foreign, true);
+        let mine_to_approve = Object::Draft { developer: 7, approving: &[1], voters: &[] };
+        check(&[Role::Employee], Action::DraftRegisterLetter, mine_to_approve, true);
+        check(&[Role::Employee], Action::DraftApprove, mine_to_approve, false);
+        check(&[Role::Head], Action::DraftApprove, mine_to_approve, true);
     }
 
     #[test]

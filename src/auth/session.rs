@@ -156,6 +156,15 @@ impl Sessions {
         Lookup::Expired
     }
 
+    /// Whether the session with this key is still open (live streams end with it).
+    pub fn is_active(&self, key: &[u8; 32]) -> bool {
+        let now = unix_now();
+        self.map
+            .read()
+            .get(key)
+            .is_some_and(|l| !self.expired(l.created, l.last_seen.load(Ordering::Relaxed), now))
+    }
+
     pub fn cache_identity(&self, key: &[u8; 32], generation: u64, identity: Arc<UserIdentity>) {
         if let Some(live) = self.map.read().get(key) {
             *live.identity.lock() = Some((generation, identity));

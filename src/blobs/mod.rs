@@ -128,6 +128,19 @@ impl BlobStore {
         Ok(out)
     }
 
+    /// The file system's idea of "now": the modification time of a file made and removed
+    /// here. Files written by earlier runs have older times, files written later have
+    /// this time or newer — comparing with the same (coarse) clock the files were stamped
+    /// with avoids mistaking a file of this run for an older one.
+    pub fn clock_mark(&self) -> std::io::Result<std::time::SystemTime> {
+        let mark = self.tmp_dir().join(".clock-mark");
+        let file = fs::File::create(&mark)?;
+        let time = file.metadata()?.modified()?;
+        drop(file);
+        fs::remove_file(&mark)?;
+        Ok(time)
+    }
+
     /// Temporary files left by interrupted uploads, older than `min_age`.
     pub fn stale_temp_files(&self, min_age: std::time::Duration) -> std::io::Result<Vec<PathBuf>> {
         let mut out = Vec::new();

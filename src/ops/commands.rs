@@ -3,6 +3,7 @@
 //! the operator and is recorded in the access log.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +62,20 @@ pub enum Command {
     Signatures(super::signatures::SignCommand),
     /// Rebuild the search index from the store.
     Reindex,
+    /// Online backup of the data (never the keys) to a file, or to a timed file in a
+    /// directory keeping the newest `keep`.
+    Backup {
+        to: Option<PathBuf>,
+        to_dir: Option<PathBuf>,
+        keep: Option<usize>,
+    },
+    /// Export of the keys directory, encrypted under a passphrase.
+    BackupKeys {
+        to: Option<PathBuf>,
+        to_dir: Option<PathBuf>,
+        keep: Option<usize>,
+        passphrase: String,
+    },
 }
 
 impl Command {
@@ -81,6 +96,8 @@ impl Command {
             Command::Verify => "verify",
             Command::Signatures(c) => c.name(),
             Command::Reindex => "reindex",
+            Command::Backup { .. } => "backup",
+            Command::BackupKeys { .. } => "backup-keys",
         }
     }
 
@@ -328,6 +345,62 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
                 .set_detail(serde_json::json!({"documents": r.documents, "failed": r.failed}));
             return Ok(if r.failed == 0 { 0 } else { 2 });
         }
+        Command::Backup { to, to_dir, keep } => {
+            require(actor, Action::BackupCreate, Object::Appliance)?;
+            actor.origin.set_operation("backup.create");
+            use crate::ops::backup::{create, manifest};
+            let path = destination(to, to_dir.as_ref(), "ipgo-", manifest::FILE_SUFFIX)?;
+            let made = create::create(app, &path)?;
+            create::record(app, actor, &made)?;
+            let mb = made.bytes as f64 / 1e6;
+            writeln!(
+                out,
+                "backup written: {} ({} bytes, sha256 {})",
+                made.file, made.bytes, made.sha256
+            )?;
+            writeln!(
+                out,
+                "documents {} ({} destroyed), files {}, audit archives {}, access log up to entry {}; {:.1} s, {:.0} MB/s",
+                made.counts.documents,
+                made.counts.destroyed,
+                made.counts.blobs,
+                made.counts.archives,
+                made.counts.access_log_head,
+                made.seconds,
+                mb / made.seconds.max(1e-6)
+            )?;
+            writeln!(
+                out,
+                "the keys are not in this file: keep a key backup (`ipgo backup-keys`) apart from it"
+            )?;
+            prune_into(out, to_dir.as_deref(), keep, "ipgo-", manifest::FILE_SUFFIX)?;
+        }
+        Command::BackupKeys { to, to_dir, keep, passphrase } => {
+            require(actor, Action::BackupCreate, Object::Appliance)?;
+            actor.origin.set_operation("keys.backup");
+            use crate::ops::backup::keys;
+            keys::check_passphrase(&passphrase)?;
+            let path = destination(to, to_dir.as_ref(), "ipgo-keys-", keys::FILE_SUFFIX)?;
+            let files = keys::collect(app)?;
+            let generation = app.vault.generation();
+            let sealed = keys::seal(&files, &passphrase, app.key.public().to_hex(), generation)?;
+            keys::write_file(&path, &sealed)?;
+            actor.origin.set_detail(serde_json::json!({
+                "file": path.display().to_string(), "vault_generation": generation,
+                "documents": app.vault.document_ids().len(),
+            }));
+            writeln!(
+                out,
+                "keys written to {} (vault generation {generation}, {} document keys)",
+                path.display(),
+                app.vault.document_ids().len()
+            )?;
+            writeln!(
+                out,
+                "keep it apart from data backups; destroy key backups older than the last document destruction"
+            )?;
+            prune_into(out, to_dir.as_deref(), keep, "ipgo-keys-", keys::FILE_SUFFIX)?;
+        }
         Command::AuditCheckpoint => {
             require(actor, Action::AuditVerify, Object::Appliance)?;
             match app.audit.checkpoint_now()? {
@@ -342,6 +415,35 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
         }
     }
     Ok(0)
+}
+
+/// A named file, or a timed file name in a directory.
+fn destination(
+    to: Option<PathBuf>,
+    to_dir: Option<&PathBuf>,
+    prefix: &str,
+    suffix: &str,
+) -> Result<PathBuf> {
+    match (to, to_dir) {
+        (Some(file), None) => Ok(file),
+        (None, Some(dir)) => Ok(dir.join(crate::ops::backup::create::timed_name(prefix, suffix))),
+        _ => Err(Error::invalid("to", "give-to-or-to-dir")),
+    }
+}
+
+fn prune_into(
+    out: &mut dyn Write,
+    dir: Option<&std::path::Path>,
+    keep: Option<usize>,
+    prefix: &str,
+    suffix: &str,
+) -> Result<()> {
+    if let (Some(dir), Some(keep)) = (dir, keep) {
+        for old in crate::ops::backup::create::prune(dir, prefix, suffix, keep.max(1))? {
+            writeln!(out, "removed {} (keeping the newest {keep})", old.display())?;
+        }
+    }
+    Ok(())
 }
 
 fn parse_time(s: &str) -> Result<jiff::Timestamp> {

@@ -2,8 +2,10 @@
 //! socket), the admin socket itself, the demo.
 
 pub mod admin_socket;
+pub mod backup;
 pub mod commands;
 pub mod corpus;
+pub mod crl_fetch;
 pub mod decommission;
 pub mod demo;
 pub mod os_user;

@@ -103,6 +103,17 @@ pub fn run(app: &App, actor: &Actor, command: SignCommand, out: &mut dyn Write) 
                 "{name}: CRL of {} {state}: issued {}, next update {next}, {} revoked (sha256 {})",
                 r.issuer, r.this_update, r.revoked_count, r.sha256
             )?;
+            if new {
+                for s in
+                    crate::portal::documents::revocations::crl_installed(app, actor, &r.sha256)?
+                {
+                    writeln!(
+                        out,
+                        "document {} version {}: signature {} is now {}",
+                        s.doc_id, s.version, s.signature_id, s.status
+                    )?;
+                }
+            }
         }
         SignCommand::TrustList => {
             let listing = sign::trust_listing(app, actor)?;

@@ -8,4 +8,7 @@ pub mod directory;
 pub mod documents;
 pub mod drafts;
 pub mod home;
+pub mod inbox;
+pub mod maintenance;
 pub mod search;
+pub mod trust;

@@ -39,7 +39,7 @@ use super::x509::{Cert, SIGNING_EKUS};
 
 /// Algorithms accepted for certificate and CRL signatures in the chain, each behind
 /// [`Remembered`].
-static CHAIN_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
+pub(crate) static CHAIN_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
     &Remembered(webpki::ring::RSA_PKCS1_2048_8192_SHA256),
     &Remembered(webpki::ring::RSA_PKCS1_2048_8192_SHA384),
     &Remembered(webpki::ring::RSA_PKCS1_2048_8192_SHA512),
@@ -111,7 +111,34 @@ impl SignatureVerificationAlgorithm for Remembered {
 
 /// Extended key usage for signing certificates and the CAs above them: absent, or one of
 /// [`SIGNING_EKUS`].
+#[derive(Clone, Copy)]
 struct SigningEku;
+
+/// What a certificate is validated for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Signing documents: extendedKeyUsage absent or one of [`SIGNING_EKUS`].
+    Signing,
+    /// Signing in over mutual TLS: extendedKeyUsage absent or with id-kp-clientAuth (what
+    /// the NCA puts on its authentication certificates).
+    ClientAuth,
+}
+
+/// Either purpose's extended-key-usage rule, for webpki.
+#[derive(Clone, Copy)]
+enum EkuRule {
+    Signing(SigningEku),
+    Client(webpki::KeyUsage),
+}
+
+impl ExtendedKeyUsageValidator for EkuRule {
+    fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+        match self {
+            EkuRule::Signing(s) => s.validate(iter),
+            EkuRule::Client(k) => k.validate(iter),
+        }
+    }
+}
 
 impl ExtendedKeyUsageValidator for SigningEku {
     // The context variant needs a single required purpose; ours is a set.
@@ -156,6 +183,23 @@ pub fn validate(
     now: Timestamp,
     policy: &Policy,
 ) -> Result<ChainResult, Rejection> {
+    validate_for(trust, signer, carried, signing_time, now, policy, Purpose::Signing)
+}
+
+/// [`validate`] for a given purpose.
+pub fn validate_for(
+    trust: &TrustSnapshot,
+    signer: &Cert,
+    carried: &[Cert],
+    signing_time: Timestamp,
+    now: Timestamp,
+    policy: &Policy,
+    purpose: Purpose,
+) -> Result<ChainResult, Rejection> {
+    let eku = match purpose {
+        Purpose::Signing => EkuRule::Signing(SigningEku),
+        Purpose::ClientAuth => EkuRule::Client(webpki::KeyUsage::client_auth()),
+    };
     let signer_der = CertificateDer::from(signer.der.as_slice());
     let ee = EndEntityCert::try_from(&signer_der)
         .map_err(|e| Rejection::new(Reason::Malformed, format!("signer certificate: {e:?}")))?;
@@ -180,7 +224,7 @@ pub fn validate(
         &anchors,
         &intermediates,
         unix(signing_time),
-        SigningEku,
+        eku,
         None,
         None,
     )
@@ -208,7 +252,7 @@ pub fn validate(
             &anchors,
             &intermediates,
             unix(now),
-            SigningEku,
+            eku,
             revocation,
             None,
         )
@@ -281,7 +325,7 @@ fn revoked_detail(trust: &TrustSnapshot, signer: &Cert, carried: &[Cert]) -> Rej
                 .map(|t| t.to_string())
                 .unwrap_or_default();
             let reason = entry.reason_code.map(|r| format!(", reason {r:?}")).unwrap_or_default();
-            return Rejection::new(
+            let mut rejection = Rejection::new(
                 Reason::Revoked,
                 format!(
                     "certificate {} (serial {}) revoked at {date}{reason} by the CRL of {}",
@@ -290,6 +334,9 @@ fn revoked_detail(trust: &TrustSnapshot, signer: &Cert, carried: &[Cert]) -> Rej
                     crl.info.issuer
                 ),
             );
+            rejection.revoked_at =
+                Timestamp::from_second(entry.revocation_date.as_secs() as i64).ok();
+            return rejection;
         }
     }
     Rejection::new(Reason::Revoked, "a certificate of the chain is revoked")
@@ -311,7 +358,7 @@ fn map_error(e: webpki::Error, when: &str) -> Rejection {
         E::CrlExpired { .. } => (Reason::CrlStale, "a CRL of the chain is past nextUpdate".into()),
         E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) | E::EmptyEkuExtension => (
             Reason::KeyUsage,
-            "extendedKeyUsage of a certificate in the chain allows no signing purpose".into(),
+            "extendedKeyUsage of a certificate in the chain does not allow this purpose".into(),
         ),
         E::UnsupportedSignatureAlgorithm
         | E::UnsupportedSignatureAlgorithmContext(_)

@@ -6,6 +6,7 @@ pub mod algorithms;
 pub mod chain;
 pub mod cms;
 pub mod manifest;
+pub mod package;
 pub mod service;
 pub mod signer;
 pub mod store;

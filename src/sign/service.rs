@@ -115,6 +115,20 @@ pub fn remove_ca(app: &App, actor: &Actor, fingerprint: &str) -> Result<CaRecord
 /// new (importing the CRL in force again changes nothing).
 pub fn add_crl(app: &App, actor: &Actor, bytes: &[u8]) -> Result<(CrlRecord, bool)> {
     require(actor, Action::TrustManage, Object::Appliance)?;
+    install_crl(app, actor, bytes)
+}
+
+/// [`add_crl`] for the scheduled CRL fetch (`ops::crl_fetch`), which acts as the system
+/// rather than as a person: the same checks of the CRL itself (issuer, signature, not
+/// older than the one in force) and the same access-log entry, without a user policy.
+pub fn add_crl_as_system_job(app: &App, actor: &Actor, bytes: &[u8]) -> Result<(CrlRecord, bool)> {
+    if !matches!(actor.who, crate::actor::Who::System(_)) {
+        return Err(Error::forbidden());
+    }
+    install_crl(app, actor, bytes)
+}
+
+fn install_crl(app: &App, actor: &Actor, bytes: &[u8]) -> Result<(CrlRecord, bool)> {
     let snapshot = app.trust.get(&app.db)?;
     let by = actor.log_name();
     let result = app.audit.change(actor, "trust.crl_add", |txn| {
@@ -217,6 +231,8 @@ pub fn register_certificate(
             revoked_by: None,
             revoked_at: None,
             revoke_reason: None,
+            destroyed_at: None,
+            destroyed_by: None,
         };
         w.put_user_cert(&record)?;
         let detail = json!({"user_id": user_id, "fingerprint": fingerprint,
@@ -278,6 +294,48 @@ pub fn revoke_certificate(
         Writer(txn).put_user_cert(&record)?;
         let detail = json!({"user_id": record.user_id, "fingerprint": record.fingerprint,
             "reason": record.revoke_reason});
+        Ok((record, Some(detail)))
+    })
+}
+
+/// Destroys a registration certificate (I385 §6.8): the certificate's bytes and what it
+/// says of its holder (subject, IIN/BIN, issuer, serial) are erased from the record, which
+/// stays — revoked, with its fingerprint — so that signatures made with it keep showing a
+/// revoked registration and the certificate can never be registered again. Only a revoked
+/// or pending registration can be destroyed (revoke an active one first).
+pub fn destroy_certificate(app: &App, actor: &Actor, fingerprint: &str) -> Result<UserCertRecord> {
+    let record = load_user_cert(app, fingerprint)?;
+    require(actor, Action::CertificateManage, user_object(app, record.user_id)?)?;
+    actor.origin.set_operation("certificate.destroy");
+    if record.is_destroyed() {
+        return Err(Error::new(Code::Gone));
+    }
+    if record.status == CertStatus::Active {
+        return Err(Error::new(Code::Conflict).with_detail_key("sign-destroy-revoke-first"));
+    }
+    let by = actor.log_name();
+    app.audit.change(actor, "certificate.destroy", |txn| {
+        let mut record =
+            Writer(txn).user_cert(&record.fingerprint)?.ok_or_else(Error::not_found)?;
+        let now = now_string();
+        let was = record.status;
+        if record.status == CertStatus::Pending {
+            record.revoked_at = Some(now.clone());
+            record.revoked_by = Some(by.clone());
+            record.revoke_reason = Some("destroyed before confirmation".into());
+        }
+        record.status = CertStatus::Revoked;
+        record.der = String::new();
+        record.summary.subject = String::new();
+        record.summary.issuer = String::new();
+        record.summary.serial = String::new();
+        record.summary.iin = None;
+        record.summary.bin = None;
+        record.destroyed_at = Some(now);
+        record.destroyed_by = Some(by);
+        Writer(txn).put_user_cert(&record)?;
+        let detail = json!({"user_id": record.user_id, "fingerprint": record.fingerprint,
+            "status_before": was.name()});
         Ok((record, Some(detail)))
     })
 }
@@ -363,5 +421,91 @@ pub fn verify_with(
             &format!("registration revoked at {}", r.revoked_at.as_deref().unwrap_or("?")),
         ),
         Some(_) => verdict,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Signatures accepted earlier
+
+/// The standing of a signature that was accepted earlier (I385 §58), established again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// Still valid: integrity, signature value and a path to a trusted root at the time it
+    /// was accepted, and nothing revoked before that time.
+    Valid(Box<super::verdict::Report>),
+    /// Valid when it was made, but the certificate (or a CA above it) was revoked — or its
+    /// registration on this portal was revoked — after the signature was accepted.
+    RevokedLater(Rejection),
+    /// Not valid: the content changed, the CA is no longer trusted, or the certificate was
+    /// already revoked when the signature was accepted (the portal learnt it later).
+    Invalid(Rejection),
+}
+
+impl Standing {
+    /// `valid`, `revoked_later` or `invalid` (part of the API).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Standing::Valid(_) => "valid",
+            Standing::RevokedLater(_) => "revoked_later",
+            Standing::Invalid(_) => "invalid",
+        }
+    }
+
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match self {
+            Standing::Valid(_) => None,
+            Standing::RevokedLater(r) | Standing::Invalid(r) => Some(r),
+        }
+    }
+}
+
+/// Re-establishes a stored signature's standing against the trust store as it is now.
+///
+/// The check runs *at the time the signature was accepted* (`accepted`, the server's clock
+/// then — CAdES-BES has no trusted time stamp, and the acceptance time is the earliest
+/// time this portal can prove the signature existed): so a certificate that merely expired
+/// since does not spoil a signature made while it was valid. Revocation comes from the
+/// CRLs in force now; a revocation dated after `accepted` makes the signature "revoked
+/// later", one dated at or before it makes it invalid. `signer` is the signer's
+/// certificate when the message might not carry it; `registration` its registration record
+/// (a registration revoked after acceptance also gives "revoked later"). Used by the
+/// portal's signature lists and, with no registration, by `ipgo verify-package` offline.
+pub fn recheck(
+    trust: &TrustSnapshot,
+    content: &[u8],
+    cms_der: &[u8],
+    signer: Option<&Cert>,
+    accepted: jiff::Timestamp,
+    registration: Option<&UserCertRecord>,
+    policy: &Policy,
+) -> Standing {
+    let known: Vec<Cert> = signer.into_iter().cloned().collect();
+    match verify::verify(trust, content, cms_der, &known, accepted, policy) {
+        Verdict::Valid(report) => {
+            if let Some(r) = registration
+                && r.status == CertStatus::Revoked
+            {
+                let at = r.revoked_at.as_deref().and_then(crate::clock::parse);
+                let rejection = Rejection::new(
+                    Reason::RegistrationRevoked,
+                    format!(
+                        "registration revoked at {}{}",
+                        r.revoked_at.as_deref().unwrap_or("?"),
+                        r.revoke_reason.as_deref().map(|x| format!(": {x}")).unwrap_or_default()
+                    ),
+                )
+                .with_signer(&report.signer);
+                return match at {
+                    Some(at) if at > accepted => Standing::RevokedLater(rejection),
+                    _ => Standing::Invalid(rejection),
+                };
+            }
+            Standing::Valid(report)
+        }
+        Verdict::Invalid(r) if r.reason == Reason::Revoked => match r.revoked_at {
+            Some(at) if at > accepted => Standing::RevokedLater(r),
+            _ => Standing::Invalid(r),
+        },
+        Verdict::Invalid(r) => Standing::Invalid(r),
     }
 }

@@ -122,6 +122,19 @@ pub struct UserCertRecord {
     pub revoked_at: Option<String>,
     #[serde(default)]
     pub revoke_reason: Option<String>,
+    /// Set when the registration certificate was destroyed (I385 §6.8): the certificate
+    /// and what it says of its holder are gone; the record stays, revoked, so signatures
+    /// made with it still show that their registration was revoked.
+    #[serde(default)]
+    pub destroyed_at: Option<String>,
+    #[serde(default)]
+    pub destroyed_by: Option<String>,
+}
+
+impl UserCertRecord {
+    pub fn is_destroyed(&self) -> bool {
+        self.destroyed_at.is_some()
+    }
 }
 
 pub fn b64(bytes: &[u8]) -> String {

@@ -157,11 +157,15 @@ pub struct Rejection {
     /// The signer's certificate when it was identified before the failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<Box<super::x509::CertSummary>>,
+    /// For `revoked`: the revocation date the CRL gives, so that a signature accepted
+    /// before it can be told apart ("revoked later", I385 §58) from one made after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<Timestamp>,
 }
 
 impl Rejection {
     pub fn new(reason: Reason, detail: impl Into<String>) -> Rejection {
-        Rejection { reason, detail: detail.into(), signer: None }
+        Rejection { reason, detail: detail.into(), signer: None, revoked_at: None }
     }
 
     pub fn with_signer(mut self, signer: &super::x509::CertSummary) -> Rejection {

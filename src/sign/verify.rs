@@ -132,7 +132,12 @@ pub fn check_for_registration(
     if cert.is_ca() {
         return Err(Rejection::new(Reason::KeyUsage, "a CA certificate cannot sign documents"));
     }
-    cert.check_signing_usage().map_err(|d| Rejection::new(Reason::KeyUsage, d))?;
+    // A signing certificate, or an authentication one (for certificate sign-in).
+    let purpose = match (cert.check_signing_usage(), cert.check_auth_usage()) {
+        (Ok(()), _) => chain::Purpose::Signing,
+        (Err(_), Ok(())) => chain::Purpose::ClientAuth,
+        (Err(d), Err(_)) => return Err(Rejection::new(Reason::KeyUsage, d)),
+    };
     let relaxed = Policy { require_crl: false, check_crl_freshness: false, ..policy.clone() };
-    chain::validate(trust, cert, &[], now, now, &relaxed).map(|_| ())
+    chain::validate_for(trust, cert, &[], now, now, &relaxed, purpose).map(|_| ())
 }

@@ -16,6 +16,9 @@ const EKU_EMAIL_PROTECTION: der::asn1::ObjectIdentifier =
 /// id-kp-documentSigning (RFC 9336).
 const EKU_DOCUMENT_SIGNING: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.36");
+/// id-kp-clientAuth: NCA authentication certificates (sign-in over mutual TLS).
+const EKU_CLIENT_AUTH: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
 /// anyExtendedKeyUsage.
 const EKU_ANY: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.29.37.0");
 /// The purposes accepted on signing certificates and on the CAs above them when those
@@ -97,6 +100,27 @@ impl Cert {
 
     pub fn key_usage(&self) -> Result<Option<KeyUsage>, der::Error> {
         Ok(self.cert.tbs_certificate().get_extension::<KeyUsage>()?.map(|(_, ku)| ku))
+    }
+
+    /// Fit for signing in (mutual TLS): keyUsage present with digitalSignature, and an
+    /// extendedKeyUsage, if present, with id-kp-clientAuth — an NCA authentication
+    /// certificate.
+    pub fn check_auth_usage(&self) -> Result<(), String> {
+        match self.key_usage() {
+            Err(e) => return Err(format!("unreadable keyUsage: {e}")),
+            Ok(None) => return Err("the certificate has no keyUsage extension".into()),
+            Ok(Some(ku)) if !ku.digital_signature() => {
+                return Err("keyUsage lacks digitalSignature".to_string());
+            }
+            Ok(Some(_)) => {}
+        }
+        match self.cert.tbs_certificate().get_extension::<ExtendedKeyUsage>() {
+            Err(e) => Err(format!("unreadable extendedKeyUsage: {e}")),
+            Ok(Some((_, eku))) if !eku.0.contains(&EKU_CLIENT_AUTH) => {
+                Err("extendedKeyUsage lacks clientAuth".to_string())
+            }
+            Ok(_) => Ok(()),
+        }
     }
 
     /// The signing rule of I385 §57 as this portal reads it: keyUsage must be present and

@@ -274,6 +274,15 @@ impl Vault {
         Ok(state.key.generation)
     }
 
+    /// The bytes of `vault.key` and `vault.sealed`, read together under the vault's lock so
+    /// that no rotation or append runs in between (for `ipgo backup-keys`).
+    pub fn export_files(&self) -> Result<Vec<(String, Vec<u8>)>, VaultError> {
+        let _state = self.state.lock();
+        let key = fs::read(self.dir.join(KEY_FILE))?;
+        let vault = fs::read(self.dir.join(VAULT_FILE))?;
+        Ok(vec![(KEY_FILE.to_owned(), key), (VAULT_FILE.to_owned(), vault)])
+    }
+
     pub fn generation(&self) -> u64 {
         self.state.lock().key.generation
     }

@@ -3,9 +3,11 @@
 //! `portal/<feature>/http.rs` and call their services.
 
 pub mod assets;
+pub mod client_cert;
 pub mod cookies;
 pub mod errors;
 pub mod health;
+pub mod metrics;
 pub mod openapi;
 pub mod pipeline;
 pub mod render;

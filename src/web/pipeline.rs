@@ -68,6 +68,13 @@ pub async fn pipeline(
     if let Ok(id) = HeaderValue::from_str(&state.origin.request_id) {
         res.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
     }
+    let route = res.request().match_pattern().unwrap_or_else(|| "-".into());
+    app.metrics.record(
+        &route,
+        &state.origin.method,
+        res.status().as_u16(),
+        state.origin.started.elapsed(),
+    );
     log_request(&app, &res, &state, unsafe_method).await;
     Ok(res)
 }

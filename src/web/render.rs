@@ -23,6 +23,8 @@ pub struct NavUser {
     pub auditor: bool,
     pub head: bool,
     pub must_change: bool,
+    /// Unread notices in the inbox.
+    pub unread: u64,
 }
 
 /// What the layout (`base.html`) needs on every page.
@@ -37,6 +39,8 @@ pub struct PageCtx<'a> {
     pub nav: &'static str,
     /// What the search box of the layout shows (the query on the results page).
     pub search: String,
+    /// Planned maintenance announced to every participant (I617 §17).
+    pub maintenance: Vec<crate::portal::maintenance::service::Banner>,
 }
 
 impl<'a> PageCtx<'a> {
@@ -56,6 +60,7 @@ impl<'a> PageCtx<'a> {
                 auditor: u.roles.contains(Role::Auditor),
                 head: u.roles.contains(Role::Head),
                 must_change: u.must_change_password,
+                unread: crate::notify::unread_count(app, u.id),
             }),
             _ => None,
         };
@@ -68,6 +73,7 @@ impl<'a> PageCtx<'a> {
             title: app.i18n.text(state.lang, title_key),
             nav,
             search: String::new(),
+            maintenance: crate::portal::maintenance::service::banner(app, state.lang),
         }
     }
 

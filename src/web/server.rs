@@ -18,8 +18,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::home::http::routes(cfg);
     crate::portal::directory::http::routes(cfg);
     crate::portal::documents::http::routes(cfg);
+    crate::portal::trust::http::routes(cfg);
+    crate::portal::drafts::http::routes(cfg);
+    crate::portal::inbox::http::routes(cfg);
     crate::portal::accesslog::http::routes(cfg);
     crate::portal::search::http::routes(cfg);
+    crate::portal::maintenance::http::routes(cfg);
+    super::metrics::routes(cfg);
     super::openapi::routes(cfg);
 }
 
@@ -27,11 +32,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const JSON_LIMIT: usize = 256 * 1024;
 const FORM_LIMIT: usize = 256 * 1024;
 
+/// A listening socket handed over by systemd (socket activation, `ipgo.socket`): the
+/// service then needs no capability to serve port 443.
+fn inherited_listener() -> anyhow::Result<Option<std::net::TcpListener>> {
+    use std::os::fd::FromRawFd;
+    let mut fds = sd_notify::listen_fds()?;
+    let Some(fd) = fds.next() else { return Ok(None) };
+    if fds.next().is_some() {
+        anyhow::bail!(
+            "systemd passed more than one socket; ipgo.socket must have one ListenStream"
+        );
+    }
+    // SAFETY: systemd hands over fd 3 as an open listening socket owned by this process
+    // (LISTEN_PID was checked); nothing else in the process uses it.
+    let listener = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+    listener.set_nonblocking(true)?;
+    Ok(Some(listener))
+}
+
 pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
-    app.config.check_transport()?;
+    let inherited = inherited_listener()?;
+    let addr = match &inherited {
+        Some(l) => l.local_addr()?,
+        None => app.config.listen_addr()?,
+    };
+    app.config.check_transport_at(addr)?;
     let loaded = app.sessions.load(&app.db).map_err(|e| anyhow::anyhow!("sessions: {e}"))?;
+    let orphans_before = app.blobs.clock_mark()?;
     crate::portal::documents::upkeep::at_start(&app)
         .map_err(|e| anyhow::anyhow!("document store upkeep: {e}"))?;
+    crate::portal::documents::upkeep::collect_orphans_in_background(app.clone(), orphans_before);
     tracing::info!(sessions = loaded, "sessions restored");
     // The index is derived data: whatever changed while it was not looking is found now.
     crate::portal::search::reconcile_in_background(app.clone());
@@ -57,22 +87,37 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     .shutdown_timeout(10)
     .client_request_timeout(Duration::from_secs(30));
 
-    let addr = app.config.listen_addr()?;
     let tls = super::tls::certificate_files(&app.config)?;
-    let server = match &tls {
-        Some((cert, key)) => {
-            let config = super::tls::server_config(cert, key)?;
-            server.bind_rustls_0_23(addr, config)
+    let activated = inherited.is_some();
+    let server = match (&tls, inherited) {
+        (Some((cert, key)), inherited) => {
+            let provider = rustls::crypto::ring::default_provider();
+            let verifier: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>> =
+                app.config.signatures.certificate_sign_in.then(|| {
+                    Arc::new(super::client_cert::TrustStoreVerifier::new(app.clone(), &provider))
+                        as Arc<dyn rustls::server::danger::ClientCertVerifier>
+                });
+            let config = super::tls::server_config(cert, key, verifier)?;
+            let server = server.on_connect(super::client_cert::on_connect);
+            match inherited {
+                Some(listener) => server.listen_rustls_0_23(listener, config),
+                None => server.bind_rustls_0_23(addr, config),
+            }
         }
-        None => server.bind(addr),
+        (None, Some(listener)) => server.listen(listener),
+        (None, None) => server.bind(addr),
     }
     .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    if activated {
+        tracing::info!(%addr, "listening on the socket passed by systemd (server.listen is not used)");
+    }
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%addr, scheme, workers, "ipgo listening");
     println!("ipgo {} listening on {scheme}://{addr}", env!("CARGO_PKG_VERSION"));
 
     let socket = crate::ops::admin_socket::start(app.clone())?;
     let jobs = crate::jobs::start(app.clone());
+    let mailer = crate::notify::mail::start(app.clone());
     let server = server.run();
     let handle = server.handle();
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
@@ -83,6 +128,7 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     drop(handle);
     jobs.abort();
+    mailer.abort();
     if let Some(w) = watchdog {
         w.abort();
     }

@@ -35,6 +35,16 @@ pub fn certificate_files(config: &Config) -> anyhow::Result<Option<(PathBuf, Pat
     Ok(Some((cert, key)))
 }
 
+/// The certificate files being served, without making any (for `/metrics`).
+pub fn existing_certificate_files(config: &Config) -> Option<(PathBuf, PathBuf)> {
+    if !config.tls.cert.is_empty() {
+        return Some((PathBuf::from(&config.tls.cert), PathBuf::from(&config.tls.key)));
+    }
+    let dir = config.keys_dir();
+    let (cert, key) = (dir.join(SELF_SIGNED_CERT), dir.join(SELF_SIGNED_KEY));
+    (config.tls.self_signed && cert.exists()).then_some((cert, key))
+}
+
 fn make_self_signed(config: &Config, cert: &Path, key: &Path) -> anyhow::Result<()> {
     let mut names = config.tls.self_signed_names.clone();
     if names.is_empty() {
@@ -52,7 +62,29 @@ fn make_self_signed(config: &Config, cert: &Path, key: &Path) -> anyhow::Result<
     Ok(())
 }
 
-pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<ServerConfig> {
+/// A private key under `/etc/ipgo/tls/` is handed to the service by systemd as the
+/// credential `tls_<file name>` (`LoadCredential=tls:/etc/ipgo/tls`), so the key file itself
+/// can stay readable by root only. Elsewhere, or outside systemd, the path is read directly.
+fn credential_or(path: &Path) -> PathBuf {
+    let from_credential = std::env::var_os("CREDENTIALS_DIRECTORY").and_then(|dir| {
+        let name = path.file_name()?.to_string_lossy().into_owned();
+        let candidate = PathBuf::from(dir).join(format!("tls_{name}"));
+        (path.parent() == Some(Path::new(TLS_CREDENTIAL_DIR)) && candidate.exists())
+            .then_some(candidate)
+    });
+    from_credential.unwrap_or_else(|| path.to_path_buf())
+}
+
+/// Where the packaged service loads TLS files from as credentials.
+pub const TLS_CREDENTIAL_DIR: &str = "/etc/ipgo/tls";
+
+/// The TLS configuration; `client_auth` asks browsers for an optional client certificate
+/// (sign-in with a certificate, `client_cert.rs`).
+pub fn server_config(
+    cert: &Path,
+    key: &Path,
+    client_auth: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>>,
+) -> anyhow::Result<ServerConfig> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .map_err(|e| anyhow::anyhow!("cannot read certificate {}: {e}", cert.display()))?
         .collect::<Result<_, _>>()
@@ -60,12 +92,17 @@ pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<ServerConfig> {
     if chain.is_empty() {
         anyhow::bail!("no certificate found in {}", cert.display());
     }
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| anyhow::anyhow!("cannot read private key {}: {e}", key.display()))?;
+    let key_path = credential_or(key);
+    let key = PrivateKeyDer::from_pem_file(&key_path)
+        .map_err(|e| anyhow::anyhow!("cannot read private key {}: {e}", key_path.display()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
+    let builder =
+        ServerConfig::builder_with_provider(provider).with_safe_default_protocol_versions()?;
+    let builder = match client_auth {
+        Some(verifier) => builder.with_client_cert_verifier(verifier),
+        None => builder.with_no_client_auth(),
+    };
+    let config = builder
         .with_single_cert(chain, key)
         .map_err(|e| anyhow::anyhow!("certificate and key do not form a usable pair: {e}"))?;
     Ok(config)

@@ -29,6 +29,12 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver on a free port and opens a headless Chromium session.
     pub fn start() -> Browser {
+        Browser::start_with(&[])
+    }
+
+    /// Like [`start`](Self::start), with more Chromium switches (e.g.
+    /// `--ignore-certificate-errors` for a test's own TLS server).
+    pub fn start_with(extra: &[&str]) -> Browser {
         let chromium = which("chromium").unwrap_or_else(|| {
             panic!("`chromium` is not installed: apt-get install chromium (tests/run-all.sh does)")
         });
@@ -60,7 +66,7 @@ impl Browser {
             let body: Value = res.body_mut().read_json().ok()?;
             body["value"]["ready"].as_bool().filter(|r| *r)
         });
-        let args = [
+        let mut args = vec![
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -71,7 +77,11 @@ impl Browser {
             "--disable-sync",
             "--window-size=1280,900",
             &format!("--user-data-dir={}", browser._profile.path().display()),
-        ];
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<String>>();
+        args.extend(extra.iter().map(|s| s.to_string()));
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": chromium, "args": args},

@@ -51,6 +51,26 @@ pub struct Client {
 impl Client {
     /// A client for `server` (trusting its self-signed certificate in TLS mode).
     pub fn new(server: &Server) -> Client {
+        Client::build(server, None)
+    }
+
+    /// A client that presents a client certificate (PEM certificate and key) on its TLS
+    /// connections (mutual TLS).
+    pub fn with_certificate(server: &Server, cert_pem: &[u8], key_pem: &[u8]) -> Client {
+        let cert = ureq::tls::Certificate::from_pem(cert_pem).expect("client certificate PEM");
+        let key = ureq::tls::PrivateKey::from_pem(key_pem).expect("client key PEM");
+        Client::build(server, Some(ureq::tls::ClientCert::new_with_certs(&[cert], key)))
+    }
+
+    /// `POST path` without a body; `Err` when the connection itself fails (e.g. the TLS
+    /// handshake refuses the client certificate).
+    pub fn try_post(&self, path: &str) -> Result<u16, String> {
+        let url = format!("{}{path}", self.base);
+        let req = http::Request::post(url).body(()).map_err(|e| e.to_string())?;
+        self.agent.run(req).map(|r| r.status().as_u16()).map_err(|e| e.to_string())
+    }
+
+    fn build(server: &Server, identity: Option<ureq::tls::ClientCert>) -> Client {
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -61,6 +81,7 @@ impl Client {
             let cert = ureq::tls::Certificate::from_pem(&pem).expect("certificate PEM");
             let tls = ureq::tls::TlsConfig::builder()
                 .root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]))
+                .client_cert(identity)
                 .build();
             config = config.tls_config(tls);
         }

@@ -244,6 +244,18 @@ fn i385_s6_6_a_posted_document_is_findable_within_one_second() {
     let (_, ready) = server.client().get_json("/readyz");
     assert_eq!(ready["checks"]["search"]["documents"], 5, "{ready}");
     assert_eq!(ready["checks"]["search"]["queued"], 0, "{ready}");
+    // The same lag for monitoring (I617 §24), read from loopback like a local Prometheus.
+    let metrics = server.client().get("/metrics");
+    assert_eq!(metrics.status, 200);
+    let value = |name: &str| -> f64 {
+        let line = metrics.body.lines().find(|l| l.starts_with(&format!("{name} ")));
+        line.and_then(|l| l.split(' ').nth(1)?.parse().ok()).unwrap_or_else(|| panic!("{name}"))
+    };
+    assert_eq!(value("ipgo_search_index_documents"), 5.0, "{}", metrics.body);
+    assert_eq!(value("ipgo_search_index_queue_length"), 0.0);
+    assert_eq!(value("ipgo_search_index_lag_seconds"), 0.0);
+    let last = value("ipgo_search_index_last_commit_lag_seconds");
+    assert!(last > 0.0 && last < 1.0, "posting-to-commit of the last batch: {last} s");
 }
 
 #[test]

@@ -50,3 +50,166 @@ document.addEventListener("click", function (event) {
     window.history.back();
   }
 });
+
+// Signing with NCALayer, the signing application of the Kazakh NCA on the workstation
+// (wss://127.0.0.1:13579). The manifest of the version is sent in base64; NCALayer
+// returns a CMS (CAdES) signature in base64, which is posted to the portal. The newer
+// `kz.gov.pki.knca.basics` API is tried first, the older `commonUtils` one when the
+// installed NCALayer does not know it. Without this script every signing place offers a
+// file upload. A page may hold several signing places (`[data-ncalayer]`: the document
+// page, each signing step of a draft); texts, CSRF token and language come from the place
+// itself or from the page's `[data-ncalayer-messages]`.
+(function () {
+  var boxes = document.querySelectorAll("[data-ncalayer]");
+  if (!boxes.length || !window.WebSocket || !window.fetch || !window.Promise) { return; }
+  var shared = document.querySelector("[data-ncalayer-messages]");
+
+  function setting(box, name) {
+    return box.getAttribute(name) || (shared && shared.getAttribute(name)) || "";
+  }
+
+  function base64(buffer) {
+    var bytes = new Uint8Array(buffer), text = "";
+    for (var i = 0; i < bytes.length; i += 0x8000) {
+      text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    }
+    return window.btoa(text);
+  }
+
+  // One request on its own connection; resolves with NCALayer's answer (the greeting
+  // `{result:{version}}` and heartbeats are skipped).
+  function ask(request) {
+    return new Promise(function (resolve, reject) {
+      var socket, done = false;
+      try { socket = new WebSocket("wss://127.0.0.1:13579/"); } catch (e) { reject("unavailable"); return; }
+      socket.onopen = function () { socket.send(JSON.stringify(request)); };
+      socket.onerror = function () { if (!done) { done = true; reject("unavailable"); } };
+      socket.onclose = function () { if (!done) { done = true; reject("unavailable"); } };
+      socket.onmessage = function (event) {
+        var answer;
+        try { answer = JSON.parse(event.data); } catch (e) { return; }
+        if (!answer || (answer.result && answer.result.version && answer.status === undefined)) { return; }
+        done = true;
+        socket.close();
+        resolve(answer);
+      };
+    });
+  }
+
+  function signBasics(data, locale) {
+    return ask({
+      module: "kz.gov.pki.knca.basics",
+      method: "sign",
+      args: {
+        allowedStorages: ["PKCS12", "AKKaztokenStore", "AKKZIDCardStore", "AKEToken72KStore", "AKEToken5110Store", "AKJaCartaStore", "AKAKEYStore"],
+        format: "cms",
+        data: data,
+        signingParams: { decode: true, encapsulate: false, digested: false },
+        signerParams: { extKeyUsageOids: ["1.3.6.1.5.5.7.3.4"], chain: [] },
+        locale: locale || "ru"
+      }
+    }).then(function (answer) {
+      if (answer.status === true) {
+        var result = answer.body && answer.body.result;
+        if (Array.isArray(result)) { result = result[0]; }
+        if (!result) { throw "cancelled"; }
+        return result;
+      }
+      if (answer.status === undefined) { throw "old"; }
+      throw answer.message || answer.code || "failed";
+    });
+  }
+
+  function signCommon(data) {
+    return ask({
+      module: "kz.gov.pki.knca.commonUtils",
+      method: "createCAdESFromBase64",
+      args: ["PKCS12", "SIGNATURE", data, true]
+    }).then(function (answer) {
+      if (answer.code === "200" && answer.responseObject) { return answer.responseObject; }
+      if (answer.message === "action.canceled") { throw "cancelled"; }
+      throw answer.message || answer.code || "failed";
+    });
+  }
+
+  function attach(box) {
+    var button = box.querySelector("[data-ncalayer-sign]");
+    var status = box.querySelector("[data-ncalayer-status]");
+    if (!button || !status) { return; }
+    box.hidden = false;
+
+    function say(key, extra) {
+      status.textContent = (setting(box, "data-msg-" + key) || key) + (extra ? " " + extra : "");
+    }
+
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      say("connecting");
+      fetch(box.getAttribute("data-manifest-url"), { credentials: "same-origin" })
+        .then(function (res) {
+          if (!res.ok) { throw "manifest " + res.status; }
+          return res.arrayBuffer();
+        })
+        .then(function (buffer) {
+          var data = base64(buffer);
+          say("waiting");
+          return signBasics(data, setting(box, "data-locale")).catch(function (why) {
+            if (why === "old") { return signCommon(data); }
+            throw why;
+          });
+        })
+        .then(function (cms) {
+          say("sending");
+          return fetch(box.getAttribute("data-sign-url"), {
+            method: "POST",
+            credentials: "same-origin",
+            headers: { "Content-Type": "text/plain", "X-CSRF-Token": setting(box, "data-csrf") },
+            body: cms
+          });
+        })
+        .then(function (res) {
+          if (res.ok) {
+            say("done");
+            var anchor = box.getAttribute("data-done-anchor");
+            if (anchor) { window.location.hash = anchor; }
+            window.location.reload();
+            return;
+          }
+          return res.json().then(function (body) {
+            button.disabled = false;
+            status.textContent = body.message || String(res.status);
+          });
+        })
+        .catch(function (why) {
+          button.disabled = false;
+          if (why === "unavailable" || why === "cancelled") { say(why); } else { say("failed", String(why)); }
+        });
+    });
+  }
+
+  for (var i = 0; i < boxes.length; i += 1) { attach(boxes[i]); }
+})();
+
+// Live updates (Server-Sent Events): the inbox count, and a notice on pages whose object
+// changed. Without JavaScript the pages show the same facts on reload.
+(function () {
+  if (!document.body || !document.body.hasAttribute("data-live") || !window.EventSource) {
+    return;
+  }
+  var source = new EventSource("/api/v1/events");
+  source.addEventListener("inbox", function (event) {
+    var data = JSON.parse(event.data);
+    var count = document.getElementById("inbox-count");
+    if (count && typeof data.unread === "number") {
+      count.textContent = data.unread > 0 ? String(data.unread) : "";
+    }
+  });
+  source.addEventListener("change", function (event) {
+    var data = JSON.parse(event.data);
+    var holder = document.querySelector("[data-topic]");
+    var notice = document.querySelector(".live-notice");
+    if (holder && notice && holder.getAttribute("data-topic") === data.topic) {
+      notice.hidden = false;
+    }
+  });
+})();

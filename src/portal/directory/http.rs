@@ -24,6 +24,7 @@ type Data = web::Data<App>;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_page))
         .route("/login", web::post().to(login_submit))
+        .route("/login/certificate", web::post().to(login_certificate_submit))
         .route("/logout", web::post().to(logout_submit))
         .route("/password", web::get().to(password_page))
         .route("/password", web::post().to(password_submit))
@@ -48,6 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // JSON API
         .route("/api/v1/session", web::post().to(api_sign_in))
         .route("/api/v1/session", web::delete().to(api_sign_out))
+        .route("/api/v1/session/certificate", web::post().to(api_sign_in_certificate))
         .route("/api/v1/me", web::get().to(api_me))
         .route("/api/v1/me", web::patch().to(api_me_edit))
         .route("/api/v1/me/password", web::post().to(api_password))
@@ -88,7 +90,23 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-async fn login_page(app: Data, v: Visitor, q: web::Query<LoginQuery>) -> Result<HttpResponse> {
+/// The client certificate the TLS layer admitted on this connection, if any.
+fn presented(req: &HttpRequest) -> Option<Vec<u8>> {
+    req.conn_data::<crate::web::client_cert::ClientCertificate>()
+        .and_then(|c| c.end_entity().map(<[u8]>::to_vec))
+}
+
+fn presented_subject(req: &HttpRequest) -> Option<String> {
+    let der = presented(req)?;
+    crate::sign::x509::Cert::from_der(&der).ok().map(|c| c.summary().subject)
+}
+
+async fn login_page(
+    app: Data,
+    v: Visitor,
+    req: HttpRequest,
+    q: web::Query<LoginQuery>,
+) -> Result<HttpResponse> {
     v.actor.origin.set_operation("page.login");
     if matches!(v.state.who, Who::User(_)) {
         return Ok(see_other("/"));
@@ -100,6 +118,7 @@ async fn login_page(app: Data, v: Visitor, q: web::Query<LoginQuery>) -> Result<
         login: String::new(),
         error: None,
         next: safe_next(&q.next),
+        certificate: presented_subject(&req),
     };
     let mut res = html(&page)?;
     res.add_cookie(&cookies::pre_session(&pre_token, v.state.secure)).map_err(Error::internal)?;
@@ -135,13 +154,26 @@ async fn login_submit(
     let ip = v.state.client_ip;
     let (login, password) = (f.login.clone(), f.password.clone());
     let result = blocking(move || signin::sign_in(&app2, &actor, ip, &login, &password)).await;
+    login_outcome(&app, &v, &req, result, &f.login, &f.next)
+}
+
+/// After a sign-in attempt from the page: the session cookie and a redirect, or the page
+/// again with the explanation.
+fn login_outcome(
+    app: &Data,
+    v: &Visitor,
+    req: &HttpRequest,
+    result: Result<signin::SignedIn>,
+    login: &str,
+    next: &str,
+) -> Result<HttpResponse> {
     match result {
         Ok(signed) => {
             req.extensions_mut().insert(SignedInAs(Who::User(signed.identity.clone())));
             let target = if signed.identity.must_change_password {
                 "/password".to_owned()
             } else {
-                safe_next(&f.next)
+                safe_next(next)
             };
             let mut res = see_other(&target);
             res.add_cookie(&cookies::session(&signed.session.token, v.state.secure))
@@ -154,11 +186,12 @@ async fn login_submit(
         Err(e) if matches!(e.code, Code::InvalidCredentials | Code::TooManyRequests) => {
             let pre_token = crate::secret::token();
             let page = LoginPage {
-                page: PageCtx::new(&app, &v.state, "login-title", "login"),
+                page: PageCtx::new(app, &v.state, "login-title", "login"),
                 pre_token: pre_token.clone(),
-                login: f.login.chars().take(64).collect(),
+                login: login.chars().take(64).collect(),
                 error: Some(app.i18n.error_message(v.state.lang, &e)),
-                next: safe_next(&f.next),
+                next: safe_next(next),
+                certificate: presented_subject(req),
             };
             let status =
                 actix_web::http::StatusCode::from_u16(e.code.http_status()).unwrap_or_default();
@@ -170,6 +203,53 @@ async fn login_submit(
         }
         Err(e) => Err(e),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CertificateLoginForm {
+    csrf: String,
+    next: String,
+}
+
+/// "Sign in with my certificate" on the page (mutual TLS).
+async fn login_certificate_submit(
+    app: Data,
+    v: Visitor,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    v.actor.origin.set_operation("session.create");
+    let f: CertificateLoginForm = form(&body)?;
+    let pre = req.cookie(cookies::PRE_SESSION).map(|c| c.value().to_owned()).unwrap_or_default();
+    if pre.is_empty() || !constant_eq(&pre, &f.csrf) {
+        return Err(Error::new(Code::CsrfFailed));
+    }
+    let (app2, actor, ip, cert) =
+        (app.clone().into_inner(), v.actor.clone(), v.state.client_ip, presented(&req));
+    let result =
+        blocking(move || signin::sign_in_with_certificate(&app2, &actor, ip, cert.as_deref()))
+            .await;
+    login_outcome(&app, &v, &req, result, "", &f.next)
+}
+
+/// `POST /api/v1/session/certificate`: a session for the certificate of this connection.
+async fn api_sign_in_certificate(app: Data, v: Visitor, req: HttpRequest) -> Result<HttpResponse> {
+    let (app2, actor, ip, cert) =
+        (app.clone().into_inner(), v.actor.clone(), v.state.client_ip, presented(&req));
+    let signed =
+        blocking(move || signin::sign_in_with_certificate(&app2, &actor, ip, cert.as_deref()))
+            .await?;
+    req.extensions_mut().insert(SignedInAs(Who::User(signed.identity.clone())));
+    let user = me_view(&app, signed.identity.id).await?;
+    let mut res = json(&SessionAnswer {
+        csrf: signed.session.csrf.clone(),
+        must_change_password: signed.identity.must_change_password,
+        user,
+    });
+    res.add_cookie(&cookies::session(&signed.session.token, v.state.secure))
+        .map_err(Error::internal)?;
+    Ok(res)
 }
 
 fn constant_eq(a: &str, b: &str) -> bool {

@@ -15,6 +15,8 @@ pub struct LoginPage<'a> {
     pub login: String,
     pub error: Option<String>,
     pub next: String,
+    /// The subject of the client certificate presented on this TLS connection.
+    pub certificate: Option<String>,
 }
 
 #[derive(Template)]

@@ -648,3 +648,44 @@ pub fn resolve_access_names(
     }
     Ok((agencies, users))
 }
+
+/// Active accounts of these agencies holding any of these roles, as notice recipients.
+pub fn recipients(
+    app: &App,
+    agencies: &[u64],
+    roles: &[Role],
+) -> Result<Vec<crate::notify::Recipient>> {
+    let txn = app.db.read()?;
+    Ok(Reader(&txn)
+        .users()?
+        .into_iter()
+        .filter(|u| u.status == UserStatus::Active && agencies.contains(&u.agency_id))
+        .filter(|u| roles.is_empty() || u.roles.iter().any(|r| roles.contains(r)))
+        .map(|u| crate::notify::Recipient { user_id: u.id, lang: u.lang, email: u.email })
+        .collect())
+}
+
+/// These accounts (if active) as notice recipients.
+pub fn recipients_by_id(app: &App, ids: &[u64]) -> Result<Vec<crate::notify::Recipient>> {
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(u) = r.user(*id)?
+            && u.status == UserStatus::Active
+        {
+            out.push(crate::notify::Recipient { user_id: u.id, lang: u.lang, email: u.email });
+        }
+    }
+    Ok(out)
+}
+
+/// Active accounts holding a role anywhere (e.g. every OKDO officer).
+pub fn holders_of(app: &App, role: Role) -> Result<Vec<User>> {
+    let txn = app.db.read()?;
+    Ok(Reader(&txn)
+        .users()?
+        .into_iter()
+        .filter(|u| u.status == UserStatus::Active && u.roles.contains(&role))
+        .collect())
+}

@@ -173,3 +173,94 @@ pub fn change_own_password(
     app.directory_changed();
     Ok(session)
 }
+
+/// Signs in with the client certificate of a mutual-TLS connection (I385 §57, §61), an
+/// alternative to the password. The TLS layer admitted the certificate against the trust
+/// store at the handshake; it is checked again here against the trust store as it is now
+/// (a CRL installed since may revoke it), and it must be registered, active, to an active
+/// account. Each refusal names its reason (the holder of a certificate learns nothing
+/// about other accounts from it) and is in the access log.
+pub fn sign_in_with_certificate(
+    app: &App,
+    visitor: &Actor,
+    ip: Option<IpAddr>,
+    presented: Option<&[u8]>,
+) -> Result<SignedIn> {
+    use crate::sign::store::CertStatus;
+    visitor.origin.set_operation("session.create");
+    let refuse = |key: &'static str, detail: serde_json::Value| {
+        visitor.origin.set_detail(detail);
+        Error::new(Code::InvalidCredentials).with_detail_key(key)
+    };
+    if let Some(ip) = ip
+        && !app.throttle.allow(ip)
+    {
+        visitor.origin.set_detail(json!({"method": "certificate", "reason": "throttled"}));
+        return Err(Error::new(Code::TooManyRequests));
+    }
+    let Some(der) = presented else {
+        return Err(refuse(
+            "cert-signin-none",
+            json!({"method": "certificate", "reason": "no_certificate"}),
+        ));
+    };
+    let cert = crate::sign::x509::Cert::from_der(der).map_err(|_| {
+        refuse("cert-signin-none", json!({"method": "certificate", "reason": "unreadable"}))
+    })?;
+    let fingerprint = cert.fingerprint();
+    let trust = app.trust.get(&app.db)?;
+    let now = crate::clock::now();
+    let policy = crate::sign::service::policy(app);
+    if let Err(r) = crate::sign::chain::validate_for(
+        &trust,
+        &cert,
+        &[],
+        now,
+        now,
+        &policy,
+        crate::sign::chain::Purpose::ClientAuth,
+    ) {
+        return Err(refuse(
+            r.reason.message_key(),
+            json!({"method": "certificate", "fingerprint": fingerprint,
+                "reason": r.reason.name(), "detail": r.detail}),
+        ));
+    }
+    let (registration, user) = {
+        let txn = app.db.read()?;
+        let registration = crate::sign::store::Reader(&txn).user_cert(&fingerprint)?;
+        let user = match &registration {
+            Some(r) => Reader(&txn).user(r.user_id)?,
+            None => None,
+        };
+        (registration, user)
+    };
+    let reason = match (&registration, &user) {
+        (None, _) => Some(("cert-signin-not-registered", "not_registered")),
+        (Some(r), _) if r.status == CertStatus::Pending => {
+            Some(("sign-reason-registration-pending", "registration_pending"))
+        }
+        (Some(r), _) if r.status == CertStatus::Revoked => {
+            Some(("sign-reason-registration-revoked", "registration_revoked"))
+        }
+        (Some(_), Some(u)) if u.status == super::model::UserStatus::Active => None,
+        _ => Some(("cert-signin-account-disabled", "disabled")),
+    };
+    if let Some((key, name)) = reason {
+        return Err(refuse(
+            key,
+            json!({"method": "certificate", "fingerprint": fingerprint, "reason": name}),
+        ));
+    }
+    let user = user.ok_or_else(refused)?;
+    let identity = super::service::identity(app, user.id, false)?.ok_or_else(refused)?;
+    let as_user = Actor { who: Who::User(identity.clone()), origin: visitor.origin.clone() };
+    let session = app.audit.change(&as_user, "session.create", |txn| {
+        let session = app.sessions.create_in(txn, user.id)?;
+        let detail = json!({"method": "certificate", "fingerprint": fingerprint,
+            "subject": cert.summary().subject});
+        Ok((session, Some(detail)))
+    })?;
+    app.sessions.activate(&session);
+    Ok(SignedIn { session, identity })
+}

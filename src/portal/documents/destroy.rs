@@ -151,6 +151,14 @@ fn finish(app: &App, actor: &Actor, id: u64) -> Result<Certificate> {
         let detail = json!({"destruction_certificate": certificate});
         Ok((certificate.clone(), Some(detail)))
     })?;
+    // The copy beside the vault; completed at the next start if this append fails.
+    if let Some(row) = {
+        let txn = app.db.read()?;
+        Reader(&txn).destruction(id)?
+    } && let Err(e) = super::register_copy::append(&app.config.keys_dir(), &[row])
+    {
+        tracing::error!(document = id, error = %e, "cannot append to the destruction register copy");
+    }
     tracing::warn!(document = id, by = ?by, "document destroyed");
     // Its terms leave the search index too: the segments that held them are rewritten and
     // the old files deleted before the destruction answers.

@@ -45,10 +45,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/documents/{id}/versions/{n}/files/{file}", web::get().to(download))
         .route("/api/v1/documents/{id}/diff", web::get().to(api_diff))
         .route("/api/v1/documents/{id}/comments", web::post().to(api_comment))
-        .route("/api/v1/documents/{id}/destroy", web::post().to(api_destroy))
-        .route("/api/v1/documents/{id}/versions/{n}/manifest", web::get().to(api_manifest))
-        .route("/api/v1/documents/{id}/versions/{n}/signatures", web::get().to(api_signatures))
-        .route("/api/v1/documents/{id}/versions/{n}/signatures", web::post().to(api_sign));
+        .route("/api/v1/documents/{id}/destroy", web::post().to(api_destroy));
+    super::signing_http::routes(cfg);
 }
 
 fn arc(app: &Data) -> std::sync::Arc<App> {
@@ -227,10 +225,30 @@ async fn view_page(
     if doc.version(shown).is_none() {
         return Err(Error::not_found());
     }
+    let (a, actor, id, lang) = (arc(&app), s.actor.clone(), doc.id, s.state.lang);
+    let signing = blocking(move || {
+        let (manifest, views) = super::signatures::for_page(&a, &actor, id, shown)?;
+        let ids: Vec<u64> = views.iter().map(|v| v.user_id).collect();
+        let names: std::collections::HashMap<u64, String> =
+            crate::portal::directory::service::user_names(&a, &ids, lang)?
+                .into_iter()
+                .map(|(id, login, name)| (id, if name.is_empty() { login } else { name }))
+                .collect();
+        let rows = views
+            .into_iter()
+            .map(|view| SignatureRow {
+                user: names.get(&view.user_id).cloned().unwrap_or_default(),
+                view,
+            })
+            .collect();
+        Ok(SigningSection { manifest, rows })
+    })
+    .await?;
     html(&ViewPage {
         page: PageCtx::new(&app, &s.state, "document-title", "documents"),
         document: doc,
         shown,
+        signing,
     })
 }
 
@@ -484,46 +502,4 @@ async fn api_types(s: SignedIn) -> HttpResponse {
         })
         .collect();
     json(&types)
-}
-
-// ---------------------------------------------------------------------------------------
-// Signatures (I385 §57–§59)
-
-async fn api_manifest(app: Data, s: SignedIn, path: web::Path<(u64, u32)>) -> Result<HttpResponse> {
-    let (id, n) = path.into_inner();
-    let (a, actor) = (arc(&app), s.actor.clone());
-    let bytes = blocking(move || super::signatures::manifest(&a, &actor, id, n)).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .insert_header((
-            "content-disposition",
-            format!("inline; filename=\"manifest-{id}-v{n}.txt\""),
-        ))
-        .body(bytes))
-}
-
-async fn api_signatures(
-    app: Data,
-    s: SignedIn,
-    path: web::Path<(u64, u32)>,
-) -> Result<HttpResponse> {
-    let (id, n) = path.into_inner();
-    let (a, actor) = (arc(&app), s.actor.clone());
-    let list = blocking(move || super::signatures::list(&a, &actor, id, n)).await?;
-    Ok(json(&serde_json::json!({"signatures": list})))
-}
-
-/// The body is the CMS: DER (`application/pkcs7-signature`) or its base64 (as NCALayer
-/// returns it).
-async fn api_sign(
-    app: Data,
-    s: SignedIn,
-    path: web::Path<(u64, u32)>,
-    body: web::Bytes,
-) -> Result<HttpResponse> {
-    let (id, n) = path.into_inner();
-    s.actor.origin.set_success_status(201);
-    let (a, actor) = (arc(&app), s.actor.clone());
-    let view = blocking(move || super::signatures::submit(&a, &actor, id, n, &body, "")).await?;
-    Ok(created(&view))
 }

@@ -57,6 +57,11 @@ pub const TYPES: &[TypeSpec] = &[
             FieldSpec { name: "registration_date", kind: FieldKind::Date, required: true },
         ],
     },
+    // Draft legal acts and the documents of their approval (I385 §12–§25).
+    TypeSpec { code: "draft_act", text_required: false, fields: &[] },
+    TypeSpec { code: "cover_letter", text_required: true, fields: &[] },
+    TypeSpec { code: "protocol", text_required: false, fields: &[] },
+    TypeSpec { code: "minutes", text_required: false, fields: &[] },
     // Official correspondence.
     TypeSpec {
         code: "letter",

@@ -5,6 +5,7 @@ use askama::Template;
 use super::destroy::Certificate;
 use super::model::{FieldKind, TypeSpec};
 use super::service::{DiffLine, DocumentView, ListItem, VersionView};
+use super::signatures::SignatureView;
 use crate::portal::directory::model::Agency;
 use crate::web::render::PageCtx;
 
@@ -26,6 +27,52 @@ pub struct ViewPage<'a> {
     pub page: PageCtx<'a>,
     pub document: DocumentView,
     pub shown: u32,
+    pub signing: SigningSection,
+}
+
+/// The shown version's signing manifest and signatures (I385 §58–§59).
+pub struct SigningSection {
+    pub manifest: String,
+    pub rows: Vec<SignatureRow>,
+}
+
+/// One signature as the page shows it.
+pub struct SignatureRow {
+    pub view: SignatureView,
+    /// The portal account that gave it.
+    pub user: String,
+}
+
+impl SignatureRow {
+    pub fn status_key(&self) -> String {
+        format!("signature-status-{}", self.view.status.replace('_', "-"))
+    }
+
+    pub fn css(&self) -> &'static str {
+        match self.view.status {
+            "valid" => "ok",
+            "revoked_later" => "warn",
+            _ => "bad",
+        }
+    }
+
+    pub fn reason_key(&self) -> Option<&'static str> {
+        self.view.reason.map(|r| r.message_key())
+    }
+
+    pub fn subject(&self) -> String {
+        self.view.signer.as_ref().map(|s| s.subject.clone()).unwrap_or_default()
+    }
+
+    pub fn issuer(&self) -> String {
+        self.view.signer.as_ref().map(|s| s.issuer.clone()).unwrap_or_default()
+    }
+
+    /// `IIN… / BIN…` as the certificate names them.
+    pub fn ids(&self) -> String {
+        let Some(s) = &self.view.signer else { return String::new() };
+        [s.iin.as_deref(), s.bin.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" / ")
+    }
 }
 
 impl ViewPage<'_> {

@@ -214,6 +214,8 @@ fn meta_from_form(form: BTreeMap<String, String>) -> Result<Meta> {
                     if !v.trim().is_empty() {
                         meta.fields.insert(name.to_owned(), v);
                     }
+                } else if let Some(code) = other.strip_prefix("approving.") {
+                    meta.approving.push(code.to_owned());
                 } else if let Some(id) = other.strip_prefix("keep.") {
                     meta.keep_files.push(
                         id.parse().map_err(|_| Error::invalid("keep_files", "unknown-file"))?,

@@ -65,6 +65,8 @@ pub struct Meta {
     pub keep_files: Vec<u64>,
     /// For a new version: the version it was based on (refused if another came since).
     pub base_version: Option<u32>,
+    /// For a draft legal act: codes of the approving agencies (I385 §13).
+    pub approving: Vec<String>,
 }
 
 /// Permission and key obtained before any byte of the body is read.
@@ -90,6 +92,23 @@ pub fn prepare_post(app: &App, actor: &Actor) -> Result<Ticket> {
 pub fn prepare_version(app: &App, actor: &Actor, id: u64) -> Result<Ticket> {
     let doc = load_active(app, id)?;
     require(actor, Action::DocumentEdit, doc_object(&doc))?;
+    check_disk(app)?;
+    let key =
+        app.vault.key(id).ok_or_else(|| Error::internal(format!("document {id} has no key")))?;
+    Ok(Ticket { key, agency_id: doc.agency_id, doc: Some(doc) })
+}
+
+/// A posting ticket for a workflow that has checked its own rights first (a draft's
+/// developer revising it, OKDO posting minutes): the document belongs to the actor's agency.
+pub fn prepare_post_as_workflow(app: &App, actor: &Actor) -> Result<Ticket> {
+    let agency_id = actor.user().map(|u| u.agency_id).ok_or_else(Error::forbidden)?;
+    check_disk(app)?;
+    Ok(Ticket { key: crate::vault::Vault::new_data_key(), doc: None, agency_id })
+}
+
+/// A new-version ticket for a workflow that has checked its own rights first.
+pub fn prepare_version_as_workflow(app: &App, id: u64) -> Result<Ticket> {
+    let doc = load_active(app, id)?;
     check_disk(app)?;
     let key =
         app.vault.key(id).ok_or_else(|| Error::internal(format!("document {id} has no key")))?;
@@ -181,6 +200,13 @@ pub struct PostedFile {
     pub format: String,
 }
 
+/// Work a workflow adds to a posting inside the same transaction (its own records, notices):
+/// one request, one change, one access-log entry named `operation`.
+pub struct Also<'a> {
+    pub operation: &'static str,
+    pub run: &'a dyn Fn(&redb::WriteTransaction, &Posted) -> Result<serde_json::Value>,
+}
+
 /// Posts a new document or a new version, with the files already accepted.
 pub fn commit(
     app: &App,
@@ -189,7 +215,19 @@ pub fn commit(
     meta: Meta,
     files: Vec<AcceptedFile>,
 ) -> Result<Posted> {
-    let result = commit_inner(app, actor, &ticket, &meta, &files);
+    commit_with(app, actor, ticket, meta, files, None)
+}
+
+/// [`commit`] with a workflow's own work in the same transaction.
+pub fn commit_with(
+    app: &App,
+    actor: &Actor,
+    ticket: Ticket,
+    meta: Meta,
+    files: Vec<AcceptedFile>,
+    also: Option<&Also>,
+) -> Result<Posted> {
+    let result = commit_inner(app, actor, &ticket, &meta, &files, also);
     if let Ok(posted) = &result {
         // Indexed off the request path (attachments are extracted in a sandbox).
         app.search.changed(posted.id);
@@ -210,6 +248,7 @@ fn commit_inner(
     ticket: &Ticket,
     meta: &Meta,
     files: &[AcceptedFile],
+    also: Option<&Also>,
 ) -> Result<Posted> {
     let (doc_type, previous) = match &ticket.doc {
         None => (meta.doc_type.clone().unwrap_or_else(|| "generic".into()), None),
@@ -285,7 +324,11 @@ fn commit_inner(
         placed.push(f);
     }
     let is_new = ticket.doc.is_none();
-    let operation = if is_new { "document.create" } else { "document.version" };
+    let operation = match also {
+        Some(a) => a.operation,
+        None if is_new => "document.create",
+        None => "document.version",
+    };
     let now = now();
     let key = ticket.key.clone();
     let posted = app.audit.change(actor, operation, |txn| {
@@ -360,11 +403,15 @@ fn commit_inner(
         doc.access = access.clone();
         w.put_document(&doc)?;
         w.put_version(&version)?;
-        let detail = json!({
+        let mut detail = json!({
             "document_id": doc.id, "version": n, "type": doc.doc_type, "total_size": total,
             "files": version.files.iter().map(|f| json!({"id": f.id, "size": f.size, "blob": f.blob.0})).collect::<Vec<_>>(),
         });
-        Ok((Posted { id: doc.id, version: n, files: posted_files }, Some(detail)))
+        let posted = Posted { id: doc.id, version: n, files: posted_files };
+        if let Some(a) = also {
+            detail["workflow"] = (a.run)(txn, &posted)?;
+        }
+        Ok((posted, Some(detail)))
     })?;
     for f in files {
         // The temp files were renamed; nothing left to delete, but make it explicit.
@@ -705,4 +752,61 @@ pub fn diff(
 pub fn announcements(app: &App, actor: &Actor, limit: usize, lang: &str) -> Result<Vec<ListItem>> {
     let filter = ListFilter { doc_type: "announcement".into(), ..Default::default() };
     list(app, actor, &filter, None, limit, lang)
+}
+
+/// A document the portal writes itself (e.g. a cover letter), text only, inside the
+/// caller's transaction. Returns its id.
+#[allow(clippy::too_many_arguments)]
+pub fn write_text_document_in(
+    txn: &redb::WriteTransaction,
+    app: &App,
+    author_id: u64,
+    agency_id: u64,
+    doc_type: &str,
+    content: VersionContent,
+    access: AccessRule,
+) -> Result<u64> {
+    let w = Writer(txn);
+    let id = crate::db::next_id(txn, "document")?;
+    if w.document(id)?.is_some() {
+        return Err(Error::internal(format!("document id {id} is already taken")));
+    }
+    let key = crate::vault::Vault::new_data_key();
+    app.vault.insert(id, &key).map_err(|e| Error::internal(e.to_string()))?;
+    let now = now();
+    let doc = DocumentRecord {
+        id,
+        doc_type: doc_type.to_owned(),
+        agency_id,
+        author_id,
+        created: now.clone(),
+        updated: now.clone(),
+        access,
+        current_version: 1,
+        state: DocState::Active,
+    };
+    let version = VersionRecord {
+        doc_id: id,
+        n: 1,
+        created: now,
+        author_id,
+        total_size: content.text.len() as u64,
+        files: Vec::new(),
+        sealed: store::seal_content(&key, id, 1, &content)?,
+    };
+    w.put_document(&doc)?;
+    w.put_version(&version)?;
+    Ok(id)
+}
+
+/// The current content of a document for a workflow that already checked access.
+pub fn current_content(app: &App, id: u64) -> Result<(DocumentRecord, VersionContent)> {
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let doc = r.document(id)?.ok_or_else(Error::not_found)?;
+    let key =
+        app.vault.key(id).ok_or_else(|| Error::internal(format!("document {id} has no key")))?;
+    let version = r.version(id, doc.current_version)?.ok_or_else(Error::not_found)?;
+    let content = store::open_content(&key, &version)?;
+    Ok((doc, content))
 }

@@ -1,3 +1,6 @@
 //! Approval of draft legal acts across agencies (I385 §12–§25).
 
+pub mod http;
 pub mod model;
+pub mod service;
+pub mod store;

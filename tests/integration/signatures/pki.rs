@@ -42,6 +42,12 @@ keyUsage = critical,digitalSignature,nonRepudiation
 extendedKeyUsage = emailProtection
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[ v3_auth ]
+basicConstraints = critical,CA:false
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [ v3_nosign ]
 basicConstraints = critical,CA:false
 keyUsage = critical,keyEncipherment
@@ -185,6 +191,72 @@ impl Pki {
         openssl(&dir.join(ca), &args);
     }
 
+    /// Issues a fresh signing certificate `<name>.pem`/`<name>.key` from the issuing CA
+    /// after the PKI was built (tests that revoke certificates need their own). `key` is
+    /// `rsa`, `p256` or `p384`; `extensions` a section of the CA configuration (`v3_sign`,
+    /// `v3_auth`...).
+    pub fn issue(&self, name: &str, key: &str, extensions: &str) {
+        self.issue_from("inter", name, key, extensions);
+    }
+
+    /// [`issue`](Self::issue) from another CA directory (`rogue` for an untrusted one).
+    pub fn issue_from(&self, ca: &str, name: &str, key: &str, extensions: &str) {
+        let args: &[&str] = match key {
+            "rsa" => &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+            "p384" => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            _ => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        };
+        let _ca = ca_lock();
+        Pki::make_user(&self.dir, ca, name, args, &["-extensions", extensions]);
+    }
+
+    /// Like [`issue`](Self::issue), valid from now until `enddate` (`YYYYMMDDHHMMSSZ`).
+    pub fn issue_until(&self, name: &str, key: &str, enddate: &str) {
+        let args: &[&str] = match key {
+            "rsa" => &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+            _ => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        };
+        let _ca = ca_lock();
+        Pki::make_user(
+            &self.dir,
+            "inter",
+            name,
+            args,
+            &["-extensions", "v3_sign", "-enddate", enddate],
+        );
+    }
+
+    /// Revokes `<name>.pem` at the issuing CA (revocation date: now).
+    pub fn revoke(&self, name: &str) {
+        let _ca = ca_lock();
+        openssl(
+            &self.dir.join("inter"),
+            &[
+                "ca",
+                "-config",
+                "../ca.cnf",
+                "-cert",
+                "cert.pem",
+                "-keyfile",
+                "key.pem",
+                "-revoke",
+                &format!("../{name}.pem"),
+            ],
+        );
+    }
+
+    /// A new CRL of the issuing CA listing everything revoked so far: `inter/<out>`.
+    pub fn issuing_crl(&self, out: &str) -> PathBuf {
+        self.issuing_crl_with(out, &[])
+    }
+
+    /// [`issuing_crl`](Self::issuing_crl) with more `openssl ca -gencrl` options.
+    pub fn issuing_crl_with(&self, out: &str, extra: &[&str]) -> PathBuf {
+        let _ca = ca_lock();
+        Pki::gencrl(&self.dir, "inter", out, extra);
+        self.dir.join("inter").join(out)
+    }
+
     fn build(dir: PathBuf) -> Pki {
         let rsa: &[&str] = &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"];
         let p256: &[&str] = &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"];
@@ -264,6 +336,31 @@ impl Pki {
         cat("trusted+root-crl.pem", &["trusted.pem", "root/crl.pem"]);
         Pki { dir }
     }
+}
+
+/// Serialises changes to the issuing CA's database (`openssl ca` is not safe to run twice
+/// at once on one CA directory).
+fn ca_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A signing certificate (EC P-256) for one more person, issued by the test's issuing CA:
+/// `(certificate, key)`. Serialised, because `openssl ca` keeps a database.
+pub fn person(name: &str) -> (PathBuf, PathBuf) {
+    let pki = pki();
+    let _guard = ca_lock();
+    let cert = pki.path(&format!("{name}.pem"));
+    if !cert.exists() {
+        Pki::make_user(
+            &pki.dir,
+            "inter",
+            name,
+            &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            &[],
+        );
+    }
+    (cert, pki.path(&format!("{name}.key")))
 }
 
 /// The PKI shared by every test of this run.

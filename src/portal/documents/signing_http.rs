@@ -1,0 +1,174 @@
+//! Routes for signatures on document versions (I385 §57–§59): the manifest to sign, giving
+//! a signature (API body, NCALayer's base64, or a `.p7s`/`.cms` file from the page's form
+//! without JavaScript), the list with standings, and the evidence package.
+
+use std::io::Read;
+
+use actix_multipart::Multipart;
+use actix_web::{HttpResponse, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::{evidence, signatures};
+use crate::app::App;
+use crate::error::{Code, Error, Result};
+use crate::web::blocking;
+use crate::web::render::{created, json, see_other};
+use crate::web::request::SignedIn;
+
+type Data = web::Data<App>;
+
+/// A CMS signature with its certificate chain is a few kilobytes; NCALayer's base64 a
+/// third more.
+const MAX_SIGNATURE: usize = 256 * 1024;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/documents/{id}/versions/{n}/manifest", web::get().to(manifest))
+        .route("/documents/{id}/versions/{n}/signatures", web::post().to(sign_form))
+        .route("/documents/{id}/versions/{n}/evidence", web::get().to(evidence_package))
+        .route("/api/v1/documents/{id}/versions/{n}/manifest", web::get().to(manifest))
+        .route("/api/v1/documents/{id}/versions/{n}/signatures", web::get().to(api_signatures))
+        .route("/api/v1/documents/{id}/versions/{n}/signatures", web::post().to(api_sign))
+        .route("/api/v1/documents/{id}/versions/{n}/evidence", web::get().to(evidence_package));
+}
+
+fn arc(app: &Data) -> std::sync::Arc<App> {
+    app.clone().into_inner()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ManifestQuery {
+    /// `?download=1`: as a file rather than shown in the browser.
+    download: Option<String>,
+}
+
+async fn manifest(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<(u64, u32)>,
+    q: web::Query<ManifestQuery>,
+) -> Result<HttpResponse> {
+    let (id, n) = path.into_inner();
+    let (a, actor) = (arc(&app), s.actor.clone());
+    let bytes = blocking(move || signatures::manifest(&a, &actor, id, n)).await?;
+    let kind = if q.download.is_some() { "attachment" } else { "inline" };
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((
+            "content-disposition",
+            format!("{kind}; filename=\"manifest-{id}-v{n}.txt\""),
+        ))
+        .body(bytes))
+}
+
+async fn api_signatures(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<(u64, u32)>,
+) -> Result<HttpResponse> {
+    let (id, n) = path.into_inner();
+    let (a, actor) = (arc(&app), s.actor.clone());
+    let list = blocking(move || signatures::list(&a, &actor, id, n)).await?;
+    Ok(json(&serde_json::json!({"signatures": list})))
+}
+
+async fn submit(
+    app: &Data,
+    s: &SignedIn,
+    id: u64,
+    n: u32,
+    body: Vec<u8>,
+) -> Result<signatures::SignatureView> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || signatures::submit(&a, &actor, id, n, &body, "")).await
+}
+
+/// The body is the CMS: DER (`application/pkcs7-signature`), PEM, or its base64 (as
+/// NCALayer returns it).
+async fn api_sign(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<(u64, u32)>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    let (id, n) = path.into_inner();
+    s.actor.origin.set_success_status(201);
+    let view = submit(&app, &s, id, n, body.to_vec()).await?;
+    Ok(created(&view))
+}
+
+/// The page's form without JavaScript: a multipart upload whose `signature` field holds a
+/// `.p7s`/`.cms` file (the CSRF token travels as `?csrf=` in the action URL).
+async fn sign_form(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<(u64, u32)>,
+    mut payload: Multipart,
+) -> Result<HttpResponse> {
+    let (id, n) = path.into_inner();
+    s.actor.origin.set_success_status(303);
+    let mut signature: Option<Vec<u8>> = None;
+    while let Some(field) = payload.next().await {
+        let mut field =
+            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+        let wanted = field.name() == Some("signature");
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk =
+                chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+            if bytes.len() + chunk.len() > MAX_SIGNATURE {
+                return Err(Error::new(Code::TooLarge).with_field("signature"));
+            }
+            if wanted {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if wanted {
+            signature = Some(bytes);
+        }
+    }
+    let body = signature
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| Error::invalid("signature", "field-required"))?;
+    submit(&app, &s, id, n, body).await?;
+    Ok(see_other(&format!("/documents/{id}?version={n}#signatures")))
+}
+
+async fn evidence_package(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<(u64, u32)>,
+) -> Result<HttpResponse> {
+    let (id, n) = path.into_inner();
+    let (a, actor) = (arc(&app), s.actor.clone());
+    let package = blocking(move || evidence::export(&a, &actor, id, n)).await?;
+    let (tx, rx) = flume::bounded::<std::result::Result<web::Bytes, std::io::Error>>(4);
+    let mut file = package.file;
+    tokio::task::spawn_blocking(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(k) => {
+                    if tx.send(Ok(web::Bytes::copy_from_slice(&buf[..k]))).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(crate::sign::package::MIMETYPE)
+        .insert_header((
+            "content-disposition",
+            format!("attachment; filename=\"{}\"", package.name),
+        ))
+        .insert_header(("x-content-sha256", package.sha256))
+        .no_chunking(package.size)
+        .streaming(rx.into_stream()))
+}

@@ -1,0 +1,160 @@
+//! The in-app inbox, live updates (Server-Sent Events) and the administrator's view of
+//! undelivered mail.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use futures_util::StreamExt;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::notify::{self, InboxItem, store::OutboxMessage};
+use crate::web::blocking;
+use crate::web::render::{PageCtx, html, json, see_other};
+use crate::web::request::SignedIn;
+
+type Data = web::Data<App>;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/inbox", web::get().to(inbox_page))
+        .route("/inbox/{id}", web::post().to(open_item))
+        .route("/admin/mail", web::get().to(mail_page))
+        .route("/admin/mail/{id}/retry", web::post().to(retry_form))
+        .route("/api/v1/inbox", web::get().to(api_inbox))
+        .route("/api/v1/inbox/{id}/read", web::post().to(api_read))
+        .route("/api/v1/events", web::get().to(events))
+        .route("/api/v1/admin/mail", web::get().to(api_mail))
+        .route("/api/v1/admin/mail/{id}/retry", web::post().to(api_retry));
+}
+
+fn arc(app: &Data) -> std::sync::Arc<App> {
+    app.clone().into_inner()
+}
+
+async fn inbox(app: &Data, s: &SignedIn) -> Result<(u64, Vec<InboxItem>)> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || notify::inbox(&a, &actor, 200)).await
+}
+
+async fn api_inbox(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    let (unread, items) = inbox(&app, &s).await?;
+    Ok(json(&serde_json::json!({"unread": unread, "items": items})))
+}
+
+async fn mark(app: &Data, s: &SignedIn, id: u64) -> Result<InboxItem> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || notify::mark_read(&a, &actor, id)).await
+}
+
+async fn api_read(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
+    Ok(json(&mark(&app, &s, path.into_inner()).await?))
+}
+
+#[derive(Template)]
+#[template(path = "inbox/inbox.html")]
+struct InboxPage<'a> {
+    page: PageCtx<'a>,
+    items: Vec<InboxItem>,
+}
+
+async fn inbox_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    let (_, items) = inbox(&app, &s).await?;
+    html(&InboxPage { page: PageCtx::new(&app, &s.state, "inbox-title", "inbox"), items })
+}
+
+/// Opening an item marks it read and follows its link.
+async fn open_item(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
+    let item = mark(&app, &s, path.into_inner()).await?;
+    let link = if item.link.starts_with('/') && !item.link.starts_with("//") {
+        item.link
+    } else {
+        "/inbox".into()
+    };
+    Ok(see_other(&link))
+}
+
+/// `text/event-stream`: `inbox` events with the unread count, `change` events naming an
+/// object that changed; a comment every 25 s keeps proxies from closing the stream. The
+/// stream ends when the session does.
+async fn events(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    s.actor.origin.set_operation("events.subscribe");
+    let user = s.actor.user_id().ok_or_else(Error::forbidden)?;
+    let key = s.state.session.as_ref().map(|v| v.key).ok_or_else(Error::forbidden)?;
+    let rx = app.notifier.subscribe(user);
+    let unread = notify::unread_count(&app, user);
+    let first = format!(
+        "event: inbox\ndata: {}\n\n",
+        serde_json::json!({"kind": "inbox", "topic": "", "unread": unread})
+    );
+    let app2 = arc(&app);
+    let rest = futures_util::stream::unfold((rx, app2), move |(mut rx, app)| async move {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(25), rx.recv()).await {
+                Ok(Ok(ev)) => {
+                    let line = format!(
+                        "event: {}\ndata: {}\n\n",
+                        ev.kind,
+                        serde_json::to_string(&ev).unwrap_or_default()
+                    );
+                    return Some((Ok::<_, actix_web::Error>(web::Bytes::from(line)), (rx, app)));
+                }
+                Ok(Err(RecvError::Lagged(_))) => continue,
+                Ok(Err(RecvError::Closed)) => return None,
+                Err(_) => {
+                    if !app.sessions.is_active(&key) {
+                        return None;
+                    }
+                    return Some((Ok(web::Bytes::from_static(b": keep-alive\n\n")), (rx, app)));
+                }
+            }
+        }
+    });
+    let stream =
+        futures_util::stream::once(
+            async move { Ok::<_, actix_web::Error>(web::Bytes::from(first)) },
+        )
+        .chain(rest);
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("cache-control", "no-cache"))
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(stream))
+}
+
+#[derive(Template)]
+#[template(path = "inbox/mail.html")]
+struct MailPage<'a> {
+    page: PageCtx<'a>,
+    messages: Vec<OutboxMessage>,
+}
+
+async fn outbox(app: &Data, s: &SignedIn) -> Result<Vec<OutboxMessage>> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || notify::outbox_view(&a, &actor)).await
+}
+
+async fn mail_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    let messages = outbox(&app, &s).await?;
+    html(&MailPage { page: PageCtx::new(&app, &s.state, "mail-title", "admin"), messages })
+}
+
+async fn api_mail(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    Ok(json(&serde_json::json!({"messages": outbox(&app, &s).await?})))
+}
+
+async fn retry(app: &Data, s: &SignedIn, id: u64) -> Result<()> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || notify::mail::retry(&a, &actor, id)).await
+}
+
+async fn retry_form(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
+    retry(&app, &s, path.into_inner()).await?;
+    Ok(see_other("/admin/mail"))
+}
+
+async fn api_retry(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
+    retry(&app, &s, path.into_inner()).await?;
+    Ok(json(&serde_json::json!({"queued": true})))
+}

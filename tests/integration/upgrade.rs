@@ -1,0 +1,205 @@
+//! Upgrades (issue 6, item 5): every data directory kept in `tests/fixtures/v<N>/` (made by
+//! `cargo run --example make_fixture`) is opened by this binary — forward-only migrations
+//! run — and everything its `expect.json` lists is still there, byte for byte. A database
+//! written by a newer binary is refused with a clear message and not migrated.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use redb::{ReadableDatabase, TableDefinition};
+use sha2::{Digest, Sha256};
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+fn fixtures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("expect.json").exists())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn ipgo(args: &[&str], data: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ipgo"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env_remove("IPGO_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn schema_version(db: &Path) -> u32 {
+    let db = redb::Database::open(db).unwrap();
+    let txn = db.begin_read().unwrap();
+    let meta = txn.open_table(META).unwrap();
+    let v = meta.get("schema_version").unwrap().unwrap();
+    u32::from_le_bytes(v.value().try_into().unwrap())
+}
+
+fn set_schema_version(db: &Path, version: u32) {
+    let db = redb::Database::open(db).unwrap();
+    let txn = db.begin_write().unwrap();
+    txn.open_table(META)
+        .unwrap()
+        .insert("schema_version", version.to_le_bytes().as_slice())
+        .unwrap();
+    txn.commit().unwrap();
+}
+
+#[test]
+fn a_fixture_exists_for_the_current_schema_version() {
+    let newest = fixtures()
+        .iter()
+        .map(|d| {
+            let expect: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(d.join("expect.json")).unwrap()).unwrap();
+            expect["schema_version"].as_u64().unwrap() as u32
+        })
+        .max();
+    assert_eq!(
+        newest,
+        Some(ipgo::db::SCHEMA_VERSION),
+        "after a schema change, keep the old fixtures and add one for the new version \
+         (cargo run --example make_fixture -- tests/fixtures/v{})",
+        ipgo::db::SCHEMA_VERSION
+    );
+}
+
+#[test]
+fn every_fixture_opens_migrated_with_all_its_data() {
+    for fixture in fixtures() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        copy_dir(&fixture, &data);
+        let expect: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(data.join("expect.json")).unwrap()).unwrap();
+        let out = ipgo(&["verify"], &data);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}: {text}{}",
+            fixture.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(schema_version(&data.join("ipgo.redb")), ipgo::db::SCHEMA_VERSION, "migrated");
+        let users = String::from_utf8(ipgo(&["user", "list"], &data).stdout).unwrap();
+        for login in expect["logins"].as_array().unwrap() {
+            assert!(
+                users.contains(login.as_str().unwrap()),
+                "{}: {login} missing",
+                fixture.display()
+            );
+        }
+        // Every file downloads with the sha256 it had when the fixture was made.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ipgo"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data")
+            .arg(&data)
+            .env_remove("IPGO_CONFIG")
+            .env("IPGO_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let agent: ureq::Agent =
+            ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while agent.get(format!("{base}/healthz")).call().map(|r| r.status() != 200).unwrap_or(true)
+        {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut r = agent
+            .post(format!("{base}/api/v1/session"))
+            .header("content-type", "application/json")
+            .send(
+                serde_json::json!({"login": expect["reader"], "password": expect["password"]})
+                    .to_string(),
+            )
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let cookie = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let _ = r.body_mut().read_to_vec();
+        let mut checked = 0;
+        for doc in expect["documents"].as_array().unwrap() {
+            for f in doc["files"].as_array().unwrap() {
+                let url = format!(
+                    "{base}/api/v1/documents/{}/versions/{}/files/{}",
+                    doc["id"], f["version"], f["file"]
+                );
+                let mut r = agent.get(url).header("cookie", &cookie).call().unwrap();
+                assert_eq!(r.status(), 200, "document {}", doc["id"]);
+                let bytes = r.body_mut().with_config().limit(100 << 20).read_to_vec().unwrap();
+                assert_eq!(hex::encode(Sha256::digest(&bytes)), f["sha256"].as_str().unwrap());
+                checked += 1;
+            }
+        }
+        for id in expect["destroyed"].as_array().unwrap() {
+            let r = agent
+                .get(format!("{base}/api/v1/documents/{id}"))
+                .header("cookie", &cookie)
+                .call()
+                .unwrap();
+            assert_eq!(r.status(), 410, "destroyed document {id} stays destroyed");
+        }
+        let _ = rustix::process::kill_process(
+            rustix::process::Pid::from_child(&child),
+            rustix::process::Signal::TERM,
+        );
+        child.wait().unwrap();
+        assert!(checked > 0, "{}: the fixture has files", fixture.display());
+    }
+}
+
+#[test]
+fn a_database_from_a_newer_binary_is_refused_and_not_migrated() {
+    let fixture = fixtures().pop().expect("a fixture");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    copy_dir(&fixture, &data);
+    let db = data.join("ipgo.redb");
+    // Open once so the copy is at this binary's schema, then pretend a newer one wrote it.
+    assert!(ipgo(&["verify"], &data).status.success());
+    set_schema_version(&db, ipgo::db::SCHEMA_VERSION + 1);
+    for args in [&["verify"][..], &["serve", "--listen", "127.0.0.1:0"][..], &["user", "list"][..]]
+    {
+        let out = ipgo(args, &data);
+        let msg = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} accepted a newer database");
+        assert!(
+            msg.contains("newer ipgo") && msg.contains("install that version"),
+            "{args:?}: {msg}"
+        );
+    }
+    // Nothing was migrated or rewritten: the marker is as the newer binary left it, and
+    // with the marker put back the data is whole (redb itself may touch its header on open).
+    assert_eq!(schema_version(&db), ipgo::db::SCHEMA_VERSION + 1);
+    set_schema_version(&db, ipgo::db::SCHEMA_VERSION);
+    let out = ipgo(&["verify"], &data);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
