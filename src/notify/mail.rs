@@ -137,6 +137,8 @@ pub fn prune_sent(app: &App) -> Result<usize> {
 }
 
 const BATCH: usize = 100;
+/// Messages sent at the same time (separate pooled connections to the relay).
+const CONCURRENT: usize = 8;
 
 /// Sends what is due over one pooled connection to the relay; returns how many were tried.
 pub async fn deliver_due(
@@ -160,17 +162,25 @@ pub async fn deliver_due(
         }
     };
     let tried = batch.len();
-    let mut results = Vec::with_capacity(tried);
-    for m in batch {
-        let result = match message(&app.config.mail, &m) {
-            Ok(msg) => transport.send(msg).await.map(|_| ()).map_err(|e| e.to_string()),
-            Err(e) => Err(format!("cannot build the message: {e}")),
-        };
-        if let Err(e) = &result {
-            tracing::warn!(message = m.id, error = %e, "mail delivery failed; will retry");
-        }
-        results.push((m.id, result));
-    }
+    // Several messages in flight over the pool's connections: lettre 0.11 leaves Nagle's
+    // algorithm on, so every message waits ~40 ms for the relay's delayed ACK after its
+    // body (lettre PR #1159, not yet released). Sending in parallel hides that wait and
+    // any relay latency; `CONCURRENT` stays below the pool's ten connections.
+    use futures_util::StreamExt as _;
+    let results: Vec<(u64, std::result::Result<(), String>)> = futures_util::stream::iter(batch)
+        .map(|m| async move {
+            let result = match message(&app.config.mail, &m) {
+                Ok(msg) => transport.send(msg).await.map(|_| ()).map_err(|e| e.to_string()),
+                Err(e) => Err(format!("cannot build the message: {e}")),
+            };
+            if let Err(e) = &result {
+                tracing::warn!(message = m.id, error = %e, "mail delivery failed; will retry");
+            }
+            (m.id, result)
+        })
+        .buffer_unordered(CONCURRENT)
+        .collect()
+        .await;
     let a = app.clone();
     crate::web::blocking(move || record(&a, results)).await?;
     Ok(tried)
