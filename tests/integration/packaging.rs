@@ -84,6 +84,19 @@ fn the_packaged_configuration_is_complete_and_valid() {
     let defaults = ipgo::config::Config::default();
     assert_eq!(all.session.idle_timeout_seconds, defaults.session.idle_timeout_seconds);
     assert_eq!(all.storage.disk_floor_mb, defaults.storage.disk_floor_mb);
+    assert_eq!(all.mail.keep_sent_days, defaults.mail.keep_sent_days);
+    assert_eq!(all.mail.max_attempts, defaults.mail.max_attempts);
+    assert_eq!(all.drafts.approval_days, defaults.drafts.approval_days);
+    assert_eq!(
+        all.signatures.crl_fetch_interval_seconds,
+        defaults.signatures.crl_fetch_interval_seconds
+    );
+    // Every section of the configuration is in the packaged file, so an administrator
+    // sees every setting (commented with its default) in /etc/ipgo/ipgo.toml.
+    let defaults_toml = toml::to_string(&defaults).unwrap();
+    for section in defaults_toml.lines().filter(|l| l.starts_with('[')) {
+        assert!(text.contains(section), "{section} missing from appliance/ipgo.toml");
+    }
     assert_eq!(all.documents.allowed_formats, defaults.documents.allowed_formats);
 }
 
