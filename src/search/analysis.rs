@@ -16,7 +16,7 @@ use tantivy::tokenizer::{
     TokenFilter, TokenStream, Tokenizer,
 };
 
-use super::kazakh::{self, KazakhStemmer};
+use super::kazakh;
 use super::lang::Lang;
 use super::normalize::fold_chars;
 use super::russian::RussianStemmer;
@@ -43,7 +43,7 @@ pub fn russian() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
-        .filter(Fold)
+        .filter(FOLD)
         .filter(russian_stop_words())
         .filter(RussianStemmer)
         .build()
@@ -53,9 +53,9 @@ pub fn kazakh() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
-        .filter(Fold)
+        .filter(FOLD)
         .filter(StopWordFilter::remove(kazakh::STOP_WORDS.iter().map(|w| w.to_string())))
-        .filter(KazakhStemmer)
+        .filter(kazakh::STEMMER)
         .build()
 }
 
@@ -63,7 +63,7 @@ pub fn exact() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
-        .filter(Fold)
+        .filter(FOLD)
         .build()
 }
 
@@ -91,47 +91,56 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
+/// Rewrites the text of every token with a plain function: tantivy's filter plumbing
+/// written once for each per-token rewrite (folding here, the Kazakh stemmer).
+#[derive(Clone, Copy)]
+pub struct MapText(pub fn(&mut String));
+
 /// Per-token homoglyph and ё folding (see [`super::normalize::normalize_query`]); ASCII tokens
 /// pass untouched.
-#[derive(Clone, Copy, Default)]
-pub struct Fold;
+pub const FOLD: MapText = MapText(fold_token);
 
-impl TokenFilter for Fold {
-    type Tokenizer<T: Tokenizer> = FoldFilter<T>;
+fn fold_token(text: &mut String) {
+    if !text.is_ascii()
+        && let Cow::Owned(folded) = fold_chars(text)
+    {
+        *text = folded;
+    }
+}
 
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> FoldFilter<T> {
-        FoldFilter { inner: tokenizer }
+impl TokenFilter for MapText {
+    type Tokenizer<T: Tokenizer> = MapTextFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> MapTextFilter<T> {
+        MapTextFilter { inner: tokenizer, map: self.0 }
     }
 }
 
 #[derive(Clone)]
-pub struct FoldFilter<T> {
+pub struct MapTextFilter<T> {
     inner: T,
+    map: fn(&mut String),
 }
 
-impl<T: Tokenizer> Tokenizer for FoldFilter<T> {
-    type TokenStream<'a> = FoldStream<T::TokenStream<'a>>;
+impl<T: Tokenizer> Tokenizer for MapTextFilter<T> {
+    type TokenStream<'a> = MapTextStream<T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        FoldStream { tail: self.inner.token_stream(text) }
+        MapTextStream { tail: self.inner.token_stream(text), map: self.map }
     }
 }
 
-pub struct FoldStream<T> {
+pub struct MapTextStream<T> {
     tail: T,
+    map: fn(&mut String),
 }
 
-impl<T: TokenStream> TokenStream for FoldStream<T> {
+impl<T: TokenStream> TokenStream for MapTextStream<T> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
-        let token = self.tail.token_mut();
-        if !token.text.is_ascii()
-            && let Cow::Owned(folded) = fold_chars(&token.text)
-        {
-            token.text = folded;
-        }
+        (self.map)(&mut self.tail.token_mut().text);
         true
     }
 

@@ -25,8 +25,6 @@
 //! equative `-ша/-ше` (тармақша "subparagraph" ≠ тармақ "paragraph"), the bare dative `-а/-е`,
 //! first- and second-person singular `-м/-ң`, and all verb inflection.
 
-use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
-
 /// Fewest letters a stem keeps. Kazakh roots are rarely shorter (заң "law", жыл "year").
 pub const MIN_STEM: usize = 3;
 
@@ -299,52 +297,10 @@ pub const STOP_WORDS: &[&str] = &[
 ];
 
 /// The stemmer as a tantivy token filter (apply after lowercasing).
-#[derive(Clone, Copy, Default)]
-pub struct KazakhStemmer;
+pub const STEMMER: super::analysis::MapText = super::analysis::MapText(stem_token);
 
-impl TokenFilter for KazakhStemmer {
-    type Tokenizer<T: Tokenizer> = KazakhStemmerFilter<T>;
-
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> KazakhStemmerFilter<T> {
-        KazakhStemmerFilter { inner: tokenizer }
-    }
-}
-
-#[derive(Clone)]
-pub struct KazakhStemmerFilter<T> {
-    inner: T,
-}
-
-impl<T: Tokenizer> Tokenizer for KazakhStemmerFilter<T> {
-    type TokenStream<'a> = KazakhStemmerStream<T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        KazakhStemmerStream { tail: self.inner.token_stream(text) }
-    }
-}
-
-pub struct KazakhStemmerStream<T> {
-    tail: T,
-}
-
-impl<T: TokenStream> TokenStream for KazakhStemmerStream<T> {
-    fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
-        }
-        let token = self.tail.token_mut();
-        let stemmed = stem(&token.text);
-        token.text = stemmed;
-        true
-    }
-
-    fn token(&self) -> &Token {
-        self.tail.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
-    }
+fn stem_token(text: &mut String) {
+    *text = stem(text);
 }
 
 #[cfg(test)]
