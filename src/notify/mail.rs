@@ -140,7 +140,7 @@ const BATCH: usize = 100;
 /// Messages sent at the same time (separate pooled connections to the relay).
 const CONCURRENT: usize = 8;
 
-/// Sends what is due over one pooled connection to the relay; returns how many were tried.
+/// Sends what is due over the pooled connections to the relay; returns how many were tried.
 pub async fn deliver_due(
     app: &Arc<App>,
     transport_cell: &std::sync::OnceLock<AsyncSmtpTransport<Tokio1Executor>>,
