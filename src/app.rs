@@ -112,6 +112,13 @@ impl App {
     /// Opens the data directory: keys, database (with migrations), tables, access log.
     pub fn open(config: Config) -> Result<Arc<App>, StartError> {
         let other = |e: &dyn std::fmt::Display| StartError::Other(e.to_string());
+        if config.testing.controllable_clock {
+            tracing::warn!(
+                "[testing] controllable_clock is on: `ipgo clock` can move this portal's time; \
+                 never use this configuration for real work"
+            );
+            crate::clock::enable_control();
+        }
         std::fs::create_dir_all(config.data_dir()).map_err(|e| {
             StartError::Other(format!(
                 "cannot create data directory {}: {e}",

@@ -79,6 +79,19 @@ enum Top {
         #[command(flatten)]
         place: Place,
     },
+    /// Show the portal's clock, or move it (test installations only:
+    /// `[testing] controllable_clock = true`).
+    #[command(hide = true)]
+    Clock {
+        #[command(flatten)]
+        place: Place,
+        /// Set the clock to this instant (RFC 3339, e.g. 2026-12-31T13:00:00+05:00).
+        #[arg(long, conflicts_with = "advance")]
+        set: Option<String>,
+        /// Move the clock by a duration (`3h`, `2 days`, `-30m`).
+        #[arg(long, allow_hyphen_values = true)]
+        advance: Option<String>,
+    },
     /// Destroy the whole installation for decommissioning (keys, documents, database).
     Destroy {
         #[command(flatten)]
@@ -482,6 +495,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Top::Verify { place } => admin(&place, Command::Verify),
         Top::Reindex { place } => admin(&place, Command::Reindex),
+        Top::Clock { place, set, advance } => admin(&place, Command::Clock { set, advance }),
         Top::Destroy { place, all, yes_destroy_everything } => {
             if !all {
                 anyhow::bail!(

@@ -2,13 +2,87 @@
 //! (bundled tz database, so old system tzdata on an air-gapped server cannot shift it) for
 //! what people read and for schedules.
 
-use jiff::{Timestamp, tz::TimeZone};
+//!
+//! Tests of time-dependent rules (deadlines, schedules, closing polls) move the portal's
+//! clock instead of sleeping: a server started with `[testing] controllable_clock = true`
+//! accepts `ipgo clock set|advance` over its admin socket. The clock then runs at normal
+//! speed from the instant it was set to; every background job wakes at once to look at the
+//! new time ([`changed`]). Production configurations never enable it (the start-up log and
+//! `/metrics` say so loudly when it is).
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 
 /// The portal's civil time zone.
 pub const ZONE: &str = "Asia/Almaty";
 
+/// Microseconds added to the system clock (0 unless a test moved the clock).
+static OFFSET_MICROS: AtomicI64 = AtomicI64::new(0);
+static CONTROLLABLE: AtomicBool = AtomicBool::new(false);
+
+/// The portal's current time: the system clock, moved by a test when the clock is
+/// controllable.
 pub fn now() -> Timestamp {
-    Timestamp::now()
+    let t = Timestamp::now();
+    match OFFSET_MICROS.load(Ordering::Relaxed) {
+        0 => t,
+        offset => t.saturating_add(SignedDuration::from_micros(offset)).unwrap_or(t),
+    }
+}
+
+/// Lets `set` and `advance` move the clock (only from `[testing] controllable_clock`).
+pub fn enable_control() {
+    CONTROLLABLE.store(true, Ordering::SeqCst);
+}
+
+pub fn is_controllable() -> bool {
+    CONTROLLABLE.load(Ordering::SeqCst)
+}
+
+/// Why the clock could not be moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotControllable;
+
+/// Makes `now()` read `to` from this instant on (time keeps running from there).
+pub fn set(to: Timestamp) -> Result<Timestamp, NotControllable> {
+    if !is_controllable() {
+        return Err(NotControllable);
+    }
+    let offset = to.duration_since(Timestamp::now());
+    OFFSET_MICROS.store(
+        offset.as_micros().clamp(i64::MIN as i128, i64::MAX as i128) as i64,
+        Ordering::SeqCst,
+    );
+    wake();
+    Ok(now())
+}
+
+/// Moves the clock forward (or back, with a negative duration).
+pub fn advance(by: SignedDuration) -> Result<Timestamp, NotControllable> {
+    if !is_controllable() {
+        return Err(NotControllable);
+    }
+    let micros = by.as_micros().clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+    OFFSET_MICROS.fetch_add(micros, Ordering::SeqCst);
+    wake();
+    Ok(now())
+}
+
+fn notify() -> &'static tokio::sync::Notify {
+    static NOTIFY: OnceLock<tokio::sync::Notify> = OnceLock::new();
+    NOTIFY.get_or_init(tokio::sync::Notify::new)
+}
+
+fn wake() {
+    notify().notify_waiters();
+}
+
+/// Completes when a test moves the clock: schedulers wait on this beside their timer, so a
+/// job due at the new time runs at once.
+pub async fn changed() {
+    notify().notified().await
 }
 
 /// The fixed-width UTC form stored in records and the access log:

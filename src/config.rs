@@ -31,6 +31,16 @@ pub struct Config {
     pub drafts: DraftsConfig,
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,
+    pub testing: TestingConfig,
+}
+
+/// Switches for tests of the portal itself; never enabled on a real installation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TestingConfig {
+    /// Lets `ipgo clock set|advance` move the portal's clock (deadlines, schedules and
+    /// closing polls are tested without waiting). Off: the clock is the system's.
+    pub controllable_clock: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

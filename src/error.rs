@@ -2,7 +2,7 @@
 //!
 //! Every failure a user or API client can see is an [`Error`] with a [`Code`]. The code table
 //! below is the single place that says which HTTP status a code maps to and which message
-//! key (in `web/locales/*/main.ftl`) explains it. Codes are part of the API: never rename one.
+//! key (in `web/locales/*/*.ftl`) explains it. Codes are part of the API: never rename one.
 //! Internal causes are logged with a reference id and never shown.
 
 use std::fmt;

@@ -1,5 +1,9 @@
-//! Kazakh, Russian and English texts (Fluent files in `web/locales/<lang>/main.ftl`,
+//! Kazakh, Russian and English texts (Fluent files in `web/locales/<lang>/<file>.ftl`,
 //! compiled into the binary). Used by pages, error messages and mail.
+//!
+//! `main.ftl` holds the platform's texts; a portal feature keeps its own texts in a file
+//! named after it (e.g. `drafts.ftl`) in each language folder and adds its name to
+//! [`FILES`]. Message ids are one namespace across the files: a duplicate fails at start.
 
 use std::borrow::Cow;
 
@@ -8,11 +12,25 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 pub const LANGS: [&str; 3] = ["kk", "ru", "en"];
 
-const SOURCES: [(&str, &str); 3] = [
-    ("kk", include_str!("../web/locales/kk/main.ftl")),
-    ("ru", include_str!("../web/locales/ru/main.ftl")),
-    ("en", include_str!("../web/locales/en/main.ftl")),
-];
+/// One Fluent file per feature, in every language of [`LANGS`] (kk, ru, en).
+macro_rules! ftl_files {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, [
+            include_str!(concat!("../web/locales/kk/", $name, ".ftl")),
+            include_str!(concat!("../web/locales/ru/", $name, ".ftl")),
+            include_str!(concat!("../web/locales/en/", $name, ".ftl")),
+        ])),*]
+    };
+}
+
+/// (file name, [kk, ru, en] sources).
+const FILES: &[(&str, [&str; 3])] = ftl_files!["main"];
+
+/// The sources of one language, file by file.
+fn sources(lang: &str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    let index = LANGS.iter().position(|l| *l == lang);
+    FILES.iter().filter_map(move |(name, texts)| index.map(|i| (*name, texts[i])))
+}
 
 pub struct I18n {
     bundles: Vec<(&'static str, FluentBundle<FluentResource>)>,
@@ -43,19 +61,22 @@ pub fn from_accept_language(header: &str) -> Option<&'static str> {
 
 impl I18n {
     pub fn load() -> I18n {
-        let bundles = SOURCES
+        let bundles = LANGS
             .iter()
-            .map(|(lang, source)| {
-                let resource =
-                    FluentResource::try_new(source.to_string()).unwrap_or_else(|(_, errors)| {
-                        panic!("web/locales/{lang}/main.ftl does not parse: {errors:?}")
-                    });
+            .map(|lang| {
                 let id = lang.parse().expect("valid language id");
                 let mut bundle = FluentBundle::new_concurrent(vec![id]);
                 bundle.set_use_isolating(false);
-                bundle
-                    .add_resource(resource)
-                    .unwrap_or_else(|e| panic!("{lang}: duplicate messages {e:?}"));
+                for (name, source) in sources(lang) {
+                    let resource = FluentResource::try_new(source.to_string()).unwrap_or_else(
+                        |(_, errors)| {
+                            panic!("web/locales/{lang}/{name}.ftl does not parse: {errors:?}")
+                        },
+                    );
+                    bundle
+                        .add_resource(resource)
+                        .unwrap_or_else(|e| panic!("{lang}/{name}.ftl: duplicate messages {e:?}"));
+                }
                 (*lang, bundle)
             })
             .collect();
@@ -104,9 +125,8 @@ impl I18n {
 
     /// Every message id of a language (for completeness tests).
     pub fn ids(lang: &str) -> Vec<String> {
-        let source = SOURCES.iter().find(|(l, _)| *l == lang).map(|(_, s)| *s).unwrap_or("");
-        source
-            .lines()
+        sources(lang)
+            .flat_map(|(_, source)| source.lines())
             .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
             .filter_map(|l| l.split_once(" =").map(|(id, _)| id.trim().to_owned()))
             .collect()

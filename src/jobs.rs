@@ -83,12 +83,17 @@ fn soon_and_every(
             if let Err(e) = tokio::task::spawn_blocking(move || job(&app2)).await {
                 tracing::error!(job = name, error = %e, "background job panicked");
             }
-            tokio::time::sleep(period).await;
+            tokio::select! {
+                _ = tokio::time::sleep(period) => {}
+                _ = crate::clock::changed() => {}
+            }
         }
     })
 }
 
-fn every(
+/// Runs `job` every `period`, and at once whenever a test moves the portal's clock
+/// (`crate::clock::changed`), so time-dependent jobs are tested without sleeping.
+pub fn every(
     app: Arc<App>,
     period: Duration,
     name: &'static str,
@@ -99,7 +104,10 @@ fn every(
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticker.tick().await;
         loop {
-            ticker.tick().await;
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = crate::clock::changed() => {}
+            }
             let app = app.clone();
             if let Err(e) = tokio::task::spawn_blocking(move || job(&app)).await {
                 tracing::error!(job = name, error = %e, "background job panicked");

@@ -69,6 +69,13 @@ pub enum Command {
         to_dir: Option<PathBuf>,
         keep: Option<usize>,
     },
+    /// Show or move the portal's clock (only with `[testing] controllable_clock`).
+    Clock {
+        /// RFC 3339 instant to set the clock to.
+        set: Option<String>,
+        /// Duration to move the clock by (jiff's friendly format: `3h`, `2 days`, `-30m`).
+        advance: Option<String>,
+    },
     /// Export of the keys directory, encrypted under a passphrase.
     BackupKeys {
         to: Option<PathBuf>,
@@ -98,6 +105,7 @@ impl Command {
             Command::Reindex => "reindex",
             Command::Backup { .. } => "backup",
             Command::BackupKeys { .. } => "backup-keys",
+            Command::Clock { .. } => "clock",
         }
     }
 
@@ -171,6 +179,7 @@ fn roles(names: &[String]) -> Result<Vec<Role>> {
 
 fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Result<i32> {
     match command {
+        Command::Clock { set, advance } => return clock(actor, set, advance, out),
         Command::Signatures(c) => return super::signatures::run(app, actor, c, out),
         Command::AgencyAdd { code, name_ru, name_kk, name_en } => {
             let agency = directory::create_agency(
@@ -457,4 +466,42 @@ fn parse_time(s: &str) -> Result<jiff::Timestamp> {
         return Ok(crate::clock::now());
     }
     Err(Error::invalid("before", "invalid-time"))
+}
+
+/// `ipgo clock`: the test suite's hand on the portal's time. Moving it is the operator's act
+/// and only possible when the configuration allows it.
+fn clock(
+    actor: &Actor,
+    set: Option<String>,
+    advance: Option<String>,
+    out: &mut dyn Write,
+) -> Result<i32> {
+    require(actor, Action::SystemMonitor, Object::Appliance)?;
+    let refused = |_| Error::invalid("clock", "clock-not-controllable");
+    let now = match (set, advance) {
+        (Some(at), None) => {
+            let to = crate::clock::parse(&at)
+                .ok_or_else(|| Error::invalid("set", "invalid-time").with_detail(at.clone()))?;
+            crate::clock::set(to).map_err(refused)?
+        }
+        (None, Some(by)) => {
+            let by: jiff::SignedDuration = by
+                .parse()
+                .or_else(|_| {
+                    by.parse::<jiff::Span>()
+                        .and_then(|s| s.to_duration(jiff::SpanRelativeTo::days_are_24_hours()))
+                })
+                .map_err(|_| Error::invalid("advance", "invalid-time").with_detail(by.clone()))?;
+            crate::clock::advance(by).map_err(refused)?
+        }
+        (None, None) => crate::clock::now(),
+        (Some(_), Some(_)) => return Err(Error::invalid("clock", "invalid-time")),
+    };
+    writeln!(out, "{}", crate::clock::utc_string(now))?;
+    writeln!(
+        out,
+        "{} Astana time",
+        now.to_zoned(crate::clock::astana()).strftime("%Y-%m-%d %H:%M:%S")
+    )?;
+    Ok(0)
 }

@@ -1,7 +1,7 @@
 //! The outcome of checking one signature: [`Verdict`], and the closed list of stable
 //! rejection [`Reason`]s (I385 §57, §59). Reason names are part of the API and of stored
 //! signature records: never rename one. Each has a message `sign-reason-<name>` in
-//! `web/locales/{kk,ru,en}/main.ftl`.
+//! `web/locales/{kk,ru,en}/*.ftl`.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

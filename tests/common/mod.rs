@@ -48,12 +48,20 @@ pub fn entries_for<'a>(
     entries.iter().filter(|e| e["method"] == method && e["resource"] == resource).collect()
 }
 
-/// A message from `web/locales/<lang>/main.ftl` (single-line messages only).
+/// A message from the Fluent files `web/locales/<lang>/*.ftl` (single-line messages only).
 pub fn ftl(lang: &str, key: &str) -> String {
-    let path = format!("{}/web/locales/{lang}/main.ftl", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(path).expect("locale file");
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{key} = ")))
+    let dir = format!("{}/web/locales/{lang}", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("locale folder")
+        .map(|e| e.expect("locale entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ftl"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .find_map(|path| {
+            let text = std::fs::read_to_string(path).expect("locale file");
+            text.lines().find_map(|l| l.strip_prefix(&format!("{key} = "))).map(str::to_owned)
+        })
         .unwrap_or_else(|| panic!("{key} not in {lang}"))
-        .to_owned()
 }

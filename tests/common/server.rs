@@ -100,6 +100,11 @@ impl ServerBuilder {
         self
     }
 
+    /// Lets the test move the server's clock ([`Server::advance_clock`], [`Server::set_clock`]).
+    pub fn controllable_clock(self) -> Self {
+        self.env("IPGO_TESTING__CONTROLLABLE_CLOCK", "true")
+    }
+
     /// Serves over HTTPS with a self-signed certificate made on first start.
     pub fn tls(self) -> Self {
         self.env("IPGO_TLS__SELF_SIGNED", "true")
@@ -345,6 +350,19 @@ impl Server {
             .filter(|l| !l.is_empty())
             .map(|l| serde_json::from_str(l).expect("export line is JSON"))
             .collect()
+    }
+
+    /// Moves the server's clock (the server must run with [`ServerBuilder::controllable_clock`])
+    /// by a duration such as `"3h"`, `"2 days"` or `"-30m"`; returns the new time (UTC).
+    pub fn advance_clock(&self, by: &str) -> jiff::Timestamp {
+        let out = self.cli(&["clock", "--advance", by], None).ok();
+        out.stdout.lines().next().and_then(|l| l.parse().ok()).expect("clock prints the time")
+    }
+
+    /// Sets the server's clock to an RFC 3339 instant (`"2026-12-31T13:00:00+05:00"`).
+    pub fn set_clock(&self, to: &str) -> jiff::Timestamp {
+        let out = self.cli(&["clock", "--set", to], None).ok();
+        out.stdout.lines().next().and_then(|l| l.parse().ok()).expect("clock prints the time")
     }
 
     /// `ipgo audit verify`.

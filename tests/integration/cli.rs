@@ -168,3 +168,25 @@ fn the_demo_prints_working_logins_for_every_role() {
     assert!(agencies.lines().count() >= 6, "{agencies}");
     assert!(agencies.contains("KPM\t"), "the Chancellery is a demo agency: {agencies}");
 }
+
+/// Time-dependent rules are tested by moving the portal's clock, never by sleeping: only a
+/// server configured for it lets the operator move it, and each move is logged.
+#[test]
+fn the_clock_moves_only_on_a_test_installation() {
+    let server = Server::builder().controllable_clock().start();
+    let before = jiff::Timestamp::now();
+    let moved = server.advance_clock("3h");
+    let ahead = moved.duration_since(before);
+    assert!(
+        ahead >= jiff::SignedDuration::from_hours(3) && ahead < jiff::SignedDuration::from_hours(4),
+        "{ahead:?}"
+    );
+    let set = server.set_clock("2027-01-04T13:00:00+05:00");
+    assert_eq!(set.strftime("%Y-%m-%dT%H").to_string(), "2027-01-04T08");
+    assert!(server.audit_entries().iter().any(|e| e["route"] == "clock"));
+
+    let plain = Server::start();
+    let out = plain.cli(&["clock", "--advance", "1h"], None);
+    assert_ne!(out.code, 0);
+    assert!(out.stdout.contains("cannot be moved"), "{}", out.stdout);
+}

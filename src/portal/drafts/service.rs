@@ -14,7 +14,7 @@ use super::model::*;
 use super::store;
 use crate::actor::Actor;
 use crate::app::App;
-use crate::auth::policy::{Action, Object, decide, require};
+use crate::auth::policy::{Action, DraftAction, Object, decide, require};
 use crate::auth::roles::Role;
 use crate::error::{Code, Error, Result};
 use crate::notify::{self, AfterCommit, Notice, Recipient};
@@ -178,7 +178,7 @@ pub fn create(
 
 pub fn prepare_revision(app: &App, actor: &Actor, id: u64) -> Result<Ticket> {
     let d = load(app, id)?;
-    require(actor, Action::DraftDevelop, object(&d))?;
+    require(actor, Action::Draft(DraftAction::Develop), object(&d))?;
     let ticket = documents::prepare_version_as_workflow(app, d.document_id)?;
     Ok(ticket)
 }
@@ -193,7 +193,7 @@ pub fn revise(
     files: Vec<AcceptedFile>,
 ) -> Result<u32> {
     let d = load(app, id)?;
-    require(actor, Action::DraftDevelop, object(&d))?;
+    require(actor, Action::Draft(DraftAction::Develop), object(&d))?;
     let user = actor.user_id().unwrap_or(0);
     let mut check = d.clone();
     check.revise(d.version + 1, user, &now()).map_err(refused)?;
@@ -291,7 +291,7 @@ pub fn developer_sign(app: &App, actor: &Actor, id: u64, cms: &[u8]) -> Result<(
         actor,
         id,
         SigningStep {
-            action: Action::DraftDeveloperSign,
+            action: Action::Draft(DraftAction::DeveloperSign),
             operation: "draft.developer_sign",
             purpose: "draft.developer",
         },
@@ -362,7 +362,7 @@ pub fn approve(app: &App, actor: &Actor, id: u64, cms: &[u8]) -> Result<()> {
         actor,
         id,
         SigningStep {
-            action: Action::DraftApprove,
+            action: Action::Draft(DraftAction::Approve),
             operation: "draft.approve",
             purpose: "draft.approval",
         },
@@ -399,7 +399,11 @@ pub fn sign_protocol(app: &App, actor: &Actor, id: u64, protocol: u64, cms: &[u8
         .ok_or_else(Error::not_found)?;
     let me = actor.user().ok_or_else(Error::forbidden)?;
     let developer_side = me.agency_id == d.developer_agency;
-    let action = if developer_side { Action::DraftDeveloperSign } else { Action::DraftApprove };
+    let action = if developer_side {
+        Action::Draft(DraftAction::DeveloperSign)
+    } else {
+        Action::Draft(DraftAction::Approve)
+    };
     require(actor, action, object(&d))?;
     if !developer_side && me.agency_id != p.agency_id {
         return Err(Error::forbidden());
@@ -443,7 +447,7 @@ pub fn sign_protocol(app: &App, actor: &Actor, id: u64, protocol: u64, cms: &[u8
 /// manifest and the choice, so the signature covers the choice too.
 pub fn ballot(app: &App, actor: &Actor, id: u64, choice: Choice) -> Result<Vec<u8>> {
     let d = load(app, id)?;
-    require(actor, Action::DraftRead, object(&d))?;
+    require(actor, Action::Draft(DraftAction::Read), object(&d))?;
     actor.origin.set_operation("draft.ballot");
     let manifest = signatures::manifest(app, actor, d.document_id, d.version)?;
     Ok(ballot_bytes(&d, &manifest, choice))
@@ -465,7 +469,7 @@ fn ballot_bytes(d: &Draft, manifest: &[u8], choice: Choice) -> Vec<u8> {
 /// §23–§24: a head votes with a signature over the ballot.
 pub fn vote(app: &App, actor: &Actor, id: u64, choice: Choice, cms: &[u8]) -> Result<()> {
     let d = load(app, id)?;
-    require(actor, Action::DraftVote, object(&d))?;
+    require(actor, Action::Draft(DraftAction::Vote), object(&d))?;
     let me = actor.user_id().ok_or_else(Error::forbidden)?;
     let manifest = signatures::manifest(app, actor, d.document_id, d.version)?;
     actor.origin.set_operation("draft.vote");
@@ -516,16 +520,23 @@ fn step(
 pub fn register_letter(app: &App, actor: &Actor, id: u64, number: &str) -> Result<()> {
     let number = crate::portal::directory::model::clean_name("number", number, true)?;
     let me = actor.user().ok_or_else(Error::forbidden)?.clone();
-    step(app, actor, id, Action::DraftRegisterLetter, "draft.register_letter", &|d, txn| {
-        d.register_letter(me.agency_id, &number, me.id, &now()).map_err(refused)?;
-        let title = title_of(app, d);
-        tell(
-            app,
-            txn,
-            &heads_of(app, &[me.agency_id])?,
-            &notice("draft-registered", d, &title, &[("number", number.clone())]),
-        )
-    })
+    step(
+        app,
+        actor,
+        id,
+        Action::Draft(DraftAction::RegisterLetter),
+        "draft.register_letter",
+        &|d, txn| {
+            d.register_letter(me.agency_id, &number, me.id, &now()).map_err(refused)?;
+            let title = title_of(app, d);
+            tell(
+                app,
+                txn,
+                &heads_of(app, &[me.agency_id])?,
+                &notice("draft-registered", d, &title, &[("number", number.clone())]),
+            )
+        },
+    )
 }
 
 /// §16: the head's resolution names a working group of the agency; its members are told.
@@ -535,7 +546,7 @@ pub fn name_working_group(app: &App, actor: &Actor, id: u64, group: u64) -> Resu
     if g.agency_id != me.agency_id {
         return Err(Error::invalid("group", "draft-group-foreign"));
     }
-    step(app, actor, id, Action::DraftApprove, "draft.working_group", &|d, txn| {
+    step(app, actor, id, Action::Draft(DraftAction::Approve), "draft.working_group", &|d, txn| {
         d.name_working_group(me.agency_id, group, me.id, &now()).map_err(refused)?;
         let title = title_of(app, d);
         tell(
@@ -551,7 +562,7 @@ pub fn name_working_group(app: &App, actor: &Actor, id: u64, group: u64) -> Resu
 pub fn reject(app: &App, actor: &Actor, id: u64, reason: &str) -> Result<()> {
     let reason = crate::portal::directory::model::clean_text("reason", reason, 5000)?;
     let me = actor.user().ok_or_else(Error::forbidden)?.clone();
-    step(app, actor, id, Action::DraftApprove, "draft.reject", &|d, txn| {
+    step(app, actor, id, Action::Draft(DraftAction::Approve), "draft.reject", &|d, txn| {
         d.reject(me.agency_id, &reason, me.id, &now()).map_err(refused)?;
         let title = title_of(app, d);
         let to = directory::recipients(app, &[d.developer_agency], &[Role::Head, Role::Employee])?;
@@ -583,7 +594,7 @@ pub fn chancellery_check(
         app,
         actor,
         id,
-        Action::DraftChancellery,
+        Action::Draft(DraftAction::Chancellery),
         if accepted { "draft.chancellery_accept" } else { "draft.chancellery_return" },
         &|d, txn| {
             d.chancellery_check(accepted, &reason, me, &now()).map_err(refused)?;
@@ -600,7 +611,7 @@ pub fn chancellery_check(
 pub fn open_vote(app: &App, actor: &Actor, id: u64, logins: &[String]) -> Result<()> {
     let (_, heads) = directory::resolve_access_names(app, &[], logins)?;
     let me = actor.user_id().unwrap_or(0);
-    step(app, actor, id, Action::DraftChancellery, "draft.open_vote", &|d, txn| {
+    step(app, actor, id, Action::Draft(DraftAction::Chancellery), "draft.open_vote", &|d, txn| {
         d.open_vote(heads.clone(), me, &now()).map_err(refused)?;
         let title = title_of(app, d);
         tell(
@@ -616,7 +627,7 @@ pub fn open_vote(app: &App, actor: &Actor, id: u64, logins: &[String]) -> Result
 pub fn finish(app: &App, actor: &Actor, id: u64, accepted: bool, reason: &str) -> Result<()> {
     let reason = crate::portal::directory::model::clean_text("reason", reason, 5000)?;
     let me = actor.user_id().unwrap_or(0);
-    step(app, actor, id, Action::DraftChancellery, "draft.finish", &|d, txn| {
+    step(app, actor, id, Action::Draft(DraftAction::Chancellery), "draft.finish", &|d, txn| {
         d.finish(accepted, &reason, me, &now()).map_err(refused)?;
         let title = title_of(app, d);
         let key = if accepted { "draft-accepted" } else { "draft-final-rejected" };
@@ -640,7 +651,7 @@ pub fn attach_protocol(
     files: Vec<AcceptedFile>,
 ) -> Result<u64> {
     let d = load(app, id)?;
-    require(actor, Action::DraftDevelop, object(&d))?;
+    require(actor, Action::Draft(DraftAction::Develop), object(&d))?;
     let agency = directory::agency_by_code(app, actor, agency_code)?;
     meta.doc_type = Some("protocol".into());
     meta.access = None;
@@ -689,7 +700,7 @@ pub fn post_minutes(
     files: Vec<AcceptedFile>,
 ) -> Result<u64> {
     let d = load(app, id)?;
-    require(actor, Action::DraftChancellery, object(&d))?;
+    require(actor, Action::Draft(DraftAction::Chancellery), object(&d))?;
     meta.doc_type = Some("minutes".into());
     meta.access = None;
     let access = access_for(app, d.developer_agency, &d.approving_agencies)?;
@@ -732,7 +743,11 @@ pub fn prepare_attachment(app: &App, actor: &Actor, id: u64, chancellery: bool) 
     let d = load(app, id)?;
     require(
         actor,
-        if chancellery { Action::DraftChancellery } else { Action::DraftDevelop },
+        if chancellery {
+            Action::Draft(DraftAction::Chancellery)
+        } else {
+            Action::Draft(DraftAction::Develop)
+        },
         object(&d),
     )?;
     documents::prepare_post_as_workflow(app, actor)
@@ -804,42 +819,46 @@ fn actions(actor: &Actor, d: &Draft) -> Vec<&'static str> {
     let mut out = Vec::new();
     let agency = me.map(|u| u.agency_id).unwrap_or(0);
     match d.stage {
-        Stage::AwaitingDeveloperSignature if decide(actor, Action::DraftDeveloperSign, o) => {
+        Stage::AwaitingDeveloperSignature
+            if decide(actor, Action::Draft(DraftAction::DeveloperSign), o) =>
+        {
             out.push("developer_sign")
         }
         Stage::OnApproval => {
             if let Some(a) = d.approval(agency) {
-                if a.registered.is_none() && decide(actor, Action::DraftRegisterLetter, o) {
+                if a.registered.is_none()
+                    && decide(actor, Action::Draft(DraftAction::RegisterLetter), o)
+                {
                     out.push("register_letter");
                 }
                 if a.registered.is_some()
                     && a.decision == Decision::Pending
-                    && decide(actor, Action::DraftApprove, o)
+                    && decide(actor, Action::Draft(DraftAction::Approve), o)
                 {
                     out.extend(["working_group", "approve", "reject"]);
                 }
             }
-            if decide(actor, Action::DraftDevelop, o) {
+            if decide(actor, Action::Draft(DraftAction::Develop), o) {
                 out.push("protocol");
                 if d.approvals.iter().any(|a| matches!(a.decision, Decision::Rejected { .. })) {
                     out.push("revise");
                 }
             }
         }
-        Stage::ReturnedByChancellery if decide(actor, Action::DraftDevelop, o) => {
+        Stage::ReturnedByChancellery if decide(actor, Action::Draft(DraftAction::Develop), o) => {
             out.push("revise")
         }
-        Stage::AtChancellery if decide(actor, Action::DraftChancellery, o) => {
+        Stage::AtChancellery if decide(actor, Action::Draft(DraftAction::Chancellery), o) => {
             out.push("chancellery_check")
         }
-        Stage::ForDecision if decide(actor, Action::DraftChancellery, o) => {
+        Stage::ForDecision if decide(actor, Action::Draft(DraftAction::Chancellery), o) => {
             out.extend(["minutes", "open_vote"]);
             if d.minutes.is_some() {
                 out.push("finish");
             }
         }
         Stage::Voting => {
-            if decide(actor, Action::DraftVote, o)
+            if decide(actor, Action::Draft(DraftAction::Vote), o)
                 && !d
                     .vote
                     .as_ref()
@@ -847,7 +866,7 @@ fn actions(actor: &Actor, d: &Draft) -> Vec<&'static str> {
             {
                 out.push("vote");
             }
-            if decide(actor, Action::DraftChancellery, o) {
+            if decide(actor, Action::Draft(DraftAction::Chancellery), o) {
                 out.push("finish");
             }
         }
@@ -856,9 +875,10 @@ fn actions(actor: &Actor, d: &Draft) -> Vec<&'static str> {
     for p in d.protocols.iter().filter(|p| p.version == d.version) {
         let dev_side = agency == d.developer_agency
             && p.developer.is_none()
-            && decide(actor, Action::DraftDeveloperSign, o);
-        let app_side =
-            agency == p.agency_id && p.approver.is_none() && decide(actor, Action::DraftApprove, o);
+            && decide(actor, Action::Draft(DraftAction::DeveloperSign), o);
+        let app_side = agency == p.agency_id
+            && p.approver.is_none()
+            && decide(actor, Action::Draft(DraftAction::Approve), o);
         if (dev_side || app_side) && !out.contains(&"sign_protocol") {
             out.push("sign_protocol");
         }
@@ -868,7 +888,7 @@ fn actions(actor: &Actor, d: &Draft) -> Vec<&'static str> {
 
 pub fn view(app: &App, actor: &Actor, id: u64, lang: &str) -> Result<DraftView> {
     let d = load(app, id)?;
-    require(actor, Action::DraftRead, object(&d))?;
+    require(actor, Action::Draft(DraftAction::Read), object(&d))?;
     let agencies = directory::agencies_by_id(app)?;
     let mut people_ids: Vec<u64> = d.timeline.iter().map(|e| e.user_id).collect();
     people_ids.extend(d.vote.as_ref().map(|v| v.heads.clone()).unwrap_or_default());
@@ -976,7 +996,7 @@ pub fn list(
     });
     let mut out = Vec::new();
     for d in all {
-        if !decide(actor, Action::DraftRead, object(&d)) {
+        if !decide(actor, Action::Draft(DraftAction::Read), object(&d)) {
             continue;
         }
         if stage.is_some_and(|s| !s.is_empty() && s != d.stage.name()) {
@@ -997,7 +1017,7 @@ pub fn list(
 /// The cover letter as the external e-document system takes it (§15).
 pub fn cover_letter(app: &App, actor: &Actor, id: u64) -> Result<serde_json::Value> {
     let d = load(app, id)?;
-    require(actor, Action::DraftRead, object(&d))?;
+    require(actor, Action::Draft(DraftAction::Read), object(&d))?;
     actor.origin.set_operation("draft.cover_letter");
     let letter = d.cover_letter.ok_or_else(Error::not_found)?;
     let (doc, content) = documents::current_content(app, letter)?;

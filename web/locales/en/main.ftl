@@ -160,6 +160,7 @@ cannot-disable-self = You cannot disable your own account.
 unknown-login = There is no account with this login.
 unknown-role = There is no such role.
 unknown-format = Unknown format.
+clock-not-controllable = The clock of this portal cannot be moved: it is moved only by its test suite ([testing] controllable_clock).
 invalid-time = Give the time as 2026-11-01 or 2026-11-01T00:00:00Z.
 
 nav-documents = Documents

@@ -160,6 +160,7 @@ cannot-disable-self = Өз тіркелгіңізді өшіруге болма�
 unknown-login = Мұндай логині бар тіркелгі жоқ.
 unknown-role = Мұндай рөл жоқ.
 unknown-format = Белгісіз пішім.
+clock-not-controllable = Бұл порталдың сағатын жылжытуға болмайды: оны тек порталдың өз тесттері жылжытады ([testing] controllable_clock).
 invalid-time = Уақытты 2026-11-01 немесе 2026-11-01T00:00:00Z түрінде көрсетіңіз.
 
 nav-documents = Құжаттар

@@ -160,6 +160,7 @@ cannot-disable-self = Нельзя отключить собственную у�
 unknown-login = Учётной записи с таким логином нет.
 unknown-role = Такой роли нет.
 unknown-format = Неизвестный формат.
+clock-not-controllable = Часы этого портала нельзя переводить: их переводят только тесты самого портала ([testing] controllable_clock).
 invalid-time = Укажите время в виде 2026-11-01 или 2026-11-01T00:00:00Z.
 
 nav-documents = Документы

@@ -1,0 +1,351 @@
+//! Access control in one place: `require(actor, action, object)`.
+//!
+//! Handlers and services never decide access themselves; they call [`require`]. Every
+//! action is a variant of the closed [`Action`] enum (listed by `Action::all()`), and
+//! [`decide`] is a pure function of the actor, the action and the object, so the whole
+//! policy can be read — and tested as a table — here.
+//!
+//! One file per feature: a portal feature's actions are a closed enum of their own in
+//! `policy/<feature>.rs` (its `ALL`, `name()`, `decide()` and its table test), wrapped by
+//! one variant of [`Action`] (`Action::Draft(DraftAction)`); this file only lists the
+//! wrappers in `all()`, `name()` and `decide_user()`, and the objects in [`Object`].
+//!
+//! Separation of duties: the system administrator and the machine operator manage the
+//! appliance (agencies, accounts, configuration) but hold no right to read documents; the
+//! auditor reads the access log but changes nothing.
+
+use crate::actor::{Actor, UserIdentity, Who};
+use crate::auth::roles::Role;
+use crate::error::{Error, Result};
+use crate::portal::documents::model::AccessRule;
+
+mod administration;
+mod documents;
+mod drafts;
+
+pub use drafts::DraftAction;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See the staff directory and agency list.
+    DirectoryRead,
+    /// Create or rename agencies.
+    AgencyManage,
+    /// Create or rename an agency's departments.
+    DepartmentManage,
+    /// See an account's administrative record (status, roles, lock state).
+    UserAdminView,
+    /// Create an account in an agency.
+    UserCreate,
+    /// Edit someone's directory entry (names, position, contacts, department).
+    UserEdit,
+    /// Give or take a role.
+    RoleGrant(Role),
+    /// Disable or re-enable an account.
+    UserDisable,
+    /// Set a one-time password and unlock an account.
+    UserResetPassword,
+    /// Edit one's own contacts, language and password.
+    ProfileEditOwn,
+    /// Create working groups and set their members.
+    GroupManage,
+    /// Read the access log in the viewer.
+    AuditRead,
+    /// Export the access log.
+    AuditExport,
+    /// Check the access log's integrity.
+    AuditVerify,
+    /// Health details, metrics.
+    SystemMonitor,
+    /// Make data and key backups.
+    BackupCreate,
+    /// Schedule or cancel planned maintenance (I617 §17).
+    MaintenanceSchedule,
+    /// Post a document in one's agency.
+    DocumentCreate,
+    /// Read a document, its versions, files and comments.
+    DocumentRead,
+    /// Post a new version (collaborative work, I385 §6.5).
+    DocumentEdit,
+    /// Comment on a document.
+    DocumentComment,
+    /// Destroy a document for good (I385 §6.8).
+    DocumentDestroy,
+    /// Draft legal acts (I385 §12–§25): `drafts.rs`.
+    Draft(DraftAction),
+    /// See the trusted CAs and CRLs (I385 §57).
+    TrustRead,
+    /// Add or remove trusted CA certificates, install CRLs.
+    TrustManage,
+    /// Register a signing certificate to an account at once, confirm a user's request,
+    /// revoke any registration (an administrator's act, §57).
+    CertificateManage,
+    /// Ask to register one's own signing certificate (pending an administrator's
+    /// confirmation) or revoke one's own registration (lost key).
+    CertificateOwn,
+    /// See an account's registered signing certificates.
+    CertificateView,
+    /// Rebuild the search index from the store (it holds nothing the store does not).
+    SearchReindex,
+}
+
+impl Action {
+    /// Every action: the platform's own, then each feature's.
+    pub fn all() -> Vec<Action> {
+        let mut all = Self::PLATFORM.to_vec();
+        all.extend(DraftAction::ALL.iter().map(|a| Action::Draft(*a)));
+        all
+    }
+
+    /// The platform's actions (directory, accounts, documents, log, appliance).
+    const PLATFORM: &'static [Action] = &[
+        Action::DirectoryRead,
+        Action::AgencyManage,
+        Action::DepartmentManage,
+        Action::UserAdminView,
+        Action::UserCreate,
+        Action::UserEdit,
+        Action::RoleGrant(Role::Employee),
+        Action::UserDisable,
+        Action::UserResetPassword,
+        Action::ProfileEditOwn,
+        Action::GroupManage,
+        Action::AuditRead,
+        Action::AuditExport,
+        Action::AuditVerify,
+        Action::SystemMonitor,
+        Action::BackupCreate,
+        Action::MaintenanceSchedule,
+        Action::DocumentCreate,
+        Action::DocumentRead,
+        Action::DocumentEdit,
+        Action::DocumentComment,
+        Action::DocumentDestroy,
+        Action::TrustRead,
+        Action::TrustManage,
+        Action::CertificateManage,
+        Action::CertificateOwn,
+        Action::CertificateView,
+        Action::SearchReindex,
+    ];
+
+    /// The operation name recorded in the access log.
+    pub fn name(self) -> String {
+        match self {
+            Action::DirectoryRead => "directory.read".into(),
+            Action::AgencyManage => "agency.manage".into(),
+            Action::DepartmentManage => "department.manage".into(),
+            Action::UserAdminView => "user.admin_view".into(),
+            Action::UserCreate => "user.create".into(),
+            Action::UserEdit => "user.edit".into(),
+            Action::RoleGrant(role) => format!("role.grant.{}", role.name()),
+            Action::UserDisable => "user.disable".into(),
+            Action::UserResetPassword => "user.reset_password".into(),
+            Action::ProfileEditOwn => "profile.edit".into(),
+            Action::GroupManage => "group.manage".into(),
+            Action::AuditRead => "audit.read".into(),
+            Action::AuditExport => "audit.export".into(),
+            Action::AuditVerify => "audit.verify".into(),
+            Action::SystemMonitor => "system.monitor".into(),
+            Action::BackupCreate => "backup.create".into(),
+            Action::MaintenanceSchedule => "maintenance.schedule".into(),
+            Action::DocumentCreate => "document.create".into(),
+            Action::DocumentRead => "document.read".into(),
+            Action::DocumentEdit => "document.edit".into(),
+            Action::DocumentComment => "document.comment".into(),
+            Action::DocumentDestroy => "document.destroy".into(),
+            Action::TrustRead => "trust.read".into(),
+            Action::TrustManage => "trust.manage".into(),
+            Action::CertificateManage => "certificate.manage".into(),
+            Action::CertificateOwn => "certificate.own".into(),
+            Action::CertificateView => "certificate.view".into(),
+            Action::SearchReindex => "search.reindex".into(),
+            Action::Draft(a) => a.name().into(),
+        }
+    }
+}
+
+/// What an action is applied to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object<'a> {
+    /// The appliance as a whole (agency list, log, configuration).
+    Appliance,
+    /// An agency and everything administrative inside it.
+    Agency(u64),
+    /// One account, in its agency.
+    User { id: u64, agency_id: u64 },
+    /// A document: its owner, author and access rule.
+    Document { agency_id: u64, author_id: u64, access: &'a AccessRule },
+    /// A draft legal act: the developer agency, the approving agencies, the heads called to
+    /// an absentee vote.
+    Draft { developer: u64, approving: &'a [u64], voters: &'a [u64] },
+}
+
+impl Object<'_> {
+    pub(super) fn agency(self) -> Option<u64> {
+        match self {
+            Object::Appliance => None,
+            Object::Agency(id)
+            | Object::User { agency_id: id, .. }
+            | Object::Document { agency_id: id, .. }
+            | Object::Draft { developer: id, .. } => Some(id),
+        }
+    }
+}
+
+/// Roles an agency's HR officer may give within their own agency; the others are given by
+/// the system administrator only.
+pub(super) const AGENCY_ROLES: &[Role] =
+    &[Role::Employee, Role::Head, Role::HrOfficer, Role::PlanResponsible, Role::Controller];
+
+/// Checks the permission and names the operation in the access log. Denial is an
+/// `Error::forbidden()`; the HTTP layer logs it with status 403.
+pub fn require(actor: &Actor, action: Action, object: Object<'_>) -> Result<()> {
+    actor.origin.set_operation(&action.name());
+    if decide(actor, action, object) { Ok(()) } else { Err(Error::forbidden()) }
+}
+
+/// The principal terms a search by `user` may match (access control inside the query,
+/// I385 §6.6), agreeing with [`Action::DocumentRead`]: a participant's terms
+/// ([`crate::portal::documents::model::principals_of`]); for someone holding administrative
+/// roles only, just their own (documents they wrote or that name them).
+pub fn search_principals(user: &UserIdentity) -> Vec<String> {
+    if is_participant(user) {
+        crate::portal::documents::model::principals_of(user)
+    } else {
+        vec![format!("user:{}", user.id)]
+    }
+}
+
+/// Whether the actor may perform the action; pure.
+pub fn decide(actor: &Actor, action: Action, object: Object<'_>) -> bool {
+    match &actor.who {
+        Who::User(user) => decide_user(user, action, object),
+        // The operator holds the machine; everything administrative, nothing documentary,
+        // and nothing that acts on an own account (the operator has none).
+        Who::Operator { .. } => !is_own_account_action(action) && !is_documentary(action),
+        // Background jobs use explicitly named service functions, not user actions.
+        Who::System(_) => false,
+        Who::Anonymous => false,
+    }
+}
+
+/// Whether the person works with documents at all (holds a role other than the purely
+/// administrative ones).
+pub(super) fn is_participant(user: &UserIdentity) -> bool {
+    user.roles.iter().any(|r| !matches!(r, Role::SystemAdmin | Role::SupportAdmin | Role::Auditor))
+}
+
+/// Actions on document content: never granted by an administrative role.
+fn is_documentary(action: Action) -> bool {
+    matches!(
+        action,
+        Action::DocumentCreate
+            | Action::DocumentRead
+            | Action::DocumentEdit
+            | Action::DocumentComment
+            | Action::DocumentDestroy
+            | Action::Draft(_)
+    )
+}
+
+/// Actions a person takes on their own account only.
+fn is_own_account_action(action: Action) -> bool {
+    matches!(action, Action::ProfileEditOwn | Action::CertificateOwn)
+}
+
+fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool {
+    if documents::governs(action) {
+        documents::decide(user, action, object)
+    } else if let Action::Draft(a) = action {
+        drafts::decide(user, a, object)
+    } else {
+        administration::decide(user, action, object)
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::actor::{Origin, UserIdentity};
+    use crate::auth::roles::RoleSet;
+
+    pub(super) fn user(agency_id: u64, roles: &[Role]) -> Actor {
+        Actor {
+            who: Who::User(UserIdentity {
+                id: 10,
+                login: "u".into(),
+                agency_id,
+                agency_code: "A".into(),
+                department_id: None,
+                roles: roles.iter().copied().collect::<RoleSet>(),
+                groups: vec![],
+                lang: "ru".into(),
+                must_change_password: false,
+            }),
+            origin: Origin::system("test"),
+        }
+    }
+
+    /// (roles, action, object, allowed)
+    pub(super) fn check(roles: &[Role], action: Action, object: Object, expected: bool) {
+        let actor = user(1, roles);
+        assert_eq!(decide(&actor, action, object), expected, "{roles:?} {action:?} {object:?}");
+    }
+
+    #[test]
+    fn operator_administers_but_anonymous_and_jobs_get_nothing() {
+        let operator =
+            Actor { who: Who::Operator { os_user: "root".into() }, origin: Origin::system("t") };
+        let anonymous = Actor { who: Who::Anonymous, origin: Origin::system("t") };
+        let everyone = AccessRule::everyone();
+        let doc = Object::Document { agency_id: 5, author_id: 1, access: &everyone };
+        for action in &Action::all() {
+            assert!(!decide(&anonymous, *action, Object::Appliance));
+            assert!(!decide(&anonymous, *action, doc));
+            if is_documentary(*action) {
+                assert!(!decide(&operator, *action, doc), "the operator never reads documents");
+            }
+            assert_eq!(
+                decide(&operator, *action, Object::Agency(5)),
+                !is_own_account_action(*action) && !is_documentary(*action),
+                "{action:?}"
+            );
+        }
+    }
+
+    /// I385 §6.6: the terms a search may match admit exactly what `DocumentRead` admits.
+    #[test]
+    fn search_principals_agree_with_document_read() {
+        use crate::portal::documents::model::AccessRule;
+        let rules = [
+            AccessRule::everyone(),
+            AccessRule::whole_agency(1),
+            AccessRule::whole_agency(2),
+            AccessRule { users: vec![10], ..Default::default() },
+            AccessRule { groups: vec![4], ..Default::default() },
+        ];
+        for roles in [&[Role::Employee][..], &[Role::SystemAdmin], &[Role::Auditor, Role::Head]] {
+            let actor = user(1, roles);
+            let terms = search_principals(actor.user().unwrap());
+            for rule in &rules {
+                for author in [10, 11] {
+                    let object = Object::Document { agency_id: 1, author_id: author, access: rule };
+                    let matches = rule.principals(author).iter().any(|p| terms.contains(p));
+                    assert_eq!(
+                        matches,
+                        decide(&actor, Action::DocumentRead, object),
+                        "{roles:?} {rule:?} author {author}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn require_names_the_operation_even_when_denied() {
+        let actor = user(1, &[Role::Employee]);
+        assert!(require(&actor, Action::AgencyManage, Object::Appliance).is_err());
+        assert_eq!(actor.origin.operation().as_deref(), Some("agency.manage"));
+    }
+}
