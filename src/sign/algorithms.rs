@@ -336,16 +336,16 @@ impl Verifier for RsaVerifier {
         } else {
             let sig = rsa::pkcs1v15::Signature::try_from(r.signature)
                 .map_err(|e| bad_signature(format!("RSA signature value: {e}")))?;
-            let result =
-                match r.digest {
-                    DigestAlg::Sha256 => rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key)
-                        .verify_prehash(&prehash, &sig),
-                    DigestAlg::Sha384 => rsa::pkcs1v15::VerifyingKey::<Sha384>::new(key)
-                        .verify_prehash(&prehash, &sig),
-                    // SHA-512 (GOST hashes were refused above).
-                    _ => rsa::pkcs1v15::VerifyingKey::<Sha512>::new(key)
-                        .verify_prehash(&prehash, &sig),
-                };
+            let result = match r.digest {
+                DigestAlg::Sha256 => {
+                    rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key).verify_prehash(&prehash, &sig)
+                }
+                DigestAlg::Sha384 => {
+                    rsa::pkcs1v15::VerifyingKey::<Sha384>::new(key).verify_prehash(&prehash, &sig)
+                }
+                // SHA-512 (GOST hashes were refused above).
+                _ => rsa::pkcs1v15::VerifyingKey::<Sha512>::new(key).verify_prehash(&prehash, &sig),
+            };
             ("pkcs1v15", result)
         };
         let name = format!("rsa-{scheme}-{}", r.digest.name());

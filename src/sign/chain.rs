@@ -246,16 +246,8 @@ pub fn validate_for(
     let algorithms = algorithms_for(trust, carried);
 
     // 1. The path as it stood at the signing time.
-    ee.verify_for_usage(
-        &algorithms,
-        &anchors,
-        &intermediates,
-        unix(signing_time),
-        eku,
-        None,
-        None,
-    )
-    .map_err(|e| map_error(e, "at signing time"))?;
+    ee.verify_for_usage(&algorithms, &anchors, &intermediates, unix(signing_time), eku, None, None)
+        .map_err(|e| map_error(e, "at signing time"))?;
 
     // 2. The path now, with revocation.
     let crl_refs: Vec<_> = trust.crls.iter().map(|c| &c.list).collect();
@@ -274,15 +266,7 @@ pub fn validate_for(
         return Err(Rejection::new(Reason::RevocationUnknown, "no CRL is installed"));
     }
     let path = ee
-        .verify_for_usage(
-            &algorithms,
-            &anchors,
-            &intermediates,
-            unix(now),
-            eku,
-            revocation,
-            None,
-        )
+        .verify_for_usage(&algorithms, &anchors, &intermediates, unix(now), eku, revocation, None)
         .map_err(|e| match e {
             webpki::Error::CertRevoked => revoked_detail(trust, signer, carried),
             other => map_error(other, "now"),

@@ -31,7 +31,7 @@ use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
 use self::curves::CurveId;
 use self::oids::{KeyKind, Layout, SigAlg};
-use super::algorithms::{DigestAlg, Family, VerifyRequest, Verifier};
+use super::algorithms::{DigestAlg, Family, Verifier, VerifyRequest};
 use super::verdict::{Reason, Rejection};
 
 fn unsupported(detail: impl Into<String>) -> Rejection {
@@ -213,12 +213,18 @@ impl Verifier for GostVerifier {
         }
         let name = format!("{}-{}-{}", key.kind.name(), key.curve.name(), r.digest.name());
         let hash = r.digest.hash(r.message);
-        verify_prehashed(&key, sig.layout, r.spki.subject_public_key.raw_bytes(), &hash, r.signature)
-            .map(|()| name.clone())
-            .map_err(|e| match e.reason {
-                Reason::BadSignature => bad_signature(format!("{name} does not verify")),
-                _ => e,
-            })
+        verify_prehashed(
+            &key,
+            sig.layout,
+            r.spki.subject_public_key.raw_bytes(),
+            &hash,
+            r.signature,
+        )
+        .map(|()| name.clone())
+        .map_err(|e| match e.reason {
+            Reason::BadSignature => bad_signature(format!("{name} does not verify")),
+            _ => e,
+        })
     }
 }
 

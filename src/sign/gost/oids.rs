@@ -68,11 +68,7 @@ impl SigAlg {
     /// SignerInfo may name the key algorithm instead (RFC 4490 §3.2 does, and so does the
     /// OpenSSL engine), which is accepted there.
     pub fn from_oid(oid: &Oid) -> Option<SigAlg> {
-        SIGNATURE_OIDS
-            .iter()
-            .chain(KEY_AS_SIGNATURE_OIDS)
-            .find(|s| s.oid == *oid)
-            .copied()
+        SIGNATURE_OIDS.iter().chain(KEY_AS_SIGNATURE_OIDS).find(|s| s.oid == *oid).copied()
     }
 
     /// The identifiers a certificate or CRL may carry for a key of `kind` (no key OIDs:

@@ -304,9 +304,9 @@ fn key_parameters_outside_the_supported_set_are_refused() {
     let key = KeyParams::from_algorithm(&alg).unwrap();
     assert_eq!(key.digest, Some(DigestAlg::Gost94CryptoPro));
     for bad in [
-        &["1.2.643.2.2.35.0"][..],                     // the 2001 test curve
-        &["1.2.643.7.1.2.1.2.1"],                      // a 512-bit curve for a 256-bit key
-        &["1.2.643.2.2.35.1", "1.2.3.4"],              // unknown second element
+        &["1.2.643.2.2.35.0"][..],        // the 2001 test curve
+        &["1.2.643.7.1.2.1.2.1"],         // a 512-bit curve for a 256-bit key
+        &["1.2.643.2.2.35.1", "1.2.3.4"], // unknown second element
         &["1.2.643.2.2.35.1", "1.2.643.2.2.30.1", "1.2.643.2.2.30.1", "1.2.643.2.2.31.1"],
     ] {
         alg.parameters = params(bad);

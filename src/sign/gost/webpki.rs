@@ -63,7 +63,9 @@ static MADE: LazyLock<Mutex<HashMap<Vec<u8>, Made>>> = LazyLock::new(Default::de
 /// caller's layer (the chain's memory of verified signatures).
 pub fn algorithms_for<'a>(
     keys: impl Iterator<Item = &'a SubjectPublicKeyInfoOwned>,
-    wrap: fn(&'static dyn SignatureVerificationAlgorithm) -> &'static dyn SignatureVerificationAlgorithm,
+    wrap: fn(
+        &'static dyn SignatureVerificationAlgorithm,
+    ) -> &'static dyn SignatureVerificationAlgorithm,
 ) -> Vec<&'static dyn SignatureVerificationAlgorithm> {
     let mut out = Vec::new();
     let mut made = MADE.lock();
@@ -83,13 +85,14 @@ pub fn algorithms_for<'a>(
             for parameters in [None, Some(der::Any::null())] {
                 let id = AlgorithmIdentifierOwned { oid: sig.oid, parameters };
                 let Some(signature_id) = algorithm_contents(&id) else { continue };
-                let algorithm: &'static GostChainAlgorithm = Box::leak(Box::new(GostChainAlgorithm {
-                    signature_id: Box::leak(signature_id.into_boxed_slice()),
-                    key_id: key_id_static,
-                    key,
-                    sig,
-                    digest: key.x509_digest(&sig),
-                }));
+                let algorithm: &'static GostChainAlgorithm =
+                    Box::leak(Box::new(GostChainAlgorithm {
+                        signature_id: Box::leak(signature_id.into_boxed_slice()),
+                        key_id: key_id_static,
+                        key,
+                        sig,
+                        digest: key.x509_digest(&sig),
+                    }));
                 list.push(wrap(algorithm));
             }
         }
