@@ -138,8 +138,8 @@ impl<const L: usize> Curve<L> {
     /// addition from a 16-entry table per two bits.
     fn double_scalar_mul(&self, u1: &Uint<L>, u2: &Uint<L>, point: &Affine<L>) -> Jacobian<L> {
         // table[i + 4·j] = i·G + j·P for i, j in 0..4.
-        let g = self.from_affine(&self.g);
-        let p = self.from_affine(point);
+        let g = self.lift(&self.g);
+        let p = self.lift(point);
         let mut table = [self.infinity(); 16];
         for j in 0..4 {
             for i in 0..4 {
@@ -173,7 +173,7 @@ impl<const L: usize> Curve<L> {
         Jacobian { x: one, y: one, z: Fe::zero(&self.p) }
     }
 
-    fn from_affine(&self, point: &Affine<L>) -> Jacobian<L> {
+    fn lift(&self, point: &Affine<L>) -> Jacobian<L> {
         Jacobian { x: point.x, y: point.y, z: Fe::one(&self.p) }
     }
 
@@ -276,7 +276,7 @@ mod tests {
     #[test]
     fn addition_agrees_with_doubling_and_handles_opposite_points() {
         let curve = curves::curve256(CurveId::Tc26_256A).unwrap();
-        let g = curve.from_affine(&curve.g);
+        let g = curve.lift(&curve.g);
         let two_g = curve.double(&g);
         let also = curve.add(&g, &g);
         assert_eq!(curve.affine_x(&two_g), curve.affine_x(&also));
