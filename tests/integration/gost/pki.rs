@@ -119,6 +119,18 @@ impl GostPki {
         out
     }
 
+    /// [`openssl`](Self::openssl) with a command line of space-free words.
+    pub fn run(&self, dir: &str, line: &str) -> Output {
+        self.openssl(dir, &line.split_whitespace().collect::<Vec<_>>())
+    }
+
+    /// `openssl ca` of CA directory `ca` with its key, certificate and digest, plus `line`.
+    fn ca(&self, ca: &str, line: &str) -> Output {
+        let md = std::fs::read_to_string(self.dir.join(ca).join("md")).unwrap();
+        let common = "ca -batch -utf8 -config ../ca.cnf -cert cert.pem -keyfile key.pem";
+        self.run(ca, &format!("{common} -md {md} {line}"))
+    }
+
     fn openssl_status(&self, dir: &str, args: &[&str]) -> Output {
         Command::new("openssl")
             .args(args)
@@ -142,120 +154,62 @@ impl GostPki {
         std::fs::write(ca.join("index.txt"), "").unwrap();
         std::fs::write(ca.join("serial"), "2000\n").unwrap();
         std::fs::write(ca.join("crlnumber"), "2000\n").unwrap();
-        std::fs::write(ca.join("md"), md_for(algorithm)).unwrap();
-        let param = format!("paramset:{paramset}");
-        self.openssl(
+        let md = md_for(algorithm);
+        std::fs::write(ca.join("md"), md).unwrap();
+        self.run(
             name,
-            &["genpkey", "-algorithm", algorithm, "-pkeyopt", &param, "-out", "key.pem"],
+            &format!("genpkey -algorithm {algorithm} -pkeyopt paramset:{paramset} -out key.pem"),
         );
-        let md = format!("-{}", md_for(algorithm));
-        self.openssl(
-            name,
-            &["req", "-new", "-key", "key.pem", &md, "-subj", subject, "-out", "req.pem"],
-        );
+        let req = [
+            "req",
+            "-new",
+            "-key",
+            "key.pem",
+            &format!("-{md}"),
+            "-subj",
+            subject,
+            "-out",
+            "req.pem",
+        ];
+        self.openssl(name, &req);
         match issuer {
-            None => self.openssl(
+            None => self.run(
                 name,
-                &[
-                    "ca",
-                    "-batch",
-                    "-config",
-                    "../ca.cnf",
-                    "-selfsign",
-                    "-keyfile",
-                    "key.pem",
-                    "-md",
-                    md_for(algorithm),
-                    "-in",
-                    "req.pem",
-                    "-out",
-                    "cert.pem",
-                    "-extensions",
-                    "v3_root",
-                    "-days",
-                    "3650",
-                ],
+                &format!(
+                    "ca -batch -config ../ca.cnf -selfsign -keyfile key.pem -md {md} -in req.pem \
+                     -out cert.pem -extensions v3_root -days 3650"
+                ),
             ),
-            Some(issuer) => {
-                let issuer_md = std::fs::read_to_string(self.dir.join(issuer).join("md")).unwrap();
-                self.openssl(
-                    issuer,
-                    &[
-                        "ca",
-                        "-batch",
-                        "-config",
-                        "../ca.cnf",
-                        "-cert",
-                        "cert.pem",
-                        "-keyfile",
-                        "key.pem",
-                        "-md",
-                        &issuer_md,
-                        "-in",
-                        &format!("../{name}/req.pem"),
-                        "-out",
-                        &format!("../{name}/cert.pem"),
-                        "-extensions",
-                        "v3_inter",
-                        "-days",
-                        "1825",
-                    ],
-                )
-            }
+            Some(issuer) => self.ca(
+                issuer,
+                &format!(
+                    "-in ../{name}/req.pem -out ../{name}/cert.pem -extensions v3_inter -days 1825"
+                ),
+            ),
         };
     }
 
     /// A user `<name>.key` / `<name>.pem` issued by CA directory `ca`.
     pub fn issue(&self, name: &str, ca: &str, algorithm: &str, paramset: &str, extensions: &str) {
         let _lock = ca_lock();
-        let param = format!("paramset:{paramset}");
-        let key = format!("{name}.key");
-        self.openssl("", &["genpkey", "-algorithm", algorithm, "-pkeyopt", &param, "-out", &key]);
+        self.run(
+            "",
+            &format!("genpkey -algorithm {algorithm} -pkeyopt paramset:{paramset} -out {name}.key"),
+        );
         let subject = format!(
             "/CN=ТЕСТОВ {name}/SN=ТЕСТОВ/serialNumber=IIN88010130{:04}/C=KZ/O=ГУ Тест/\
              OU=BIN123456789012/GN=ТЕСТОВИЧ",
             name.len() * 7
         );
+        let (key, req) = (format!("{name}.key"), format!("{name}.req"));
         let md = format!("-{}", md_for(algorithm));
         self.openssl(
             "",
-            &[
-                "req",
-                "-new",
-                "-utf8",
-                "-key",
-                &key,
-                &md,
-                "-subj",
-                &subject,
-                "-out",
-                &format!("{name}.req"),
-            ],
+            &["req", "-new", "-utf8", "-key", &key, &md, "-subj", &subject, "-out", &req],
         );
-        let ca_md = std::fs::read_to_string(self.dir.join(ca).join("md")).unwrap();
-        self.openssl(
+        self.ca(
             ca,
-            &[
-                "ca",
-                "-batch",
-                "-utf8",
-                "-config",
-                "../ca.cnf",
-                "-cert",
-                "cert.pem",
-                "-keyfile",
-                "key.pem",
-                "-md",
-                &ca_md,
-                "-in",
-                &format!("../{name}.req"),
-                "-out",
-                &format!("../{name}.pem"),
-                "-extensions",
-                extensions,
-                "-days",
-                "365",
-            ],
+            &format!("-in ../{name}.req -out ../{name}.pem -extensions {extensions} -days 365"),
         );
     }
 
@@ -263,49 +217,16 @@ impl GostPki {
     pub fn revoke(&self, name: &str, ca: &str) {
         {
             let _lock = ca_lock();
-            let ca_md = std::fs::read_to_string(self.dir.join(ca).join("md")).unwrap();
-            self.openssl(
-                ca,
-                &[
-                    "ca",
-                    "-config",
-                    "../ca.cnf",
-                    "-cert",
-                    "cert.pem",
-                    "-keyfile",
-                    "key.pem",
-                    "-md",
-                    &ca_md,
-                    "-revoke",
-                    &format!("../{name}.pem"),
-                    "-crl_reason",
-                    "keyCompromise",
-                ],
-            );
+            self.ca(ca, &format!("-revoke ../{name}.pem -crl_reason keyCompromise"));
         }
         self.gencrl(ca);
     }
 
     pub fn gencrl(&self, ca: &str) {
-        let _lock = ca_lock();
-        let ca_md = std::fs::read_to_string(self.dir.join(ca).join("md")).unwrap();
-        self.openssl(
-            ca,
-            &[
-                "ca",
-                "-config",
-                "../ca.cnf",
-                "-gencrl",
-                "-cert",
-                "cert.pem",
-                "-keyfile",
-                "key.pem",
-                "-md",
-                &ca_md,
-                "-out",
-                "crl.pem",
-            ],
-        );
+        {
+            let _lock = ca_lock();
+            self.ca(ca, "-gencrl -out crl.pem");
+        }
         self.bundle();
     }
 
@@ -414,26 +335,14 @@ pub fn cms_sign(
 ) -> Vec<u8> {
     let input = write_temp(pki, content);
     let out = pki.path(&format!("sig-{}.der", unique()));
-    let (cert, key) = (format!("{who}.pem"), format!("{who}.key"));
-    let mut args = vec![
-        "cms",
-        "-sign",
-        "-binary",
-        "-in",
-        input.to_str().unwrap(),
-        "-signer",
-        &cert,
-        "-inkey",
-        &key,
-        "-outform",
-        "DER",
-        "-md",
+    let line = format!(
+        "cms -sign -binary -in {} -signer {who}.pem -inkey {who}.key -outform DER -md {} -out {} {}",
+        input.display(),
         md_for(algorithm),
-        "-out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    pki.openssl("", &args);
+        out.display(),
+        extra.join(" ")
+    );
+    pki.run("", &line);
     std::fs::read(out).unwrap()
 }
 
@@ -444,24 +353,15 @@ pub fn openssl_accepts(pki: &GostPki, sig: &[u8], content: &[u8]) -> bool {
     let content_path = write_temp(pki, content);
     let out_path = pki.path(&format!("out-{}.bin", unique()));
     let attached = ipgo::sign::cms::parse(sig).map(|p| p.econtent.is_some()).unwrap_or(false);
-    let mut args = vec![
-        "cms",
-        "-verify",
-        "-binary",
-        "-inform",
-        "DER",
-        "-in",
-        sig_path.to_str().unwrap(),
-        "-out",
-        out_path.to_str().unwrap(),
-        "-CAfile",
-        "trusted+crls.pem",
-        "-crl_check_all",
-    ];
+    let mut line = format!(
+        "cms -verify -binary -inform DER -in {} -out {} -CAfile trusted+crls.pem -crl_check_all",
+        sig_path.display(),
+        out_path.display()
+    );
     if !attached {
-        args.extend(["-content", content_path.to_str().unwrap()]);
+        line.push_str(&format!(" -content {}", content_path.display()));
     }
-    let ok = pki.openssl_status("", &args).status.success();
+    let ok = pki.openssl_status("", &line.split_whitespace().collect::<Vec<_>>()).status.success();
     let same = std::fs::read(&out_path).map(|got| got == content).unwrap_or(false);
     for p in [sig_path, content_path, out_path] {
         let _ = std::fs::remove_file(p);
@@ -474,18 +374,7 @@ pub fn openssl_accepts(pki: &GostPki, sig: &[u8], content: &[u8]) -> bool {
 pub fn dgst_sign(pki: &GostPki, key: &str, md: &str, data: &[u8]) -> Vec<u8> {
     let input = write_temp(pki, data);
     let out = pki.path(&format!("raw-{}.bin", unique()));
-    pki.openssl(
-        "",
-        &[
-            "dgst",
-            &format!("-{md}"),
-            "-sign",
-            key,
-            "-out",
-            out.to_str().unwrap(),
-            input.to_str().unwrap(),
-        ],
-    );
+    pki.run("", &format!("dgst -{md} -sign {key} -out {} {}", out.display(), input.display()));
     std::fs::read(out).unwrap()
 }
 
@@ -494,18 +383,9 @@ pub fn dgst_sign(pki: &GostPki, key: &str, md: &str, data: &[u8]) -> Vec<u8> {
 pub fn pkeyutl_sign(pki: &GostPki, key: &str, hash: &[u8]) -> Vec<u8> {
     let input = write_temp(pki, hash);
     let out = pki.path(&format!("raw-{}.bin", unique()));
-    pki.openssl(
+    pki.run(
         "",
-        &[
-            "pkeyutl",
-            "-sign",
-            "-inkey",
-            key,
-            "-in",
-            input.to_str().unwrap(),
-            "-out",
-            out.to_str().unwrap(),
-        ],
+        &format!("pkeyutl -sign -inkey {key} -in {} -out {}", input.display(), out.display()),
     );
     std::fs::read(out).unwrap()
 }
