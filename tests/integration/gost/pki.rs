@@ -314,11 +314,9 @@ pub fn gost_pki() -> &'static GostPki {
     })
 }
 
-pub fn unique() -> u64 {
-    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
+pub use crate::signatures::pki::unique;
 
+/// A file of the PKI holding `bytes`, under a fresh name.
 pub fn write_temp(pki: &GostPki, bytes: &[u8]) -> PathBuf {
     let path = pki.path(&format!("tmp-{}.bin", unique()));
     std::fs::write(&path, bytes).unwrap();
