@@ -121,6 +121,9 @@ pub struct Error {
     pub detail_key: Option<&'static str>,
     /// Free-form detail that is safe to show (e.g. the name of a rejected archive member).
     pub detail: Option<String>,
+    /// Arguments of the `detail_key` message (e.g. the file's name and what it really is),
+    /// so the precise reason reads as a sentence in the person's language.
+    pub args: Vec<(&'static str, String)>,
     /// The internal cause, logged but never shown.
     pub cause: Option<String>,
 }
@@ -129,7 +132,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: Code) -> Self {
-        Error { code, field: None, detail_key: None, detail: None, cause: None }
+        Error { code, field: None, detail_key: None, detail: None, args: Vec::new(), cause: None }
     }
 
     pub fn invalid(field: &str, detail_key: &'static str) -> Self {
@@ -164,6 +167,12 @@ impl Error {
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
+        self
+    }
+
+    /// An argument of the `detail_key` message.
+    pub fn with_arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
         self
     }
 

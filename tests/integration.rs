@@ -33,6 +33,8 @@ mod documents_durability;
 mod documents_hostile;
 #[path = "integration/drafts.rs"]
 mod drafts;
+#[path = "integration/forms.rs"]
+mod forms;
 #[path = "integration/gost.rs"]
 mod gost;
 #[path = "integration/notices.rs"]

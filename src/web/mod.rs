@@ -6,6 +6,7 @@ pub mod assets;
 pub mod client_cert;
 pub mod cookies;
 pub mod errors;
+pub mod forms;
 pub mod health;
 pub mod metrics;
 pub mod openapi;

@@ -41,6 +41,8 @@ pub struct PageCtx<'a> {
     pub search: String,
     /// Planned maintenance announced to every participant (I617 §17).
     pub maintenance: Vec<crate::portal::maintenance::service::Banner>,
+    /// The confirmation of what the person just did (after [`done`]), translated.
+    pub done: Option<String>,
 }
 
 impl<'a> PageCtx<'a> {
@@ -74,7 +76,17 @@ impl<'a> PageCtx<'a> {
             nav,
             search: String::new(),
             maintenance: crate::portal::maintenance::service::banner(app, state.lang),
+            done: state
+                .done
+                .as_deref()
+                .filter(|k| k.starts_with("done-") && app.i18n.has(state.lang, k))
+                .map(|k| app.i18n.text(state.lang, k)),
         }
+    }
+
+    /// The hidden CSRF field, first in every POST form (see `web::forms`).
+    pub fn csrf_field(&self) -> crate::web::forms::Html {
+        crate::web::forms::csrf_field(&self.csrf)
     }
 
     /// Translated text.
@@ -130,4 +142,15 @@ pub fn created<T: Serialize>(value: &T) -> HttpResponse {
 /// 303 See Other: after a form post, the browser loads the page with GET.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header(("location", location.to_owned())).finish()
+}
+
+/// 303 See Other to `location`, which then confirms what was done: `message` is a message
+/// id starting with `done-` (e.g. `done-draft-approved`), shown at the top of the page in
+/// the person's language. Unknown ids are ignored, so the address cannot inject text.
+pub fn done(location: &str, message: &'static str) -> HttpResponse {
+    debug_assert!(message.starts_with("done-"));
+    let (path, fragment) = location.split_once('#').unwrap_or((location, ""));
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let fragment = if fragment.is_empty() { String::new() } else { format!("#{fragment}") };
+    see_other(&format!("{path}{sep}done={message}{fragment}"))
 }

@@ -215,14 +215,15 @@ impl Object<'_> {
 pub(super) const AGENCY_ROLES: &[Role] =
     &[Role::Employee, Role::Head, Role::HrOfficer, Role::PlanResponsible, Role::Controller];
 
-/// Checks the permission and names the operation in the access log.
+/// Checks the permission and names the operation in the access log (unless the request's
+/// operation is named already: the first check names it).
 ///
 /// A refusal is `Error::forbidden()` (403) when the actor may know the object exists, and
 /// `Error::not_found()` — exactly the answer for an id that does not exist — when the object
 /// is confidential and hidden from them ([`require_visible`]). Either way the access log
 /// records the request as `denied`.
 pub fn require(actor: &Actor, action: Action, object: Object<'_>) -> Result<()> {
-    actor.origin.set_operation(&action.name());
+    actor.origin.name_operation_if_unnamed(&action.name());
     if decide(actor, action, object) {
         return Ok(());
     }
@@ -242,9 +243,7 @@ pub fn require(actor: &Actor, action: Action, object: Object<'_>) -> Result<()> 
 pub fn require_visible(actor: &Actor, object: Object<'_>) -> Result<()> {
     match object.revealed_by() {
         Some(read) if !decide(actor, read, object) => {
-            if actor.origin.operation().is_none() {
-                actor.origin.set_operation(&read.name());
-            }
+            actor.origin.name_operation_if_unnamed(&read.name());
             actor.origin.mark_concealed_denial();
             Err(Error::not_found())
         }

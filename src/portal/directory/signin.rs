@@ -35,6 +35,20 @@ pub fn sign_in(
     login: &str,
     secret: &str,
 ) -> Result<SignedIn> {
+    sign_in_in_language(app, visitor, ip, login, secret, None)
+}
+
+/// [`sign_in`] from the sign-in page, where the person may have chosen a language: a
+/// supported `lang` becomes their profile's language in the same transaction (the page says
+/// so), instead of the profile's overriding what they just chose.
+pub fn sign_in_in_language(
+    app: &App,
+    visitor: &Actor,
+    ip: Option<IpAddr>,
+    login: &str,
+    secret: &str,
+    lang: Option<&str>,
+) -> Result<SignedIn> {
     visitor.origin.set_operation("session.create");
     let attempted: String = login.trim().chars().take(64).collect();
     visitor.origin.set_detail(json!({"login": attempted}));
@@ -91,7 +105,9 @@ pub fn sign_in(
         visitor.origin.set_detail(json!({"login": attempted, "reason": reason}));
         return Err(refused());
     }
-    let identity = super::service::identity(app, user.id, cred.must_change)?.ok_or_else(refused)?;
+    let mut identity =
+        super::service::identity(app, user.id, cred.must_change)?.ok_or_else(refused)?;
+    let new_lang = lang.and_then(crate::i18n::supported).filter(|l| *l != user.lang);
     let as_user = Actor { who: Who::User(identity.clone()), origin: visitor.origin.clone() };
     let session = app.audit.change(&as_user, "session.create", |txn| {
         let mut cred = credentials::get_in(txn, user.id)?.unwrap_or(cred);
@@ -99,9 +115,20 @@ pub fn sign_in(
             cred.failures = 0;
             credentials::put(txn, user.id, &cred)?;
         }
+        let mut detail = json!({"must_change_password": identity.must_change_password});
+        if let Some(l) = new_lang {
+            let mut u = user.clone();
+            u.lang = l.to_owned();
+            super::store::Writer(txn).put_user(&u)?;
+            detail["lang"] = l.into();
+        }
         let session = app.sessions.create_in(txn, user.id)?;
-        Ok((session, Some(json!({"must_change_password": identity.must_change_password}))))
+        Ok((session, Some(detail)))
     })?;
+    if let Some(l) = new_lang {
+        identity.lang = l.to_owned();
+        app.directory_changed();
+    }
     app.sessions.activate(&session);
     Ok(SignedIn { session, identity })
 }

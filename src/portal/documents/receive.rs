@@ -5,6 +5,9 @@
 //! so memory stays flat however large the file); the size limit is enforced as bytes arrive
 //! — a too-large body is refused with 413 before it is read to the end — and each finished
 //! file is inspected before the next part is read. Whatever is refused leaves nothing behind.
+//!
+//! A refused file does not stop the reading: every file is inspected and every refusal
+//! kept, with the form's fields, so the page can show the form again with all of them.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -29,17 +32,46 @@ const OVERHEAD: u64 = 1024 * 1024;
 pub struct Received {
     pub meta: Meta,
     files: Vec<AcceptedFile>,
+    /// The form's text fields as sent, and `("file", name)` for each file accepted (for a
+    /// form shown again).
+    pub values: Vec<(String, String)>,
+    /// Why files or fields were refused (each refused file named); empty when all passed.
+    pub refused: Vec<Error>,
 }
 
 impl Received {
     pub fn take_files(&mut self) -> Vec<AcceptedFile> {
         std::mem::take(&mut self.files)
     }
+
+    /// The first refusal, for API clients (one error per answer).
+    pub fn first_refusal(&mut self) -> Option<Error> {
+        (!self.refused.is_empty()).then(|| self.refused.remove(0))
+    }
 }
 
 impl Drop for Received {
     fn drop(&mut self) {
         upload::discard_all(std::mem::take(&mut self.files));
+    }
+}
+
+/// A posting the services refused, with what the person sent (for the form again).
+pub struct Refused {
+    pub errors: Vec<Error>,
+    pub values: Vec<(String, String)>,
+}
+
+impl From<Error> for Refused {
+    fn from(e: Error) -> Refused {
+        Refused { errors: vec![e], values: Vec::new() }
+    }
+}
+
+impl Refused {
+    /// One error for API clients.
+    pub fn first(mut self) -> Error {
+        self.errors.remove(0)
     }
 }
 
@@ -70,10 +102,61 @@ pub async fn receive(
     if declared.is_some_and(|n| n > limit + OVERHEAD) {
         return Err(too_large(&app));
     }
-    let mut received = Received { meta: Meta::default(), files: Vec::new() };
+    let mut received = Received {
+        meta: Meta::default(),
+        files: Vec::new(),
+        values: Vec::new(),
+        refused: Vec::new(),
+    };
     let mut meta_json: Option<Vec<u8>> = None;
     let mut form: BTreeMap<String, String> = BTreeMap::new();
     let mut total = 0u64;
+    if let Err(e) = read_parts(
+        &app,
+        ticket,
+        &mut payload,
+        &mut received,
+        &mut meta_json,
+        &mut form,
+        &mut total,
+        limit,
+    )
+    .await
+    {
+        if e.code == Code::Internal || e.code == Code::InsufficientStorage {
+            return Err(e);
+        }
+        // Too large, or a broken body: what was read so far is kept for the form.
+        received.refused.push(e);
+    }
+    received.values = form.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    received.values.extend(received.files.iter().map(|f| ("file".to_owned(), f.name.clone())));
+    let meta = match meta_json {
+        Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(Code::InvalidInput).with_field("meta").with_detail(e.to_string())
+        }),
+        None => meta_from_form(form),
+    };
+    match meta {
+        Ok(meta) => received.meta = meta,
+        Err(e) => received.refused.push(e),
+    }
+    Ok(received)
+}
+
+/// Reads every part: text fields into `form` (or `meta_json`), files streamed, inspected
+/// and accepted or refused (a refusal is recorded and the reading goes on).
+#[allow(clippy::too_many_arguments)]
+async fn read_parts(
+    app: &web::Data<App>,
+    ticket: &Ticket,
+    payload: &mut Multipart,
+    received: &mut Received,
+    meta_json: &mut Option<Vec<u8>>,
+    form: &mut BTreeMap<String, String>,
+    total: &mut u64,
+    limit: u64,
+) -> Result<()> {
     while let Some(field) = payload.next().await {
         let mut field =
             field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
@@ -85,7 +168,7 @@ pub async fn receive(
         });
         match (name.as_str(), file_name) {
             ("file" | "files" | "file[]", Some(raw_name)) => {
-                let pending = stream_file(&app, ticket, &mut field, &mut total, limit).await?;
+                let pending = stream_file(app, ticket, &mut field, total, limit).await?;
                 let Some(pending) = pending else { continue };
                 if raw_name.is_empty() && pending.plain_len == 0 {
                     // An HTML form's empty file input.
@@ -95,19 +178,23 @@ pub async fn receive(
                 let app2 = app.clone().into_inner();
                 let key = ticket.key.clone();
                 let name = clean_file_name(&raw_name);
-                let accepted = web::block(move || upload::accept(&app2, &key, name, pending))
+                match web::block(move || upload::accept(&app2, &key, name, pending))
                     .await
-                    .map_err(Error::internal)??;
-                received.files.push(accepted);
+                    .map_err(Error::internal)?
+                {
+                    Ok(accepted) => received.files.push(accepted),
+                    Err(e) if e.code == Code::Internal => return Err(e),
+                    Err(refused) => received.refused.push(refused),
+                }
             }
             _ => {
                 let mut value = Vec::new();
                 while let Some(chunk) = field.next().await {
                     let chunk = chunk
                         .map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-                    total += chunk.len() as u64;
-                    if total > limit {
-                        return Err(too_large(&app));
+                    *total += chunk.len() as u64;
+                    if *total > limit {
+                        return Err(too_large(app));
                     }
                     if value.len() + chunk.len() > MAX_FIELD {
                         return Err(Error::new(Code::TooLarge).with_field(&name));
@@ -115,7 +202,7 @@ pub async fn receive(
                     value.extend_from_slice(&chunk);
                 }
                 if name == "meta" {
-                    meta_json = Some(value);
+                    *meta_json = Some(value);
                 } else {
                     let text = String::from_utf8(value)
                         .map_err(|_| Error::invalid(&name, "invalid-utf8"))?;
@@ -124,13 +211,7 @@ pub async fn receive(
             }
         }
     }
-    received.meta = match meta_json {
-        Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            Error::new(Code::InvalidInput).with_field("meta").with_detail(e.to_string())
-        })?,
-        None => meta_from_form(form)?,
-    };
-    Ok(received)
+    Ok(())
 }
 
 /// Streams one file part into a temp blob. `None` for a part with no bytes and no name.

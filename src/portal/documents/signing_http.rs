@@ -13,7 +13,8 @@ use super::{evidence, signatures};
 use crate::app::App;
 use crate::error::{Code, Error, Result};
 use crate::web::blocking;
-use crate::web::render::{created, json, see_other};
+use crate::web::forms::{Field, Form};
+use crate::web::render::{created, done, json};
 use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
@@ -99,15 +100,33 @@ async fn api_sign(
 }
 
 /// The page's form without JavaScript: a multipart upload whose `signature` field holds a
-/// `.p7s`/`.cms` file (the CSRF token travels as `?csrf=` in the action URL).
+/// `.p7s`/`.cms` file (the CSRF token is its first field). A refused signature comes back
+/// on the document page with the reason by the field.
 async fn sign_form(
     app: Data,
     s: SignedIn,
     path: web::Path<(u64, u32)>,
-    mut payload: Multipart,
+    payload: Multipart,
 ) -> Result<HttpResponse> {
     let (id, n) = path.into_inner();
     s.actor.origin.set_success_status(303);
+    let result = match read_signature(payload).await {
+        Ok(body) => submit(&app, &s, id, n, body).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(done(&format!("/documents/{id}?version={n}#signatures"), "done-signed")),
+        Err(e) => {
+            let e = if e.field.is_none() { e.with_field("signature") } else { e };
+            let fields = [Field::new("signature", "signatures-upload")];
+            let f = Form::new("sign").refuse(&app.i18n, s.state.lang, e, &fields)?;
+            super::http::view_form(&app, &s, id, Some(n), f).await
+        }
+    }
+}
+
+/// The `signature` file of the page's form.
+async fn read_signature(mut payload: Multipart) -> Result<Vec<u8>> {
     let mut signature: Option<Vec<u8>> = None;
     while let Some(field) = payload.next().await {
         let mut field =
@@ -128,11 +147,7 @@ async fn sign_form(
             signature = Some(bytes);
         }
     }
-    let body = signature
-        .filter(|b| !b.is_empty())
-        .ok_or_else(|| Error::invalid("signature", "field-required"))?;
-    submit(&app, &s, id, n, body).await?;
-    Ok(see_other(&format!("/documents/{id}?version={n}#signatures")))
+    signature.filter(|b| !b.is_empty()).ok_or_else(|| Error::invalid("signature", "field-required"))
 }
 
 async fn evidence_package(
