@@ -9,10 +9,10 @@
 use serde_json::{Value, json};
 
 use super::kazakh;
-use super::pki::{GostPki, cms_sign, gost_pki};
+use super::pki::{GostPki, cms_sign, gost_pki, unique};
+use crate::common::Server;
 use crate::common::client::Client;
 use crate::common::documents::{file, meta, post, post_parts};
-use crate::common::{PASSWORD, Server};
 
 /// Who signs with which key: (login, agency, PKI user, `genpkey` algorithm).
 const HEADS: &[(&str, &str, &str, &str)] = &[
@@ -76,7 +76,6 @@ fn start(pki: &GostPki) -> Server {
     }
     let listing = server.cli(&["trust", "list"], None).ok();
     assert!(listing.stdout.contains("GOST Test CA (34.310-2004)"), "{}", listing.stdout);
-    let _ = PASSWORD;
     server
 }
 
@@ -190,4 +189,32 @@ fn i385_16_23_57_gost_heads_sign_a_version_approve_a_draft_and_vote_and_a_revoke
         (Some(1), Some(1)),
         "{view}"
     );
+}
+
+/// Sign-in over mutual TLS goes through the same chain validation: an ECDSA authentication
+/// certificate issued by a GOST 34.310-2004 CA under a GOST 2012-512 root (every link
+/// and CRL a GOST signature) signs in. (A GOST end-entity key cannot sign the handshake;
+/// see `web/client_cert.rs`.)
+#[test]
+fn i385_61_an_authentication_certificate_under_gost_cas_signs_in_over_mutual_tls() {
+    let pki = gost_pki();
+    let name = format!("auth{}", unique());
+    pki.issue_p256(&name, "ca2001", "v3_auth");
+    let server = Server::builder().tls().start();
+    server.add_agency("MIN");
+    server.add_user("head", "MIN", &["employee", "head"]);
+    let path = |n: &str| pki.path(n).to_str().unwrap().to_owned();
+    server.cli(&["trust", "add", &path("trusted.pem")], None).ok();
+    for ca in ["root", "ca256", "ca2001"] {
+        server.cli(&["trust", "crl", &path(&format!("{ca}/crl.pem"))], None).ok();
+    }
+    server.cli(&["cert", "register", "--login", "head", &path(&format!("{name}.pem"))], None).ok();
+    let client = Client::with_certificate(
+        &server,
+        &pki.read(&format!("{name}.pem")),
+        &pki.read(&format!("{name}.key")),
+    );
+    let (status, body) = client.post_json("/api/v1/session/certificate", &Value::Null);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["login"], "head");
 }
