@@ -131,7 +131,7 @@ impl GostPki {
         self.run(ca, &format!("{common} -md {md} {line}"))
     }
 
-    fn openssl_status(&self, dir: &str, args: &[&str]) -> Output {
+    pub fn openssl_status(&self, dir: &str, args: &[&str]) -> Output {
         Command::new("openssl")
             .args(args)
             .current_dir(self.dir.join(dir))
