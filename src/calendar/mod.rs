@@ -87,6 +87,17 @@ pub enum Source {
     Administrator,
 }
 
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Week => "week",
+            Source::Law => "law",
+            Source::Decree => "decree",
+            Source::Administrator => "administrator",
+        }
+    }
+}
+
 /// One date as the calendar sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Day {

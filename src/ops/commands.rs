@@ -142,7 +142,7 @@ pub fn execute(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) 
             let _ = writeln!(out, "error: {}", describe(app, e));
             (
                 if e.code == crate::error::Code::Forbidden { 77 } else { 1 },
-                crate::audit::outcome_of(e),
+                crate::audit::outcome_for(&actor.origin, 0, Some(e)),
             )
         }
     };

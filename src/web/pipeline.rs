@@ -361,7 +361,7 @@ async fn log_request(
     let route = res.request().match_pattern().unwrap_or_else(|| "-".into());
     let operation = origin.operation().unwrap_or_else(|| default_operation(&route, unsafe_method));
     let mut entry =
-        Entry::of(who, origin, &operation, crate::audit::outcome_of_status(status), status);
+        Entry::of(who, origin, &operation, crate::audit::outcome_for(origin, status, None), status);
     entry.route = if route.len() <= 200 { route } else { truncate(&route, 200) };
     entry.detail = origin.detail();
     app.audit.submit(entry).await;

@@ -408,11 +408,12 @@ fn only_readers_of_the_document_see_its_manifest_and_sign_it() {
         format!("/api/v1/documents/{doc}/versions/1/manifest"),
         format!("/api/v1/documents/{doc}/versions/1/signatures"),
     ] {
-        assert_eq!(outsider.get(&path).status, 403, "{path}");
+        // A.11: a document one may not read is not found.
+        assert_eq!(outsider.get(&path).status, 404, "{path}");
     }
     let (status, _) =
         portal.submit(&outsider, 1, b"\x30\x00".to_vec(), "application/pkcs7-signature");
-    assert_eq!(status, 403);
+    assert_eq!(status, 404);
     let head = portal.server.signed_in("head.a");
     assert_eq!(head.get(&format!("/api/v1/documents/{doc}/versions/9/manifest")).status, 404);
     assert_eq!(head.get(&format!("/api/v1/documents/{doc}/versions/9/signatures")).status, 404);

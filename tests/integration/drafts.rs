@@ -529,24 +529,35 @@ fn e_nobody_acts_outside_their_role_or_agency_and_every_refusal_is_logged() {
         w.sign("devhead", manifest.as_bytes()),
     );
     assert_eq!(status, 403);
-    // A stranger from another agency sees nothing and signs nothing.
+    // A stranger from another agency sees nothing and signs nothing: the draft answers
+    // exactly like one that does not exist (A.11).
     let stranger = w.client("stranger");
-    assert_eq!(stranger.get_json(&format!("/api/v1/drafts/{id}")).0, 403);
-    let (status, _) = post_cms(
-        &stranger,
-        &format!("/api/v1/drafts/{id}/developer-signature"),
-        w.sign("stranger", manifest.as_bytes()),
-    );
-    assert_eq!(status, 403);
+    let (status, body) = stranger.get_json(&format!("/api/v1/drafts/{id}"));
+    assert_eq!((status, &body), (404, &stranger.get_json("/api/v1/drafts/999999").1));
+    let html = |d: u64| {
+        let res = stranger.get(&format!("/drafts/{d}"));
+        (res.status, res.body.replace(&format!("/drafts/{d}"), "/drafts/ID"))
+    };
+    assert_eq!(html(id), html(999_999));
+    let sign_as_stranger = |d: u64| {
+        post_cms(
+            &stranger,
+            &format!("/api/v1/drafts/{d}/developer-signature"),
+            w.sign("stranger", manifest.as_bytes()),
+        )
+    };
+    assert_eq!(sign_as_stranger(id), sign_as_stranger(999_999));
+    assert_eq!(sign_as_stranger(id).0, 404);
     developer_signs(&w, &draft);
-    // The developer's head cannot approve for an approving agency; OKDO cannot approve.
-    for login in ["devhead", "okdo", "stranger"] {
+    // The developer's head cannot approve for an approving agency; OKDO cannot approve;
+    // the stranger is not even told the draft exists.
+    for (login, expected) in [("devhead", 403), ("okdo", 403), ("stranger", 404)] {
         let c = w.client(login);
         let (status, _) = c.post_json(
             &format!("/api/v1/drafts/{id}/rejection"),
             &json!({"reason": "не согласен с проектом"}),
         );
-        assert_eq!(status, 403, "{login} rejecting");
+        assert_eq!(status, expected, "{login} rejecting");
     }
     // Only OKDO checks and decides; only listed heads vote.
     for login in ["finhead", "dev"] {
@@ -581,11 +592,13 @@ fn e_nobody_acts_outside_their_role_or_agency_and_every_refusal_is_logged() {
     let denied: Vec<&Value> = entries
         .iter()
         .filter(|e| {
-            e["status"] == 403 && e["operation"].as_str().unwrap_or("").starts_with("draft.")
+            e["outcome"] == "denied" && e["operation"].as_str().unwrap_or("").starts_with("draft.")
         })
         .collect();
     assert!(denied.len() >= 8, "each forbidden step is logged: {}", denied.len());
-    assert!(denied.iter().any(|e| e["actor"] == "stranger"));
+    // The stranger's refusals are denials though they were answered "not found".
+    let strangers: Vec<_> = denied.iter().filter(|e| e["actor"] == "stranger").collect();
+    assert!(strangers.len() >= 4 && strangers.iter().all(|e| e["status"] == 404), "{strangers:#?}");
 }
 
 #[test]

@@ -10,6 +10,11 @@
 //! one variant of [`Action`] (`Action::Draft(DraftAction)`); this file only lists the
 //! wrappers in `all()`, `name()` and `decide_user()`, and the objects in [`Object`].
 //!
+//! Existence not revealed: [`require`] refuses an object the person may not even read (its
+//! [`Object::revealed_by`] action) with `not_found`, exactly as for a missing id, and marks
+//! the request so the access log still records a denial. A feature's confidential object
+//! names its read action there; services then need nothing else.
+//!
 //! Separation of duties: the system administrator and the machine operator manage the
 //! appliance (agencies, accounts, configuration) but hold no right to read documents; the
 //! auditor reads the access log but changes nothing.
@@ -188,6 +193,18 @@ pub enum Object<'a> {
 }
 
 impl Object<'_> {
+    /// The action that lets a person know the object exists at all, for objects whose
+    /// existence is itself confidential; `None` for objects anyone signed in may know of
+    /// (the appliance, agencies and accounts are in the directory). A new feature's object
+    /// names its read action here (the match is exhaustive on purpose).
+    pub fn revealed_by(self) -> Option<Action> {
+        match self {
+            Object::Appliance | Object::Agency(_) | Object::User { .. } => None,
+            Object::Document { .. } => Some(Action::DocumentRead),
+            Object::Draft { .. } => Some(Action::Draft(DraftAction::Read)),
+        }
+    }
+
     pub(super) fn agency(self) -> Option<u64> {
         match self {
             Object::Appliance => None,
@@ -204,11 +221,41 @@ impl Object<'_> {
 pub(super) const AGENCY_ROLES: &[Role] =
     &[Role::Employee, Role::Head, Role::HrOfficer, Role::PlanResponsible, Role::Controller];
 
-/// Checks the permission and names the operation in the access log. Denial is an
-/// `Error::forbidden()`; the HTTP layer logs it with status 403.
+/// Checks the permission and names the operation in the access log.
+///
+/// A refusal is `Error::forbidden()` (403) when the actor may know the object exists, and
+/// `Error::not_found()` — exactly the answer for an id that does not exist — when the object
+/// is confidential and hidden from them ([`require_visible`]). Either way the access log
+/// records the request as `denied`.
 pub fn require(actor: &Actor, action: Action, object: Object<'_>) -> Result<()> {
     actor.origin.set_operation(&action.name());
-    if decide(actor, action, object) { Ok(()) } else { Err(Error::forbidden()) }
+    if decide(actor, action, object) {
+        return Ok(());
+    }
+    require_visible(actor, object)?;
+    Err(Error::forbidden())
+}
+
+/// Existence not revealed: a confidential object (a document, a draft, any object whose
+/// [`Object::revealed_by`] names an action) that the actor may not read answers
+/// `not_found`, the same code, status and body as an id that does not exist, so ids of other
+/// agencies cannot be counted. The refusal is still marked on the request, and its
+/// access-log entry says `denied` (with the status the person saw).
+///
+/// Services call it directly where they answer something other than the object itself
+/// before [`require`] — e.g. "destroyed" (410) for a tombstone — so that answer, too, goes
+/// only to those who may know the object.
+pub fn require_visible(actor: &Actor, object: Object<'_>) -> Result<()> {
+    match object.revealed_by() {
+        Some(read) if !decide(actor, read, object) => {
+            if actor.origin.operation().is_none() {
+                actor.origin.set_operation(&read.name());
+            }
+            actor.origin.mark_concealed_denial();
+            Err(Error::not_found())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The principal terms a search by `user` may match (access control inside the query,
@@ -347,6 +394,62 @@ pub(super) mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// A.11: an object the person may not read is refused exactly like a missing one, and
+    /// the refusal is still marked as a denial for the access log.
+    #[test]
+    fn confidential_objects_the_person_may_not_read_answer_not_found() {
+        use crate::error::Code;
+        let foreign = AccessRule::whole_agency(2);
+        let own = AccessRule::whole_agency(1);
+        let cases = [
+            (
+                Action::DocumentRead,
+                Object::Document { agency_id: 2, author_id: 9, access: &foreign },
+                Some(Code::NotFound),
+            ),
+            (
+                Action::DocumentEdit,
+                Object::Document { agency_id: 2, author_id: 9, access: &foreign },
+                Some(Code::NotFound),
+            ),
+            // Readable but not editable: the person knows it exists, so 403.
+            (
+                Action::DocumentEdit,
+                Object::Document { agency_id: 1, author_id: 9, access: &own },
+                Some(Code::Forbidden),
+            ),
+            (
+                Action::DocumentRead,
+                Object::Document { agency_id: 1, author_id: 9, access: &own },
+                None,
+            ),
+            (
+                Action::Draft(DraftAction::Read),
+                Object::Draft { developer: 2, approving: &[3], voters: &[] },
+                Some(Code::NotFound),
+            ),
+            (
+                Action::Draft(DraftAction::Approve),
+                Object::Draft { developer: 1, approving: &[3], voters: &[] },
+                Some(Code::Forbidden),
+            ),
+            // Objects in the directory are no secret.
+            (Action::UserEdit, Object::User { id: 99, agency_id: 2 }, Some(Code::Forbidden)),
+            (Action::AgencyManage, Object::Appliance, Some(Code::Forbidden)),
+        ];
+        for (action, object, expected) in cases {
+            let actor = user(1, &[Role::Employee]);
+            let result = require(&actor, action, object);
+            assert_eq!(result.as_ref().err().map(|e| e.code), expected, "{action:?} {object:?}");
+            assert_eq!(
+                actor.origin.is_concealed_denial(),
+                expected == Some(Code::NotFound),
+                "{action:?} {object:?}"
+            );
+            assert_eq!(actor.origin.operation(), Some(action.name()), "the attempt is named");
         }
     }
 

@@ -265,15 +265,7 @@ fn days_table(p: &PageCtx, view: &YearView, sort: &Sort) -> String {
             Cell::text(p.t(&format!("weekday-{}", d.date.weekday().to_monday_one_offset()))),
             Cell::text(p.t(&format!("calendar-kind-{}", d.kind.name().replace('_', "-")))),
             Cell::text(what),
-            Cell::text(
-                p.t(&format!(
-                    "calendar-source-{}",
-                    serde_json::to_value(d.source)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
-                )),
-            ),
+            Cell::text(p.t(&format!("calendar-source-{}", d.source.name()))),
         ]);
     }
     sort.apply(&mut t);
