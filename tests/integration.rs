@@ -17,6 +17,8 @@ mod appliance;
 mod audit_integrity;
 #[path = "integration/browser.rs"]
 mod browser;
+#[path = "integration/calendar.rs"]
+mod calendar;
 #[path = "integration/certificate_signin.rs"]
 mod certificate_signin;
 #[path = "integration/cli.rs"]
@@ -35,6 +37,8 @@ mod documents_hostile;
 mod drafts;
 #[path = "integration/gost.rs"]
 mod gost;
+#[path = "integration/notices.rs"]
+mod notices;
 #[path = "integration/search.rs"]
 mod search;
 #[path = "integration/search_extract.rs"]

@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::accesslog::http::routes(cfg);
     crate::portal::search::http::routes(cfg);
     crate::portal::maintenance::http::routes(cfg);
+    crate::portal::calendar::http::routes(cfg);
     super::metrics::routes(cfg);
     super::openapi::routes(cfg);
 }
@@ -117,7 +118,8 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
 
     let socket = crate::ops::admin_socket::start(app.clone())?;
     let jobs = crate::jobs::start(app.clone());
-    let mailer = crate::notify::mail::start(app.clone());
+    let mailer =
+        crate::notify::mail::start(app.clone(), crate::portal::directory::service::language_of);
     let server = server.run();
     let handle = server.handle();
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);

@@ -25,9 +25,11 @@ use crate::error::{Error, Result};
 use crate::portal::documents::model::AccessRule;
 
 mod administration;
+mod calendar;
 mod documents;
 mod drafts;
 
+pub use calendar::CalendarAction;
 pub use drafts::DraftAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +80,8 @@ pub enum Action {
     DocumentDestroy,
     /// Draft legal acts (I385 §12–§25): `drafts.rs`.
     Draft(DraftAction),
+    /// The working-day calendar: `calendar.rs`.
+    Calendar(CalendarAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -99,6 +103,7 @@ impl Action {
     pub fn all() -> Vec<Action> {
         let mut all = Self::PLATFORM.to_vec();
         all.extend(DraftAction::ALL.iter().map(|a| Action::Draft(*a)));
+        all.extend(CalendarAction::ALL.iter().map(|a| Action::Calendar(*a)));
         all
     }
 
@@ -166,6 +171,7 @@ impl Action {
             Action::CertificateView => "certificate.view".into(),
             Action::SearchReindex => "search.reindex".into(),
             Action::Draft(a) => a.name().into(),
+            Action::Calendar(a) => a.name().into(),
         }
     }
 }
@@ -306,6 +312,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         documents::decide(user, action, object)
     } else if let Action::Draft(a) = action {
         drafts::decide(user, a, object)
+    } else if let Action::Calendar(a) = action {
+        calendar::decide(user, a, object)
     } else {
         administration::decide(user, action, object)
     }
