@@ -8,16 +8,12 @@
 //!
 //! Run: `cargo bench --bench signatures`. Prints figures; asserts nothing about speed.
 
-mod signatures {
-    #[path = "../../tests/integration/signatures/pki.rs"]
-    #[allow(dead_code)]
-    pub mod pki;
-}
 #[path = "../tests/integration/gost/pki.rs"]
 #[allow(dead_code)]
 mod gost_pki;
-
-use signatures::pki;
+#[path = "../tests/integration/signatures/pki.rs"]
+#[allow(dead_code)]
+mod pki;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

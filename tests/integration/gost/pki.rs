@@ -326,7 +326,12 @@ pub fn gost_pki() -> &'static GostPki {
     })
 }
 
-pub use crate::signatures::pki::unique;
+/// A fresh number for file names (this module also serves `benches/signatures.rs`, so it
+/// keeps its own counter).
+pub fn unique() -> u64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 /// A file of the PKI holding `bytes`, under a fresh name.
 pub fn write_temp(pki: &GostPki, bytes: &[u8]) -> PathBuf {
