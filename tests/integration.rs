@@ -33,6 +33,10 @@ mod documents_durability;
 mod documents_hostile;
 #[path = "integration/drafts.rs"]
 mod drafts;
+#[path = "integration/gost.rs"]
+mod gost;
+#[path = "integration/notices.rs"]
+mod notices;
 #[path = "integration/search.rs"]
 mod search;
 #[path = "integration/search_extract.rs"]

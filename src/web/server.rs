@@ -121,7 +121,8 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
 
     let socket = crate::ops::admin_socket::start(app.clone())?;
     let jobs = crate::jobs::start(app.clone());
-    let mailer = crate::notify::mail::start(app.clone());
+    let mailer =
+        crate::notify::mail::start(app.clone(), crate::portal::directory::service::language_of);
     let server = server.run();
     let handle = server.handle();
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);

@@ -203,6 +203,16 @@ document.addEventListener("click", function (event) {
     if (count && typeof data.unread === "number") {
       count.textContent = data.unread > 0 ? String(data.unread) : "";
     }
+    // A new notice: its subject, already in this reader's language, in a polite live
+    // region linking to the inbox.
+    var toast = document.getElementById("live-toast");
+    if (toast && data.subject) {
+      toast.textContent = "";
+      var link = document.createElement("a");
+      link.href = "/inbox";
+      link.textContent = (toast.getAttribute("data-label") || "") + ": " + data.subject;
+      toast.appendChild(link);
+    }
   });
   source.addEventListener("change", function (event) {
     var data = JSON.parse(event.data);

@@ -206,6 +206,7 @@ pub struct StaffEntry {
     pub agency_code: String,
     pub agency_name_kk: String,
     pub agency_name_ru: String,
+    pub agency_name_en: String,
     pub department_id: Option<u64>,
     pub department_name_kk: String,
     pub department_name_ru: String,
@@ -253,6 +254,7 @@ pub fn search_staff(app: &App, actor: &Actor, query: &StaffQuery) -> Result<Vec<
             agency_code: agency.code.clone(),
             agency_name_kk: agency.name_kk.clone(),
             agency_name_ru: agency.name_ru.clone(),
+            agency_name_en: agency.name_en.clone(),
             department_id: user.department_id,
             department_name_kk: dept.map(|d| d.name_kk.clone()).unwrap_or_default(),
             department_name_ru: dept.map(|d| d.name_ru.clone()).unwrap_or_default(),
@@ -731,6 +733,12 @@ pub fn recipients_by_id(app: &App, ids: &[u64]) -> Result<Vec<crate::notify::Rec
         }
     }
     Ok(out)
+}
+
+/// The language an account reads the portal in (for mail written when it is sent).
+pub fn language_of(app: &App, user_id: u64) -> Option<String> {
+    let txn = app.db.read().ok()?;
+    Reader(&txn).user(user_id).ok()?.map(|u| u.lang)
 }
 
 /// Active accounts holding a role anywhere (e.g. every OKDO officer).

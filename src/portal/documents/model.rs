@@ -227,6 +227,12 @@ impl VersionContent {
             _ => &self.title,
         }
     }
+
+    /// The title for a reader of each language: the Kazakh or Russian title where one was
+    /// given, the main title otherwise.
+    pub fn title_names(&self) -> crate::notify::Names {
+        crate::notify::Names::new(self.title_in("kk"), self.title_in("ru"), &self.title)
+    }
 }
 
 /// What a file is; stored sealed inside [`VersionContent`].

@@ -497,6 +497,7 @@ pub struct AgencyRef {
     pub code: String,
     pub name_kk: String,
     pub name_ru: String,
+    pub name_en: String,
 }
 
 impl DocumentView {
@@ -577,6 +578,7 @@ pub fn get(app: &App, actor: &Actor, id: u64, lang: &str) -> Result<DocumentView
             code: agency.as_ref().map(|a| a.code.clone()).unwrap_or_default(),
             name_kk: agency.as_ref().map(|a| a.name_kk.clone()).unwrap_or_default(),
             name_ru: agency.as_ref().map(|a| a.name_ru.clone()).unwrap_or_default(),
+            name_en: agency.as_ref().map(|a| a.name_en.clone()).unwrap_or_default(),
         },
         author: person(&names, doc.author_id),
         created: doc.created.clone(),
