@@ -152,18 +152,7 @@ fn a1_roles_that_must_stand_alone_are_refused_beside_any_other_on_every_route() 
     let admin = server.signed_in("admin");
     let roles_of = |id: u64| server_roles(&admin, id);
     let standalone = ["system_admin", "support_admin", "auditor"];
-    let all = [
-        "employee",
-        "head",
-        "hr_officer",
-        "civil_service_verifier",
-        "okdo_officer",
-        "plan_responsible",
-        "controller",
-        "support_admin",
-        "system_admin",
-        "auditor",
-    ];
+    let all = crate::common::ROLES;
     // Every pair through the API, on one account; the refusal names the standalone role.
     let path = format!("/api/v1/users/{emp_a}/roles");
     for (i, a) in all.iter().enumerate() {

@@ -146,18 +146,7 @@ fn the_demo_prints_working_logins_for_every_role() {
             roles.push(cols[1].to_owned());
         }
     }
-    for role in [
-        "employee",
-        "head",
-        "hr_officer",
-        "civil_service_verifier",
-        "okdo_officer",
-        "plan_responsible",
-        "controller",
-        "support_admin",
-        "system_admin",
-        "auditor",
-    ] {
+    for role in crate::common::ROLES {
         assert!(roles.iter().any(|r| r == role), "no demo account for {role}: {accounts}");
     }
     let (login, password) = logins.iter().find(|(l, _)| l == "auditor").unwrap();

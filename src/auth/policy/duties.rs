@@ -78,26 +78,40 @@ mod tests {
     use super::*;
     use crate::portal::documents::model::AccessRule;
 
-    /// Objects on which a participant of agency 1 (user id 10) could act in every way the
-    /// policy knows: their own document, a document naming them, one open to everyone,
-    /// their agency's, and drafts where their agency develops or approves and they vote.
-    fn objects<'a>(
-        everyone: &'a AccessRule,
-        agency: &'a AccessRule,
-        named: &'a AccessRule,
-    ) -> Vec<Object<'a>> {
-        vec![
-            Object::Appliance,
-            Object::Agency(1),
-            Object::User { id: 10, agency_id: 1 },
-            Object::User { id: 11, agency_id: 1 },
-            Object::Document { agency_id: 1, author_id: 10, access: agency },
-            Object::Document { agency_id: 1, author_id: 11, access: agency },
-            Object::Document { agency_id: 2, author_id: 11, access: everyone },
-            Object::Document { agency_id: 2, author_id: 11, access: named },
-            Object::Draft { developer: 1, approving: &[2], voters: &[10] },
-            Object::Draft { developer: 2, approving: &[1], voters: &[10] },
-        ]
+    /// Access rules for [`Rules::objects`].
+    struct Rules {
+        everyone: AccessRule,
+        agency: AccessRule,
+        named: AccessRule,
+    }
+
+    impl Rules {
+        fn new() -> Rules {
+            Rules {
+                everyone: AccessRule::everyone(),
+                agency: AccessRule::whole_agency(1),
+                named: AccessRule { users: vec![10], ..Default::default() },
+            }
+        }
+
+        /// Objects on which a participant of agency 1 (user id 10) could act in every way
+        /// the policy knows: their own document, a document naming them, one open to
+        /// everyone, their agency's, and drafts where their agency develops or approves and
+        /// they vote.
+        fn objects(&self) -> Vec<Object<'_>> {
+            vec![
+                Object::Appliance,
+                Object::Agency(1),
+                Object::User { id: 10, agency_id: 1 },
+                Object::User { id: 11, agency_id: 1 },
+                Object::Document { agency_id: 1, author_id: 10, access: &self.agency },
+                Object::Document { agency_id: 1, author_id: 11, access: &self.agency },
+                Object::Document { agency_id: 2, author_id: 11, access: &self.everyone },
+                Object::Document { agency_id: 2, author_id: 11, access: &self.named },
+                Object::Draft { developer: 1, approving: &[2], voters: &[10] },
+                Object::Draft { developer: 2, approving: &[1], voters: &[10] },
+            ]
+        }
     }
 
     /// Every pair of roles (and every role alone) against the whole policy: a pair is
@@ -107,9 +121,8 @@ mod tests {
     /// exactly those of the roles it holds.
     #[test]
     fn every_pair_of_roles_against_the_policy_table() {
-        let (everyone, agency) = (AccessRule::everyone(), AccessRule::whole_agency(1));
-        let named = AccessRule { users: vec![10], ..Default::default() };
-        let objects = objects(&everyone, &agency, &named);
+        let rules = Rules::new();
+        let objects = rules.objects();
         for &a in Role::ALL {
             for &b in Role::ALL {
                 let pair: Vec<Role> = if a == b { vec![a] } else { vec![a, b] };
@@ -141,9 +154,8 @@ mod tests {
     /// standalone role has some administrative right beyond what everyone has.
     #[test]
     fn participant_roles_work_and_standalone_roles_administer() {
-        let (everyone, agency) = (AccessRule::everyone(), AccessRule::whole_agency(1));
-        let named = AccessRule { users: vec![10], ..Default::default() };
-        let objects = objects(&everyone, &agency, &named);
+        let rules = Rules::new();
+        let objects = rules.objects();
         for &role in Role::ALL {
             let actor = user(1, &[role]);
             let works = Action::all().into_iter().any(|action| {
