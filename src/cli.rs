@@ -180,6 +180,13 @@ enum Top {
         #[command(subcommand)]
         action: TrustCmd,
     },
+    /// The working-day calendar: holidays, decreed transfers, working days.
+    Calendar {
+        #[command(flatten)]
+        place: Place,
+        #[command(subcommand)]
+        action: crate::portal::calendar::cli::CalendarCmd,
+    },
     /// Signing certificates registered to accounts (registration certificates).
     Cert {
         #[command(flatten)]
@@ -615,6 +622,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             Ok(exit)
         }
+        Top::Calendar { place, action } => admin(&place, Command::Calendar(action.into_command()?)),
         Top::Cert { place, action } => {
             use crate::ops::signatures::{SignCommand, encode};
             let command = match action {

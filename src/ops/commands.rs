@@ -65,6 +65,8 @@ pub enum Command {
     Verify,
     /// `ipgo trust …` and `ipgo cert …`.
     Signatures(super::signatures::SignCommand),
+    /// `ipgo calendar …`.
+    Calendar(crate::portal::calendar::cli::CalendarCommand),
     /// Rebuild the search index from the store.
     Reindex,
     /// Online backup of the data (never the keys) to a file, or to a timed file in a
@@ -108,6 +110,7 @@ impl Command {
             Command::AuditCheckpoint => "audit checkpoint",
             Command::Verify => "verify",
             Command::Signatures(c) => c.name(),
+            Command::Calendar(c) => c.name(),
             Command::Reindex => "reindex",
             Command::Backup { .. } => "backup",
             Command::BackupKeys { .. } => "backup-keys",
@@ -125,6 +128,7 @@ impl Command {
                 | Command::AuditExport { .. }
                 | Command::Verify
         ) || matches!(self, Command::Signatures(c) if c.read_only())
+            || matches!(self, Command::Calendar(c) if c.read_only())
     }
 }
 
@@ -187,6 +191,7 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
     match command {
         Command::Clock { set, advance } => return clock(actor, set, advance, out),
         Command::Signatures(c) => return super::signatures::run(app, actor, c, out),
+        Command::Calendar(c) => return crate::portal::calendar::cli::run(app, actor, c, out),
         Command::AgencyAdd { code, name_ru, name_kk, name_en } => {
             let agency = directory::create_agency(
                 app,

@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::accesslog::http::routes(cfg);
     crate::portal::search::http::routes(cfg);
     crate::portal::maintenance::http::routes(cfg);
+    crate::portal::calendar::http::routes(cfg);
     super::metrics::routes(cfg);
     super::openapi::routes(cfg);
 }

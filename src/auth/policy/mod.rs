@@ -28,10 +28,12 @@ use crate::error::{Error, Result};
 use crate::portal::documents::model::AccessRule;
 
 mod administration;
+mod calendar;
 mod documents;
 mod drafts;
 pub mod duties;
 
+pub use calendar::CalendarAction;
 pub use drafts::DraftAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +84,8 @@ pub enum Action {
     DocumentDestroy,
     /// Draft legal acts (I385 §12–§25): `drafts.rs`.
     Draft(DraftAction),
+    /// The working-day calendar: `calendar.rs`.
+    Calendar(CalendarAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -103,6 +107,7 @@ impl Action {
     pub fn all() -> Vec<Action> {
         let mut all = Self::PLATFORM.to_vec();
         all.extend(DraftAction::ALL.iter().map(|a| Action::Draft(*a)));
+        all.extend(CalendarAction::ALL.iter().map(|a| Action::Calendar(*a)));
         all
     }
 
@@ -206,6 +211,7 @@ impl Action {
             Action::CertificateView => "certificate.view".into(),
             Action::SearchReindex => "search.reindex".into(),
             Action::Draft(a) => a.name().into(),
+            Action::Calendar(a) => a.name().into(),
         }
     }
 }
@@ -338,6 +344,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         documents::decide(user, action, object)
     } else if let Action::Draft(a) = action {
         drafts::decide(user, a, object)
+    } else if let Action::Calendar(a) = action {
+        calendar::decide(user, a, object)
     } else {
         administration::decide(user, action, object)
     }

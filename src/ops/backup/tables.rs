@@ -111,6 +111,8 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(sign::USER_CERT_INDEX, Rows::Copy),
     // When each CRL source was last fetched and with what outcome (admin page, metrics).
     &Typed(crate::ops::crl_fetch::FETCHES, Rows::Copy),
+    // The administrator's working-day calendar entries (decrees, Kurban Ait dates).
+    &Typed(crate::calendar::store::ENTRIES, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].
