@@ -175,6 +175,7 @@ impl Action {
             | Action::CertificateView
             | Action::SearchReindex => true,
             Action::Draft(a) => drafts::ADMINISTRATIVE.contains(&a),
+            Action::Calendar(a) => calendar::ADMINISTRATIVE.contains(&a),
             _ => false,
         }
     }
