@@ -126,7 +126,7 @@ mod tests {
         check(
             &[Role::Employee],
             PlanAction::ReadConsolidated,
-            Object::PlanReport { author: 10, ..own },
+            Object::PlanReport { owner: 5, responsible: 1, author: 10, signed: false },
             true,
         );
         check(&[Role::SystemAdmin], PlanAction::Read, plan, false);

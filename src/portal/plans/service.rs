@@ -408,6 +408,10 @@ pub fn post(app: &App, actor: &Actor, id: u64) -> Result<Posting> {
 // ---------------------------------------------------------------------------------------
 // Tasks, reports, reviews
 
+/// A step's change to an item inside its transaction, with the notices it enqueued.
+type ItemChange<'a, T> =
+    &'a dyn Fn(&Plan, &mut Item, &WriteTransaction) -> Result<(T, AfterCommit)>;
+
 /// One step on an item: policy for `action`, then `change` on the item in a transaction.
 fn on_item<T>(
     app: &App,
@@ -415,7 +419,7 @@ fn on_item<T>(
     (plan_id, item_id): (u64, u64),
     action: PlanAction,
     operation: &'static str,
-    change: &dyn Fn(&Plan, &mut Item, &WriteTransaction) -> Result<(T, AfterCommit)>,
+    change: ItemChange<'_, T>,
 ) -> Result<T> {
     let plan = readable(app, actor, plan_id)?;
     let item = load_item(app, plan_id, item_id)?;
