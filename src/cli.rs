@@ -311,6 +311,15 @@ enum UserCmd {
         #[arg(long)]
         agency: Option<String>,
     },
+    /// Replace an account's roles (system_admin, support_admin and auditor must each be
+    /// the account's only role).
+    Roles {
+        #[arg(long)]
+        login: String,
+        /// Role (repeatable), as for `user add`.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
     /// Disable an account and end its sessions.
     Disable {
         #[arg(long)]
@@ -482,6 +491,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                     }
                 }
                 UserCmd::List { agency } => Command::UserList { agency },
+                UserCmd::Roles { login, roles } => Command::UserRoles { login, roles },
                 UserCmd::Disable { login } => Command::UserDisable { login },
                 UserCmd::Enable { login } => Command::UserEnable { login },
                 UserCmd::ResetPassword { login, password_stdin } => Command::UserResetPassword {

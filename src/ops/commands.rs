@@ -37,6 +37,11 @@ pub enum Command {
     UserList {
         agency: Option<String>,
     },
+    /// Replace an account's roles.
+    UserRoles {
+        login: String,
+        roles: Vec<String>,
+    },
     UserDisable {
         login: String,
     },
@@ -95,6 +100,7 @@ impl Command {
             Command::AgencyList => "agency list",
             Command::UserAdd { .. } => "user add",
             Command::UserList { .. } => "user list",
+            Command::UserRoles { .. } => "user roles",
             Command::UserDisable { .. } => "user disable",
             Command::UserEnable { .. } => "user enable",
             Command::UserResetPassword { .. } => "user reset-password",
@@ -244,6 +250,12 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
                 )?;
             }
         }
+        Command::UserRoles { login, roles: role_names } => {
+            let user = directory::user_by_login(app, actor, &login)?;
+            let user = directory::set_roles(app, actor, user.id, roles(&role_names)?)?;
+            let names: Vec<&str> = user.roles.iter().map(|r| r.name()).collect();
+            writeln!(out, "user {login} now holds {}", names.join(","))?;
+        }
         Command::UserDisable { login } => {
             let user = directory::user_by_login(app, actor, &login)?;
             directory::set_disabled(app, actor, user.id, true)?;
@@ -339,8 +351,16 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
             write!(out, "{report}")?;
             actor.origin.set_detail(serde_json::json!({
                 "documents": report.documents, "files": report.files, "problems": report.problems.len(),
+                "duty_conflicts": report.duty_conflicts.len(),
             }));
-            return Ok(if report.ok() { 0 } else { 2 });
+            // 2: damaged data; 4: the data is intact but accounts break separation of duties.
+            return Ok(if !report.ok() {
+                2
+            } else if !report.duty_conflicts.is_empty() {
+                4
+            } else {
+                0
+            });
         }
         Command::Reindex => {
             require(actor, Action::SearchReindex, Object::Appliance)?;

@@ -14,6 +14,11 @@ pub enum CalendarAction {
     Manage,
 }
 
+/// Calendar actions that administer rather than work on documents or workflows
+/// (`duties.rs`): the calendar is the appliance's reference data, read by everyone.
+pub(super) const ADMINISTRATIVE: &[CalendarAction] =
+    &[CalendarAction::Read, CalendarAction::Manage];
+
 impl CalendarAction {
     pub const ALL: &'static [CalendarAction] = &[CalendarAction::Read, CalendarAction::Manage];
 
