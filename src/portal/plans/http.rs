@@ -35,10 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/plans/{id}/items/{item}", web::get().to(api_item))
         .route("/api/v1/plans/{id}/items/{item}/tasks", web::post().to(api_task))
         .route("/api/v1/plans/{id}/items/{item}/reports", web::post().to(api_report))
-        .route(
-            "/api/v1/plans/{id}/items/{item}/reports/{report}/review",
-            web::post().to(api_review),
-        )
+        .route("/api/v1/plans/{id}/items/{item}/reports/{r}/review", web::post().to(api_review))
         .route("/api/v1/plans/{id}/items/{item}/consolidated", web::post().to(api_consolidate))
         .route("/api/v1/plans/{id}/items/{item}/consolidated/signature", web::post().to(api_sign));
 }
