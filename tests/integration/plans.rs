@@ -301,3 +301,64 @@ fn i385_s29_s37_government_plan_from_posting_to_the_signed_report() {
         log.iter().any(|e| e["operation"] == "plan.post" && e["detail"]["late_working_days"] == 2)
     );
 }
+
+/// The plan page at 1024×768 in Chromium: it fits without horizontal scrolling, shows
+/// each item's status and the chart, and sorts by following a heading's link.
+#[test]
+fn the_plan_page_at_1024x768_in_chromium() {
+    use crate::common::browser::Browser;
+    let w = world();
+    let s = &w.server;
+    let kpm = s.signed_in("kpm.plan");
+    let plan = ok(
+        kpm.post_json(
+            "/api/v1/plans",
+            &json!({"kind": "government", "title": "Қазақстан Республикасы Үкіметінің 2026 жылға арналған іс-шаралар жоспары", "approved_on": "2026-01-05",
+                "items": [
+                    {"number": "1", "start": "2026-01-01", "end": "2026-12-31", "periodicity": "quarterly", "title": "Мемлекеттік қызметтерді проактивті форматқа көшіру", "responsible": "MNE", "co_executors": ["FIN"]},
+                    {"number": "2", "start": "2026-01-01", "end": "2026-02-27", "periodicity": "once", "title": "Цифрлық құжат айналымын енгізу", "responsible": "FIN"},
+                    {"number": "3", "start": "2026-01-01", "end": "2026-12-31", "periodicity": "monthly", "title": "Интранет-порталды дамыту", "responsible": "MNE"}
+                ]}),
+        ),
+        201,
+    );
+    let id = plan["id"].as_u64().unwrap();
+    ok(kpm.post_json(&format!("/api/v1/plans/{id}/post"), &json!({})), 200);
+    let shots =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+    let browser = Browser::start_with(&["--window-size=1024,768"]);
+    let base = s.base_url();
+    browser.goto(&format!("{base}/login?lang=kk"));
+    browser.type_into("#login", "kpm.plan");
+    browser.type_into("#password", crate::common::PASSWORD);
+    browser.click("#sign-in");
+    crate::common::wait_for("the dashboard", 20, || {
+        (browser.url() == format!("{base}/")).then_some(())
+    });
+    browser.goto(&format!("{base}/plans/{id}"));
+    let text = browser.text();
+    assert!(text.contains("Мемлекеттік қызметтерді проактивті форматқа көшіру"), "{text}");
+    let width = browser.script("return [window.innerWidth, document.documentElement.scrollWidth]");
+    assert!(width[1].as_i64() <= width[0].as_i64(), "no horizontal scroll at 1024 px: {width}");
+    assert_eq!(
+        browser
+            .script("return document.querySelectorAll('svg.chart rect.bar title').length")
+            .as_i64(),
+        Some(2)
+    );
+    browser.screenshot(&shots, "plan-kk-1024");
+    // Sort by number, descending, with the heading's link (no JavaScript needed).
+    browser.click("th a[href*='sort=number']");
+    browser.click("th a[href*='sort=number'][href*='dir=desc']");
+    let first =
+        browser.script("return document.querySelector('table.report tbody th').textContent");
+    assert_eq!(first.as_str(), Some("3"), "sorted descending by number");
+    browser.goto(&format!("{base}/plans/{id}/items/{}", item_by_number(&plan, "1")["id"]));
+    browser.screenshot(&shots, "plan-item-kk-1024");
+    browser.goto(&format!("{base}/plans/dashboard"));
+    browser.screenshot(&shots, "plans-dashboard-kk-1024");
+    for name in ["plan-kk-1024", "plan-item-kk-1024", "plans-dashboard-kk-1024"] {
+        let png = shots.join(format!("{name}.png"));
+        assert!(std::fs::metadata(&png).is_ok_and(|m| m.len() > 1000), "{}", png.display());
+    }
+}
