@@ -17,6 +17,8 @@ mod appliance;
 mod audit_integrity;
 #[path = "integration/browser.rs"]
 mod browser;
+#[path = "integration/calendar.rs"]
+mod calendar;
 #[path = "integration/certificate_signin.rs"]
 mod certificate_signin;
 #[path = "integration/cli.rs"]
@@ -39,6 +41,8 @@ mod forms;
 mod gost;
 #[path = "integration/notices.rs"]
 mod notices;
+#[path = "integration/plans.rs"]
+mod plans;
 #[path = "integration/search.rs"]
 mod search;
 #[path = "integration/search_extract.rs"]
