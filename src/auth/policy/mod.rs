@@ -185,6 +185,14 @@ impl Action {
         }
     }
 
+    /// Whether the action only reads or views (`*.read`, `*.read_*`, `*.view`, `*_view`): such a check
+    /// does not rename a request that something else named.
+    pub fn only_reads(self) -> bool {
+        let name = self.name();
+        let verb = name.rsplit('.').next().unwrap_or("");
+        verb == "read" || verb.starts_with("read_") || verb == "view" || verb.ends_with("_view")
+    }
+
     /// The operation name recorded in the access log.
     pub fn name(self) -> String {
         match self {
@@ -280,15 +288,22 @@ impl Object<'_> {
 pub(super) const AGENCY_ROLES: &[Role] =
     &[Role::Employee, Role::Head, Role::HrOfficer, Role::PlanResponsible, Role::Controller];
 
-/// Checks the permission and names the operation in the access log (unless the request's
-/// operation is named already: the first check names it).
+/// Checks the permission and names the operation in the access log. A check that only
+/// reads names the request when nothing named it yet (the draft a page shows, not the
+/// directory read that puts names on it); a check of an action that changes something
+/// names it always (a plan's item is read, then a task assigned: the request assigns).
 ///
 /// A refusal is `Error::forbidden()` (403) when the actor may know the object exists, and
 /// `Error::not_found()` — exactly the answer for an id that does not exist — when the object
 /// is confidential and hidden from them ([`require_visible`]). Either way the access log
 /// records the request as `denied`.
 pub fn require(actor: &Actor, action: Action, object: Object<'_>) -> Result<()> {
-    actor.origin.name_operation_if_unnamed(&action.name());
+    let name = action.name();
+    if action.only_reads() {
+        actor.origin.name_operation_if_unnamed(&name);
+    } else {
+        actor.origin.set_operation(&name);
+    }
     if decide(actor, action, object) {
         return Ok(());
     }
@@ -398,6 +413,33 @@ pub(super) mod tests {
     pub(super) fn check(roles: &[Role], action: Action, object: Object, expected: bool) {
         let actor = user(1, roles);
         assert_eq!(decide(&actor, action, object), expected, "{roles:?} {action:?} {object:?}");
+    }
+
+    #[test]
+    fn reading_checks_do_not_rename_what_a_request_does() {
+        let reads: Vec<String> =
+            Action::all().into_iter().filter(|a| a.only_reads()).map(Action::name).collect();
+        for name in
+            ["directory.read", "document.read", "draft.read", "plan.read", "user.admin_view"]
+        {
+            assert!(reads.iter().any(|r| r == name), "{name} reads: {reads:?}");
+        }
+        for action in [
+            Action::Plan(PlanAction::Review),
+            Action::Plan(PlanAction::Assign),
+            Action::DocumentCreate,
+            Action::MaintenanceSchedule,
+        ] {
+            assert!(!action.only_reads(), "{action:?} changes something");
+        }
+        let actor = user(1, &[Role::Employee]);
+        let plan = Object::Plan { owner: 1, executors: &[] };
+        let _ = require(&actor, Action::Plan(PlanAction::Read), plan);
+        let _ = require(&actor, Action::DirectoryRead, Object::Appliance);
+        assert_eq!(actor.origin.operation().as_deref(), Some("plan.read"));
+        let _ = require(&actor, Action::Plan(PlanAction::Assign), plan);
+        let _ = require(&actor, Action::DirectoryRead, Object::Appliance);
+        assert_eq!(actor.origin.operation().as_deref(), Some("plan.assign"));
     }
 
     #[test]

@@ -6,10 +6,11 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::admin_http as admin;
 use super::model::ProfileEdit;
 use super::pages::*;
 use super::service::{self, NewGroup, StaffQuery};
-use super::{admin_http, signin_http};
+use super::signin_http;
 use crate::app::App;
 use crate::auth::policy::{Action, Object, decide};
 use crate::error::{Error, Result};
@@ -30,18 +31,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/directory", web::get().to(staff_page))
         .route("/profile", web::get().to(profile_page))
         .route("/profile", web::post().to(profile_submit))
-        .route("/admin/agencies", web::get().to(admin_http::agencies_page))
-        .route("/admin/agencies", web::post().to(admin_http::agency_submit))
-        .route("/admin/agencies/{id}/departments", web::post().to(admin_http::department_submit))
-        .route("/admin/users", web::get().to(admin_http::accounts_page))
-        .route("/admin/users", web::post().to(admin_http::account_create_submit))
-        .route("/admin/users/new", web::get().to(admin_http::account_new_page))
-        .route("/admin/users/{id}", web::get().to(admin_http::account_page))
-        .route("/admin/users/{id}", web::post().to(admin_http::account_edit_submit))
-        .route("/admin/users/{id}/roles", web::post().to(admin_http::account_roles_submit))
-        .route("/admin/users/{id}/disable", web::post().to(admin_http::account_disable_submit))
-        .route("/admin/users/{id}/enable", web::post().to(admin_http::account_enable_submit))
-        .route("/admin/users/{id}/reset-password", web::post().to(admin_http::account_reset_submit))
+        .route("/admin/agencies", web::get().to(admin::agencies_page))
+        .route("/admin/agencies", web::post().to(admin::agency_submit))
+        .route("/admin/agencies/{id}/departments", web::post().to(admin::department_submit))
+        .route("/admin/users", web::get().to(admin::accounts_page))
+        .route("/admin/users", web::post().to(admin::account_create_submit))
+        .route("/admin/users/new", web::get().to(admin::account_new_page))
+        .route("/admin/users/{id}", web::get().to(admin::account_page))
+        .route("/admin/users/{id}", web::post().to(admin::account_edit_submit))
+        .route("/admin/users/{id}/roles", web::post().to(admin::account_roles_submit))
+        .route("/admin/users/{id}/disable", web::post().to(admin::account_disable_submit))
+        .route("/admin/users/{id}/enable", web::post().to(admin::account_enable_submit))
+        .route("/admin/users/{id}/reset-password", web::post().to(admin::account_reset_submit))
         .route("/groups", web::get().to(groups_page))
         .route("/groups", web::post().to(group_create_submit))
         .route("/groups/{id}/members", web::post().to(group_members_submit))
@@ -53,21 +54,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/me", web::patch().to(api_me_edit))
         .route("/api/v1/me/password", web::post().to(signin_http::api_password))
         .route("/api/v1/directory", web::get().to(api_staff))
-        .route("/api/v1/agencies", web::get().to(admin_http::api_agencies))
-        .route("/api/v1/agencies", web::post().to(admin_http::api_agency_create))
-        .route("/api/v1/agencies/{code}/departments", web::get().to(admin_http::api_departments))
-        .route(
-            "/api/v1/agencies/{code}/departments",
-            web::post().to(admin_http::api_department_create),
-        )
-        .route("/api/v1/users", web::get().to(admin_http::api_accounts))
-        .route("/api/v1/users", web::post().to(admin_http::api_account_create))
-        .route("/api/v1/users/{id}", web::get().to(admin_http::api_account))
-        .route("/api/v1/users/{id}", web::patch().to(admin_http::api_account_edit))
-        .route("/api/v1/users/{id}/roles", web::put().to(admin_http::api_account_roles))
-        .route("/api/v1/users/{id}/disable", web::post().to(admin_http::api_account_disable))
-        .route("/api/v1/users/{id}/enable", web::post().to(admin_http::api_account_enable))
-        .route("/api/v1/users/{id}/reset-password", web::post().to(admin_http::api_account_reset))
+        .route("/api/v1/agencies", web::get().to(admin::api_agencies))
+        .route("/api/v1/agencies", web::post().to(admin::api_agency_create))
+        .route("/api/v1/agencies/{code}/departments", web::get().to(admin::api_departments))
+        .route("/api/v1/agencies/{code}/departments", web::post().to(admin::api_department_create))
+        .route("/api/v1/users", web::get().to(admin::api_accounts))
+        .route("/api/v1/users", web::post().to(admin::api_account_create))
+        .route("/api/v1/users/{id}", web::get().to(admin::api_account))
+        .route("/api/v1/users/{id}", web::patch().to(admin::api_account_edit))
+        .route("/api/v1/users/{id}/roles", web::put().to(admin::api_account_roles))
+        .route("/api/v1/users/{id}/disable", web::post().to(admin::api_account_disable))
+        .route("/api/v1/users/{id}/enable", web::post().to(admin::api_account_enable))
+        .route("/api/v1/users/{id}/reset-password", web::post().to(admin::api_account_reset))
         .route("/api/v1/groups", web::get().to(api_groups))
         .route("/api/v1/groups", web::post().to(api_group_create))
         .route("/api/v1/groups/{id}/members", web::put().to(api_group_members));
