@@ -38,6 +38,9 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "overdue notices failed");
         }
     }));
+    jobs.push(every(app.clone(), Duration::from_secs(60), "refused-requests", |app| {
+        app.audit.summarize_refused();
+    }));
     jobs.push(every(app.clone(), Duration::from_secs(3600), "mail-prune", |app| {
         match crate::notify::mail::prune_sent(app) {
             Ok(0) => {}
