@@ -39,6 +39,8 @@ mod drafts;
 mod gost;
 #[path = "integration/notices.rs"]
 mod notices;
+#[path = "integration/plans.rs"]
+mod plans;
 #[path = "integration/request_limits.rs"]
 mod request_limits;
 #[path = "integration/search.rs"]

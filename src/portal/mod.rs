@@ -11,5 +11,6 @@ pub mod drafts;
 pub mod home;
 pub mod inbox;
 pub mod maintenance;
+pub mod plans;
 pub mod search;
 pub mod trust;

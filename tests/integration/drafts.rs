@@ -15,14 +15,14 @@ use crate::common::{PASSWORD, Server, wait_for};
 use crate::signatures::pki::{person, pki};
 
 /// A real SMTP server on loopback that keeps every message in a Maildir.
-struct Smtp {
+pub(crate) struct Smtp {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     maildir: tempfile::TempDir,
 }
 
 impl Smtp {
-    fn start() -> Smtp {
+    pub(crate) fn start() -> Smtp {
         let maildir = tempfile::tempdir().unwrap();
         let port = crate::common::free_port();
         let child = Command::new("python3")
@@ -47,7 +47,7 @@ impl Smtp {
     }
 
     /// Every delivered message as `{to, subject, body}`, decoded by Python's email library.
-    fn messages(&self) -> Vec<Value> {
+    pub(crate) fn messages(&self) -> Vec<Value> {
         let script = r#"
 import json, mailbox, sys
 from email.header import decode_header, make_header
@@ -66,7 +66,7 @@ print(json.dumps(out))
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    fn wait_for_mail(&self, to: &str, subject_part: &str) -> Value {
+    pub(crate) fn wait_for_mail(&self, to: &str, subject_part: &str) -> Value {
         wait_for(&format!("mail to {to} about {subject_part:?}"), 30, || {
             self.messages().into_iter().find(|m| {
                 m["to"].as_str().unwrap_or("").contains(to)
@@ -183,7 +183,11 @@ impl World {
 }
 
 /// A detached DER CMS signature over `content` with `openssl cms` (SHA-256).
-fn openssl_cms_sign(cert: &std::path::Path, key: &std::path::Path, content: &[u8]) -> Vec<u8> {
+pub(crate) fn openssl_cms_sign(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    content: &[u8],
+) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("content");
     std::fs::write(&input, content).unwrap();

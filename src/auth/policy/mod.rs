@@ -32,9 +32,11 @@ mod calendar;
 mod documents;
 mod drafts;
 pub mod duties;
+mod plans;
 
 pub use calendar::CalendarAction;
 pub use drafts::DraftAction;
+pub use plans::PlanAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -86,6 +88,8 @@ pub enum Action {
     Draft(DraftAction),
     /// The working-day calendar: `calendar.rs`.
     Calendar(CalendarAction),
+    /// Action plans (I385 §29–§37): `plans.rs`.
+    Plan(PlanAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -108,6 +112,7 @@ impl Action {
         let mut all = Self::PLATFORM.to_vec();
         all.extend(DraftAction::ALL.iter().map(|a| Action::Draft(*a)));
         all.extend(CalendarAction::ALL.iter().map(|a| Action::Calendar(*a)));
+        all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
         all
     }
 
@@ -213,6 +218,7 @@ impl Action {
             Action::SearchReindex => "search.reindex".into(),
             Action::Draft(a) => a.name().into(),
             Action::Calendar(a) => a.name().into(),
+            Action::Plan(a) => a.name().into(),
         }
     }
 }
@@ -231,6 +237,13 @@ pub enum Object<'a> {
     /// A draft legal act: the developer agency, the approving agencies, the heads called to
     /// an absentee vote.
     Draft { developer: u64, approving: &'a [u64], voters: &'a [u64] },
+    /// An action plan: the agency that posted it and the executor agencies of its items.
+    Plan { owner: u64, executors: &'a [u64] },
+    /// An item of a plan: the plan's owner, its responsible executor agency, the accounts
+    /// that execute its tasks.
+    PlanItem { owner: u64, responsible: u64, task_executors: &'a [u64] },
+    /// A consolidated report on an item (§35–§37): who sees it depends on the signature.
+    PlanReport { owner: u64, responsible: u64, author: u64, signed: bool },
 }
 
 impl Object<'_> {
@@ -243,6 +256,8 @@ impl Object<'_> {
             Object::Appliance | Object::Agency(_) | Object::User { .. } => None,
             Object::Document { .. } => Some(Action::DocumentRead),
             Object::Draft { .. } => Some(Action::Draft(DraftAction::Read)),
+            Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
+            Object::PlanItem { .. } | Object::PlanReport { .. } => None,
         }
     }
 
@@ -252,7 +267,10 @@ impl Object<'_> {
             Object::Agency(id)
             | Object::User { agency_id: id, .. }
             | Object::Document { agency_id: id, .. }
-            | Object::Draft { developer: id, .. } => Some(id),
+            | Object::Draft { developer: id, .. }
+            | Object::Plan { owner: id, .. }
+            | Object::PlanItem { owner: id, .. }
+            | Object::PlanReport { owner: id, .. } => Some(id),
         }
     }
 }
@@ -347,6 +365,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         drafts::decide(user, a, object)
     } else if let Action::Calendar(a) = action {
         calendar::decide(user, a, object)
+    } else if let Action::Plan(a) = action {
+        plans::decide(user, a, object)
     } else {
         administration::decide(user, action, object)
     }
