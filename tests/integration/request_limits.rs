@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::common::client::Client;
+use crate::common::client::Resp;
 use crate::common::documents::{file, meta, post_parts};
 use crate::common::{Server, ftl, wait_for};
 
@@ -202,31 +203,13 @@ fn a11_slow_bodies_are_cut_off_413_names_its_limit_and_big_documents_wait_their_
         &[meta(&json!({"title": "Большой"})), file("huge.txt", vec![b'y'; 3 << 20])],
         &[],
     );
-    assert_eq!(res.status, 413, "{}", res.body);
-    assert!(
-        res.json()["message"].as_str().unwrap().contains(&limit_text(
-            lang,
-            "limit-document-size",
-            2
-        )),
-        "{}",
-        res.body
-    );
+    refused_naming(&res, lang, "limit-document-size", 2);
     // More files than a document may hold, more parts than a request may have.
     let names: Vec<String> = (0..=150).map(|i| format!("f{i}.txt")).collect();
     let mut parts = vec![meta(&json!({"title": "Слишком много файлов"}))];
     parts.extend(names.iter().map(|n| file(n, b"x".to_vec())));
     let res = post_parts(&author, "/api/v1/documents", &parts, &[]);
-    assert_eq!(res.status, 413, "{}", res.body);
-    assert!(
-        res.json()["message"].as_str().unwrap().contains(&limit_text(
-            lang,
-            "limit-files-per-document",
-            150
-        )),
-        "{}",
-        res.body
-    );
+    refused_naming(&res, lang, "limit-files-per-document", 150);
     let mut parts = vec![meta(&json!({"title": "Слишком много частей"}))];
     let fields: Vec<String> = (0..300).map(|i| format!("field{i}")).collect();
     parts.extend(fields.iter().map(|n| crate::common::documents::Part {
@@ -236,16 +219,7 @@ fn a11_slow_bodies_are_cut_off_413_names_its_limit_and_big_documents_wait_their_
         bytes: b"v".to_vec(),
     }));
     let res = post_parts(&author, "/api/v1/documents", &parts, &[]);
-    assert_eq!(res.status, 413, "{}", res.body);
-    assert!(
-        res.json()["message"].as_str().unwrap().contains(&limit_text(
-            lang,
-            "limit-parts-per-request",
-            300
-        )),
-        "{}",
-        res.body
-    );
+    refused_naming(&res, lang, "limit-parts-per-request", 300);
     let listed = author.get_json("/api/v1/documents").1;
     assert_eq!(listed["documents"].as_array().unwrap().len(), 1, "only the good one: {listed}");
 
@@ -282,6 +256,13 @@ fn a11_slow_bodies_are_cut_off_413_names_its_limit_and_big_documents_wait_their_
         found(&author, "папка").contains(&many),
         "the big one is findable by its title already"
     );
+}
+
+/// `res` is a 413 whose message names the limit `key` of value `limit`.
+fn refused_naming(res: &Resp, lang: &str, key: &str, limit: u64) {
+    assert_eq!(res.status, 413, "{}", res.body);
+    let message = res.json()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains(&limit_text(lang, key, limit)), "{}", res.body);
 }
 
 fn found(c: &Client, q: &str) -> Vec<u64> {
