@@ -26,6 +26,7 @@ pub enum Code {
     WeakPassword,
     Conflict,
     TooLarge,
+    RequestTimeout,
     FormatNotAllowed,
     ContentMismatch,
     ArchiveRejected,
@@ -53,6 +54,7 @@ const TABLE: &[(Code, &str, u16)] = &[
     (Code::WeakPassword, "weak_password", 400),
     (Code::Conflict, "conflict", 409),
     (Code::TooLarge, "too_large", 413),
+    (Code::RequestTimeout, "request_timeout", 408),
     (Code::FormatNotAllowed, "format_not_allowed", 415),
     (Code::ContentMismatch, "content_mismatch", 415),
     (Code::ArchiveRejected, "archive_rejected", 422),
@@ -80,6 +82,7 @@ impl Code {
         Code::WeakPassword,
         Code::Conflict,
         Code::TooLarge,
+        Code::RequestTimeout,
         Code::FormatNotAllowed,
         Code::ContentMismatch,
         Code::ArchiveRejected,
@@ -121,8 +124,8 @@ pub struct Error {
     pub detail_key: Option<&'static str>,
     /// Free-form detail that is safe to show (e.g. the name of a rejected archive member).
     pub detail: Option<String>,
-    /// Arguments of the `detail_key` message (e.g. the file's name and what it really is),
-    /// so the precise reason reads as a sentence in the person's language.
+    /// Values for the variables of the `detail_key` message (e.g. `$limit` of a limit hit,
+    /// a refused file's name and what it really is), so the reason reads as a sentence.
     pub args: Vec<(&'static str, String)>,
     /// The internal cause, logged but never shown.
     pub cause: Option<String>,
@@ -141,6 +144,12 @@ impl Error {
             detail_key: Some(detail_key),
             ..Error::new(Code::InvalidInput)
         }
+    }
+
+    /// A body or part over one of the request limits: 413 with a message that names the
+    /// limit (`detail_key`, a message with the variable `$limit`) and its value.
+    pub fn too_large(detail_key: &'static str, limit: impl fmt::Display) -> Self {
+        Error::new(Code::TooLarge).with_detail_key(detail_key).with_arg("limit", limit)
     }
 
     pub fn forbidden() -> Self {
@@ -165,14 +174,14 @@ impl Error {
         self
     }
 
-    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+    /// Sets a variable of the `detail_key` message.
+    pub fn with_arg(mut self, name: &'static str, value: impl fmt::Display) -> Self {
+        self.args.push((name, value.to_string()));
         self
     }
 
-    /// An argument of the `detail_key` message.
-    pub fn with_arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.args.push((name, value.into()));
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
         self
     }
 

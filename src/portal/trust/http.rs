@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::pages::*;
@@ -18,7 +17,7 @@ use crate::sign::service as sign;
 use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, done, json};
 use crate::web::request::SignedIn;
-use crate::web::{blocking, form};
+use crate::web::{blocking, form, limits};
 
 type Data = web::Data<App>;
 
@@ -50,28 +49,14 @@ fn arc(app: &Data) -> std::sync::Arc<App> {
 }
 
 /// Reads a multipart form (uploads of certificates and CRLs) into memory, within `limit`.
-async fn multipart(mut payload: Multipart, limit: usize) -> Result<BTreeMap<String, Vec<u8>>> {
-    let mut out = BTreeMap::new();
-    let mut total = 0usize;
-    while let Some(field) = payload.next().await {
-        let mut field =
-            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        let name = field.name().unwrap_or("").to_owned();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-            total += chunk.len();
-            if total > limit {
-                return Err(Error::new(Code::TooLarge).with_field(&name));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if name != "csrf" {
-            out.insert(name, bytes);
-        }
-    }
-    Ok(out)
+async fn multipart(
+    app: &Data,
+    payload: Multipart,
+    limit: usize,
+) -> Result<BTreeMap<String, Vec<u8>>> {
+    let max_parts = app.config.server.max_parts_per_request;
+    let parts = limits::small_form(payload, max_parts, limit, "limit-upload-file", limit >> 20);
+    Ok(parts.await?.into_iter().filter(|(name, _)| name != "csrf").collect())
 }
 
 fn file(fields: &BTreeMap<String, Vec<u8>>) -> Result<Vec<u8>> {
@@ -131,7 +116,7 @@ async fn refused_upload(
 async fn add_ca(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let (a, actor) = (arc(&app), s.actor.clone());
-    let result = match multipart(payload, MAX_CERT).await.and_then(|f| file(&f)) {
+    let result = match multipart(&app, payload, MAX_CERT).await.and_then(|f| file(&f)) {
         Ok(bytes) => blocking(move || sign::add_cas(&a, &actor, &bytes)).await.map(|_| ()),
         Err(e) => Err(e),
     };
@@ -144,7 +129,7 @@ async fn add_ca(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpRespon
 async fn add_crl(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let (a, actor) = (arc(&app), s.actor.clone());
-    let result = match multipart(payload, MAX_CRL).await.and_then(|f| file(&f)) {
+    let result = match multipart(&app, payload, MAX_CRL).await.and_then(|f| file(&f)) {
         Ok(bytes) => {
             blocking(move || {
                 let (record, new) = sign::add_crl(&a, &actor, &bytes)?;
@@ -251,7 +236,7 @@ const CERT_FIELDS: &[Field] = &[
 
 async fn register_for(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    let fields = multipart(payload, MAX_CERT).await;
+    let fields = multipart(&app, payload, MAX_CERT).await;
     let login = fields
         .as_ref()
         .ok()
@@ -441,7 +426,7 @@ async fn request_own(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpR
     s.actor.origin.set_success_status(303);
     let me = s.actor.user_id().ok_or_else(Error::forbidden)?;
     let (a, actor) = (arc(&app), s.actor.clone());
-    let result = match multipart(payload, MAX_CERT).await.and_then(|f| file(&f)) {
+    let result = match multipart(&app, payload, MAX_CERT).await.and_then(|f| file(&f)) {
         Ok(bytes) => blocking(move || sign::register_certificate(&a, &actor, me, &bytes)).await,
         Err(e) => Err(e),
     };
