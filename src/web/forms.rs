@@ -101,21 +101,8 @@ impl std::fmt::Display for Html {
 
 impl askama::filters::HtmlSafe for Html {}
 
-/// Escapes text for HTML content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML content and quoted attribute values (the reporting layer's).
+pub use crate::report::html::escape;
 
 /// Codes whose errors are about what was typed or attached: the form is shown again.
 /// Everything else (rights, sessions, missing objects, internal failures) is a page of

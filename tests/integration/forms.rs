@@ -79,23 +79,7 @@ fn refused(what: &str, res: &Resp, lang: &str, label_key: &str, kept: &[&str]) {
 #[test]
 fn every_form_comes_back_with_what_was_typed_and_the_reason_by_the_field() {
     let server = Server::start();
-    server
-        .cli(
-            &[
-                "agency",
-                "add",
-                "--code",
-                "DEV",
-                "--name-ru",
-                "Министерство цифрового развития",
-                "--name-kk",
-                "Цифрлық даму министрлігі",
-                "--name-en",
-                "Ministry of Digital Development",
-            ],
-            None,
-        )
-        .ok();
+    server.add_digital_ministry();
     server.add_agency("FIN");
     server.add_user("admin", "DEV", &["system_admin"]);
     server.add_user("hrofficer", "DEV", &["hr_officer", "employee"]);
