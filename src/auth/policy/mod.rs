@@ -25,10 +25,14 @@ use crate::error::{Error, Result};
 use crate::portal::documents::model::AccessRule;
 
 mod administration;
+mod discussions;
 mod documents;
 mod drafts;
+mod polls;
 
+pub use discussions::DiscussionAction;
 pub use drafts::DraftAction;
+pub use polls::PollAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -78,6 +82,10 @@ pub enum Action {
     DocumentDestroy,
     /// Draft legal acts (I385 §12–§25): `drafts.rs`.
     Draft(DraftAction),
+    /// Polls of the voting engine: `polls.rs`.
+    Poll(PollAction),
+    /// Discussions of documents (I385 §7.6, §52–§54): `discussions.rs`.
+    Discussion(DiscussionAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -99,6 +107,8 @@ impl Action {
     pub fn all() -> Vec<Action> {
         let mut all = Self::PLATFORM.to_vec();
         all.extend(DraftAction::ALL.iter().map(|a| Action::Draft(*a)));
+        all.extend(PollAction::ALL.iter().map(|a| Action::Poll(*a)));
+        all.extend(DiscussionAction::ALL.iter().map(|a| Action::Discussion(*a)));
         all
     }
 
@@ -166,6 +176,8 @@ impl Action {
             Action::CertificateView => "certificate.view".into(),
             Action::SearchReindex => "search.reindex".into(),
             Action::Draft(a) => a.name().into(),
+            Action::Poll(a) => a.name().into(),
+            Action::Discussion(a) => a.name().into(),
         }
     }
 }
@@ -184,6 +196,11 @@ pub enum Object<'a> {
     /// A draft legal act: the developer agency, the approving agencies, the heads called to
     /// an absentee vote.
     Draft { developer: u64, approving: &'a [u64], voters: &'a [u64] },
+    /// A poll of the voting engine: everyone who holds or held a place in its electorate
+    /// (members and substitutes), and the people watching it (initiator, secretary).
+    Poll { electorate: &'a [u64], watchers: &'a [u64] },
+    /// A discussion: its initiator (and their agency) and the working group's members.
+    Discussion { initiator: u64, agency: u64, members: &'a [u64] },
 }
 
 impl Object<'_> {
@@ -196,13 +213,16 @@ impl Object<'_> {
             Object::Appliance | Object::Agency(_) | Object::User { .. } => None,
             Object::Document { .. } => Some(Action::DocumentRead),
             Object::Draft { .. } => Some(Action::Draft(DraftAction::Read)),
+            Object::Poll { .. } => Some(Action::Poll(PollAction::Read)),
+            Object::Discussion { .. } => Some(Action::Discussion(DiscussionAction::Read)),
         }
     }
 
     pub(super) fn agency(self) -> Option<u64> {
         match self {
-            Object::Appliance => None,
+            Object::Appliance | Object::Poll { .. } => None,
             Object::Agency(id)
+            | Object::Discussion { agency: id, .. }
             | Object::User { agency_id: id, .. }
             | Object::Document { agency_id: id, .. }
             | Object::Draft { developer: id, .. } => Some(id),
@@ -293,6 +313,8 @@ fn is_documentary(action: Action) -> bool {
             | Action::DocumentComment
             | Action::DocumentDestroy
             | Action::Draft(_)
+            | Action::Poll(_)
+            | Action::Discussion(_)
     )
 }
 
@@ -304,10 +326,13 @@ fn is_own_account_action(action: Action) -> bool {
 fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool {
     if documents::governs(action) {
         documents::decide(user, action, object)
-    } else if let Action::Draft(a) = action {
-        drafts::decide(user, a, object)
     } else {
-        administration::decide(user, action, object)
+        match action {
+            Action::Draft(a) => drafts::decide(user, a, object),
+            Action::Poll(a) => polls::decide(user, a, object),
+            Action::Discussion(a) => discussions::decide(user, a, object),
+            _ => administration::decide(user, action, object),
+        }
     }
 }
 

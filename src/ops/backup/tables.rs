@@ -69,6 +69,7 @@ use crate::portal::documents::signatures as document_signatures;
 use crate::portal::documents::store as documents;
 use crate::portal::drafts::store as drafts;
 use crate::portal::maintenance::store as maintenance;
+use crate::portal::polls::store as polls;
 use crate::sign::store as sign;
 
 /// The registry. Add a line here with every new table.
@@ -103,6 +104,12 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(drafts::DRAFTS, Rows::Copy),
     &Typed(drafts::BALLOTS, Rows::Copy),
     &Typed(drafts::OVERDUE, Rows::Copy),
+    &Typed(polls::POLLS, Rows::Copy),
+    &Typed(polls::BY_SUBJECT, Rows::Copy),
+    &Typed(polls::DUE, Rows::Copy),
+    &Typed(polls::BALLOTS, Rows::Copy),
+    &Typed(polls::VOTERS, Rows::Copy),
+    &Typed(polls::COUNTS, Rows::Copy),
     &Typed(sign::CAS, Rows::Copy),
     &Typed(sign::CRLS, Rows::Copy),
     &Typed(sign::CRL_DER, Rows::Copy),

@@ -4,3 +4,5 @@ pub mod http;
 pub mod model;
 pub mod service;
 pub mod store;
+pub mod view;
+pub mod vote;
