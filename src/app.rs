@@ -31,6 +31,9 @@ pub struct App {
     pub search: crate::portal::search::Search,
     /// Request counts and latencies for `/metrics`.
     pub metrics: crate::web::metrics::Metrics,
+    /// The working-day calendar (built-in data and the administrator's entries), rebuilt
+    /// after each change of the entries.
+    pub calendar: crate::calendar::Shared,
     started_unix: i64,
     /// Bumped on every change to accounts, agencies or groups, so cached identities in
     /// sessions are rebuilt on their next use.
@@ -142,6 +145,7 @@ impl App {
             crate::sign::store::ensure_tables(txn)?;
             crate::portal::maintenance::store::ensure_tables(txn)?;
             crate::ops::crl_fetch::ensure_tables(txn)?;
+            crate::calendar::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?
@@ -158,6 +162,11 @@ impl App {
         );
         let throttle = SignInThrottle::new(config.login.attempts_per_minute_per_ip);
         let search = crate::portal::search::Search::open(&config).map_err(|e| other(&e))?;
+        let calendar = {
+            let txn = db.read().map_err(|e| other(&e))?;
+            let entries = crate::calendar::store::entries(&txn).map_err(|e| other(&e))?;
+            crate::calendar::Shared::new(crate::calendar::Calendar::new(entries))
+        };
         let workers = config.search.workers;
         let app = Arc::new(App {
             config,
@@ -173,6 +182,7 @@ impl App {
             trust: Default::default(),
             search,
             metrics: Default::default(),
+            calendar,
             started_unix: crate::clock::now().as_second(),
             directory_generation: AtomicU64::new(1),
         });

@@ -17,6 +17,8 @@ mod appliance;
 mod audit_integrity;
 #[path = "integration/browser.rs"]
 mod browser;
+#[path = "integration/calendar.rs"]
+mod calendar;
 #[path = "integration/certificate_signin.rs"]
 mod certificate_signin;
 #[path = "integration/cli.rs"]

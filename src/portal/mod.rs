@@ -4,6 +4,7 @@
 //! service and render).
 
 pub mod accesslog;
+pub mod calendar;
 pub mod directory;
 pub mod documents;
 pub mod drafts;

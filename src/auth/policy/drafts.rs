@@ -22,6 +22,9 @@ pub enum DraftAction {
     Chancellery,
 }
 
+/// Draft actions that administer rather than work on drafts (`duties.rs`): none.
+pub(super) const ADMINISTRATIVE: &[DraftAction] = &[];
+
 impl DraftAction {
     pub const ALL: &'static [DraftAction] = &[
         DraftAction::Read,

@@ -15,9 +15,12 @@
 //! the request so the access log still records a denial. A feature's confidential object
 //! names its read action there; services then need nothing else.
 //!
-//! Separation of duties: the system administrator and the machine operator manage the
-//! appliance (agencies, accounts, configuration) but hold no right to read documents; the
-//! auditor reads the access log but changes nothing.
+//! Separation of duties (`duties.rs`): the system administrator, the support administrator
+//! and the auditor must each be an account's only role, and an account holding one of them
+//! takes administrative actions only ([`Action::is_administrative`]); the machine operator
+//! likewise. Every feature action is work on documents or workflows — out of their reach —
+//! unless the feature's file lists it in its `ADMINISTRATIVE` slice and
+//! `is_administrative` consults it: a new feature inherits the rule by doing nothing.
 
 use crate::actor::{Actor, UserIdentity, Who};
 use crate::auth::roles::Role;
@@ -25,11 +28,14 @@ use crate::error::{Error, Result};
 use crate::portal::documents::model::AccessRule;
 
 mod administration;
+mod calendar;
 mod discussions;
 mod documents;
 mod drafts;
+pub mod duties;
 mod polls;
 
+pub use calendar::CalendarAction;
 pub use discussions::DiscussionAction;
 pub use drafts::DraftAction;
 pub use polls::PollAction;
@@ -82,6 +88,8 @@ pub enum Action {
     DocumentDestroy,
     /// Draft legal acts (I385 §12–§25): `drafts.rs`.
     Draft(DraftAction),
+    /// The working-day calendar: `calendar.rs`.
+    Calendar(CalendarAction),
     /// Polls of the voting engine: `polls.rs`.
     Poll(PollAction),
     /// Discussions of documents (I385 §7.6, §52–§54): `discussions.rs`.
@@ -107,6 +115,7 @@ impl Action {
     pub fn all() -> Vec<Action> {
         let mut all = Self::PLATFORM.to_vec();
         all.extend(DraftAction::ALL.iter().map(|a| Action::Draft(*a)));
+        all.extend(CalendarAction::ALL.iter().map(|a| Action::Calendar(*a)));
         all.extend(PollAction::ALL.iter().map(|a| Action::Poll(*a)));
         all.extend(DiscussionAction::ALL.iter().map(|a| Action::Discussion(*a)));
         all
@@ -144,6 +153,43 @@ impl Action {
         Action::SearchReindex,
     ];
 
+    /// Whether the action administers the portal (directory, accounts, the log, the
+    /// appliance, one's own account) rather than reading or changing documents or
+    /// workflows. Only administrative actions are open to accounts holding a role that must
+    /// stand alone, and to the operator. Everything not listed here — the documents' actions
+    /// and every feature's — is work on documents and workflows, unless the feature's file
+    /// marks it in its `ADMINISTRATIVE` slice.
+    pub fn is_administrative(self) -> bool {
+        match self {
+            Action::DirectoryRead
+            | Action::AgencyManage
+            | Action::DepartmentManage
+            | Action::UserAdminView
+            | Action::UserCreate
+            | Action::UserEdit
+            | Action::RoleGrant(_)
+            | Action::UserDisable
+            | Action::UserResetPassword
+            | Action::ProfileEditOwn
+            | Action::GroupManage
+            | Action::AuditRead
+            | Action::AuditExport
+            | Action::AuditVerify
+            | Action::SystemMonitor
+            | Action::BackupCreate
+            | Action::MaintenanceSchedule
+            | Action::TrustRead
+            | Action::TrustManage
+            | Action::CertificateManage
+            | Action::CertificateOwn
+            | Action::CertificateView
+            | Action::SearchReindex => true,
+            Action::Draft(a) => drafts::ADMINISTRATIVE.contains(&a),
+            Action::Calendar(a) => calendar::ADMINISTRATIVE.contains(&a),
+            _ => false,
+        }
+    }
+
     /// The operation name recorded in the access log.
     pub fn name(self) -> String {
         match self {
@@ -176,6 +222,7 @@ impl Action {
             Action::CertificateView => "certificate.view".into(),
             Action::SearchReindex => "search.reindex".into(),
             Action::Draft(a) => a.name().into(),
+            Action::Calendar(a) => a.name().into(),
             Action::Poll(a) => a.name().into(),
             Action::Discussion(a) => a.name().into(),
         }
@@ -277,7 +324,9 @@ pub fn require_visible(actor: &Actor, object: Object<'_>) -> Result<()> {
 /// ([`crate::portal::documents::model::principals_of`]); for someone holding administrative
 /// roles only, just their own (documents they wrote or that name them).
 pub fn search_principals(user: &UserIdentity) -> Vec<String> {
-    if is_participant(user) {
+    if duties::holds_standalone(user.roles) {
+        Vec::new()
+    } else if is_participant(user) {
         crate::portal::documents::model::principals_of(user)
     } else {
         vec![format!("user:{}", user.id)]
@@ -288,34 +337,19 @@ pub fn search_principals(user: &UserIdentity) -> Vec<String> {
 pub fn decide(actor: &Actor, action: Action, object: Object<'_>) -> bool {
     match &actor.who {
         Who::User(user) => decide_user(user, action, object),
-        // The operator holds the machine; everything administrative, nothing documentary,
-        // and nothing that acts on an own account (the operator has none).
-        Who::Operator { .. } => !is_own_account_action(action) && !is_documentary(action),
+        // The operator holds the machine; everything administrative, no work on documents
+        // or workflows, and nothing that acts on an own account (the operator has none).
+        Who::Operator { .. } => !is_own_account_action(action) && action.is_administrative(),
         // Background jobs use explicitly named service functions, not user actions.
         Who::System(_) => false,
         Who::Anonymous => false,
     }
 }
 
-/// Whether the person works with documents at all (holds a role other than the purely
-/// administrative ones).
+/// Whether the person works with documents at all: holds a role, and none that must stand
+/// alone.
 pub(super) fn is_participant(user: &UserIdentity) -> bool {
-    user.roles.iter().any(|r| !matches!(r, Role::SystemAdmin | Role::SupportAdmin | Role::Auditor))
-}
-
-/// Actions on document content: never granted by an administrative role.
-fn is_documentary(action: Action) -> bool {
-    matches!(
-        action,
-        Action::DocumentCreate
-            | Action::DocumentRead
-            | Action::DocumentEdit
-            | Action::DocumentComment
-            | Action::DocumentDestroy
-            | Action::Draft(_)
-            | Action::Poll(_)
-            | Action::Discussion(_)
-    )
+    !duties::holds_standalone(user.roles) && user.roles.iter().next().is_some()
 }
 
 /// Actions a person takes on their own account only.
@@ -324,11 +358,15 @@ fn is_own_account_action(action: Action) -> bool {
 }
 
 fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool {
+    if !duties::permits(user.roles, action) {
+        return false;
+    }
     if documents::governs(action) {
         documents::decide(user, action, object)
     } else {
         match action {
             Action::Draft(a) => drafts::decide(user, a, object),
+            Action::Calendar(a) => calendar::decide(user, a, object),
             Action::Poll(a) => polls::decide(user, a, object),
             Action::Discussion(a) => discussions::decide(user, a, object),
             _ => administration::decide(user, action, object),
@@ -375,12 +413,12 @@ pub(super) mod tests {
         for action in &Action::all() {
             assert!(!decide(&anonymous, *action, Object::Appliance));
             assert!(!decide(&anonymous, *action, doc));
-            if is_documentary(*action) {
+            if !action.is_administrative() {
                 assert!(!decide(&operator, *action, doc), "the operator never reads documents");
             }
             assert_eq!(
                 decide(&operator, *action, Object::Agency(5)),
-                !is_own_account_action(*action) && !is_documentary(*action),
+                !is_own_account_action(*action) && action.is_administrative(),
                 "{action:?}"
             );
         }

@@ -27,6 +27,9 @@ pub trait Table: Sync {
     fn name(&self) -> &str;
     /// Copies the rows from the snapshot into the new database; returns how many.
     fn copy(&self, from: &ReadTransaction, to: &WriteTransaction) -> Result<u64>;
+    /// Every row as (key written with `Debug`, value bytes): for checks that must look at
+    /// everything stored (e.g. that a secret ballot is linked to nobody).
+    fn rows(&self, txn: &ReadTransaction) -> Result<Vec<(String, Vec<u8>)>>;
 }
 
 pub struct Typed<K: Key + 'static, V: Value + 'static>(
@@ -57,6 +60,31 @@ impl<K: Key + Sync + 'static, V: Value + Sync + 'static> Table for Typed<K, V> {
         }
         Ok(rows)
     }
+
+    fn rows(&self, txn: &ReadTransaction) -> Result<Vec<(String, Vec<u8>)>> {
+        let table = match txn.open_table(self.0) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            let (k, v) = row?;
+            out.push((format!("{:?}", k.value()), V::as_bytes(&v.value()).as_ref().to_vec()));
+        }
+        Ok(out)
+    }
+}
+
+/// Every row of every table: (table, key, value bytes).
+pub fn dump(txn: &ReadTransaction) -> Result<Vec<(String, String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for table in TABLES {
+        for (key, value) in table.rows(txn)? {
+            out.push((table.name().to_owned(), key, value));
+        }
+    }
+    Ok(out)
 }
 
 use crate::audit::chain::{ARCHIVES, CHECKPOINTS, LOG};
@@ -118,6 +146,8 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(sign::USER_CERT_INDEX, Rows::Copy),
     // When each CRL source was last fetched and with what outcome (admin page, metrics).
     &Typed(crate::ops::crl_fetch::FETCHES, Rows::Copy),
+    // The administrator's working-day calendar entries (decrees, Kurban Ait dates).
+    &Typed(crate::calendar::store::ENTRIES, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].

@@ -14,7 +14,7 @@ use crate::actor::{Actor, UserIdentity};
 use crate::app::App;
 use crate::auth::credentials;
 use crate::auth::password;
-use crate::auth::policy::{Action, Object, require};
+use crate::auth::policy::{Action, Object, duties, require};
 use crate::auth::roles::{Role, RoleSet};
 use crate::error::{Error, Result};
 
@@ -46,6 +46,57 @@ pub fn identity(
         lang: user.lang,
         must_change_password,
     }))
+}
+
+/// An account whose roles break separation of duties (written before the rule was
+/// enforced at grant time): it keeps its administration but has no document or workflow
+/// right until its roles are corrected.
+#[derive(Debug, Clone, Serialize)]
+pub struct DutyConflict {
+    pub login: String,
+    pub agency: String,
+    pub roles: Vec<Role>,
+    /// The role that must stand alone.
+    pub standalone: Role,
+}
+
+impl std::fmt::Display for DutyConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let roles: Vec<&str> = self.roles.iter().map(|r| r.name()).collect();
+        write!(
+            f,
+            "account {} ({}) holds {}: {} must be the account's only role (separation of \
+             duties); until corrected it reads no document and takes no workflow step. Keep \
+             one duty on it (`ipgo user roles --login {} --role {}`) and give the others to a \
+             separate account",
+            self.login,
+            self.agency,
+            roles.join(" + "),
+            self.standalone.name(),
+            self.login,
+            self.standalone.name(),
+        )
+    }
+}
+
+/// Every account breaking separation of duties, for `ipgo verify` and the start-up check
+/// (an appliance check, not a user's request: no actor).
+pub fn duty_conflicts(app: &App) -> Result<Vec<DutyConflict>> {
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let codes: HashMap<u64, String> = r.agencies()?.into_iter().map(|a| (a.id, a.code)).collect();
+    Ok(r.users()?
+        .into_iter()
+        .filter_map(|u| {
+            let (standalone, _) = duties::conflict(u.roles.iter().copied().collect())?;
+            Some(DutyConflict {
+                agency: codes.get(&u.agency_id).cloned().unwrap_or_default(),
+                login: u.login,
+                roles: u.roles,
+                standalone,
+            })
+        })
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -256,6 +307,7 @@ pub fn create_user(app: &App, actor: &Actor, input: NewUser) -> Result<CreatedAc
     for role in &roles {
         require(actor, Action::RoleGrant(*role), Object::Agency(agency.id))?;
     }
+    duties::check_grant(&roles)?;
     actor.origin.set_operation("user.create");
     let lang = clean_lang(input.lang.as_deref().unwrap_or(&app.config.ui.default_language))?;
     let (secret, must_change) = match input.password {
@@ -445,6 +497,7 @@ pub fn set_roles(app: &App, actor: &Actor, id: u64, roles: Vec<Role>) -> Result<
     for role in &changed {
         require(actor, Action::RoleGrant(*role), Object::Agency(user.agency_id))?;
     }
+    duties::check_grant(&roles)?;
     actor.origin.set_operation("user.roles");
     user.roles = roles;
     let user = app.audit.change(actor, "user.roles", |txn| {

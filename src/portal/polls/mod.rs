@@ -17,6 +17,8 @@ pub mod http;
 pub mod model;
 pub mod service;
 pub mod store;
+#[cfg(test)]
+mod tests;
 pub mod view;
 
 /// `[polls]`: the voting engine.
