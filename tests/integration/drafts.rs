@@ -15,14 +15,14 @@ use crate::common::{PASSWORD, Server, wait_for};
 use crate::signatures::pki::{person, pki};
 
 /// A real SMTP server on loopback that keeps every message in a Maildir.
-struct Smtp {
+pub(crate) struct Smtp {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     maildir: tempfile::TempDir,
 }
 
 impl Smtp {
-    fn start() -> Smtp {
+    pub(crate) fn start() -> Smtp {
         let maildir = tempfile::tempdir().unwrap();
         let port = crate::common::free_port();
         let child = Command::new("python3")
@@ -47,7 +47,7 @@ impl Smtp {
     }
 
     /// Every delivered message as `{to, subject, body}`, decoded by Python's email library.
-    fn messages(&self) -> Vec<Value> {
+    pub(crate) fn messages(&self) -> Vec<Value> {
         let script = r#"
 import json, mailbox, sys
 from email.header import decode_header, make_header
@@ -66,7 +66,7 @@ print(json.dumps(out))
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    fn wait_for_mail(&self, to: &str, subject_part: &str) -> Value {
+    pub(crate) fn wait_for_mail(&self, to: &str, subject_part: &str) -> Value {
         wait_for(&format!("mail to {to} about {subject_part:?}"), 30, || {
             self.messages().into_iter().find(|m| {
                 m["to"].as_str().unwrap_or("").contains(to)
@@ -85,9 +85,9 @@ impl Drop for Smtp {
 
 /// A portal with a developer ministry, three approving ones, the Chancellery and a
 /// stranger; heads with registered signing certificates; mail to a real SMTP server.
-struct World {
-    server: Server,
-    smtp: Smtp,
+pub(crate) struct World {
+    pub(crate) server: Server,
+    pub(crate) smtp: Smtp,
     tag: String,
 }
 
@@ -100,8 +100,21 @@ fn world(tag: &str) -> World {
 /// `public_url`: links in mail point at `https://portal.ipgo.test` (then browsers on the
 /// test's loopback address fail the Origin check, as they should).
 fn world_with(tag: &str, public_url: bool) -> World {
+    world_built(tag, public_url, Server::builder())
+}
+
+/// The same portal on a server whose clock the test moves.
+pub(crate) fn world_with_clock(tag: &str) -> World {
+    world_built(tag, true, Server::builder().controllable_clock())
+}
+
+fn world_built(
+    tag: &str,
+    public_url: bool,
+    builder: crate::common::server::ServerBuilder,
+) -> World {
     let smtp = Smtp::start();
-    let mut builder = Server::builder()
+    let mut builder = builder
         .env("IPGO_MAIL__ENABLED", "true")
         .env("IPGO_MAIL__RELAY", "127.0.0.1")
         .env("IPGO_MAIL__PORT", &smtp.port.to_string())
@@ -165,12 +178,12 @@ fn world_with(tag: &str, public_url: bool) -> World {
 }
 
 impl World {
-    fn client(&self, login: &str) -> Client {
+    pub(crate) fn client(&self, login: &str) -> Client {
         self.server.signed_in(login)
     }
 
     /// Signs `content` as `login` with `openssl cms` (detached, DER, SHA-256).
-    fn sign(&self, login: &str, content: &[u8]) -> Vec<u8> {
+    pub(crate) fn sign(&self, login: &str, content: &[u8]) -> Vec<u8> {
         let (cert, key) = person(&format!("{}-{login}", self.tag));
         openssl_cms_sign(&cert, &key, content)
     }
@@ -204,7 +217,7 @@ fn openssl_cms_sign(cert: &std::path::Path, key: &std::path::Path, content: &[u8
     std::fs::read(out).unwrap()
 }
 
-fn post_cms(client: &Client, path: &str, cms: Vec<u8>) -> (u16, Value) {
+pub(crate) fn post_cms(client: &Client, path: &str, cms: Vec<u8>) -> (u16, Value) {
     let csrf = client.csrf().unwrap();
     let res = client.send(
         "POST",
@@ -215,7 +228,7 @@ fn post_cms(client: &Client, path: &str, cms: Vec<u8>) -> (u16, Value) {
     (res.status, res.json())
 }
 
-fn create_draft(w: &World, title: &str) -> Value {
+pub(crate) fn create_draft(w: &World, title: &str) -> Value {
     let dev = w.client("dev");
     let res = post_parts(
         &dev,
@@ -234,7 +247,7 @@ fn create_draft(w: &World, title: &str) -> Value {
     draft
 }
 
-fn developer_signs(w: &World, draft: &Value) -> Value {
+pub(crate) fn developer_signs(w: &World, draft: &Value) -> Value {
     let id = draft["id"].as_u64().unwrap();
     let head = w.client("devhead");
     let cms = w.sign_version(
@@ -249,7 +262,7 @@ fn developer_signs(w: &World, draft: &Value) -> Value {
     body
 }
 
-fn approve(w: &World, id: u64, register_as: &str, head: &str) -> Value {
+pub(crate) fn approve(w: &World, id: u64, register_as: &str, head: &str) -> Value {
     let c = w.client(register_as);
     let (status, body) = c.post_json(
         &format!("/api/v1/drafts/{id}/letter"),
