@@ -1,5 +1,6 @@
 //! Approval of draft legal acts across agencies (I385 §12–§25).
 
+pub mod demo;
 pub mod http;
 pub mod model;
 pub mod service;
