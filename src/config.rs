@@ -30,6 +30,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub drafts: DraftsConfig,
     pub polls: crate::portal::polls::PollsConfig,
+    pub plans: crate::portal::plans::PlansConfig,
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,
     pub testing: TestingConfig,

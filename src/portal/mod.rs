@@ -12,6 +12,7 @@ pub mod home;
 pub mod inbox;
 pub mod maintenance;
 pub mod polls;
+pub mod plans;
 pub mod search;
 pub mod trust;
 

@@ -34,11 +34,13 @@ mod documents;
 mod drafts;
 pub mod duties;
 mod polls;
+mod plans;
 
 pub use calendar::CalendarAction;
 pub use discussions::DiscussionAction;
 pub use drafts::DraftAction;
 pub use polls::PollAction;
+pub use plans::PlanAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -94,6 +96,8 @@ pub enum Action {
     Poll(PollAction),
     /// Discussions of documents (I385 §7.6, §52–§54): `discussions.rs`.
     Discussion(DiscussionAction),
+    /// Action plans (I385 §29–§37): `plans.rs`.
+    Plan(PlanAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -118,6 +122,7 @@ impl Action {
         all.extend(CalendarAction::ALL.iter().map(|a| Action::Calendar(*a)));
         all.extend(PollAction::ALL.iter().map(|a| Action::Poll(*a)));
         all.extend(DiscussionAction::ALL.iter().map(|a| Action::Discussion(*a)));
+        all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
         all
     }
 
@@ -225,6 +230,7 @@ impl Action {
             Action::Calendar(a) => a.name().into(),
             Action::Poll(a) => a.name().into(),
             Action::Discussion(a) => a.name().into(),
+            Action::Plan(a) => a.name().into(),
         }
     }
 }
@@ -248,6 +254,13 @@ pub enum Object<'a> {
     Poll { electorate: &'a [u64], watchers: &'a [u64] },
     /// A discussion: its initiator (and their agency) and the working group's members.
     Discussion { initiator: u64, agency: u64, members: &'a [u64] },
+    /// An action plan: the agency that posted it and the executor agencies of its items.
+    Plan { owner: u64, executors: &'a [u64] },
+    /// An item of a plan: the plan's owner, its responsible executor agency, the accounts
+    /// that execute its tasks.
+    PlanItem { owner: u64, responsible: u64, task_executors: &'a [u64] },
+    /// A consolidated report on an item (§35–§37): who sees it depends on the signature.
+    PlanReport { owner: u64, responsible: u64, author: u64, signed: bool },
 }
 
 impl Object<'_> {
@@ -262,6 +275,8 @@ impl Object<'_> {
             Object::Draft { .. } => Some(Action::Draft(DraftAction::Read)),
             Object::Poll { .. } => Some(Action::Poll(PollAction::Read)),
             Object::Discussion { .. } => Some(Action::Discussion(DiscussionAction::Read)),
+            Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
+            Object::PlanItem { .. } | Object::PlanReport { .. } => None,
         }
     }
 
@@ -272,7 +287,10 @@ impl Object<'_> {
             | Object::Discussion { agency: id, .. }
             | Object::User { agency_id: id, .. }
             | Object::Document { agency_id: id, .. }
-            | Object::Draft { developer: id, .. } => Some(id),
+            | Object::Draft { developer: id, .. }
+            | Object::Plan { owner: id, .. }
+            | Object::PlanItem { owner: id, .. }
+            | Object::PlanReport { owner: id, .. } => Some(id),
         }
     }
 }
@@ -363,6 +381,12 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
     }
     if documents::governs(action) {
         documents::decide(user, action, object)
+    } else if let Action::Draft(a) = action {
+        drafts::decide(user, a, object)
+    } else if let Action::Calendar(a) = action {
+        calendar::decide(user, a, object)
+    } else if let Action::Plan(a) = action {
+        plans::decide(user, a, object)
     } else {
         match action {
             Action::Draft(a) => drafts::decide(user, a, object),
