@@ -11,8 +11,8 @@ pub mod drafts;
 pub mod home;
 pub mod inbox;
 pub mod maintenance;
-pub mod polls;
 pub mod plans;
+pub mod polls;
 pub mod search;
 pub mod trust;
 

@@ -33,14 +33,14 @@ mod discussions;
 mod documents;
 mod drafts;
 pub mod duties;
-mod polls;
 mod plans;
+mod polls;
 
 pub use calendar::CalendarAction;
 pub use discussions::DiscussionAction;
 pub use drafts::DraftAction;
-pub use polls::PollAction;
 pub use plans::PlanAction;
+pub use polls::PollAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
