@@ -714,39 +714,10 @@ fn g_live_updates_reach_an_open_event_stream() {
     let w = world("g");
     let devhead = w.client("devhead");
     // Open the stream with the head's session and read events in a thread.
-    let cookie = devhead.cookie_header_value().unwrap();
-    let base = devhead.base.clone();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        let agent: ureq::Agent =
-            ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        let mut res =
-            agent.get(format!("{base}/api/v1/events")).header("cookie", cookie).call().unwrap();
-        use std::io::BufRead;
-        let reader = std::io::BufReader::new(res.body_mut().as_reader());
-        for line in reader.lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let first = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("the stream opens");
-    assert_eq!(first, "event: inbox");
+    let stream = crate::drafts_vote::event_stream(&devhead);
     create_draft(&w, "О порядке Ж");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let mut saw_change = false;
-    while std::time::Instant::now() < deadline {
-        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(500))
-            && line.starts_with("data:")
-            && line.contains("\"kind\":\"change\"")
-            && line.contains("draft:")
-        {
-            saw_change = true;
-            break;
-        }
-    }
-    assert!(saw_change, "a change event for the new draft reached the developer head's stream");
+    // A change event for the new draft reaches the developer head's stream.
+    crate::drafts_vote::wait_for_event(&stream, &["data:", "\"kind\":\"change\"", "draft:"]);
 }
 
 #[test]

@@ -5,13 +5,12 @@
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::view::DraftView;
 use super::{service, view as reading, vote};
 use crate::app::App;
-use crate::error::{Code, Error, Result};
+use crate::error::{Error, Result};
 use crate::portal::documents::receive::receive;
 use crate::web::render::{PageCtx, created, html, json, see_other};
 use crate::web::request::SignedIn;
@@ -501,15 +500,7 @@ async fn act_form(
         .await?;
         return Ok(back);
     }
-    let mut body = web::BytesMut::new();
-    let mut payload = payload;
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        if body.len() + chunk.len() > 64 * 1024 {
-            return Err(Error::new(Code::TooLarge));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = crate::portal::polls::http::read_body(payload, 64 * 1024).await?;
     #[derive(Deserialize, Default)]
     #[serde(default)]
     struct F {
@@ -558,30 +549,9 @@ fn agency_of_form(req: &HttpRequest) -> Result<String> {
 }
 
 /// The `signature` file part and the small fields of a signing form.
-async fn read_signature_upload(mut mp: Multipart) -> Result<(Vec<u8>, Vec<(String, String)>)> {
-    let mut cms = Vec::new();
-    let mut fields = Vec::new();
-    while let Some(field) = mp.next().await {
-        let mut field =
-            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        let name = field.name().unwrap_or("").to_owned();
-        let mut value = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-            if value.len() + chunk.len() > 1024 * 1024 {
-                return Err(Error::new(Code::TooLarge).with_field(&name));
-            }
-            value.extend_from_slice(&chunk);
-        }
-        if name == "signature" {
-            cms = value;
-        } else {
-            fields.push((name, String::from_utf8_lossy(&value).into_owned()));
-        }
+async fn read_signature_upload(mp: Multipart) -> Result<(Vec<u8>, Vec<(String, String)>)> {
+    match crate::portal::polls::http::read_multipart(mp).await? {
+        (fields, Some(cms)) if !cms.is_empty() => Ok((cms, fields)),
+        _ => Err(Error::invalid("signature", "field-required")),
     }
-    if cms.is_empty() {
-        return Err(Error::invalid("signature", "field-required"));
-    }
-    Ok((cms, fields))
 }

@@ -136,20 +136,25 @@ async fn ballot_form(
     Ok(see_other(&format!("{}#poll-{id}", back_to(&back, &link))))
 }
 
-async fn read_form(mut payload: web::Payload) -> Result<Vec<(String, String)>> {
+async fn read_form(payload: web::Payload) -> Result<Vec<(String, String)>> {
+    form(&read_body(payload, 16 * 1024).await?)
+}
+
+/// A small request body, refused with 413 past `limit` bytes.
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        if body.len() + chunk.len() > 16 * 1024 {
+        if body.len() + chunk.len() > limit {
             return Err(Error::new(Code::TooLarge));
         }
         body.extend_from_slice(&chunk);
     }
-    form(&body)
+    Ok(body)
 }
 
 /// The small fields and the `signature` file of a multipart ballot form.
-async fn read_multipart(mut mp: Multipart) -> Result<(Vec<(String, String)>, Option<Vec<u8>>)> {
+pub async fn read_multipart(mut mp: Multipart) -> Result<(Vec<(String, String)>, Option<Vec<u8>>)> {
     let mut fields = Vec::new();
     let mut cms = None;
     while let Some(field) = mp.next().await {
