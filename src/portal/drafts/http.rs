@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::portal::documents::receive::receive;
 use crate::web::render::{PageCtx, created, html, json, see_other};
 use crate::web::request::SignedIn;
-use crate::web::{blocking, form};
+use crate::web::{blocking, form, limits};
 
 type Data = web::Data<App>;
 
@@ -482,7 +482,8 @@ async fn act_form(
     }
     if content_type.starts_with("multipart/form-data") {
         // A signature file uploaded from the page.
-        let (cms, fields) = read_signature_upload(Multipart::new(req.headers(), payload)).await?;
+        let (cms, fields) =
+            read_signature_upload(&app, Multipart::new(req.headers(), payload)).await?;
         let (a, actor) = (arc(&app), s.actor.clone());
         blocking(move || match action.as_str() {
             "developer_sign" => service::developer_sign(&a, &actor, id, &cms),
@@ -500,7 +501,8 @@ async fn act_form(
         .await?;
         return Ok(back);
     }
-    let body = crate::portal::polls::http::read_body(payload, 64 * 1024).await?;
+    let mut payload = payload;
+    let body = limits::read_capped(&mut payload, 64 * 1024, "limit-form-body", 64).await?;
     #[derive(Deserialize, Default)]
     #[serde(default)]
     struct F {
@@ -549,8 +551,11 @@ fn agency_of_form(req: &HttpRequest) -> Result<String> {
 }
 
 /// The `signature` file part and the small fields of a signing form.
-async fn read_signature_upload(mp: Multipart) -> Result<(Vec<u8>, Vec<(String, String)>)> {
-    match crate::portal::polls::http::read_multipart(mp).await? {
+async fn read_signature_upload(
+    app: &Data,
+    mp: Multipart,
+) -> Result<(Vec<u8>, Vec<(String, String)>)> {
+    match crate::portal::polls::http::read_multipart(app, mp).await? {
         (fields, Some(cms)) if !cms.is_empty() => Ok((cms, fields)),
         _ => Err(Error::invalid("signature", "field-required")),
     }

@@ -6,7 +6,6 @@
 
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::{service, view};
@@ -14,7 +13,7 @@ use crate::app::App;
 use crate::error::{Code, Error, Result};
 use crate::web::render::{json, see_other};
 use crate::web::request::SignedIn;
-use crate::web::{blocking, form};
+use crate::web::{blocking, form, limits};
 
 type Data = web::Data<App>;
 
@@ -119,7 +118,7 @@ async fn ballot_form(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("multipart/form-data"));
     let (fields, cms) = if multipart {
-        read_multipart(Multipart::new(req.headers(), payload)).await?
+        read_multipart(&app, Multipart::new(req.headers(), payload)).await?
     } else {
         (read_form(payload).await?, None)
     };
@@ -137,39 +136,25 @@ async fn ballot_form(
 }
 
 async fn read_form(payload: web::Payload) -> Result<Vec<(String, String)>> {
-    form(&read_body(payload, 16 * 1024).await?)
+    form(&read_body(payload, limits::FORM_BODY).await?)
 }
 
-/// A small request body, refused with 413 past `limit` bytes.
-pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(Error::new(Code::TooLarge));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+/// A small request body read whole, refused with 413 past `limit` bytes.
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>> {
+    limits::read_capped(&mut payload, limit, "limit-form-body", limit / 1024).await
 }
 
-/// The small fields and the `signature` file of a multipart ballot form.
-pub async fn read_multipart(mut mp: Multipart) -> Result<(Vec<(String, String)>, Option<Vec<u8>>)> {
+/// The small fields and the `signature` file of a multipart ballot or signing form.
+pub async fn read_multipart(
+    app: &Data,
+    mp: Multipart,
+) -> Result<(Vec<(String, String)>, Option<Vec<u8>>)> {
+    let max_parts = app.config.server.max_parts_per_request;
     let mut fields = Vec::new();
     let mut cms = None;
-    while let Some(field) = mp.next().await {
-        let mut field =
-            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        let name = field.name().unwrap_or("").to_owned();
-        let mut value = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-            if value.len() + chunk.len() > 1024 * 1024 {
-                return Err(Error::new(Code::TooLarge).with_field(&name));
-            }
-            value.extend_from_slice(&chunk);
-        }
+    for (name, value) in
+        limits::small_form(mp, max_parts, 1024 * 1024, "limit-signature-file", 1024).await?
+    {
         if name == "signature" {
             cms = Some(value);
         } else {
