@@ -41,6 +41,8 @@ mod gost;
 mod helpdesk;
 #[path = "integration/notices.rs"]
 mod notices;
+#[path = "integration/plans.rs"]
+mod plans;
 #[path = "integration/search.rs"]
 mod search;
 #[path = "integration/search_extract.rs"]

@@ -302,6 +302,8 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
     if is_empty(app, &actor).map_err(|e| anyhow::anyhow!("{e}"))? {
         let mut text = Vec::new();
         seed(app, &actor, &mut text).map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
+        crate::portal::plans::demo::seed(app, &actor, &mut text)
+            .map_err(|e| anyhow::anyhow!("demo action plans: {e}"))?;
         stdout.write_all(&text)?;
         let file = app.config.data_dir().join("demo-accounts.txt");
         crate::keys::write_private(&file, &text)?;

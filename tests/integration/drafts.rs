@@ -115,7 +115,11 @@ impl World {
 }
 
 /// A detached DER CMS signature over `content` with `openssl cms` (SHA-256).
-fn openssl_cms_sign(cert: &std::path::Path, key: &std::path::Path, content: &[u8]) -> Vec<u8> {
+pub(crate) fn openssl_cms_sign(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    content: &[u8],
+) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("content");
     std::fs::write(&input, content).unwrap();

@@ -38,6 +38,7 @@ pub mod helpdesk;
 mod proposals;
 mod trainings;
 mod usage;
+mod plans;
 
 pub use account_requests::AccountRequestAction;
 pub use calendar::CalendarAction;
@@ -47,6 +48,7 @@ pub use helpdesk::HelpdeskAction;
 pub use proposals::ProposalAction;
 pub use trainings::TrainingAction;
 pub use usage::UsageAction;
+pub use plans::PlanAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -111,6 +113,8 @@ pub enum Action {
     /// Sign-in against the agencies' directories and their synchronisation:
     /// `directory_sync.rs`.
     DirectorySync(DirectorySyncAction),
+    /// Action plans (I385 §29–§37): `plans.rs`.
+    Plan(PlanAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -139,6 +143,7 @@ impl Action {
         all.extend(ProposalAction::ALL.iter().map(|a| Action::Proposal(*a)));
         all.extend(UsageAction::ALL.iter().map(|a| Action::Usage(*a)));
         all.extend(DirectorySyncAction::ALL.iter().map(|a| Action::DirectorySync(*a)));
+        all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
         all
     }
 
@@ -256,6 +261,7 @@ impl Action {
             Action::Proposal(a) => a.name().into(),
             Action::Usage(a) => a.name().into(),
             Action::DirectorySync(a) => a.name().into(),
+            Action::Plan(a) => a.name().into(),
         }
     }
 }
@@ -283,6 +289,13 @@ pub enum Object<'a> {
     Training { agency_id: u64, trainees: &'a [u64] },
     /// An improvement proposal and its author.
     Proposal { author: u64 },
+    /// An action plan: the agency that posted it and the executor agencies of its items.
+    Plan { owner: u64, executors: &'a [u64] },
+    /// An item of a plan: the plan's owner, its responsible executor agency, the accounts
+    /// that execute its tasks.
+    PlanItem { owner: u64, responsible: u64, task_executors: &'a [u64] },
+    /// A consolidated report on an item (§35–§37): who sees it depends on the signature.
+    PlanReport { owner: u64, responsible: u64, author: u64, signed: bool },
 }
 
 impl Object<'_> {
@@ -302,6 +315,8 @@ impl Object<'_> {
             Object::Training { .. } => Some(Action::Training(TrainingAction::Read)),
             // Proposals are read by everyone (I617 §39–§41: the most wanted stand out).
             Object::Proposal { .. } => None,
+            Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
+            Object::PlanItem { .. } | Object::PlanReport { .. } => None,
         }
     }
 
@@ -315,6 +330,9 @@ impl Object<'_> {
             | Object::Ticket { agency_id: id, .. }
             | Object::AccountRequest { agency_id: id }
             | Object::Training { agency_id: id, .. } => Some(id),
+            | Object::Plan { owner: id, .. }
+            | Object::PlanItem { owner: id, .. }
+            | Object::PlanReport { owner: id, .. } => Some(id),
         }
     }
 }
@@ -421,6 +439,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         usage::decide(user, a, object)
     } else if let Action::DirectorySync(a) = action {
         directory_sync::decide(user, a, object)
+    } else if let Action::Plan(a) = action {
+        plans::decide(user, a, object)
     } else {
         administration::decide(user, action, object)
     }

@@ -756,3 +756,17 @@ pub fn holders_of(app: &App, role: Role) -> Result<Vec<User>> {
         .filter(|u| u.status == UserStatus::Active && u.roles.contains(&role))
         .collect())
 }
+
+/// These accounts (active or not) with their agencies, for workflows that check who they
+/// name (e.g. executors of a task must work in the executor agencies).
+pub fn users_by_id(app: &App, ids: &[u64]) -> Result<Vec<User>> {
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(u) = r.user(*id)? {
+            out.push(u);
+        }
+    }
+    Ok(out)
+}

@@ -62,6 +62,9 @@ pub const TYPES: &[TypeSpec] = &[
     TypeSpec { code: "cover_letter", text_required: true, fields: &[] },
     TypeSpec { code: "protocol", text_required: false, fields: &[] },
     TypeSpec { code: "minutes", text_required: false, fields: &[] },
+    // Action plans (I385 §29–§37): the approval document of a plan, a consolidated report.
+    TypeSpec { code: "action_plan", text_required: false, fields: &[] },
+    TypeSpec { code: "plan_report", text_required: true, fields: &[] },
     // Official correspondence.
     TypeSpec {
         code: "letter",
