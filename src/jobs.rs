@@ -41,6 +41,8 @@ pub fn start(app: Arc<App>) -> Jobs {
     jobs.push(every(app.clone(), Duration::from_secs(600), "helpdesk-close", |app| {
         if let Err(e) = crate::portal::helpdesk::service::close_unanswered(app) {
             tracing::error!(error = %e, "closing resolved helpdesk requests failed");
+        }
+    }));
     let plans_period = Duration::from_secs(app.config.plans.reminder_check_seconds.max(1));
     jobs.push(every(app.clone(), plans_period, "plans-reminders", |app| {
         if let Err(e) = crate::portal::plans::monitor::remind(app) {

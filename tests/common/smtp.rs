@@ -75,4 +75,3 @@ impl Drop for Smtp {
         let _ = self.child.wait();
     }
 }
-

@@ -23,12 +23,22 @@ struct World {
 fn add(server: &Server, login: &str, agency: &str, role: &str, lang: &str) {
     let email = format!("{login}@ipgo.test");
     let args = [
-        "user", "add", "--login", login, "--agency", agency, "--role", role, "--email", &email,
+        "user",
+        "add",
+        "--login",
+        login,
+        "--agency",
+        agency,
+        "--role",
+        role,
+        "--email",
+        &email,
         "--password-stdin",
     ];
     server.cli(&args, Some(PASSWORD)).ok();
     if lang != "ru" {
-        let (status, body) = server.signed_in(login).patch_json("/api/v1/me", &json!({"lang": lang}));
+        let (status, body) =
+            server.signed_in(login).patch_json("/api/v1/me", &json!({"lang": lang}));
         assert_eq!(status, 200, "{body}");
     }
 }
@@ -96,7 +106,8 @@ impl World {
 /// The server's clock runs on from each instant the test sets, so a due time lies a few
 /// seconds after the one counted by hand.
 fn near(v: &Value, expected: &str) {
-    let got: jiff::Timestamp = v.as_str().unwrap_or_else(|| panic!("no time: {v}")).parse().unwrap();
+    let got: jiff::Timestamp =
+        v.as_str().unwrap_or_else(|| panic!("no time: {v}")).parse().unwrap();
     let want: jiff::Timestamp = expected.parse().unwrap();
     let off = got.duration_since(want).as_secs().abs();
     assert!(off < 90, "{got} is not {want}");
@@ -117,10 +128,8 @@ fn helpdesk_routes_counts_support_hours_and_tells_the_applicant() {
         &json!({"name_ru": "Администраторы УЦ", "name_kk": "КО әкімшілері", "members": ["caadm", "srvadm"]}),
     );
     assert_eq!(status, 201, "{team}");
-    let (status, rule) = support.post_json(
-        "/api/v1/helpdesk/rules",
-        &json!({"category": "signatures", "team": id(&team)}),
-    );
+    let (status, rule) = support
+        .post_json("/api/v1/helpdesk/rules", &json!({"category": "signatures", "team": id(&team)}));
     assert_eq!(status, 201, "{rule}");
     let (status, _) = support.post_json(
         "/api/v1/helpdesk/rules",
@@ -128,10 +137,8 @@ fn helpdesk_routes_counts_support_hours_and_tells_the_applicant() {
     );
     assert_eq!(status, 201);
     // A participant cannot be a handler; the same conditions twice are refused.
-    let (status, e) = support.post_json(
-        "/api/v1/helpdesk/rules",
-        &json!({"category": "mail", "assignee": "clerk"}),
-    );
+    let (status, e) = support
+        .post_json("/api/v1/helpdesk/rules", &json!({"category": "mail", "assignee": "clerk"}));
     assert_eq!((status, e["field"].as_str()), (400, Some("assignee")), "{e}");
     let (status, e) = support.post_json(
         "/api/v1/helpdesk/rules",
@@ -139,10 +146,9 @@ fn helpdesk_routes_counts_support_hours_and_tells_the_applicant() {
     );
     assert_eq!((status, e["code"].as_str()), (409, Some("conflict")), "{e}");
     // Only the support administrator keeps the rules.
-    let (status, _) = w.as_("clerk").post_json(
-        "/api/v1/helpdesk/rules",
-        &json!({"category": "mail", "assignee": "srvadm"}),
-    );
+    let (status, _) = w
+        .as_("clerk")
+        .post_json("/api/v1/helpdesk/rules", &json!({"category": "mail", "assignee": "srvadm"}));
     assert_eq!(status, 403);
 
     // Friday 18:30: the clerk's request about documents goes to srvadm at once.
@@ -329,16 +335,27 @@ fn helpdesk_routes_counts_support_hours_and_tells_the_applicant() {
     // resolved: ticket 1, met in March, was reopened and resolved late in April), and its
     // XLSX read back.
     let support = w.as_("support");
-    let (status, d) =
-        support.get_json("/api/v1/helpdesk/dashboard?from=2027-03-01&to=2027-04-30");
+    let (status, d) = support.get_json("/api/v1/helpdesk/dashboard?from=2027-03-01&to=2027-04-30");
     assert_eq!(status, 200, "{d}");
     let march = &d["periods"][0];
-    let counts = |p: &Value, keys: &[&str]| keys.iter().map(|k| p[*k].as_u64().unwrap()).collect::<Vec<_>>();
-    let keys = ["filed", "resolved", "first_response_met", "first_response_missed", "resolution_met", "resolution_missed"];
+    let counts =
+        |p: &Value, keys: &[&str]| keys.iter().map(|k| p[*k].as_u64().unwrap()).collect::<Vec<_>>();
+    let keys = [
+        "filed",
+        "resolved",
+        "first_response_met",
+        "first_response_missed",
+        "resolution_met",
+        "resolution_missed",
+    ];
     assert_eq!(counts(march, &keys), vec![2, 0, 0, 1, 0, 0], "{d}");
     assert_eq!(counts(&d["periods"][1], &keys), vec![2, 2, 1, 1, 0, 2], "{d}");
     assert_eq!(d["unrouted"], 0);
-    assert_eq!(d["queue"].as_array().unwrap().iter().map(|q| q["count"].as_u64().unwrap()).sum::<u64>(), 2, "{d}");
+    assert_eq!(
+        d["queue"].as_array().unwrap().iter().map(|q| q["count"].as_u64().unwrap()).sum::<u64>(),
+        2,
+        "{d}"
+    );
     let (status, _, bytes) =
         support.get_bytes("/api/v1/helpdesk/dashboard.xlsx?from=2027-03-01&to=2027-04-30");
     assert_eq!(status, 200);
@@ -357,7 +374,8 @@ fn helpdesk_routes_counts_support_hours_and_tells_the_applicant() {
         .filter(|m| m["subject"].as_str().unwrap_or("").contains("2027-00001"))
         .map(|m| m["subject"].as_str().unwrap().to_owned())
         .collect();
-    for part in ["зарегистрировано", "В работе", "Ожидает ответа заявителя", "Решено"] {
+    for part in ["зарегистрировано", "В работе", "Ожидает ответа заявителя", "Решено"]
+    {
         assert!(to_clerk.iter().any(|s| s.contains(part)), "{part}: {to_clerk:?}");
     }
     assert_eq!(to_clerk.iter().filter(|s| s.contains("Решено")).count(), 2, "{to_clerk:?}");
@@ -369,11 +387,13 @@ fn helpdesk_routes_counts_support_hours_and_tells_the_applicant() {
         .filter(|e| e["actor"] == "stranger")
         .collect::<Vec<_>>();
     assert!(
-        denied.iter().any(|e| e["outcome"] == "denied" && e["status"] == 404
+        denied.iter().any(|e| e["outcome"] == "denied"
+            && e["status"] == 404
             && e["operation"] == "helpdesk.read"),
         "{denied:?}"
     );
-    let assign = entries_for(&entries, "POST", &format!("/api/v1/helpdesk/tickets/{t1_id}/assignment"));
+    let assign =
+        entries_for(&entries, "POST", &format!("/api/v1/helpdesk/tickets/{t1_id}/assignment"));
     assert!(assign.iter().any(|e| e["actor"] == "clerk" && e["outcome"] == "denied"), "{assign:?}");
     assert!(
         entries.iter().any(|e| e["operation"] == "helpdesk.close_unanswered"

@@ -29,7 +29,11 @@ impl DirectorySyncAction {
     }
 }
 
-pub(super) fn decide(user: &UserIdentity, _action: DirectorySyncAction, object: Object<'_>) -> bool {
+pub(super) fn decide(
+    user: &UserIdentity,
+    _action: DirectorySyncAction,
+    object: Object<'_>,
+) -> bool {
     object == Object::Appliance && user.roles.contains(Role::SystemAdmin)
 }
 

@@ -35,20 +35,20 @@ mod documents;
 mod drafts;
 pub mod duties;
 pub mod helpdesk;
+mod plans;
 mod proposals;
 mod trainings;
 mod usage;
-mod plans;
 
 pub use account_requests::AccountRequestAction;
 pub use calendar::CalendarAction;
 pub use directory_sync::DirectorySyncAction;
 pub use drafts::DraftAction;
 pub use helpdesk::HelpdeskAction;
+pub use plans::PlanAction;
 pub use proposals::ProposalAction;
 pub use trainings::TrainingAction;
 pub use usage::UsageAction;
-pub use plans::PlanAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -329,7 +329,7 @@ impl Object<'_> {
             | Object::Draft { developer: id, .. }
             | Object::Ticket { agency_id: id, .. }
             | Object::AccountRequest { agency_id: id }
-            | Object::Training { agency_id: id, .. } => Some(id),
+            | Object::Training { agency_id: id, .. }
             | Object::Plan { owner: id, .. }
             | Object::PlanItem { owner: id, .. }
             | Object::PlanReport { owner: id, .. } => Some(id),

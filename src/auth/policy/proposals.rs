@@ -50,9 +50,7 @@ pub(super) fn decide(user: &UserIdentity, action: ProposalAction, object: Object
     match (action, object) {
         (ProposalAction::Propose, Object::Agency(a)) => a == user.agency_id && may_propose,
         (ProposalAction::Read, Object::Appliance | Object::Proposal { .. }) => has_any_role,
-        (ProposalAction::Support, Object::Proposal { author }) => {
-            author != user.id && may_propose
-        }
+        (ProposalAction::Support, Object::Proposal { author }) => author != user.id && may_propose,
         (ProposalAction::Review, Object::Proposal { .. }) => {
             user.roles.contains(Role::SupportAdmin)
         }

@@ -679,8 +679,8 @@ pub fn agencies_by_id(app: &App) -> Result<HashMap<u64, Agency>> {
     Ok(Reader(&txn).agencies()?.into_iter().map(|a| (a.id, a)).collect())
 }
 
-/// Every account by id (for showing names of people a workflow refers to).
-pub fn users_by_id(app: &App) -> Result<HashMap<u64, User>> {
+/// Every account by id (for showing names of the many people a list refers to).
+pub fn every_user_by_id(app: &App) -> Result<HashMap<u64, User>> {
     let txn = app.db.read()?;
     Ok(Reader(&txn).users()?.into_iter().map(|u| (u.id, u)).collect())
 }

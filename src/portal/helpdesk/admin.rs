@@ -120,10 +120,16 @@ pub fn add_rule(app: &App, actor: &Actor, input: &NewRule) -> Result<Rule> {
     };
     let agency_id = match input.agency.trim() {
         "" => None,
-        code => Some(directory::agency_by_code(app, actor, code).map_err(|e| match e.code {
-            Code::NotFound => Error::invalid("agency", "unknown-agency").with_detail(code.to_owned()),
-            _ => e,
-        })?.id),
+        code => Some(
+            directory::agency_by_code(app, actor, code)
+                .map_err(|e| match e.code {
+                    Code::NotFound => {
+                        Error::invalid("agency", "unknown-agency").with_detail(code.to_owned())
+                    }
+                    _ => e,
+                })?
+                .id,
+        ),
     };
     let login = input.assignee.trim();
     let target = match (login.is_empty(), input.team) {

@@ -88,7 +88,8 @@ pub struct Dashboard {
     pub periods: Vec<PeriodRow>,
 }
 
-const AGES: &[(&str, i64)] = &[("lt1d", 1), ("1_3d", 3), ("3_7d", 7), ("7_30d", 30), ("gt30d", i64::MAX)];
+const AGES: &[(&str, i64)] =
+    &[("lt1d", 1), ("1_3d", 3), ("3_7d", 7), ("7_30d", 30), ("gt30d", i64::MAX)];
 
 fn period_start(d: Date, p: Period) -> Date {
     match p {
@@ -219,7 +220,17 @@ pub fn dashboard(app: &App, actor: &Actor, query: &DashboardQuery) -> Result<Das
             }
         }
     }
-    Ok(Dashboard { from, to, period: query.period, queue, unrouted, overdue, due_soon, backlog, periods })
+    Ok(Dashboard {
+        from,
+        to,
+        period: query.period,
+        queue,
+        unrouted,
+        overdue,
+        due_soon,
+        backlog,
+        periods,
+    })
 }
 
 /// A period's label: `03.2027` for a month, the Monday `22.03.2027` for a week.
@@ -236,7 +247,8 @@ pub fn periods_table(i18n: &I18n, lang: &str, d: &Dashboard) -> Table {
     let mut table = Table::new(
         t("helpdesk-dashboard-periods"),
         vec![
-            Column::new("period", t("helpdesk-period"), Kind::Text).total_label(t("helpdesk-total")),
+            Column::new("period", t("helpdesk-period"), Kind::Text)
+                .total_label(t("helpdesk-total")),
             Column::new("filed", t("helpdesk-filed"), Kind::Integer).sum(),
             Column::new("resolved", t("helpdesk-resolved"), Kind::Integer).sum(),
             Column::new("fr_met", t("helpdesk-first-response-met"), Kind::Integer).sum(),
@@ -312,7 +324,9 @@ mod tests {
         let d = jiff::civil::date(2027, 3, 25); // Thursday
         assert_eq!(period_start(d, Period::Month), jiff::civil::date(2027, 3, 1));
         assert_eq!(period_start(d, Period::Week), jiff::civil::date(2027, 3, 22));
-        assert_eq!(next_period(jiff::civil::date(2027, 1, 31).first_of_month(), Period::Month),
-            jiff::civil::date(2027, 2, 1));
+        assert_eq!(
+            next_period(jiff::civil::date(2027, 1, 31).first_of_month(), Period::Month),
+            jiff::civil::date(2027, 2, 1)
+        );
     }
 }

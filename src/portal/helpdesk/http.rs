@@ -70,7 +70,12 @@ pub(super) struct StatusInput {
     pub note: String,
 }
 
-pub(super) async fn status(app: &Data, s: &SignedIn, id: u64, i: StatusInput) -> Result<TicketView> {
+pub(super) async fn status(
+    app: &Data,
+    s: &SignedIn,
+    id: u64,
+    i: StatusInput,
+) -> Result<TicketView> {
     let (a, actor) = (arc(app), s.actor.clone());
     blocking(move || service::change_status(&a, &actor, id, &i.status, &i.note)).await?;
     view(app, s, id).await
@@ -85,7 +90,12 @@ async fn api_status(
     Ok(json(&status(&app, &s, id.into_inner(), body.into_inner()).await?))
 }
 
-pub(super) async fn reply(app: &Data, s: &SignedIn, id: u64, m: NewMessage) -> Result<(bool, TicketView)> {
+pub(super) async fn reply(
+    app: &Data,
+    s: &SignedIn,
+    id: u64,
+    m: NewMessage,
+) -> Result<(bool, TicketView)> {
     let (a, actor) = (arc(app), s.actor.clone());
     let replied = blocking(move || service::reply(&a, &actor, id, &m, None, Vec::new())).await?;
     match replied {
@@ -183,7 +193,11 @@ pub(super) async fn dashboard(
     blocking(move || dashboard::dashboard(&a, &actor, &q)).await
 }
 
-async fn api_dashboard(app: Data, s: SignedIn, q: web::Query<DashboardQuery>) -> Result<HttpResponse> {
+async fn api_dashboard(
+    app: Data,
+    s: SignedIn,
+    q: web::Query<DashboardQuery>,
+) -> Result<HttpResponse> {
     Ok(json(&dashboard(&app, &s, q.into_inner()).await?))
 }
 

@@ -363,8 +363,12 @@ mod tests {
             (Resolved, InProgress),
             (Closed, InProgress),
         ];
-        let applicant =
-            [(Waiting, InProgress), (Resolved, Closed), (Resolved, InProgress), (Closed, InProgress)];
+        let applicant = [
+            (Waiting, InProgress),
+            (Resolved, Closed),
+            (Resolved, InProgress),
+            (Closed, InProgress),
+        ];
         let system = [(New, Assigned), (Waiting, InProgress), (Resolved, Closed)];
         for (side, allowed) in
             [(Side::Staff, &staff[..]), (Side::Applicant, &applicant[..]), (Side::System, &system)]
@@ -390,8 +394,7 @@ mod tests {
 
     #[test]
     fn the_clock_runs_only_while_the_support_service_works_on_it() {
-        let running: Vec<Status> =
-            Status::ALL.iter().copied().filter(|s| s.clock_runs()).collect();
+        let running: Vec<Status> = Status::ALL.iter().copied().filter(|s| s.clock_runs()).collect();
         assert_eq!(running, vec![Status::New, Status::Assigned, Status::InProgress]);
     }
 }

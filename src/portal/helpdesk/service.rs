@@ -39,7 +39,9 @@ fn refused(key: &'static str) -> Error {
 
 /// The members of a ticket's team.
 pub(super) fn members(teams: &[Team], team: Option<u64>) -> Vec<u64> {
-    team.and_then(|id| teams.iter().find(|t| t.id == id)).map(|t| t.members.clone()).unwrap_or_default()
+    team.and_then(|id| teams.iter().find(|t| t.id == id))
+        .map(|t| t.members.clone())
+        .unwrap_or_default()
 }
 
 /// A ticket as stored, with everyone it is with.
@@ -111,7 +113,12 @@ fn tell(app: &App, txn: &WriteTransaction, to: &[Recipient], n: &Notice) -> Resu
     notify::enqueue_in(app, txn, to, n)
 }
 
-fn tell_applicant(app: &App, txn: &WriteTransaction, t: &Ticket, key: &'static str) -> Result<AfterCommit> {
+fn tell_applicant(
+    app: &App,
+    txn: &WriteTransaction,
+    t: &Ticket,
+    key: &'static str,
+) -> Result<AfterCommit> {
     tell(app, txn, &directory::recipients_by_id(app, &[t.applicant_id])?, &notice(key, t))
 }
 
@@ -150,9 +157,15 @@ pub fn check_new(app: &App, actor: &Actor, input: &NewTicket) -> Result<Checked>
     let named = input.applicant.trim();
     let on_behalf = !named.is_empty() && !named.eq_ignore_ascii_case(&me.login);
     let (applicant, channel) = if on_behalf {
-        require(actor, Action::Helpdesk(HelpdeskAction::FileOnBehalf), Object::Agency(me.agency_id))?;
+        require(
+            actor,
+            Action::Helpdesk(HelpdeskAction::FileOnBehalf),
+            Object::Agency(me.agency_id),
+        )?;
         let user = directory::user_by_login(app, actor, named).map_err(|e| match e.code {
-            Code::NotFound => Error::invalid("applicant", "unknown-login").with_detail(named.to_owned()),
+            Code::NotFound => {
+                Error::invalid("applicant", "unknown-login").with_detail(named.to_owned())
+            }
             _ => e,
         })?;
         actor.origin.set_operation(&Action::Helpdesk(HelpdeskAction::FileOnBehalf).name());
@@ -169,8 +182,8 @@ pub fn check_new(app: &App, actor: &Actor, input: &NewTicket) -> Result<Checked>
         (directory::user_by_login(app, actor, &me.login)?, Channel::Portal)
     };
     actor.origin.set_operation(if on_behalf { "helpdesk.file_on_behalf" } else { "helpdesk.file" });
-    let category =
-        Category::parse(&input.category).ok_or_else(|| Error::invalid("category", "invalid-choice"))?;
+    let category = Category::parse(&input.category)
+        .ok_or_else(|| Error::invalid("category", "invalid-choice"))?;
     let urgency = if input.urgency.trim().is_empty() {
         Urgency::Normal
     } else {
@@ -202,7 +215,9 @@ fn resolve_target(app: &App, teams: &[Team], target: Target) -> Result<Option<Ta
         Target::User(id) => directory::identity(app, id, false)?
             .is_some_and(|u| can_handle(u.roles))
             .then_some(target),
-        Target::Team(id) => teams.iter().any(|t| t.id == id && !t.members.is_empty()).then_some(target),
+        Target::Team(id) => {
+            teams.iter().any(|t| t.id == id && !t.members.is_empty()).then_some(target)
+        }
     })
 }
 
@@ -306,7 +321,8 @@ pub fn file(
     files: Vec<AcceptedFile>,
 ) -> Result<Ticket> {
     let checked = check_new(app, actor, input)?;
-    let operation = if checked.entered_by.is_some() { "helpdesk.file_on_behalf" } else { "helpdesk.file" };
+    let operation =
+        if checked.entered_by.is_some() { "helpdesk.file_on_behalf" } else { "helpdesk.file" };
     let (ticket, after) = match posting.filter(|_| !files.is_empty()) {
         None => app.audit.change(actor, operation, |txn| {
             let (t, after) = register_in(app, txn, actor, &checked, None, None)?;
@@ -366,7 +382,8 @@ fn within_reopen_period(app: &App, t: &Ticket, now: jiff::Timestamp) -> bool {
 pub fn change_status(app: &App, actor: &Actor, id: u64, to: &str, note: &str) -> Result<Ticket> {
     let loaded = load(app, id)?;
     let side = side_of(actor, &loaded)?;
-    let to = Status::parse(to).ok_or_else(|| Error::invalid("status", "helpdesk-status-invalid"))?;
+    let to =
+        Status::parse(to).ok_or_else(|| Error::invalid("status", "helpdesk-status-invalid"))?;
     if to == Status::Assigned {
         return Err(Error::invalid("status", "helpdesk-assign-first"));
     }
@@ -386,7 +403,8 @@ pub fn change_status(app: &App, actor: &Actor, id: u64, to: &str, note: &str) ->
                 .with_field("status")
                 .with_detail(format!("{} → {}", from.name(), to.name())));
         }
-        let reopening = matches!(from, Status::Resolved | Status::Closed) && to == Status::InProgress;
+        let reopening =
+            matches!(from, Status::Resolved | Status::Closed) && to == Status::InProgress;
         if reopening && !within_reopen_period(app, &t, crate::clock::now()) {
             return Err(refused("helpdesk-reopen-period-over").with_field("status"));
         }
@@ -395,7 +413,12 @@ pub fn change_status(app: &App, actor: &Actor, id: u64, to: &str, note: &str) ->
         let mut after = notify::mark_topic_read_in(txn, me, &topic(id))?;
         after = after.merge(if me == t.applicant_id {
             let handlers = t.handlers(&members(&store::teams_in(txn)?, t.team));
-            tell(app, txn, &staff_recipients(app, &handlers)?, &notice("helpdesk-status-by-applicant", &t))?
+            tell(
+                app,
+                txn,
+                &staff_recipients(app, &handlers)?,
+                &notice("helpdesk-status-by-applicant", &t),
+            )?
         } else {
             tell_applicant(app, txn, &t, "helpdesk-status")?
         });
@@ -462,7 +485,11 @@ pub fn reply(
         && matches!(t0.status, Status::Resolved | Status::Closed)
         && !within_reopen_period(app, t0, crate::clock::now());
     let checked = if continues {
-        let applicant = directory::user_by_login(app, actor, &actor.user().map(|u| u.login.clone()).unwrap_or_default())?;
+        let applicant = directory::user_by_login(
+            app,
+            actor,
+            &actor.user().map(|u| u.login.clone()).unwrap_or_default(),
+        )?;
         Some(Checked {
             applicant,
             entered_by: None,
@@ -476,7 +503,9 @@ pub fn reply(
         None
     };
     let me = actor.user_id().unwrap_or(0);
-    let work = |txn: &WriteTransaction, files_doc: Option<u64>| -> Result<(Replied, AfterCommit, serde_json::Value)> {
+    let work = |txn: &WriteTransaction,
+                files_doc: Option<u64>|
+     -> Result<(Replied, AfterCommit, serde_json::Value)> {
         let mut t = store::ticket_in(txn, id)?.ok_or_else(Error::not_found)?;
         let mut after = notify::mark_topic_read_in(txn, me, &topic(id))?;
         if let Some(c) = &checked {
@@ -489,7 +518,14 @@ pub fn reply(
         }
         let message_id = t.messages.iter().map(|m| m.id).max().unwrap_or(0) + 1;
         let now = now();
-        t.messages.push(Message { id: message_id, at: now.clone(), by: me, text: text.clone(), internal: input.internal, files: files_doc });
+        t.messages.push(Message {
+            id: message_id,
+            at: now.clone(),
+            by: me,
+            text: text.clone(),
+            internal: input.internal,
+            files: files_doc,
+        });
         t.updated = now.clone();
         let handlers = t.handlers(&members(&store::teams_in(txn)?, t.team));
         let mut reopened = false;
@@ -503,7 +539,8 @@ pub fn reply(
                 _ => {}
             }
             let key = if reopened { "helpdesk-reopened" } else { "helpdesk-answered" };
-            after = after.merge(tell(app, txn, &staff_recipients(app, &handlers)?, &notice(key, &t))?);
+            after =
+                after.merge(tell(app, txn, &staff_recipients(app, &handlers)?, &notice(key, &t))?);
         } else if !input.internal {
             after = after.merge(tell_applicant(app, txn, &t, "helpdesk-reply")?);
         }
@@ -572,7 +609,9 @@ pub fn assign(app: &App, actor: &Actor, id: u64, input: &Assignment) -> Result<T
     let target = match (login.is_empty(), input.team) {
         (false, None) => {
             let user = directory::user_by_login(app, actor, login).map_err(|e| match e.code {
-                Code::NotFound => Error::invalid("assignee", "unknown-login").with_detail(login.to_owned()),
+                Code::NotFound => {
+                    Error::invalid("assignee", "unknown-login").with_detail(login.to_owned())
+                }
                 _ => e,
             })?;
             let handles = user.status == UserStatus::Active
@@ -611,7 +650,12 @@ pub fn assign(app: &App, actor: &Actor, id: u64, input: &Assignment) -> Result<T
         }
         store::put_ticket(txn, &t)?;
         let handlers = t.handlers(&members(&teams, t.team));
-        after = after.merge(tell(app, txn, &directory::recipients_by_id(app, &handlers)?, &notice("helpdesk-assigned", &t))?);
+        after = after.merge(tell(
+            app,
+            txn,
+            &directory::recipients_by_id(app, &handlers)?,
+            &notice("helpdesk-assigned", &t),
+        )?);
         let detail = json!({"ticket": id, "assignee": t.assignee, "team": t.team});
         Ok(((t, after), Some(detail)))
     })?;
@@ -634,11 +678,9 @@ pub fn close_unanswered(app: &App) -> Result<usize> {
             .into_iter()
             .filter(|t| t.status == Status::Resolved)
             .filter(|t| {
-                t.last_entered(Status::Resolved)
-                    .and_then(crate::clock::parse)
-                    .is_some_and(|at| {
-                        calendar.working_days_between(crate::calendar::date_of(at), today) >= days
-                    })
+                t.last_entered(Status::Resolved).and_then(crate::clock::parse).is_some_and(|at| {
+                    calendar.working_days_between(crate::calendar::date_of(at), today) >= days
+                })
             })
             .map(|t| t.id)
             .collect()

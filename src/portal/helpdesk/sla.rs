@@ -135,7 +135,8 @@ pub fn first_response_at(ticket: &Ticket) -> Option<Timestamp> {
         .history
         .iter()
         .filter(|c| {
-            by_staff(c.by) && matches!(c.to, Status::InProgress | Status::Waiting | Status::Resolved)
+            by_staff(c.by)
+                && matches!(c.to, Status::InProgress | Status::Waiting | Status::Resolved)
         })
         .filter_map(|c| crate::clock::parse(&c.at))
         .min();
@@ -186,8 +187,7 @@ impl Rules<'_> {
             return Clock { state: ClockState::Paused, ..base };
         }
         let soon = target.as_secs() * i64::from(self.due_soon_percent) / 100;
-        let state =
-            if left.as_secs() <= soon { ClockState::DueSoon } else { ClockState::Running };
+        let state = if left.as_secs() <= soon { ClockState::DueSoon } else { ClockState::Running };
         let due = self.calendar.add_working_time(self.schedule, now, left);
         Clock { state, due, ..base }
     }
@@ -198,20 +198,13 @@ impl Rules<'_> {
         let paused = ticket.status == Status::Waiting;
         let responded = first_response_at(ticket).filter(|t| *t <= now);
         let until_response: Vec<(Timestamp, Timestamp)> = match responded {
-            Some(r) => running
-                .iter()
-                .filter(|(a, _)| *a < r)
-                .map(|(a, b)| (*a, (*b).min(r)))
-                .collect(),
+            Some(r) => {
+                running.iter().filter(|(a, _)| *a < r).map(|(a, b)| (*a, (*b).min(r))).collect()
+            }
             None => running.clone(),
         };
-        let first_response = self.clock(
-            &until_response,
-            self.targets.first_response,
-            responded,
-            paused,
-            now,
-        );
+        let first_response =
+            self.clock(&until_response, self.targets.first_response, responded, paused, now);
         let resolved = match ticket.status {
             Status::Resolved | Status::Closed => {
                 ticket.last_entered(Status::Resolved).and_then(crate::clock::parse)

@@ -122,7 +122,7 @@ impl Names {
     pub fn load(app: &App, lang: &str) -> Result<Names> {
         let txn = app.db.read()?;
         Ok(Names {
-            users: directory::users_by_id(app)?,
+            users: directory::every_user_by_id(app)?,
             agencies: directory::agencies_by_id(app)?,
             teams: store::teams(&txn)?,
             lang: lang.to_owned(),
@@ -334,7 +334,9 @@ pub fn list(app: &App, actor: &Actor, filter: &ListFilter, lang: &str) -> Result
     let status = match filter.status.trim() {
         "" | "open" => None,
         "all" => Some(None),
-        s => Some(Some(Status::parse(s).ok_or_else(|| Error::invalid("status", "helpdesk-status-invalid"))?)),
+        s => Some(Some(
+            Status::parse(s).ok_or_else(|| Error::invalid("status", "helpdesk-status-invalid"))?,
+        )),
     };
     let tickets = {
         let txn = app.db.read()?;
