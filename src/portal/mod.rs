@@ -14,4 +14,5 @@ pub mod inbox;
 pub mod maintenance;
 pub mod plans;
 pub mod search;
+pub mod support;
 pub mod trust;

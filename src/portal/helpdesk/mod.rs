@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod config;
 pub mod dashboard;
+pub mod demo;
 pub mod http;
 pub mod model;
 pub mod pages;
