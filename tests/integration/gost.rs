@@ -12,6 +12,8 @@
 pub mod kazakh;
 #[path = "gost/pki.rs"]
 pub mod pki;
+#[path = "gost/server.rs"]
+mod server;
 
 use std::sync::Arc;
 

@@ -46,6 +46,7 @@ fn world() -> World {
         ("mne.plan", "MNE", &["employee", "plan_responsible"]),
         ("mne.exp", "MNE", &["employee"]),
         ("mne.head", "MNE", &["employee", "head"]),
+        ("mne.emp", "MNE", &["employee"]),
         ("fin.exp", "FIN", &["employee"]),
         ("other", "OTHER", &["employee", "plan_responsible"]),
     ];
@@ -301,4 +302,180 @@ fn i385_s29_s37_government_plan_from_posting_to_the_signed_report() {
     assert!(
         log.iter().any(|e| e["operation"] == "plan.post" && e["detail"]["late_working_days"] == 2)
     );
+}
+
+/// §30 and §37 for an agency's own plan: posted by its plan officer within three working
+/// days of approval, executed and reported inside the agency, and the signed consolidated
+/// report opened to every employee of that agency — and to nobody outside it.
+#[test]
+fn i385_s30_s37_agency_plan_signed_report_opens_to_every_employee_of_the_agency() {
+    let w = world();
+    let s = &w.server;
+    // Monday 4 November 2024: three working days run to Thursday 7 November.
+    s.set_clock("2024-11-04T10:00:00+05:00");
+    let mne = s.signed_in("mne.plan");
+    let kpm = s.signed_in("kpm.plan");
+    let input = json!({"kind": "agency", "title": "План работы министерства на 2025 год", "approved_on": "2024-11-04",
+        "items": [{"number": "1", "start": "2024-11-04", "end": "2025-06-30", "periodicity": "half_yearly",
+                   "title": "Обучение служащих работе в портале", "responsible": "MNE"}]});
+    // Another agency's plan officer cannot make a plan of the ministry: an agency plan
+    // always belongs to its author's agency.
+    let foreign = ok(kpm.post_json("/api/v1/plans", &input), 201);
+    assert_ne!(foreign["owner"], json!(null));
+    let plan = ok(mne.post_json("/api/v1/plans", &input), 201);
+    assert_ne!(plan["owner"], foreign["owner"], "each agency plan is its author's agency's");
+    assert_eq!(plan["posting_due"], "2024-11-07");
+    let id = plan["id"].as_u64().unwrap();
+    // An employee of the agency who is not its plan officer may read but not post it.
+    let emp = s.signed_in("mne.emp");
+    ok(emp.get_json(&format!("/api/v1/plans/{id}")), 200);
+    ok(emp.post_json(&format!("/api/v1/plans/{id}/post"), &json!({})), 403);
+    ok(kpm.get_json(&format!("/api/v1/plans/{id}")), 404);
+    s.set_clock("2024-11-06T15:00:00+05:00");
+    let mne = s.signed_in("mne.plan");
+    let plan = ok(mne.post_json(&format!("/api/v1/plans/{id}/post"), &json!({})), 200);
+    assert_eq!(plan["posted"]["late_working_days"], 0, "{plan}");
+    let it = format!("/api/v1/plans/{id}/items/{}", item_by_number(&plan, "1")["id"]);
+    let task = json!({"title": "Провести занятия", "text": "", "start": "2024-11-11", "end": "2025-06-30", "executors": ["mne.exp"]});
+    ok(mne.post_json(&format!("{it}/tasks"), &task), 200);
+    let exp = s.signed_in("mne.exp");
+    ok(
+        exp.post_json(
+            &format!("{it}/reports"),
+            &json!({"period": "2024-12-31", "text": "Обучено 120 служащих."}),
+        ),
+        200,
+    );
+    let item = ok(mne.get_json(&it), 200);
+    let r = item["reports"][0]["id"].as_u64().unwrap();
+    ok(mne.post_json(&format!("{it}/reports/{r}/review"), &json!({"accept": true})), 200);
+
+    // Signing happens now, with a certificate valid now.
+    s.set_clock(&jiff::Timestamp::now().to_string());
+    let [mne, emp, head, fin] =
+        ["mne.plan", "mne.emp", "mne.head", "fin.exp"].map(|l| s.signed_in(l));
+    let item = ok(
+        mne.post_json(
+            &format!("{it}/consolidated"),
+            &json!({"text": "Обучено 120 служащих из 150."}),
+        ),
+        201,
+    );
+    let doc = item["consolidated"]["document"].as_u64().unwrap();
+    // §37: before signing, only the chain — not the agency's other employees.
+    assert!(ok(emp.get_json(&it), 200)["consolidated"].is_null());
+    ok(emp.get_json(&format!("/api/v1/documents/{doc}")), 404);
+    let manifest = head.get(&format!("/api/v1/documents/{doc}/versions/1/manifest"));
+    assert_eq!(manifest.status, 200, "{}", manifest.body);
+    let (cert, key) = person("plans-mne.head");
+    let cms = openssl_cms_sign(&cert, &key, manifest.body.as_bytes());
+    let csrf = head.csrf().unwrap();
+    let r = head.send(
+        "POST",
+        &format!("{it}/consolidated/signature"),
+        &[("x-csrf-token", &csrf)],
+        Some(("application/pkcs7-signature", cms)),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    w.smtp.wait_for_mail("mne.plan@ipgo.test", "Подписан сводный отчёт");
+    // §37: after signing, every employee of the agency; still nobody outside it.
+    let seen = ok(emp.get_json(&it), 200);
+    assert!(seen["consolidated"]["text"].as_str().unwrap().contains("120"), "{seen}");
+    ok(emp.get_json(&format!("/api/v1/documents/{doc}")), 200);
+    ok(fin.get_json(&format!("/api/v1/documents/{doc}")), 404);
+    ok(fin.get_json(&it), 404);
+}
+
+/// A plan of 5,000 items exports as one XLSX the reader opens whole: every item a row,
+/// the totals row a formula over all of them.
+#[test]
+fn a_plan_of_5000_items_exports_whole() {
+    let w = world();
+    let s = &w.server;
+    let kpm = s.signed_in("kpm.plan");
+    let items: Vec<Value> = (1..=5000)
+        .map(|n| json!({"number": n.to_string(), "start": "2026-01-01", "end": "2026-12-31", "periodicity": "quarterly",
+                        "title": format!("Іс-шара {n}: мемлекеттік қызметтерді цифрландыру"), "responsible": if n % 2 == 0 { "MNE" } else { "FIN" }}))
+        .collect();
+    let plan = ok(
+        kpm.post_json(
+            "/api/v1/plans",
+            &json!({"kind": "government", "title": "Жоспар", "approved_on": "2026-01-05"}),
+        ),
+        201,
+    );
+    let id = plan["id"].as_u64().unwrap();
+    // A request body stays under the JSON limit: the items arrive in parts, as a client
+    // loading a large plan sends them.
+    for part in items.chunks(500) {
+        ok(kpm.post_json(&format!("/api/v1/plans/{id}/items"), &json!({ "items": part })), 200);
+    }
+    let (status, _, bytes) = kpm.get_bytes(&format!("/api/v1/plans/{id}/export.xlsx"));
+    assert_eq!(status, 200);
+    let book = xlsx::read(&bytes);
+    let rows = book["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 5002, "header, 5,000 items, totals");
+    assert_eq!(rows[5000][0], json!({"t": "s", "v": "5000"}));
+    assert_eq!(rows[5001][7], json!({"t": "f", "v": "=SUM(H2:H5001)"}));
+}
+
+/// The plan page at 1024×768 in Chromium: it fits without horizontal scrolling, shows
+/// each item's status and the chart, and sorts by following a heading's link.
+#[test]
+fn the_plan_page_at_1024x768_in_chromium() {
+    use crate::common::browser::Browser;
+    let w = world();
+    let s = &w.server;
+    let kpm = s.signed_in("kpm.plan");
+    let plan = ok(
+        kpm.post_json(
+            "/api/v1/plans",
+            &json!({"kind": "government", "title": "Қазақстан Республикасы Үкіметінің 2026 жылға арналған іс-шаралар жоспары", "approved_on": "2026-01-05",
+                "items": [
+                    {"number": "1", "start": "2026-01-01", "end": "2026-12-31", "periodicity": "quarterly", "title": "Мемлекеттік қызметтерді проактивті форматқа көшіру", "responsible": "MNE", "co_executors": ["FIN"]},
+                    {"number": "2", "start": "2026-01-01", "end": "2026-02-27", "periodicity": "once", "title": "Цифрлық құжат айналымын енгізу", "responsible": "FIN"},
+                    {"number": "3", "start": "2026-01-01", "end": "2026-12-31", "periodicity": "monthly", "title": "Интранет-порталды дамыту", "responsible": "MNE"}
+                ]}),
+        ),
+        201,
+    );
+    let id = plan["id"].as_u64().unwrap();
+    ok(kpm.post_json(&format!("/api/v1/plans/{id}/post"), &json!({})), 200);
+    let shots =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+    let browser = Browser::start_with(&["--window-size=1024,768"]);
+    let base = s.base_url();
+    browser.goto(&format!("{base}/login?lang=kk"));
+    browser.type_into("#login", "kpm.plan");
+    browser.type_into("#password", crate::common::PASSWORD);
+    browser.click("#sign-in");
+    crate::common::wait_for("the dashboard", 20, || {
+        (browser.url() == format!("{base}/")).then_some(())
+    });
+    browser.goto(&format!("{base}/plans/{id}"));
+    let text = browser.text();
+    assert!(text.contains("Мемлекеттік қызметтерді проактивті форматқа көшіру"), "{text}");
+    let width = browser.script("return [window.innerWidth, document.documentElement.scrollWidth]");
+    assert!(width[1].as_i64() <= width[0].as_i64(), "no horizontal scroll at 1024 px: {width}");
+    assert_eq!(
+        browser
+            .script("return document.querySelectorAll('svg.chart rect.bar title').length")
+            .as_i64(),
+        Some(2)
+    );
+    browser.screenshot(&shots, "plan-kk-1024");
+    // Sort by number, descending, with the heading's link (no JavaScript needed).
+    browser.click("th a[href*='sort=number']");
+    browser.click("th a[href*='sort=number'][href*='dir=desc']");
+    let first =
+        browser.script("return document.querySelector('table.report tbody th').textContent");
+    assert_eq!(first.as_str(), Some("3"), "sorted descending by number");
+    browser.goto(&format!("{base}/plans/{id}/items/{}", item_by_number(&plan, "1")["id"]));
+    browser.screenshot(&shots, "plan-item-kk-1024");
+    browser.goto(&format!("{base}/plans/dashboard"));
+    browser.screenshot(&shots, "plans-dashboard-kk-1024");
+    for name in ["plan-kk-1024", "plan-item-kk-1024", "plans-dashboard-kk-1024"] {
+        let png = shots.join(format!("{name}.png"));
+        assert!(std::fs::metadata(&png).is_ok_and(|m| m.len() > 1000), "{}", png.display());
+    }
 }

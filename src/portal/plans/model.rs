@@ -360,7 +360,9 @@ pub fn standing(item: &Item, cal: &Calendar, today: Date, after: i32, soon: i64)
         Some(ReportState::Submitted) => Status::Submitted,
         Some(ReportState::Returned) => Status::Returned,
         _ if late > 0 => Status::Overdue,
-        _ if cal.working_days_between(today, due) <= soon => Status::DueSoon,
+        // The soon-limit forward instead of counting the days up to `due` (a year of days
+        // for every item of a big plan on each view).
+        _ if due <= cal.add_working_days(today, soon as i32) => Status::DueSoon,
         _ => Status::OnTime,
     };
     Standing { status, period: Some(period), due: Some(due), overdue_working_days: late }

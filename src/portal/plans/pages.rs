@@ -72,6 +72,14 @@ struct PlanPage<'a> {
 }
 
 impl PlanPage<'_> {
+    /// Counts by status in the order a reader expects.
+    fn counts(&self) -> Vec<(&'static str, usize)> {
+        super::model::Status::ALL
+            .iter()
+            .map(|s| (s.name(), self.plan.counts.get(s.name()).copied().unwrap_or(0)))
+            .collect()
+    }
+
     fn status(&self, s: &str) -> String {
         self.page.t(&format!("plan-status-{}", s.replace('_', "-")))
     }

@@ -131,7 +131,7 @@ impl GostPki {
         self.run(ca, &format!("{common} -md {md} {line}"))
     }
 
-    fn openssl_status(&self, dir: &str, args: &[&str]) -> Output {
+    pub fn openssl_status(&self, dir: &str, args: &[&str]) -> Output {
         Command::new("openssl")
             .args(args)
             .current_dir(self.dir.join(dir))
@@ -191,18 +191,30 @@ impl GostPki {
 
     /// A user `<name>.key` / `<name>.pem` issued by CA directory `ca`.
     pub fn issue(&self, name: &str, ca: &str, algorithm: &str, paramset: &str, extensions: &str) {
-        let _lock = ca_lock();
-        self.run(
-            "",
-            &format!("genpkey -algorithm {algorithm} -pkeyopt paramset:{paramset} -out {name}.key"),
+        let key = format!("-algorithm {algorithm} -pkeyopt paramset:{paramset}");
+        self.issue_key(name, ca, &key, md_for(algorithm), extensions);
+    }
+
+    /// [`issue`](Self::issue) with an ECDSA P-256 key (under a GOST CA).
+    pub fn issue_p256(&self, name: &str, ca: &str, extensions: &str) {
+        self.issue_key(
+            name,
+            ca,
+            "-algorithm EC -pkeyopt ec_paramgen_curve:P-256",
+            "sha256",
+            extensions,
         );
+    }
+
+    fn issue_key(&self, name: &str, ca: &str, genpkey: &str, md: &str, extensions: &str) {
+        let _lock = ca_lock();
+        self.run("", &format!("genpkey {genpkey} -out {name}.key"));
         let subject = format!(
             "/CN=ТЕСТОВ {name}/SN=ТЕСТОВ/serialNumber=IIN88010130{:04}/C=KZ/O=ГУ Тест/\
              OU=BIN123456789012/GN=ТЕСТОВИЧ",
             name.len() * 7
         );
-        let (key, req) = (format!("{name}.key"), format!("{name}.req"));
-        let md = format!("-{}", md_for(algorithm));
+        let (key, req, md) = (format!("{name}.key"), format!("{name}.req"), format!("-{md}"));
         self.openssl(
             "",
             &["req", "-new", "-utf8", "-key", &key, &md, "-subj", &subject, "-out", &req],
@@ -314,7 +326,12 @@ pub fn gost_pki() -> &'static GostPki {
     })
 }
 
-pub use crate::signatures::pki::unique;
+/// A fresh number for file names (this module also serves `benches/signatures.rs`, so it
+/// keeps its own counter).
+pub fn unique() -> u64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 /// A file of the PKI holding `bytes`, under a fresh name.
 pub fn write_temp(pki: &GostPki, bytes: &[u8]) -> PathBuf {
