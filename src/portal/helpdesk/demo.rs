@@ -172,7 +172,13 @@ pub fn seed(app: &App, operator: &Actor) -> Result<()> {
         Vec::new(),
     )?;
     status(app, &sysadmin, &t, "in_progress", "")?;
-    status(app, &sysadmin, &t, "waiting", "Файлды қай браузерде ашып көрдіңіз? Скриншот жіберіңізші.")?;
+    status(
+        app,
+        &sysadmin,
+        &t,
+        "waiting",
+        "Файлды қай браузерде ашып көрдіңіз? Скриншот жіберіңізші.",
+    )?;
     backdate(app, t.id, day * 2)?;
 
     // Due soon: assigned, most of the first-response target gone.
@@ -224,7 +230,12 @@ pub fn seed(app: &App, operator: &Actor) -> Result<()> {
         None,
         Vec::new(),
     )?;
-    service::assign(app, &support, t.id, &Assignment { assignee: "support".into(), ..Default::default() })?;
+    service::assign(
+        app,
+        &support,
+        t.id,
+        &Assignment { assignee: "support".into(), ..Default::default() },
+    )?;
     status(app, &support, &t, "in_progress", "")?;
     reply(
         app,

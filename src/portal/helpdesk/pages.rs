@@ -161,14 +161,24 @@ async fn ticket_page(app: Data, s: SignedIn, id: web::Path<u64>) -> Result<HttpR
     })
 }
 
-async fn status_form(app: Data, s: SignedIn, id: web::Path<u64>, body: web::Bytes) -> Result<HttpResponse> {
+async fn status_form(
+    app: Data,
+    s: SignedIn,
+    id: web::Path<u64>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let id = id.into_inner();
     api::status(&app, &s, id, form::<StatusInput>(&body)?).await?;
     Ok(see_other(&format!("/helpdesk/tickets/{id}")))
 }
 
-async fn reply_form(app: Data, s: SignedIn, id: web::Path<u64>, body: web::Bytes) -> Result<HttpResponse> {
+async fn reply_form(
+    app: Data,
+    s: SignedIn,
+    id: web::Path<u64>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let id = id.into_inner();
     let (_, t) = api::reply(&app, &s, id, form::<NewMessage>(&body)?).await?;
@@ -188,7 +198,12 @@ fn team_of(s: &str) -> Option<u64> {
     s.trim().parse().ok()
 }
 
-async fn assign_form(app: Data, s: SignedIn, id: web::Path<u64>, body: web::Bytes) -> Result<HttpResponse> {
+async fn assign_form(
+    app: Data,
+    s: SignedIn,
+    id: web::Path<u64>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let id = id.into_inner();
     let f: AssignForm = form(&body)?;
@@ -225,7 +240,11 @@ struct DashboardForm {
     dir: String,
 }
 
-async fn dashboard_page(app: Data, s: SignedIn, q: web::Query<DashboardForm>) -> Result<HttpResponse> {
+async fn dashboard_page(
+    app: Data,
+    s: SignedIn,
+    q: web::Query<DashboardForm>,
+) -> Result<HttpResponse> {
     let q = q.into_inner();
     let query = DashboardQuery { from: q.from.clone(), to: q.to.clone(), period: q.period };
     let d = api::dashboard(&app, &s, query).await?;
@@ -241,11 +260,10 @@ async fn dashboard_page(app: Data, s: SignedIn, q: web::Query<DashboardForm>) ->
         ("period".to_owned(), period.to_owned()),
     ];
     let href = |k: &str, desc: bool| report_html::sort_href("/helpdesk/dashboard", &query, k, desc);
-    let table = report_html::render(
-        &table,
-        &report_html::Options { sort: &sort, href: &href, empty: "" },
-    );
-    let xlsx = format!("/api/v1/helpdesk/dashboard.xlsx?from={}&to={}&period={period}", d.from, d.to);
+    let table =
+        report_html::render(&table, &report_html::Options { sort: &sort, href: &href, empty: "" });
+    let xlsx =
+        format!("/api/v1/helpdesk/dashboard.xlsx?from={}&to={}&period={period}", d.from, d.to);
     html(&DashboardPage {
         page: PageCtx::new(&app, &s.state, "helpdesk-dashboard", "support"),
         tabs: tabs(&s, "dashboard"),
@@ -294,7 +312,12 @@ struct RuleForm {
 async fn rule_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let f: RuleForm = form(&body)?;
-    let rule = NewRule { category: f.category, agency: f.agency, assignee: f.assignee, team: team_of(&f.team) };
+    let rule = NewRule {
+        category: f.category,
+        agency: f.agency,
+        assignee: f.assignee,
+        team: team_of(&f.team),
+    };
     api::add_rule(&app, &s, rule).await?;
     Ok(see_other("/helpdesk/routing"))
 }
@@ -316,7 +339,12 @@ struct TeamForm {
 
 impl From<TeamForm> for TeamInput {
     fn from(f: TeamForm) -> TeamInput {
-        TeamInput { name_kk: f.name_kk, name_ru: f.name_ru, name_en: f.name_en, members: vec![f.members] }
+        TeamInput {
+            name_kk: f.name_kk,
+            name_ru: f.name_ru,
+            name_en: f.name_en,
+            members: vec![f.members],
+        }
     }
 }
 
@@ -326,7 +354,12 @@ async fn team_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpRespo
     Ok(see_other("/helpdesk/routing"))
 }
 
-async fn team_save_form(app: Data, s: SignedIn, id: web::Path<u64>, body: web::Bytes) -> Result<HttpResponse> {
+async fn team_save_form(
+    app: Data,
+    s: SignedIn,
+    id: web::Path<u64>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     api::save_team(&app, &s, Some(id.into_inner()), form::<TeamForm>(&body)?.into()).await?;
     Ok(see_other("/helpdesk/routing"))

@@ -351,9 +351,9 @@ pub fn list(app: &App, actor: &Actor, filter: &ListFilter, lang: &str) -> Result
         if filter.mine && !involved {
             continue;
         }
-        if !(involved && decide(actor, Action::Helpdesk(HelpdeskAction::Read), loaded.object()))
-            && !whole_queue
-        {
+        let readable =
+            involved && decide(actor, Action::Helpdesk(HelpdeskAction::Read), loaded.object());
+        if !(whole_queue || readable) {
             continue;
         }
         let keep = match status {

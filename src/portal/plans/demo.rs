@@ -10,9 +10,9 @@ use jiff::civil::Date;
 use super::service::{self, NewItem, NewPlan, NewReport, NewTask};
 use crate::actor::Actor;
 use crate::app::App;
-use crate::ops::demo::as_user;
 use crate::auth::roles::Role;
 use crate::error::{Error, Result};
+use crate::ops::demo::as_user;
 use crate::portal::directory::model::NewUser;
 use crate::portal::directory::service as directory;
 
