@@ -335,11 +335,20 @@ pub struct SearchConfig {
     pub max_concurrent: usize,
     /// Memory of the index writer, MiB (0: 96).
     pub writer_memory_mb: usize,
+    /// Most extraction time one document gets before the documents queued behind it have
+    /// theirs (milliseconds): a document of many attachments is indexed in turns.
+    pub extraction_turn_ms: u64,
 }
 
 impl Default for SearchConfig {
     fn default() -> Self {
-        SearchConfig { workers: 1, ocr: false, max_concurrent: 0, writer_memory_mb: 0 }
+        SearchConfig {
+            workers: 1,
+            ocr: false,
+            max_concurrent: 0,
+            writer_memory_mb: 0,
+            extraction_turn_ms: 2000,
+        }
     }
 }
 
@@ -472,6 +481,9 @@ impl Config {
             || self.server.body_min_bytes_per_second == 0
         {
             anyhow::bail!("server request timeouts and the minimum body rate must be positive");
+        }
+        if self.search.extraction_turn_ms == 0 {
+            anyhow::bail!("search.extraction_turn_ms must be positive");
         }
         if self.server.max_parts_per_request < 2 || self.documents.max_files_per_document == 0 {
             anyhow::bail!(
