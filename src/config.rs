@@ -33,6 +33,7 @@ pub struct Config {
     pub plans: crate::portal::plans::PlansConfig,
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,
+    pub helpdesk: crate::portal::helpdesk::config::HelpdeskConfig,
     pub testing: TestingConfig,
 }
 
@@ -534,6 +535,7 @@ impl Config {
         if self.drafts.vote_quorum_percent > 100 || self.drafts.vote_days == 0 {
             anyhow::bail!("drafts.vote_quorum_percent must be 0–100 and drafts.vote_days positive");
         }
+        self.helpdesk.verify()?;
         let url = &self.server.public_url;
         if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
             anyhow::bail!("server.public_url must start with https:// or http://");

@@ -39,6 +39,8 @@ mod drafts;
 mod drafts_vote;
 #[path = "integration/gost.rs"]
 mod gost;
+#[path = "integration/helpdesk.rs"]
+mod helpdesk;
 #[path = "integration/notices.rs"]
 mod notices;
 #[path = "integration/plans.rs"]

@@ -8,12 +8,14 @@ pub mod calendar;
 pub mod directory;
 pub mod documents;
 pub mod drafts;
+pub mod helpdesk;
 pub mod home;
 pub mod inbox;
 pub mod maintenance;
 pub mod plans;
 pub mod polls;
 pub mod search;
+pub mod support;
 pub mod trust;
 
 /// Tells the voting engine which feature hears of the openings and closings of the polls
