@@ -29,9 +29,11 @@ pub struct Config {
     pub documents: DocumentsConfig,
     pub mail: MailConfig,
     pub drafts: DraftsConfig,
+    pub polls: crate::portal::polls::PollsConfig,
     pub plans: crate::portal::plans::PlansConfig,
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,
+    pub helpdesk: crate::portal::helpdesk::config::HelpdeskConfig,
     pub testing: TestingConfig,
 }
 
@@ -203,8 +205,13 @@ pub struct DraftsConfig {
     pub approval_days: u64,
     /// Days for the Chancellery's check (§20).
     pub chancellery_days: u64,
-    /// Days for an absentee vote (§22–§24).
+    /// Days for an absentee vote (§22–§24): its poll closes by itself then.
     pub vote_days: u64,
+    /// The absentee vote's rule: `simple`, `two_thirds` or `all` (of the ballots cast;
+    /// `all`: of the heads called).
+    pub vote_majority: String,
+    /// Share (percent) of the heads called who must vote for the result to count.
+    pub vote_quorum_percent: u8,
     /// How often (seconds) overdue stages are looked for and notified.
     pub overdue_check_seconds: u64,
 }
@@ -217,6 +224,8 @@ impl Default for DraftsConfig {
             approval_days: 10,
             chancellery_days: 5,
             vote_days: 3,
+            vote_majority: "simple".into(),
+            vote_quorum_percent: 50,
             overdue_check_seconds: 600,
         }
     }
@@ -334,11 +343,20 @@ pub struct SearchConfig {
     pub max_concurrent: usize,
     /// Memory of the index writer, MiB (0: 96).
     pub writer_memory_mb: usize,
+    /// Most extraction time one document gets before the documents queued behind it have
+    /// theirs (milliseconds): a document of many attachments is indexed in turns.
+    pub extraction_turn_ms: u64,
 }
 
 impl Default for SearchConfig {
     fn default() -> Self {
-        SearchConfig { workers: 1, ocr: false, max_concurrent: 0, writer_memory_mb: 0 }
+        SearchConfig {
+            workers: 1,
+            ocr: false,
+            max_concurrent: 0,
+            writer_memory_mb: 0,
+            extraction_turn_ms: 2000,
+        }
     }
 }
 
@@ -472,6 +490,9 @@ impl Config {
         {
             anyhow::bail!("server request timeouts and the minimum body rate must be positive");
         }
+        if self.search.extraction_turn_ms == 0 {
+            anyhow::bail!("search.extraction_turn_ms must be positive");
+        }
         if self.server.max_parts_per_request < 2 || self.documents.max_files_per_document == 0 {
             anyhow::bail!(
                 "server.max_parts_per_request must be at least 2 and documents.max_files_per_document positive"
@@ -508,6 +529,13 @@ impl Config {
         if self.signatures.crl_fetch_interval_seconds < 1 {
             anyhow::bail!("signatures.crl_fetch_interval_seconds must be at least 1");
         }
+        if crate::portal::polls::model::Majority::parse(&self.drafts.vote_majority).is_none() {
+            anyhow::bail!("drafts.vote_majority must be simple, two_thirds or all");
+        }
+        if self.drafts.vote_quorum_percent > 100 || self.drafts.vote_days == 0 {
+            anyhow::bail!("drafts.vote_quorum_percent must be 0–100 and drafts.vote_days positive");
+        }
+        self.helpdesk.verify()?;
         let url = &self.server.public_url;
         if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
             anyhow::bail!("server.public_url must start with https:// or http://");

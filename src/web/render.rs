@@ -99,6 +99,18 @@ impl<'a> PageCtx<'a> {
         self.i18n.text_with(self.lang, key, &[(name, &value.to_string())])
     }
 
+    /// Translated text with two arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl std::fmt::Display,
+        n2: &str,
+        v2: impl std::fmt::Display,
+    ) -> String {
+        self.i18n.text_with(self.lang, key, &[(n1, &v1.to_string()), (n2, &v2.to_string())])
+    }
+
     /// Translated text of the message `prefix` + `suffix` (e.g. `doctype-` + a type code).
     pub fn tk(&self, prefix: &str, suffix: &str) -> String {
         self.t(&format!("{prefix}{suffix}"))
@@ -153,4 +165,15 @@ pub fn done(location: &str, message: &'static str) -> HttpResponse {
     let sep = if path.contains('?') { '&' } else { '?' };
     let fragment = if fragment.is_empty() { String::new() } else { format!("#{fragment}") };
     see_other(&format!("{path}{sep}done={message}{fragment}"))
+}
+
+/// The media type of XLSX workbooks (report exports).
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A generated file (a report's CSV or XLSX) offered for download under `name` (ASCII).
+pub fn download(bytes: Vec<u8>, mime: &str, name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(mime.to_owned())
+        .insert_header(("content-disposition", format!("attachment; filename=\"{name}\"")))
+        .body(bytes)
 }

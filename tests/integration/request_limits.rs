@@ -131,6 +131,9 @@ fn a11_slow_bodies_are_cut_off_413_names_its_limit_and_big_documents_wait_their_
         .env("IPGO_SERVER__MAX_PARTS_PER_REQUEST", "300")
         .env("IPGO_DOCUMENTS__MAX_FILES_PER_DOCUMENT", "150")
         .env("IPGO_DOCUMENTS__MAX_DOCUMENT_MB", "2")
+        // Turns short beside the extraction of 150 files (each in its own process), so the
+        // order shows on a fast machine too.
+        .env("IPGO_SEARCH__EXTRACTION_TURN_MS", "100")
         .start();
     server.add_agency("MIN");
     server.add_user("author", "MIN", &["employee"]);
@@ -222,6 +225,13 @@ fn a11_slow_bodies_are_cut_off_413_names_its_limit_and_big_documents_wait_their_
     refused_naming(&res, lang, "limit-parts-per-request", 300);
     let listed = author.get_json("/api/v1/documents").1;
     assert_eq!(listed["documents"].as_array().unwrap().len(), 1, "only the good one: {listed}");
+    // Each refusal for size is one entry of the access log, under the person who sent it.
+    let refused: Vec<Value> =
+        server.audit_entries().into_iter().filter(|e| e["status"] == 413).collect();
+    assert_eq!(refused.len(), 4, "{refused:#?}");
+    assert!(refused.iter().all(|e| e["actor"] == "author"), "{refused:#?}");
+    let creating = refused.iter().filter(|e| e["operation"] == "document.create").count();
+    assert_eq!(creating, 3, "{refused:#?}");
 
     // Fairness: a document with as many files as allowed is indexed in turns, so one
     // posted after it is found long before it is complete.
@@ -237,6 +247,7 @@ fn a11_slow_bodies_are_cut_off_413_names_its_limit_and_big_documents_wait_their_
     let res = post_parts(&author, "/api/v1/documents", &parts, &[]);
     assert_eq!(res.status, 201, "{}", res.body);
     let many = res.json()["id"].as_u64().unwrap();
+    let all_files: Vec<Value> = res.json()["files"].as_array().unwrap().clone();
     let started = Instant::now();
     let res = post_parts(
         &author,
@@ -256,6 +267,19 @@ fn a11_slow_bodies_are_cut_off_413_names_its_limit_and_big_documents_wait_their_
         found(&author, "папка").contains(&many),
         "the big one is findable by its title already"
     );
+    // A new version counts the files it keeps with those it adds.
+    let keep: Vec<u64> = all_files.iter().map(|f| f["id"].as_u64().unwrap()).collect();
+    assert_eq!(keep.len(), 150);
+    let res = post_parts(
+        &author,
+        &format!("/api/v1/documents/{many}/versions"),
+        &[
+            meta(&json!({"title": "Папка приложений", "keep_files": keep, "base_version": 1})),
+            file("one-more.txt", b"x".to_vec()),
+        ],
+        &[],
+    );
+    refused_naming(&res, lang, "limit-files-per-document", 150);
 }
 
 /// `res` is a 413 whose message names the limit `key` of value `limit`.

@@ -7,8 +7,8 @@
 //! and a worker always reads the state *now*, so changes apply in order and a burst of changes
 //! to one document is indexed once.
 //!
-//! Fairness: extraction is the slow part, so a document gets one *turn* of at most [`TURN`]
-//! of it at a time. A document whose attachments take longer is indexed with what is done
+//! Fairness: extraction is the slow part, so a document gets one *turn* of at most
+//! `search.extraction_turn_ms` of it at a time. A document whose attachments take longer is indexed with what is done
 //! (its metadata, text and file names are findable at once) and queued again behind the
 //! others; the next turn reuses the texts already in the index and goes on with the rest.
 //! Its stamp stays "incomplete" until the last file is done, so a restart finishes it.
@@ -57,9 +57,6 @@ fn status(signed: bool) -> &'static str {
 fn incomplete(stamp: u64) -> u64 {
     stamp ^ 1
 }
-
-/// Most extraction one document gets before the documents queued behind it have theirs.
-pub const TURN: Duration = Duration::from_secs(2);
 
 fn millis(stored: &str) -> i64 {
     crate::clock::parse(stored).map(|t| t.as_millisecond()).unwrap_or(0)
@@ -198,7 +195,7 @@ enum Turn {
 }
 
 /// Indexes (or removes) one document as the store has it now, extracting attachments for
-/// at most one [`TURN`].
+/// at most one turn (`search.extraction_turn_ms`).
 fn index_one(app: &App, stems: &mut Stems, id: u64, since: Instant) -> Result<Turn> {
     let index = &app.search.index;
     match indexing::source_for_index(app, id)? {
@@ -209,7 +206,8 @@ fn index_one(app: &App, stems: &mut Stems, id: u64, since: Instant) -> Result<Tu
         }
         Source::Gone { destroyed: false } => index.delete(id).map_err(Error::internal)?,
         Source::Active(active) => {
-            let (doc, turn) = index_doc_within(app, &active, Some(Instant::now() + TURN))?;
+            let turn = Duration::from_millis(app.config.search.extraction_turn_ms);
+            let (doc, turn) = index_doc_within(app, &active, Some(Instant::now() + turn))?;
             let prepared = prepare(stems, index.fields(), &doc);
             index.upsert(id, prepared, since).map_err(Error::internal)?;
             return Ok(turn);
