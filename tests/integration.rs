@@ -43,6 +43,8 @@ mod helpdesk;
 mod notices;
 #[path = "integration/plans.rs"]
 mod plans;
+#[path = "integration/proposals.rs"]
+mod proposals;
 #[path = "integration/request_limits.rs"]
 mod request_limits;
 #[path = "integration/search.rs"]

@@ -13,6 +13,7 @@ pub mod home;
 pub mod inbox;
 pub mod maintenance;
 pub mod plans;
+pub mod proposals;
 pub mod search;
 pub mod support;
 pub mod trust;

@@ -315,6 +315,15 @@ impl Server {
         parse_user_id(&out.stdout)
     }
 
+    /// Like [`add_user`](Self::add_user), with the e-mail address `<login>@ipgo.test` for
+    /// tests that read the mail the portal sends.
+    pub fn add_user_with_email(&self, login: &str, agency: &str, roles: &[&str]) -> u64 {
+        let email = format!("{login}@ipgo.test");
+        let mut args = user_add_args(login, agency, roles, true);
+        args.extend(["--email", email.as_str()]);
+        parse_user_id(&self.cli(&args, Some(super::PASSWORD)).ok().stdout)
+    }
+
     /// Adds an account with a one-time password; returns its id and the password.
     pub fn add_user_otp(&self, login: &str, agency: &str, roles: &[&str]) -> (u64, String) {
         let out = self.cli(&user_add_args(login, agency, roles, false), None).ok();
