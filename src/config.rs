@@ -30,6 +30,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub drafts: DraftsConfig,
     pub plans: crate::portal::plans::PlansConfig,
+    pub reminders: crate::portal::reminders::RemindersConfig,
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,
     pub testing: TestingConfig,
@@ -464,6 +465,7 @@ impl Config {
         if self.mail.enabled && self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             anyhow::bail!("mail.from {:?} is not an e-mail address", self.mail.from);
         }
+        self.reminders.verify()?;
         if self.signatures.min_rsa_bits < 1024 {
             anyhow::bail!("signatures.min_rsa_bits must be at least 1024");
         }

@@ -304,6 +304,8 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
         seed(app, &actor, &mut text).map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
         crate::portal::plans::demo::seed(app, &actor, &mut text)
             .map_err(|e| anyhow::anyhow!("demo action plans: {e}"))?;
+        crate::portal::reminders::demo::seed(app, &actor, &mut text)
+            .map_err(|e| anyhow::anyhow!("demo reminders: {e}"))?;
         stdout.write_all(&text)?;
         let file = app.config.data_dir().join("demo-accounts.txt");
         crate::keys::write_private(&file, &text)?;

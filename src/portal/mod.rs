@@ -12,5 +12,6 @@ pub mod home;
 pub mod inbox;
 pub mod maintenance;
 pub mod plans;
+pub mod reminders;
 pub mod search;
 pub mod trust;

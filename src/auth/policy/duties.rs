@@ -28,7 +28,8 @@ use crate::auth::roles::{Role, RoleSet};
 use crate::error::{Error, Result};
 
 /// Roles that must be an account's only role.
-pub const STANDALONE: &[Role] = &[Role::SystemAdmin, Role::SupportAdmin, Role::Auditor];
+pub const STANDALONE: &[Role] =
+    &[Role::SystemAdmin, Role::SupportAdmin, Role::Auditor, Role::Connector];
 
 pub fn stands_alone(role: Role) -> bool {
     STANDALONE.contains(&role)

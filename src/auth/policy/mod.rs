@@ -33,10 +33,12 @@ mod documents;
 mod drafts;
 pub mod duties;
 mod plans;
+mod reminders;
 
 pub use calendar::CalendarAction;
 pub use drafts::DraftAction;
 pub use plans::PlanAction;
+pub use reminders::ReminderAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -90,6 +92,8 @@ pub enum Action {
     Calendar(CalendarAction),
     /// Action plans (I385 §29–§37): `plans.rs`.
     Plan(PlanAction),
+    /// Reminders of control instructions (I385 §48–§51): `reminders.rs`.
+    Reminder(ReminderAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -113,6 +117,7 @@ impl Action {
         all.extend(DraftAction::ALL.iter().map(|a| Action::Draft(*a)));
         all.extend(CalendarAction::ALL.iter().map(|a| Action::Calendar(*a)));
         all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
+        all.extend(ReminderAction::ALL.iter().map(|a| Action::Reminder(*a)));
         all
     }
 
@@ -181,6 +186,7 @@ impl Action {
             | Action::SearchReindex => true,
             Action::Draft(a) => drafts::ADMINISTRATIVE.contains(&a),
             Action::Calendar(a) => calendar::ADMINISTRATIVE.contains(&a),
+            Action::Reminder(a) => reminders::ADMINISTRATIVE.contains(&a),
             _ => false,
         }
     }
@@ -219,6 +225,7 @@ impl Action {
             Action::Draft(a) => a.name().into(),
             Action::Calendar(a) => a.name().into(),
             Action::Plan(a) => a.name().into(),
+            Action::Reminder(a) => a.name().into(),
         }
     }
 }
@@ -244,6 +251,9 @@ pub enum Object<'a> {
     PlanItem { owner: u64, responsible: u64, task_executors: &'a [u64] },
     /// A consolidated report on an item (§35–§37): who sees it depends on the signature.
     PlanReport { owner: u64, responsible: u64, author: u64, signed: bool },
+    /// An instruction under control (I385 §48–§51): its executor agency (`None` until the
+    /// administrator maps the name the source gave) and the executor's account, if known.
+    Reminder { agency: Option<u64>, executor: Option<u64> },
 }
 
 impl Object<'_> {
@@ -258,12 +268,14 @@ impl Object<'_> {
             Object::Draft { .. } => Some(Action::Draft(DraftAction::Read)),
             Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
             Object::PlanItem { .. } | Object::PlanReport { .. } => None,
+            Object::Reminder { .. } => Some(Action::Reminder(ReminderAction::Read)),
         }
     }
 
     pub(super) fn agency(self) -> Option<u64> {
         match self {
             Object::Appliance => None,
+            Object::Reminder { agency, .. } => agency,
             Object::Agency(id)
             | Object::User { agency_id: id, .. }
             | Object::Document { agency_id: id, .. }
@@ -367,6 +379,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         calendar::decide(user, a, object)
     } else if let Action::Plan(a) = action {
         plans::decide(user, a, object)
+    } else if let Action::Reminder(a) = action {
+        reminders::decide(user, a, object)
     } else {
         administration::decide(user, action, object)
     }
