@@ -43,6 +43,8 @@ mod notices;
 mod plans;
 #[path = "integration/reminders.rs"]
 mod reminders;
+#[path = "integration/request_limits.rs"]
+mod request_limits;
 #[path = "integration/search.rs"]
 mod search;
 #[path = "integration/search_extract.rs"]
