@@ -68,6 +68,7 @@ pub fn message_key(role: Role) -> &'static str {
         Role::SystemAdmin => "roles-stand-alone-system-admin",
         Role::SupportAdmin => "roles-stand-alone-support-admin",
         Role::Auditor => "roles-stand-alone-auditor",
+        Role::Connector => "roles-stand-alone-connector",
         _ => "roles-stand-alone",
     }
 }

@@ -171,12 +171,17 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), FileError> {
     if had_errors {
         return Err(unknown());
     }
-    // In Windows-1251 text the bytes above 0x7F are Cyrillic letters (and a few signs:
-    // №, «», dashes); other single-byte encodings read as 1251 give mostly symbols.
+    // In Windows-1251 text of state bodies the bytes above 0x7F are the letters А–я, Ё, І
+    // and a few signs (№, «», dashes); text in another single-byte encoding read as 1251
+    // (DOS 866, KOI8) gives Serbian letters and symbols instead. (Latin-1 letters land on
+    // А–я as well and cannot be told apart; no source of instructions writes Latin-1.)
     let high: Vec<char> = text.chars().filter(|c| !c.is_ascii()).collect();
-    let cyrillic = high.iter().filter(|c| ('\u{0400}'..='\u{04FF}').contains(*c)).count();
-    let signs = high.iter().filter(|c| "№«»–—“”„’‘•…".contains(**c)).count();
-    if (cyrillic + signs) * 10 < high.len() * 9 || cyrillic * 2 < high.len() {
+    let letters = high
+        .iter()
+        .filter(|c| ('\u{0410}'..='\u{044F}').contains(*c) || "ЁёІі".contains(**c))
+        .count();
+    let signs = high.iter().filter(|c| "№«»–—“”„’‘•…\u{a0}".contains(**c)).count();
+    if (letters + signs) * 10 < high.len() * 9 {
         return Err(unknown());
     }
     Ok((text.into_owned(), "windows-1251"))

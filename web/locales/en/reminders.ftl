@@ -84,6 +84,7 @@ reminders-error-too-many = Too many records in one file. Split it.
 reminders-error-too-large = The file is larger than allowed ([reminders] max_import_mb). Split it.
 reminders-error-batch-refused = The batch was refused whole: some records are wrong (see the lines). Correct them and send the batch again; nothing of it was imported.
 reminders-token-invalid = The connector token is unknown or revoked. Ask the administrator for a new one.
+roles-stand-alone-connector = The role “E-document system connector” must be the account’s only role: the account only imports control instructions and reads nothing. Give the connector a separate account.
 reminders-token-not-connector = This account does not hold the e-document system connector role.
 notice-reminders-refreshed-subject = Control instructions refreshed: { $source }
 notice-reminders-refreshed-body = The list of instructions ({ $source }) was refreshed: { $new } new, { $changed } changed, { $overdue } newly overdue.

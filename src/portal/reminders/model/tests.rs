@@ -10,11 +10,20 @@ fn encodings_utf8_and_windows_1251_are_read_others_refused() {
     assert_eq!(decode(&bom).unwrap().0, text);
     let cp1251 = encoding_rs::WINDOWS_1251.encode(text).0.into_owned();
     assert_eq!(decode(&cp1251).unwrap(), (text.to_owned(), "windows-1251"));
-    // UTF-16 and Latin-1 accented text are not guessed.
+    // UTF-16 and DOS 866 Cyrillic are not guessed.
     let utf16: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
     assert_eq!(decode(&utf16).unwrap_err().key, "reminders-error-encoding");
-    let latin1 = encoding_rs::WINDOWS_1252.encode("Ærø Ålborg Øresund ß ü ö ä").0.into_owned();
-    assert_eq!(decode(&latin1).unwrap_err().key, "reminders-error-encoding");
+    let cp866: Vec<u8> = text
+        .chars()
+        .map(|c| match c as u32 {
+            0x410..=0x42F => (c as u32 - 0x410 + 0x80) as u8,
+            0x430..=0x43F => (c as u32 - 0x430 + 0xA0) as u8,
+            0x440..=0x44F => (c as u32 - 0x440 + 0xE0) as u8,
+            _ if c.is_ascii() => c as u8,
+            _ => b'?',
+        })
+        .collect();
+    assert_eq!(decode(&cp866).unwrap_err().key, "reminders-error-encoding");
 }
 
 #[test]
