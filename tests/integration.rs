@@ -37,6 +37,8 @@ mod documents_hostile;
 mod drafts;
 #[path = "integration/gost.rs"]
 mod gost;
+#[path = "integration/helpdesk.rs"]
+mod helpdesk;
 #[path = "integration/notices.rs"]
 mod notices;
 #[path = "integration/plans.rs"]
