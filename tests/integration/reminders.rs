@@ -66,6 +66,7 @@ fn i385_s48_s51_import_refresh_twice_a_day_and_the_controllers_view() {
         .controllable_clock()
         .env("TZ", "America/Los_Angeles")
         .env("IPGO_REMINDERS__PICKUP_SECONDS", "1")
+        .env("IPGO_REMINDERS__MAX_IMPORT_MB", "1")
         .env("IPGO_LOGIN__ATTEMPTS_PER_MINUTE_PER_IP", "1000")
         .start();
     for a in ["MINFIN", "MNE"] {
@@ -119,6 +120,11 @@ fn i385_s48_s51_import_refresh_twice_a_day_and_the_controllers_view() {
     );
     assert_eq!(res.status, 400);
     assert_eq!(push(&s, "not-a-token", &batch).0, 401);
+    // Over the configured size: 413 naming the limit, logged as refused, nothing kept.
+    let mut huge = batch.clone();
+    huge["instructions"][0]["summary"] = json!("я".repeat(700_000));
+    let e = ok(push(&s, &token, &huge), 413);
+    assert!(e["message"].as_str().unwrap().contains("1 МБ"), "{e}");
     let emp = s.signed_in("fin.emp");
     assert_eq!(emp.post_json("/api/v1/reminders/import?source=chancellery", &batch).0, 403);
 

@@ -36,8 +36,8 @@ mod drafts;
 pub mod duties;
 pub mod helpdesk;
 mod plans;
-mod reminders;
 mod proposals;
+mod reminders;
 mod trainings;
 mod usage;
 
@@ -47,8 +47,8 @@ pub use directory_sync::DirectorySyncAction;
 pub use drafts::DraftAction;
 pub use helpdesk::HelpdeskAction;
 pub use plans::PlanAction;
-pub use reminders::ReminderAction;
 pub use proposals::ProposalAction;
+pub use reminders::ReminderAction;
 pub use trainings::TrainingAction;
 pub use usage::UsageAction;
 

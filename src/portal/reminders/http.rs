@@ -14,9 +14,9 @@ use super::{refresh, store};
 use crate::actor::{Actor, Who};
 use crate::app::App;
 use crate::error::{Code, Error, Result};
-use crate::portal::calendar::http::{XLSX, download};
 use crate::web::blocking;
 use crate::web::render::json;
+use crate::web::render::{XLSX, download};
 use crate::web::request::{SignedIn, Visitor};
 
 type Data = web::Data<App>;

@@ -100,7 +100,7 @@ pub(super) fn import_checked_by_caller(
         unknown_agencies: Vec::new(),
     };
     if log.bytes > app.config.reminders.max_import_bytes() {
-        let e = Error::new(Code::TooLarge).with_detail_key("reminders-error-too-large");
+        let e = Error::too_large("reminders-error-too-large", app.config.reminders.max_import_mb);
         return refuse(app, actor, log, "reminders-error-too-large", e);
     }
     let parsed = match model::parse(sub.bytes) {
