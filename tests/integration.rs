@@ -47,6 +47,8 @@ mod notices;
 mod plans;
 #[path = "integration/proposals.rs"]
 mod proposals;
+#[path = "integration/reminders.rs"]
+mod reminders;
 #[path = "integration/request_limits.rs"]
 mod request_limits;
 #[path = "integration/search.rs"]
