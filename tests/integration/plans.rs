@@ -23,10 +23,7 @@ fn world() -> World {
     let smtp = Smtp::start();
     let server = Server::builder()
         .controllable_clock()
-        .env("IPGO_MAIL__ENABLED", "true")
-        .env("IPGO_MAIL__RELAY", "127.0.0.1")
-        .env("IPGO_MAIL__PORT", &smtp.port.to_string())
-        .env("IPGO_MAIL__FROM", "Portal <portal@ipgo.test>")
+        .mail_to(smtp.port)
         .env("IPGO_PLANS__GOVERNMENT_AGENCY", "KPM")
         // Everyone signs in again after each jump of the clock.
         .env("IPGO_LOGIN__ATTEMPTS_PER_MINUTE_PER_IP", "1000")
