@@ -87,6 +87,14 @@ impl ServerBuilder {
         self
     }
 
+    /// Mail on, relayed to the SMTP server the test started on loopback `port`.
+    pub fn mail_to(self, port: u16) -> Self {
+        self.env("IPGO_MAIL__ENABLED", "true")
+            .env("IPGO_MAIL__RELAY", "127.0.0.1")
+            .env("IPGO_MAIL__PORT", &port.to_string())
+            .env("IPGO_MAIL__FROM", "Portal <portal@ipgo.test>")
+    }
+
     /// Runs `ipgo demo` instead of `ipgo serve`.
     pub fn demo(mut self) -> Self {
         self.demo = true;
