@@ -32,7 +32,8 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "plans",
     "helpdesk",
     "proposals",
-    "reminders"
+    "reminders",
+    "meetings"
 ];
 
 /// The sources of one language, file by file.

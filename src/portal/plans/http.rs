@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::error::{Code, Error, Result};
 use crate::web::render::{XLSX, created, download, json, see_other};
 use crate::web::request::SignedIn;
-use crate::web::{blocking, form};
+use crate::web::{blocking, form, read_file_field};
 
 type Data = web::Data<App>;
 
@@ -291,27 +291,4 @@ async fn act_form(
     })
     .await?;
     Ok(back)
-}
-
-async fn read_file_field(mut mp: Multipart, wanted: &str) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    while let Some(field) = mp.next().await {
-        let mut field =
-            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        let name = field.name().unwrap_or("").to_owned();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-            if out.len() + chunk.len() > 1024 * 1024 {
-                return Err(Error::new(Code::TooLarge).with_field(&name));
-            }
-            if name == wanted {
-                out.extend_from_slice(&chunk);
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(Error::invalid(wanted, "field-required"));
-    }
-    Ok(out)
 }
