@@ -57,3 +57,21 @@ pub async fn read_file_field(mut mp: actix_multipart::Multipart, wanted: &str) -
     }
     Ok(out)
 }
+
+/// Reads a url-encoded form body of at most 256 KiB (for handlers that take either a form or
+/// a multipart upload on one route).
+pub async fn read_form_body(
+    mut payload: actix_web::web::Payload,
+) -> Result<actix_web::web::BytesMut> {
+    use futures_util::StreamExt;
+    let mut body = actix_web::web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| Error::new(crate::error::Code::InvalidInput).with_detail(e.to_string()))?;
+        if body.len() + chunk.len() > 256 * 1024 {
+            return Err(Error::new(crate::error::Code::TooLarge));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

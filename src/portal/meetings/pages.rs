@@ -4,7 +4,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::http::{arc, back, meeting_view};
@@ -12,10 +11,10 @@ use super::service::{self, NewAgenda, NewMeeting, NewQuestion};
 use super::view::{self, MeetingSummary, MeetingView};
 use crate::app::App;
 use crate::auth::policy::{Action, MeetingAction, Object, decide};
-use crate::error::{Code, Error, Result};
+use crate::error::{Error, Result};
 use crate::web::render::{PageCtx, html, see_other};
 use crate::web::request::SignedIn;
-use crate::web::{blocking, form, read_file_field};
+use crate::web::{blocking, form, read_file_field, read_form_body};
 
 type Data = web::Data<App>;
 
@@ -154,7 +153,7 @@ pub(super) async fn act_form(
     s: SignedIn,
     req: HttpRequest,
     path: web::Path<(u64, String)>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse> {
     let (id, action) = path.into_inner();
     s.actor.origin.set_success_status(303);
@@ -170,14 +169,7 @@ pub(super) async fn act_form(
         blocking(move || service::sign(&a, &actor, id, &cms)).await?;
         return Ok(back(id));
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        if body.len() + chunk.len() > 256 * 1024 {
-            return Err(Error::new(Code::TooLarge));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_form_body(payload).await?;
     let f: ActForm = form(&body)?;
     let (a, actor) = (arc(&app), s.actor.clone());
     blocking(move || match action.as_str() {
