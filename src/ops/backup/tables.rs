@@ -159,6 +159,15 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
     &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),
     &Typed(crate::portal::plans::store::REMINDED, Rows::Copy),
+    // Reminders of control instructions (I385 §48–§51): instructions with their history,
+    // records received and not yet refreshed, the import log, refreshes, connector tokens.
+    &Typed(crate::portal::reminders::store::INSTRUCTIONS, Rows::Copy),
+    &Typed(crate::portal::reminders::store::BY_RECORD, Rows::Copy),
+    &Typed(crate::portal::reminders::store::BY_AGENCY, Rows::Copy),
+    &Typed(crate::portal::reminders::store::PENDING, Rows::Copy),
+    &Typed(crate::portal::reminders::store::IMPORTS, Rows::Copy),
+    &Typed(crate::portal::reminders::store::REFRESHES, Rows::Copy),
+    &Typed(crate::portal::reminders::store::TOKENS, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].
