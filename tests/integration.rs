@@ -47,6 +47,8 @@ mod helpdesk;
 mod notices;
 #[path = "integration/plans.rs"]
 mod plans;
+#[path = "integration/proposals.rs"]
+mod proposals;
 #[path = "integration/reminders.rs"]
 mod reminders;
 #[path = "integration/request_limits.rs"]

@@ -155,6 +155,8 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::helpdesk::store::TICKETS, Rows::Copy),
     &Typed(crate::portal::helpdesk::store::RULES, Rows::Copy),
     &Typed(crate::portal::helpdesk::store::TEAMS, Rows::Copy),
+    // Improvement proposals with their supporters and review steps.
+    &Typed(crate::portal::proposals::store::PROPOSALS, Rows::Copy),
     // Action plans (I385 §29–§37): plans, items with their tasks and reports, reminders sent.
     &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
     &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),
