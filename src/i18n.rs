@@ -32,6 +32,7 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "plans",
     "helpdesk",
     "proposals",
+    "account_requests",
     "reminders"
 ];
 
