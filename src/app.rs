@@ -141,6 +141,7 @@ impl App {
             crate::notify::store::ensure_tables(txn)?;
             crate::portal::drafts::store::ensure_tables(txn)?;
             crate::portal::polls::store::ensure_tables(txn)?;
+            crate::portal::discussions::store::ensure_tables(txn)?;
             crate::portal::drafts::vote::move_legacy_votes(txn)?;
             crate::sign::store::ensure_tables(txn)?;
             crate::portal::maintenance::store::ensure_tables(txn)?;

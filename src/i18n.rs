@@ -31,6 +31,7 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "polls",
     "plans",
     "helpdesk",
+    "discussions",
     "proposals",
     "account_requests",
     "reminders"

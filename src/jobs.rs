@@ -45,6 +45,11 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "opening and closing polls failed");
         }
     }));
+    jobs.push(every(app.clone(), polls_period, "discussion-reminders", |app| {
+        if let Err(e) = crate::portal::discussions::service::remind_closing(app) {
+            tracing::error!(error = %e, "reminding of discussions that close soon failed");
+        }
+    }));
     jobs.push(every(app.clone(), Duration::from_secs(600), "helpdesk-close", |app| {
         if let Err(e) = crate::portal::helpdesk::service::close_unanswered(app) {
             tracing::error!(error = %e, "closing resolved helpdesk requests failed");

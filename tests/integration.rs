@@ -27,6 +27,8 @@ mod certificate_signin;
 mod cli;
 #[path = "integration/directory.rs"]
 mod directory;
+#[path = "integration/discussions.rs"]
+mod discussions;
 #[path = "integration/document_signatures.rs"]
 mod document_signatures;
 #[path = "integration/documents.rs"]

@@ -7,6 +7,7 @@ pub mod accesslog;
 pub mod account_requests;
 pub mod calendar;
 pub mod directory;
+pub mod discussions;
 pub mod documents;
 pub mod drafts;
 pub mod helpdesk;
@@ -25,10 +26,17 @@ pub mod trust;
 /// of a subject (`draft:3` → drafts). The one place that joins the engine to features.
 pub fn install_poll_hooks() {
     use polls::service::Hooks;
-    static HOOKS: &[Hooks] = &[Hooks {
-        prefix: "draft",
-        opened: drafts::vote::poll_opened,
-        closed: drafts::vote::poll_closed,
-    }];
+    static HOOKS: &[Hooks] = &[
+        Hooks {
+            prefix: "draft",
+            opened: drafts::vote::poll_opened,
+            closed: drafts::vote::poll_closed,
+        },
+        Hooks {
+            prefix: "discussion",
+            opened: discussions::service::poll_opened,
+            closed: discussions::service::poll_closed,
+        },
+    ];
     polls::service::install_hooks(HOOKS);
 }

@@ -21,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::trust::http::routes(cfg);
     crate::portal::drafts::http::routes(cfg);
     crate::portal::polls::http::routes(cfg);
+    crate::portal::discussions::http::routes(cfg);
     crate::portal::inbox::http::routes(cfg);
     crate::portal::accesslog::http::routes(cfg);
     crate::portal::search::http::routes(cfg);

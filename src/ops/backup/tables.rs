@@ -93,6 +93,7 @@ use crate::auth::session::SESSIONS;
 use crate::db::META;
 use crate::notify::store as notify;
 use crate::portal::directory::store as directory;
+use crate::portal::discussions::store as discussions;
 use crate::portal::documents::signatures as document_signatures;
 use crate::portal::documents::store as documents;
 use crate::portal::drafts::store as drafts;
@@ -138,6 +139,8 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(polls::BALLOTS, Rows::Copy),
     &Typed(polls::VOTERS, Rows::Copy),
     &Typed(polls::COUNTS, Rows::Copy),
+    &Typed(discussions::DISCUSSIONS, Rows::Copy),
+    &Typed(discussions::COMMENTS, Rows::Copy),
     &Typed(sign::CAS, Rows::Copy),
     &Typed(sign::CRLS, Rows::Copy),
     &Typed(sign::CRL_DER, Rows::Copy),
