@@ -2,6 +2,7 @@
 //! groups; signing in and out.
 
 pub mod admin_http;
+pub mod departure;
 pub mod http;
 pub mod model;
 pub mod pages;
