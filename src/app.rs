@@ -149,6 +149,7 @@ impl App {
             crate::calendar::store::ensure_tables(txn)?;
             crate::portal::helpdesk::store::ensure_tables(txn)?;
             crate::portal::proposals::store::ensure_tables(txn)?;
+            crate::portal::account_requests::store::ensure_tables(txn)?;
             crate::portal::plans::store::ensure_tables(txn)?;
             crate::portal::reminders::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;

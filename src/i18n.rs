@@ -33,6 +33,7 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "helpdesk",
     "discussions",
     "proposals",
+    "account_requests",
     "reminders"
 ];
 

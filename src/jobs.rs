@@ -55,6 +55,12 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "closing resolved helpdesk requests failed");
         }
     }));
+    // Leavers' accounts are disabled on their day, in Astana time (I617 §20).
+    jobs.push(soon_and_every(app.clone(), Duration::from_secs(60), "account-requests", |app| {
+        if let Err(e) = crate::portal::account_requests::service::run_due(app) {
+            tracing::error!(error = %e, "disabling leavers' accounts failed");
+        }
+    }));
     jobs.push(every(app.clone(), Duration::from_secs(60), "refused-requests", |app| {
         app.audit.summarize_refused();
     }));

@@ -9,6 +9,8 @@ mod common;
 mod access_control;
 #[path = "integration/access_log.rs"]
 mod access_log;
+#[path = "integration/account_requests.rs"]
+mod account_requests;
 #[path = "integration/api_docs.rs"]
 mod api_docs;
 #[path = "integration/appliance.rs"]

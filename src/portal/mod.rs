@@ -4,6 +4,7 @@
 //! service and render).
 
 pub mod accesslog;
+pub mod account_requests;
 pub mod calendar;
 pub mod directory;
 pub mod discussions;

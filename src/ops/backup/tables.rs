@@ -157,6 +157,8 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::helpdesk::store::TEAMS, Rows::Copy),
     // Improvement proposals with their supporters and review steps.
     &Typed(crate::portal::proposals::store::PROPOSALS, Rows::Copy),
+    // Account requests (newcomers, leavers) with their outcomes.
+    &Typed(crate::portal::account_requests::store::ACCOUNT_REQUESTS, Rows::Copy),
     // Action plans (I385 §29–§37): plans, items with their tasks and reports, reminders sent.
     &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
     &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),
