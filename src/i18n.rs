@@ -34,7 +34,8 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "discussions",
     "proposals",
     "account_requests",
-    "reminders"
+    "reminders",
+    "meetings"
 ];
 
 /// The sources of one language, file by file.

@@ -45,6 +45,8 @@ mod drafts_vote;
 mod gost;
 #[path = "integration/helpdesk.rs"]
 mod helpdesk;
+#[path = "integration/meetings.rs"]
+mod meetings;
 #[path = "integration/notices.rs"]
 mod notices;
 #[path = "integration/plans.rs"]

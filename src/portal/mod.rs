@@ -14,6 +14,7 @@ pub mod helpdesk;
 pub mod home;
 pub mod inbox;
 pub mod maintenance;
+pub mod meetings;
 pub mod plans;
 pub mod polls;
 pub mod proposals;
