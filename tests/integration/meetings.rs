@@ -297,7 +297,7 @@ fn i385_s38_s41_the_agenda_is_signed_published_and_changed_as_a_new_version() {
         .filter_map(|e| e["operation"].as_str())
         .filter(|o| o.starts_with("meeting."))
         .collect();
-    for op in ["meeting.create", "meeting.read", "meeting.manage", "meeting.sign_agenda"] {
+    for op in ["meeting.create", "meeting.read", "meeting.manage", "meeting.sign"] {
         assert!(denied.contains(&op), "{op} denied in {denied:?}");
     }
     assert!(log.iter().any(|e| e["operation"] == "meeting.sign_agenda" && e["outcome"] == "ok"));
