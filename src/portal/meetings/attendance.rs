@@ -50,11 +50,12 @@ fn checked(app: &App, actor: &Actor, m: &Meeting, input: &AnswerInput) -> Result
     let substitute = if substitute_login.is_empty() {
         None
     } else {
-        let (_, ids) = directory::resolve_access_names(app, &[], &[substitute_login.clone()])
-            .map_err(|_| {
-                Error::invalid("substitute", "meeting-substitute-unknown")
-                    .with_detail(substitute_login.clone())
-            })?;
+        let (_, ids) =
+            directory::resolve_access_names(app, &[], std::slice::from_ref(&substitute_login))
+                .map_err(|_| {
+                    Error::invalid("substitute", "meeting-substitute-unknown")
+                        .with_detail(substitute_login.clone())
+                })?;
         let user = directory::users_by_id(app, &ids)?.into_iter().next();
         match user {
             Some(u) if u.status == UserStatus::Active && u.id != me => Some(u.id),
@@ -64,8 +65,7 @@ fn checked(app: &App, actor: &Actor, m: &Meeting, input: &AnswerInput) -> Result
             }
         }
     };
-    let version =
-        m.check_answer(me, answer, &reason, substitute, &now()).map_err(refused)?;
+    let version = m.check_answer(me, answer, &reason, substitute, &now()).map_err(refused)?;
     let login = match &actor.who {
         crate::actor::Who::User(u) => u.login.clone(),
         _ => return Err(Error::forbidden()),
@@ -98,7 +98,8 @@ pub fn answer(app: &App, actor: &Actor, id: u64, input: &AnswerInput, cms: &[u8]
     step(app, actor, id, MeetingAction::Answer, "meeting.answer", |m, txn| {
         let now = now();
         // The answer must still be the one that was signed (the agenda may have moved on).
-        let version = m.check_answer(me, c.answer, &c.reason, c.substitute, &now).map_err(refused)?;
+        let version =
+            m.check_answer(me, c.answer, &c.reason, c.substitute, &now).map_err(refused)?;
         if version != c.version {
             return Err(Error::invalid("signature", "meeting-agenda-changed"));
         }
@@ -175,7 +176,8 @@ pub fn sheet_of(app: &App, actor: &Actor, m: &Meeting, lang: &str, manager: bool
                 substitute: a.and_then(|a| a.substitute).map(|s| person(&users, s, lang)),
                 at_local: a.and_then(|a| local(&a.at)),
                 agenda_version: a.map(|a| a.agenda_version),
-                signature: a.map(|a| if a.verdict.report().is_some() { "valid" } else { "invalid" }),
+                signature: a
+                    .map(|a| if a.verdict.report().is_some() { "valid" } else { "invalid" }),
             }
         })
         .collect();
@@ -184,11 +186,7 @@ pub fn sheet_of(app: &App, actor: &Actor, m: &Meeting, lang: &str, manager: bool
         attend: count("attend"),
         absent: count("absent"),
         not_answered: count("not_answered"),
-        reminders: m
-            .reminders
-            .iter()
-            .map(|(t, n)| (local(t).unwrap_or_default(), *n))
-            .collect(),
+        reminders: m.reminders.iter().map(|(t, n)| (local(t).unwrap_or_default(), *n)).collect(),
         rows,
     })
 }

@@ -177,7 +177,8 @@ pub fn sign(app: &App, actor: &Actor, id: u64, cms: &[u8]) -> Result<()> {
         let mut drafts = Vec::new();
         if let Some(agenda) = m.published() {
             for p in m.polls.iter().filter(|p| p.outcome.as_deref() == Some("accepted")) {
-                let q = agenda.questions.get(p.question - 1).filter(|_| p.agenda_version == agenda.n);
+                let q =
+                    agenda.questions.get(p.question - 1).filter(|_| p.agenda_version == agenda.n);
                 if let Some(d) = q.and_then(|q| q.draft) {
                     drafts.push(d);
                 }

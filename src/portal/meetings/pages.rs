@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::http::{arc, back, meeting_view};
 use super::attendance::{self, AnswerInput};
+use super::http::{arc, back, meeting_view};
 use super::service::{self, NewAgenda, NewMeeting, NewQuestion};
-use super::{minutes, votes};
 use super::view::{self, MeetingSummary, MeetingView};
+use super::{minutes, votes};
 use crate::app::App;
 use crate::auth::policy::{Action, MeetingAction, Object, decide};
 use crate::error::{Error, Result};
@@ -85,6 +85,11 @@ struct MeetingPage<'a> {
 impl MeetingPage<'_> {
     fn can(&self, action: &str) -> bool {
         self.m.actions.contains(&action)
+    }
+
+    /// Whether members see an agenda (attendance is answered against it).
+    fn published(&self) -> bool {
+        self.m.agenda_versions.iter().any(|v| v.published)
     }
 
     fn act(&self, action: &str) -> String {

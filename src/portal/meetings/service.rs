@@ -170,7 +170,9 @@ pub fn create(app: &App, actor: &Actor, input: NewMeeting) -> Result<u64> {
     }
     let majority = match input.majority.trim() {
         "" => Majority::Simple,
-        m => Majority::parse(m).ok_or_else(|| Error::invalid("majority", "meeting-bad-majority"))?,
+        m => {
+            Majority::parse(m).ok_or_else(|| Error::invalid("majority", "meeting-bad-majority"))?
+        }
     };
     if input.quorum_percent.is_some_and(|q| q > 100) {
         return Err(Error::invalid("quorum_percent", "meeting-bad-quorum"));

@@ -300,8 +300,10 @@ pub(super) fn build(app: &App, actor: &Actor, m: &Meeting, lang: &str) -> Result
     if signer && m.minutes.as_ref().is_some_and(|x| x.signed.is_none()) {
         actions.push("sign_minutes");
     }
-    let titles: Vec<String> =
-        m.published().map(|v| v.questions.iter().map(|q| q.title.clone()).collect()).unwrap_or_default();
+    let titles: Vec<String> = m
+        .published()
+        .map(|v| v.questions.iter().map(|q| q.title.clone()).collect())
+        .unwrap_or_default();
     let mut polls = Vec::new();
     for p in &m.polls {
         let poll = crate::portal::polls::service::get(app, p.poll)?;

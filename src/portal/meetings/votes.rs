@@ -76,7 +76,8 @@ pub fn open(
             return Err(refused(Refusal::PollExists));
         }
         let mut spec = PollSpec::for_against(subject(m.id, question), link(m.id), 1);
-        let closes = crate::clock::now() + jiff::SignedDuration::from_mins(minutes.clamp(1, 24 * 60) as i64);
+        let closes =
+            crate::clock::now() + jiff::SignedDuration::from_mins(minutes.clamp(1, 24 * 60) as i64);
         spec.closes_at = crate::clock::utc_string(closes);
         spec.options = Options::ForAgainst { abstain: false };
         spec.secrecy = Secrecy::Named;
