@@ -51,6 +51,8 @@ mod meetings;
 mod notices;
 #[path = "integration/plans.rs"]
 mod plans;
+#[path = "integration/polls_secrecy.rs"]
+mod polls_secrecy;
 #[path = "integration/proposals.rs"]
 mod proposals;
 #[path = "integration/reminders.rs"]
