@@ -197,6 +197,15 @@ pub(super) async fn act_form(
         return Ok(back(id));
     }
     let body = read_form_body(payload).await?;
+    if action == "answer_text" {
+        // The text to sign for the answer typed in the form (a POST: the form's CSRF field
+        // stays in the body, never in an address).
+        s.actor.origin.set_success_status(200);
+        let input: AnswerInput = form(&body)?;
+        let (a, actor) = (arc(&app), s.actor.clone());
+        let text = blocking(move || attendance::text(&a, &actor, id, &input)).await?;
+        return Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(text));
+    }
     let f: ActForm = form(&body)?;
     let (a, actor) = (arc(&app), s.actor.clone());
     blocking(move || match action.as_str() {
