@@ -91,11 +91,12 @@ fn i385_s42_s44_members_answer_with_a_signature_and_name_a_substitute() {
         content_type: "text/plain",
         bytes: value.as_bytes().to_vec(),
     };
-    let csrf = mne.csrf().unwrap();
+    // As the page sends it: the token is the first part, never in the address.
     let res = post_parts(
         &mne,
-        &format!("/meetings/{id}/act/answer?csrf={csrf}"),
+        &format!("/meetings/{id}/act/answer"),
         &[
+            part("csrf", &mne.csrf().unwrap()),
             part("answer", "attend"),
             Part {
                 name: "signature",
@@ -370,8 +371,9 @@ fn i385_s46_s47_s21_votes_on_resolutions_and_signed_minutes_move_the_draft_on() 
     };
     let res = post_parts(
         &jus,
-        &format!("/meetings/{id}/act/vote?csrf={}", jus.csrf().unwrap()),
+        &format!("/meetings/{id}/act/vote"),
         &[
+            text("csrf", &jus.csrf().unwrap()),
             text("question", "2"),
             text("choice", "for"),
             Part {

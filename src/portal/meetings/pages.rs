@@ -170,8 +170,15 @@ struct ActForm {
     text: String,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct BallotForm {
+    question: usize,
+    choice: String,
+}
+
 /// One endpoint for every form of the meeting page: url-encoded fields, or the signature
-/// file (multipart, the CSRF token in the query).
+/// file (multipart, the CSRF token its first part).
 pub(super) async fn act_form(
     app: Data,
     s: SignedIn,
@@ -216,6 +223,14 @@ pub(super) async fn act_form(
         let input: AnswerInput = form(&body)?;
         let (a, actor) = (arc(&app), s.actor.clone());
         let text = blocking(move || attendance::text(&a, &actor, id, &input)).await?;
+        return Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(text));
+    }
+    if action == "ballot_text" {
+        // The ballot text for the choice marked in the vote form (POST, as above).
+        s.actor.origin.set_success_status(200);
+        let f: BallotForm = form(&body)?;
+        let (a, actor) = (arc(&app), s.actor.clone());
+        let text = blocking(move || votes::ballot(&a, &actor, id, f.question, &f.choice)).await?;
         return Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(text));
     }
     let f: ActForm = form(&body)?;
