@@ -448,3 +448,50 @@ fn i385_s46_s47_s21_votes_on_resolutions_and_signed_minutes_move_the_draft_on() 
         assert!(log.iter().any(|e| e["operation"] == op && e["outcome"] == "ok"), "{op}");
     }
 }
+
+#[test]
+fn the_demo_shows_a_held_meeting_with_signed_minutes_and_an_upcoming_one_answered_in_part() {
+    let server = crate::common::Server::builder().demo().start();
+    let accounts = std::fs::read_to_string(server.data.join("demo-accounts.txt")).unwrap();
+    let otp = accounts
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|c| c.len() == 4 && c[0] == "okdo.officer")
+        .map(|c| c[3].to_owned())
+        .unwrap();
+    let okdo = server.client();
+    okdo.login("okdo.officer", &otp);
+    let body = ok(
+        okdo.post_json(
+            "/api/v1/me/password",
+            &json!({"current_password": otp, "new_password": "Demo-Secret-2026"}),
+        ),
+        200,
+    );
+    okdo.set_csrf(body["csrf"].as_str());
+    let list = ok(okdo.get_json("/api/v1/meetings"), 200);
+    let meetings = list["meetings"].as_array().unwrap();
+    let held = meetings.iter().find(|m| m["upcoming"] == false).expect("a held meeting");
+    let upcoming = meetings.iter().find(|m| m["upcoming"] == true).expect("an upcoming one");
+
+    let m = ok(okdo.get_json(&format!("/api/v1/meetings/{}", held["id"])), 200);
+    assert_eq!(m["agenda"]["signature"]["status"], "valid", "{m}");
+    assert_eq!(m["polls"][0]["outcome"], "accepted", "{}", m["polls"]);
+    assert_eq!(m["polls"][0]["poll"]["voted"], 3);
+    assert_eq!(m["minutes"]["signed"], true, "{m}");
+    let doc = m["minutes"]["document_id"].as_u64().unwrap();
+    let minutes = ok(okdo.get_json(&format!("/api/v1/documents/{doc}")), 200);
+    assert!(minutes.to_string().contains("проактивный формат"), "{minutes}");
+
+    let m = ok(okdo.get_json(&format!("/api/v1/meetings/{}", upcoming["id"])), 200);
+    let sheet = &m["attendance"];
+    assert_eq!(
+        (sheet["attend"].as_u64(), sheet["absent"].as_u64(), sheet["not_answered"].as_u64()),
+        (Some(1), Some(1), Some(1)),
+        "{sheet}"
+    );
+    assert_eq!(row(sheet, "fin.head")["substitute"]["login"], "dev.employee");
+    assert_eq!(row(sheet, "fin.head")["signature"], "valid");
+    let page = okdo.get(&format!("/meetings/{}", upcoming["id"]));
+    assert!(page.body.contains("Служебная командировка") && page.body.contains("Напомнить"));
+}
