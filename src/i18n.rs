@@ -34,6 +34,7 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "discussions",
     "proposals",
     "account_requests",
+    "trainings",
     "reminders"
 ];
 

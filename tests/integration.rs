@@ -70,6 +70,8 @@ mod trust_admin;
 #[path = "integration/web_security.rs"]
 mod web_security;
 
+#[path = "integration/trainings.rs"]
+mod trainings;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
 

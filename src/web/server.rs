@@ -30,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::helpdesk::http::routes(cfg);
     crate::portal::proposals::http::routes(cfg);
     crate::portal::account_requests::http::routes(cfg);
+    crate::portal::trainings::http::routes(cfg);
     crate::portal::plans::http::routes(cfg);
     crate::portal::reminders::http::routes(cfg);
     super::metrics::routes(cfg);

@@ -159,6 +159,8 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::proposals::store::PROPOSALS, Rows::Copy),
     // Account requests (newcomers, leavers) with their outcomes.
     &Typed(crate::portal::account_requests::store::ACCOUNT_REQUESTS, Rows::Copy),
+    // Training requests with their sessions and attendance.
+    &Typed(crate::portal::trainings::store::TRAININGS, Rows::Copy),
     // Action plans (I385 §29–§37): plans, items with their tasks and reports, reminders sent.
     &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
     &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),
