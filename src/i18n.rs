@@ -35,7 +35,9 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "proposals",
     "account_requests",
     "trainings",
-    "reminders"
+    "reminders",
+    "meetings",
+    "surveys"
 ];
 
 /// The sources of one language, file by file.

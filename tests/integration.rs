@@ -45,10 +45,14 @@ mod drafts_vote;
 mod gost;
 #[path = "integration/helpdesk.rs"]
 mod helpdesk;
+#[path = "integration/meetings.rs"]
+mod meetings;
 #[path = "integration/notices.rs"]
 mod notices;
 #[path = "integration/plans.rs"]
 mod plans;
+#[path = "integration/polls_secrecy.rs"]
+mod polls_secrecy;
 #[path = "integration/proposals.rs"]
 mod proposals;
 #[path = "integration/reminders.rs"]

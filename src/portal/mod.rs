@@ -14,12 +14,14 @@ pub mod helpdesk;
 pub mod home;
 pub mod inbox;
 pub mod maintenance;
+pub mod meetings;
 pub mod plans;
 pub mod polls;
 pub mod proposals;
 pub mod reminders;
 pub mod search;
 pub mod support;
+pub mod surveys;
 pub mod trainings;
 pub mod trust;
 
