@@ -79,5 +79,7 @@ mod trainings;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
 
+#[path = "integration/meetings_session.rs"]
+mod meetings_session;
 #[path = "integration/packaging.rs"]
 mod packaging;
