@@ -331,7 +331,10 @@ fn i385_s48_a_connector_pushes_over_mutual_tls_and_a_revoked_token_is_refused() 
     s.add_user("esedo", "MINFIN", &["connector"]);
     s.add_user("fin.emp", "MINFIN", &["employee"]);
     let p = |n: &str| pki.path(n).to_str().unwrap().to_owned();
+    let crl = pki.issuing_crl(&format!("crl-{}.pem", unique()));
     s.cli(&["trust", "add", &p("trusted.pem")], None).ok();
+    s.cli(&["trust", "crl", &p("root/crl.pem")], None).ok();
+    s.cli(&["trust", "crl", crl.to_str().unwrap()], None).ok();
     s.cli(&["cert", "register", "--login", "esedo", &p(&format!("{connector}.pem"))], None).ok();
     s.cli(&["cert", "register", "--login", "fin.emp", &p(&format!("{person}.pem"))], None).ok();
     let with_cert = |name: &str| {
