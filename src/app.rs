@@ -145,6 +145,7 @@ impl App {
             crate::ops::crl_fetch::ensure_tables(txn)?;
             crate::calendar::store::ensure_tables(txn)?;
             crate::portal::plans::store::ensure_tables(txn)?;
+            crate::portal::headcount::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?

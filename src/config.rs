@@ -30,6 +30,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub drafts: DraftsConfig,
     pub plans: crate::portal::plans::PlansConfig,
+    pub headcount: crate::portal::headcount::HeadcountConfig,
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,
     pub testing: TestingConfig,

@@ -37,6 +37,8 @@ mod documents_hostile;
 mod drafts;
 #[path = "integration/gost.rs"]
 mod gost;
+#[path = "integration/headcount.rs"]
+mod headcount;
 #[path = "integration/notices.rs"]
 mod notices;
 #[path = "integration/plans.rs"]

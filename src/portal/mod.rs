@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod directory;
 pub mod documents;
 pub mod drafts;
+pub mod headcount;
 pub mod home;
 pub mod inbox;
 pub mod maintenance;

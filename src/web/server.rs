@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::maintenance::http::routes(cfg);
     crate::portal::calendar::http::routes(cfg);
     crate::portal::plans::http::routes(cfg);
+    crate::portal::headcount::http::routes(cfg);
     super::metrics::routes(cfg);
     super::openapi::routes(cfg);
 }

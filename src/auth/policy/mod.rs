@@ -32,10 +32,12 @@ mod calendar;
 mod documents;
 mod drafts;
 pub mod duties;
+mod headcount;
 mod plans;
 
 pub use calendar::CalendarAction;
 pub use drafts::DraftAction;
+pub use headcount::HeadcountAction;
 pub use plans::PlanAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +92,8 @@ pub enum Action {
     Calendar(CalendarAction),
     /// Action plans (I385 §29–§37): `plans.rs`.
     Plan(PlanAction),
+    /// Headcount monitoring (I385 §26–§28): `headcount.rs`.
+    Headcount(HeadcountAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -113,6 +117,7 @@ impl Action {
         all.extend(DraftAction::ALL.iter().map(|a| Action::Draft(*a)));
         all.extend(CalendarAction::ALL.iter().map(|a| Action::Calendar(*a)));
         all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
+        all.extend(HeadcountAction::ALL.iter().map(|a| Action::Headcount(*a)));
         all
     }
 
@@ -219,6 +224,7 @@ impl Action {
             Action::Draft(a) => a.name().into(),
             Action::Calendar(a) => a.name().into(),
             Action::Plan(a) => a.name().into(),
+            Action::Headcount(a) => a.name().into(),
         }
     }
 }
@@ -244,6 +250,9 @@ pub enum Object<'a> {
     PlanItem { owner: u64, responsible: u64, task_executors: &'a [u64] },
     /// A consolidated report on an item (§35–§37): who sees it depends on the signature.
     PlanReport { owner: u64, responsible: u64, author: u64, signed: bool },
+    /// An agency's headcount return (I385 §26–§27). Which agencies return figures is no
+    /// secret (every campaign lists them), so a refusal is a plain 403.
+    HeadcountReturn { agency: u64 },
 }
 
 impl Object<'_> {
@@ -258,6 +267,7 @@ impl Object<'_> {
             Object::Draft { .. } => Some(Action::Draft(DraftAction::Read)),
             Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
             Object::PlanItem { .. } | Object::PlanReport { .. } => None,
+            Object::HeadcountReturn { .. } => None,
         }
     }
 
@@ -270,7 +280,8 @@ impl Object<'_> {
             | Object::Draft { developer: id, .. }
             | Object::Plan { owner: id, .. }
             | Object::PlanItem { owner: id, .. }
-            | Object::PlanReport { owner: id, .. } => Some(id),
+            | Object::PlanReport { owner: id, .. }
+            | Object::HeadcountReturn { agency: id } => Some(id),
         }
     }
 }
@@ -367,6 +378,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         calendar::decide(user, a, object)
     } else if let Action::Plan(a) = action {
         plans::decide(user, a, object)
+    } else if let Action::Headcount(a) = action {
+        headcount::decide(user, a, object)
     } else {
         administration::decide(user, action, object)
     }

@@ -117,6 +117,12 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
     &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),
     &Typed(crate::portal::plans::store::REMINDED, Rows::Copy),
+    // Headcount monitoring (I385 §26–§28): form definitions, campaigns, returns (accepted
+    // ones never change), the index of returns by campaign and agency.
+    &Typed(crate::portal::headcount::store::FORMS, Rows::Copy),
+    &Typed(crate::portal::headcount::store::CAMPAIGNS, Rows::Copy),
+    &Typed(crate::portal::headcount::store::RETURNS, Rows::Copy),
+    &Typed(crate::portal::headcount::store::BY_CAMPAIGN, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].
