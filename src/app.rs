@@ -144,6 +144,7 @@ impl App {
             crate::portal::maintenance::store::ensure_tables(txn)?;
             crate::ops::crl_fetch::ensure_tables(txn)?;
             crate::calendar::store::ensure_tables(txn)?;
+            crate::portal::helpdesk::store::ensure_tables(txn)?;
             crate::portal::plans::store::ensure_tables(txn)?;
             crate::portal::headcount::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;

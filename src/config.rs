@@ -33,6 +33,7 @@ pub struct Config {
     pub headcount: crate::portal::headcount::HeadcountConfig,
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,
+    pub helpdesk: crate::portal::helpdesk::config::HelpdeskConfig,
     pub testing: TestingConfig,
 }
 
@@ -521,6 +522,7 @@ impl Config {
         if self.signatures.crl_fetch_interval_seconds < 1 {
             anyhow::bail!("signatures.crl_fetch_interval_seconds must be at least 1");
         }
+        self.helpdesk.verify()?;
         let url = &self.server.public_url;
         if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
             anyhow::bail!("server.public_url must start with https:// or http://");

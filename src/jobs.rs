@@ -38,6 +38,11 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "overdue notices failed");
         }
     }));
+    jobs.push(every(app.clone(), Duration::from_secs(600), "helpdesk-close", |app| {
+        if let Err(e) = crate::portal::helpdesk::service::close_unanswered(app) {
+            tracing::error!(error = %e, "closing resolved helpdesk requests failed");
+        }
+    }));
     jobs.push(every(app.clone(), Duration::from_secs(60), "refused-requests", |app| {
         app.audit.summarize_refused();
     }));

@@ -39,6 +39,8 @@ mod drafts;
 mod gost;
 #[path = "integration/headcount.rs"]
 mod headcount;
+#[path = "integration/helpdesk.rs"]
+mod helpdesk;
 #[path = "integration/notices.rs"]
 mod notices;
 #[path = "integration/plans.rs"]

@@ -203,6 +203,18 @@ const PEOPLE: &[Person] = &[
     ),
 ];
 
+/// The demo account `login` as an actor, for a feature's demo that takes each step as the
+/// person who would take it.
+pub fn as_user(app: &App, operator: &Actor, login: &str) -> Result<Actor> {
+    let user = directory::user_by_login(app, operator, login)?;
+    let identity = directory::identity(app, user.id, false)?
+        .ok_or_else(|| crate::error::Error::internal("demo identity"))?;
+    Ok(Actor {
+        who: crate::actor::Who::User(identity),
+        origin: crate::actor::Origin::system("demo"),
+    })
+}
+
 /// Whether the directory is still empty (a fresh demo directory).
 pub fn is_empty(app: &App, actor: &Actor) -> Result<bool> {
     Ok(directory::agencies(app, actor)?.is_empty())
@@ -304,6 +316,8 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
         seed(app, &actor, &mut text).map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
         crate::portal::plans::demo::seed(app, &actor, &mut text)
             .map_err(|e| anyhow::anyhow!("demo action plans: {e}"))?;
+        crate::portal::helpdesk::demo::seed(app, &actor)
+            .map_err(|e| anyhow::anyhow!("demo helpdesk: {e}"))?;
         stdout.write_all(&text)?;
         let file = app.config.data_dir().join("demo-accounts.txt");
         crate::keys::write_private(&file, &text)?;

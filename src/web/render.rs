@@ -136,3 +136,14 @@ pub fn created<T: Serialize>(value: &T) -> HttpResponse {
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header(("location", location.to_owned())).finish()
 }
+
+/// The media type of XLSX workbooks (report exports).
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A generated file (a report's CSV or XLSX) offered for download under `name` (ASCII).
+pub fn download(bytes: Vec<u8>, mime: &str, name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(mime.to_owned())
+        .insert_header(("content-disposition", format!("attachment; filename=\"{name}\"")))
+        .body(bytes)
+}

@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::search::http::routes(cfg);
     crate::portal::maintenance::http::routes(cfg);
     crate::portal::calendar::http::routes(cfg);
+    crate::portal::helpdesk::http::routes(cfg);
     crate::portal::plans::http::routes(cfg);
     crate::portal::headcount::http::routes(cfg);
     super::metrics::routes(cfg);

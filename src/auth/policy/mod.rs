@@ -27,18 +27,30 @@ use crate::auth::roles::Role;
 use crate::error::{Error, Result};
 use crate::portal::documents::model::AccessRule;
 
+mod account_requests;
 mod administration;
 mod calendar;
+mod directory_sync;
 mod documents;
 mod drafts;
 pub mod duties;
 mod headcount;
+pub mod helpdesk;
 mod plans;
+mod proposals;
+mod trainings;
+mod usage;
 
+pub use account_requests::AccountRequestAction;
 pub use calendar::CalendarAction;
+pub use directory_sync::DirectorySyncAction;
 pub use drafts::DraftAction;
 pub use headcount::HeadcountAction;
+pub use helpdesk::HelpdeskAction;
 pub use plans::PlanAction;
+pub use proposals::ProposalAction;
+pub use trainings::TrainingAction;
+pub use usage::UsageAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -90,6 +102,19 @@ pub enum Action {
     Draft(DraftAction),
     /// The working-day calendar: `calendar.rs`.
     Calendar(CalendarAction),
+    /// The helpdesk (I617 §13–§16): `helpdesk.rs`.
+    Helpdesk(HelpdeskAction),
+    /// Account requests for newcomers and leavers (I617 §20): `account_requests.rs`.
+    AccountRequest(AccountRequestAction),
+    /// Training requests and sessions (I617 §19): `trainings.rs`.
+    Training(TrainingAction),
+    /// Improvement proposals (I617 §39–§41): `proposals.rs`.
+    Proposal(ProposalAction),
+    /// Usage of the portal per agency (I617 §22): `usage.rs`.
+    Usage(UsageAction),
+    /// Sign-in against the agencies' directories and their synchronisation:
+    /// `directory_sync.rs`.
+    DirectorySync(DirectorySyncAction),
     /// Action plans (I385 §29–§37): `plans.rs`.
     Plan(PlanAction),
     /// Headcount monitoring (I385 §26–§28): `headcount.rs`.
@@ -116,6 +141,12 @@ impl Action {
         let mut all = Self::PLATFORM.to_vec();
         all.extend(DraftAction::ALL.iter().map(|a| Action::Draft(*a)));
         all.extend(CalendarAction::ALL.iter().map(|a| Action::Calendar(*a)));
+        all.extend(HelpdeskAction::ALL.iter().map(|a| Action::Helpdesk(*a)));
+        all.extend(AccountRequestAction::ALL.iter().map(|a| Action::AccountRequest(*a)));
+        all.extend(TrainingAction::ALL.iter().map(|a| Action::Training(*a)));
+        all.extend(ProposalAction::ALL.iter().map(|a| Action::Proposal(*a)));
+        all.extend(UsageAction::ALL.iter().map(|a| Action::Usage(*a)));
+        all.extend(DirectorySyncAction::ALL.iter().map(|a| Action::DirectorySync(*a)));
         all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
         all.extend(HeadcountAction::ALL.iter().map(|a| Action::Headcount(*a)));
         all
@@ -186,6 +217,12 @@ impl Action {
             | Action::SearchReindex => true,
             Action::Draft(a) => drafts::ADMINISTRATIVE.contains(&a),
             Action::Calendar(a) => calendar::ADMINISTRATIVE.contains(&a),
+            Action::Helpdesk(a) => helpdesk::ADMINISTRATIVE.contains(&a),
+            Action::AccountRequest(a) => account_requests::ADMINISTRATIVE.contains(&a),
+            Action::Training(a) => trainings::ADMINISTRATIVE.contains(&a),
+            Action::Proposal(a) => proposals::ADMINISTRATIVE.contains(&a),
+            Action::Usage(a) => usage::ADMINISTRATIVE.contains(&a),
+            Action::DirectorySync(a) => directory_sync::ADMINISTRATIVE.contains(&a),
             _ => false,
         }
     }
@@ -223,6 +260,12 @@ impl Action {
             Action::SearchReindex => "search.reindex".into(),
             Action::Draft(a) => a.name().into(),
             Action::Calendar(a) => a.name().into(),
+            Action::Helpdesk(a) => a.name().into(),
+            Action::AccountRequest(a) => a.name().into(),
+            Action::Training(a) => a.name().into(),
+            Action::Proposal(a) => a.name().into(),
+            Action::Usage(a) => a.name().into(),
+            Action::DirectorySync(a) => a.name().into(),
             Action::Plan(a) => a.name().into(),
             Action::Headcount(a) => a.name().into(),
         }
@@ -243,6 +286,15 @@ pub enum Object<'a> {
     /// A draft legal act: the developer agency, the approving agencies, the heads called to
     /// an absentee vote.
     Draft { developer: u64, approving: &'a [u64], voters: &'a [u64] },
+    /// A request to the support service: its applicant, the applicant's agency, and who
+    /// handles it (the assignee and the members of the team it is with).
+    Ticket { applicant: u64, agency_id: u64, handlers: &'a [u64] },
+    /// A request for a newcomer's account or a leaver's disabling, of an agency.
+    AccountRequest { agency_id: u64 },
+    /// A training request of an agency, with the trainees it names.
+    Training { agency_id: u64, trainees: &'a [u64] },
+    /// An improvement proposal and its author.
+    Proposal { author: u64 },
     /// An action plan: the agency that posted it and the executor agencies of its items.
     Plan { owner: u64, executors: &'a [u64] },
     /// An item of a plan: the plan's owner, its responsible executor agency, the accounts
@@ -265,6 +317,13 @@ impl Object<'_> {
             Object::Appliance | Object::Agency(_) | Object::User { .. } => None,
             Object::Document { .. } => Some(Action::DocumentRead),
             Object::Draft { .. } => Some(Action::Draft(DraftAction::Read)),
+            Object::Ticket { .. } => Some(Action::Helpdesk(HelpdeskAction::Read)),
+            Object::AccountRequest { .. } => {
+                Some(Action::AccountRequest(AccountRequestAction::Read))
+            }
+            Object::Training { .. } => Some(Action::Training(TrainingAction::Read)),
+            // Proposals are read by everyone (I617 §39–§41: the most wanted stand out).
+            Object::Proposal { .. } => None,
             Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
             Object::PlanItem { .. } | Object::PlanReport { .. } => None,
             Object::HeadcountReturn { .. } => None,
@@ -273,11 +332,14 @@ impl Object<'_> {
 
     pub(super) fn agency(self) -> Option<u64> {
         match self {
-            Object::Appliance => None,
+            Object::Appliance | Object::Proposal { .. } => None,
             Object::Agency(id)
             | Object::User { agency_id: id, .. }
             | Object::Document { agency_id: id, .. }
             | Object::Draft { developer: id, .. }
+            | Object::Ticket { agency_id: id, .. }
+            | Object::AccountRequest { agency_id: id }
+            | Object::Training { agency_id: id, .. }
             | Object::Plan { owner: id, .. }
             | Object::PlanItem { owner: id, .. }
             | Object::PlanReport { owner: id, .. }
@@ -376,6 +438,18 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         drafts::decide(user, a, object)
     } else if let Action::Calendar(a) = action {
         calendar::decide(user, a, object)
+    } else if let Action::Helpdesk(a) = action {
+        helpdesk::decide(user, a, object)
+    } else if let Action::AccountRequest(a) = action {
+        account_requests::decide(user, a, object)
+    } else if let Action::Training(a) = action {
+        trainings::decide(user, a, object)
+    } else if let Action::Proposal(a) = action {
+        proposals::decide(user, a, object)
+    } else if let Action::Usage(a) = action {
+        usage::decide(user, a, object)
+    } else if let Action::DirectorySync(a) = action {
+        directory_sync::decide(user, a, object)
     } else if let Action::Plan(a) = action {
         plans::decide(user, a, object)
     } else if let Action::Headcount(a) = action {

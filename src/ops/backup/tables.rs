@@ -113,6 +113,10 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::ops::crl_fetch::FETCHES, Rows::Copy),
     // The administrator's working-day calendar entries (decrees, Kurban Ait dates).
     &Typed(crate::calendar::store::ENTRIES, Rows::Copy),
+    // The helpdesk: requests with their history, routing rules, teams.
+    &Typed(crate::portal::helpdesk::store::TICKETS, Rows::Copy),
+    &Typed(crate::portal::helpdesk::store::RULES, Rows::Copy),
+    &Typed(crate::portal::helpdesk::store::TEAMS, Rows::Copy),
     // Action plans (I385 §29–§37): plans, items with their tasks and reports, reminders sent.
     &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
     &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),

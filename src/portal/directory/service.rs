@@ -679,6 +679,12 @@ pub fn agencies_by_id(app: &App) -> Result<HashMap<u64, Agency>> {
     Ok(Reader(&txn).agencies()?.into_iter().map(|a| (a.id, a)).collect())
 }
 
+/// Every account by id (for showing names of the many people a list refers to).
+pub fn every_user_by_id(app: &App) -> Result<HashMap<u64, User>> {
+    let txn = app.db.read()?;
+    Ok(Reader(&txn).users()?.into_iter().map(|u| (u.id, u)).collect())
+}
+
 /// Resolves agency codes and logins named in an access rule; unknown names are refused.
 pub fn resolve_access_names(
     app: &App,

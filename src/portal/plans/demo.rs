@@ -8,10 +8,11 @@ use std::io::Write;
 use jiff::civil::Date;
 
 use super::service::{self, NewItem, NewPlan, NewReport, NewTask};
-use crate::actor::{Actor, Origin, Who};
+use crate::actor::Actor;
 use crate::app::App;
 use crate::auth::roles::Role;
 use crate::error::{Error, Result};
+use crate::ops::demo::as_user;
 use crate::portal::directory::model::NewUser;
 use crate::portal::directory::service as directory;
 
@@ -53,13 +54,6 @@ const PEOPLE: &[(&str, &str, &[Role], &str, &str)] = &[
         "Әбдірахманов Ержан Саматұлы",
     ),
 ];
-
-fn as_user(app: &App, operator: &Actor, login: &str) -> Result<Actor> {
-    let user = directory::user_by_login(app, operator, login)?;
-    let identity = directory::identity(app, user.id, false)?
-        .ok_or_else(|| Error::internal("demo identity"))?;
-    Ok(Actor { who: Who::User(identity), origin: Origin::system("demo") })
-}
 
 fn item(
     number: &str,
