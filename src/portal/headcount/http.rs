@@ -12,9 +12,8 @@ use super::service::{self, Decision, NewCampaign, NewDefinition, NewReturn, Save
 use super::{summary, views};
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::portal::calendar::http::{XLSX, download};
 use crate::web::blocking;
-use crate::web::render::{created, json};
+use crate::web::render::{XLSX, created, download, json};
 use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
