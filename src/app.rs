@@ -140,6 +140,8 @@ impl App {
             crate::portal::documents::signatures::ensure_tables(txn)?;
             crate::notify::store::ensure_tables(txn)?;
             crate::portal::drafts::store::ensure_tables(txn)?;
+            crate::portal::polls::store::ensure_tables(txn)?;
+            crate::portal::drafts::vote::move_legacy_votes(txn)?;
             crate::sign::store::ensure_tables(txn)?;
             crate::portal::maintenance::store::ensure_tables(txn)?;
             crate::ops::crl_fetch::ensure_tables(txn)?;
@@ -154,6 +156,7 @@ impl App {
             Ok(())
         })
         .map_err(|e| other(&e))?;
+        crate::portal::install_poll_hooks();
         let audit =
             AuditLog::start(db.clone(), key.clone(), &config.audit).map_err(|e| other(&e))?;
         let sessions = Sessions::new(

@@ -29,6 +29,7 @@ pub struct Config {
     pub documents: DocumentsConfig,
     pub mail: MailConfig,
     pub drafts: DraftsConfig,
+    pub polls: crate::portal::polls::PollsConfig,
     pub plans: crate::portal::plans::PlansConfig,
     pub headcount: crate::portal::headcount::HeadcountConfig,
     pub signatures: SignaturesConfig,
@@ -205,8 +206,13 @@ pub struct DraftsConfig {
     pub approval_days: u64,
     /// Days for the Chancellery's check (§20).
     pub chancellery_days: u64,
-    /// Days for an absentee vote (§22–§24).
+    /// Days for an absentee vote (§22–§24): its poll closes by itself then.
     pub vote_days: u64,
+    /// The absentee vote's rule: `simple`, `two_thirds` or `all` (of the ballots cast;
+    /// `all`: of the heads called).
+    pub vote_majority: String,
+    /// Share (percent) of the heads called who must vote for the result to count.
+    pub vote_quorum_percent: u8,
     /// How often (seconds) overdue stages are looked for and notified.
     pub overdue_check_seconds: u64,
 }
@@ -219,6 +225,8 @@ impl Default for DraftsConfig {
             approval_days: 10,
             chancellery_days: 5,
             vote_days: 3,
+            vote_majority: "simple".into(),
+            vote_quorum_percent: 50,
             overdue_check_seconds: 600,
         }
     }
@@ -521,6 +529,12 @@ impl Config {
         }
         if self.signatures.crl_fetch_interval_seconds < 1 {
             anyhow::bail!("signatures.crl_fetch_interval_seconds must be at least 1");
+        }
+        if crate::portal::polls::model::Majority::parse(&self.drafts.vote_majority).is_none() {
+            anyhow::bail!("drafts.vote_majority must be simple, two_thirds or all");
+        }
+        if self.drafts.vote_quorum_percent > 100 || self.drafts.vote_days == 0 {
+            anyhow::bail!("drafts.vote_quorum_percent must be 0–100 and drafts.vote_days positive");
         }
         self.helpdesk.verify()?;
         let url = &self.server.public_url;

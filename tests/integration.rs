@@ -35,6 +35,8 @@ mod documents_durability;
 mod documents_hostile;
 #[path = "integration/drafts.rs"]
 mod drafts;
+#[path = "integration/drafts_vote.rs"]
+mod drafts_vote;
 #[path = "integration/gost.rs"]
 mod gost;
 #[path = "integration/headcount.rs"]

@@ -276,7 +276,48 @@ pub fn seed(app: &App, actor: &Actor, out: &mut dyn Write) -> Result<Vec<(String
         writeln!(out, "  {:<18} {:<24} {:<12} {}", login, role.name(), agency, password)?;
         logins.push((login.to_string(), password));
     }
+    let pki = super::demo_pki::DemoPki::install(app, actor)?;
+    crate::portal::drafts::demo::seed(app, actor, &pki)?;
+    writeln!(
+        out,
+        "Heads sign with the demo keys in {} (password \"{}\"): ipgo sign --p12 FILE …",
+        app.config.data_dir().join("demo-signing").display(),
+        super::demo_pki::P12_PASSWORD
+    )?;
     Ok(logins)
+}
+
+/// The demo account `login` acting through the services as it would over the web, so the
+/// demo's workflows are checked and logged like anyone's (`what` names the step in the
+/// access log's origin).
+pub fn acting_as(app: &App, operator: &Actor, login: &str, what: &str) -> Result<Actor> {
+    let user = directory::user_by_login(app, operator, login)?;
+    let identity = directory::identity(app, user.id, false)?
+        .ok_or_else(|| crate::error::Error::internal(format!("demo: {login} is not active")))?;
+    Ok(Actor {
+        who: crate::actor::Who::User(identity),
+        origin: crate::actor::Origin::new(
+            crate::actor::Channel::Admin,
+            "local".into(),
+            "ADMIN",
+            "demo".into(),
+            what.into(),
+        ),
+    })
+}
+
+/// Stores `bytes` as an uploaded file under the document key of `ticket` (as the upload
+/// receiver does), ready to be posted with a demo document.
+pub fn demo_file(
+    app: &App,
+    ticket: &crate::portal::documents::service::Ticket,
+    name: &str,
+    bytes: &[u8],
+) -> Result<crate::portal::documents::upload::AcceptedFile> {
+    let mut writer = app.blobs.writer(ticket.key())?;
+    writer.write_all(bytes)?;
+    let pending = writer.finish()?;
+    crate::portal::documents::upload::accept(app, ticket.key(), name.to_owned(), pending)
 }
 
 /// Checks the demo's inputs before anything is created.

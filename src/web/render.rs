@@ -92,6 +92,18 @@ impl<'a> PageCtx<'a> {
         self.i18n.text_with(self.lang, key, &[(name, &value.to_string())])
     }
 
+    /// Translated text with two arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl std::fmt::Display,
+        n2: &str,
+        v2: impl std::fmt::Display,
+    ) -> String {
+        self.i18n.text_with(self.lang, key, &[(n1, &v1.to_string()), (n2, &v2.to_string())])
+    }
+
     /// Translated text of the message `prefix` + `suffix` (e.g. `doctype-` + a type code).
     pub fn tk(&self, prefix: &str, suffix: &str) -> String {
         self.t(&format!("{prefix}{suffix}"))

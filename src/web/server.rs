@@ -20,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::documents::http::routes(cfg);
     crate::portal::trust::http::routes(cfg);
     crate::portal::drafts::http::routes(cfg);
+    crate::portal::polls::http::routes(cfg);
     crate::portal::inbox::http::routes(cfg);
     crate::portal::accesslog::http::routes(cfg);
     crate::portal::search::http::routes(cfg);

@@ -31,12 +31,14 @@ mod account_requests;
 mod administration;
 mod calendar;
 mod directory_sync;
+mod discussions;
 mod documents;
 mod drafts;
 pub mod duties;
 mod headcount;
 pub mod helpdesk;
 mod plans;
+mod polls;
 mod proposals;
 mod trainings;
 mod usage;
@@ -44,10 +46,12 @@ mod usage;
 pub use account_requests::AccountRequestAction;
 pub use calendar::CalendarAction;
 pub use directory_sync::DirectorySyncAction;
+pub use discussions::DiscussionAction;
 pub use drafts::DraftAction;
 pub use headcount::HeadcountAction;
 pub use helpdesk::HelpdeskAction;
 pub use plans::PlanAction;
+pub use polls::PollAction;
 pub use proposals::ProposalAction;
 pub use trainings::TrainingAction;
 pub use usage::UsageAction;
@@ -102,6 +106,10 @@ pub enum Action {
     Draft(DraftAction),
     /// The working-day calendar: `calendar.rs`.
     Calendar(CalendarAction),
+    /// Polls of the voting engine: `polls.rs`.
+    Poll(PollAction),
+    /// Discussions of documents (I385 §7.6, §52–§54): `discussions.rs`.
+    Discussion(DiscussionAction),
     /// The helpdesk (I617 §13–§16): `helpdesk.rs`.
     Helpdesk(HelpdeskAction),
     /// Account requests for newcomers and leavers (I617 §20): `account_requests.rs`.
@@ -141,6 +149,8 @@ impl Action {
         let mut all = Self::PLATFORM.to_vec();
         all.extend(DraftAction::ALL.iter().map(|a| Action::Draft(*a)));
         all.extend(CalendarAction::ALL.iter().map(|a| Action::Calendar(*a)));
+        all.extend(PollAction::ALL.iter().map(|a| Action::Poll(*a)));
+        all.extend(DiscussionAction::ALL.iter().map(|a| Action::Discussion(*a)));
         all.extend(HelpdeskAction::ALL.iter().map(|a| Action::Helpdesk(*a)));
         all.extend(AccountRequestAction::ALL.iter().map(|a| Action::AccountRequest(*a)));
         all.extend(TrainingAction::ALL.iter().map(|a| Action::Training(*a)));
@@ -260,6 +270,8 @@ impl Action {
             Action::SearchReindex => "search.reindex".into(),
             Action::Draft(a) => a.name().into(),
             Action::Calendar(a) => a.name().into(),
+            Action::Poll(a) => a.name().into(),
+            Action::Discussion(a) => a.name().into(),
             Action::Helpdesk(a) => a.name().into(),
             Action::AccountRequest(a) => a.name().into(),
             Action::Training(a) => a.name().into(),
@@ -286,6 +298,11 @@ pub enum Object<'a> {
     /// A draft legal act: the developer agency, the approving agencies, the heads called to
     /// an absentee vote.
     Draft { developer: u64, approving: &'a [u64], voters: &'a [u64] },
+    /// A poll of the voting engine: everyone who holds or held a place in its electorate
+    /// (members and substitutes), and the people watching it (initiator, secretary).
+    Poll { electorate: &'a [u64], watchers: &'a [u64] },
+    /// A discussion: its initiator (and their agency) and the working group's members.
+    Discussion { initiator: u64, agency: u64, members: &'a [u64] },
     /// A request to the support service: its applicant, the applicant's agency, and who
     /// handles it (the assignee and the members of the team it is with).
     Ticket { applicant: u64, agency_id: u64, handlers: &'a [u64] },
@@ -317,6 +334,8 @@ impl Object<'_> {
             Object::Appliance | Object::Agency(_) | Object::User { .. } => None,
             Object::Document { .. } => Some(Action::DocumentRead),
             Object::Draft { .. } => Some(Action::Draft(DraftAction::Read)),
+            Object::Poll { .. } => Some(Action::Poll(PollAction::Read)),
+            Object::Discussion { .. } => Some(Action::Discussion(DiscussionAction::Read)),
             Object::Ticket { .. } => Some(Action::Helpdesk(HelpdeskAction::Read)),
             Object::AccountRequest { .. } => {
                 Some(Action::AccountRequest(AccountRequestAction::Read))
@@ -332,8 +351,9 @@ impl Object<'_> {
 
     pub(super) fn agency(self) -> Option<u64> {
         match self {
-            Object::Appliance | Object::Proposal { .. } => None,
+            Object::Appliance | Object::Poll { .. } | Object::Proposal { .. } => None,
             Object::Agency(id)
+            | Object::Discussion { agency: id, .. }
             | Object::User { agency_id: id, .. }
             | Object::Document { agency_id: id, .. }
             | Object::Draft { developer: id, .. }
@@ -455,7 +475,13 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
     } else if let Action::Headcount(a) = action {
         headcount::decide(user, a, object)
     } else {
-        administration::decide(user, action, object)
+        match action {
+            Action::Draft(a) => drafts::decide(user, a, object),
+            Action::Calendar(a) => calendar::decide(user, a, object),
+            Action::Poll(a) => polls::decide(user, a, object),
+            Action::Discussion(a) => discussions::decide(user, a, object),
+            _ => administration::decide(user, action, object),
+        }
     }
 }
 
