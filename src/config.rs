@@ -73,7 +73,7 @@ pub struct ServerConfig {
     pub max_parts_per_request: usize,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TlsConfig {
     /// PEM certificate chain. With `key`, turns TLS on.
@@ -83,8 +83,24 @@ pub struct TlsConfig {
     /// When no certificate is configured, generate a self-signed one in the keys directory
     /// on first start (and reuse it afterwards).
     pub self_signed: bool,
-    /// Host names and addresses the self-signed certificate is made for.
+    /// Host names and addresses the self-signed certificate is made for (with the host of
+    /// `server.public_url`, which names it).
     pub self_signed_names: Vec<String>,
+    /// Days a self-signed certificate is valid from when it is made (renewed by
+    /// `ipgo init --renew-tls`); at most 825.
+    pub self_signed_days: u32,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            cert: String::new(),
+            key: String::new(),
+            self_signed: false,
+            self_signed_names: Vec::new(),
+            self_signed_days: 365,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -467,6 +483,10 @@ impl Config {
         self.listen_addr()?;
         if self.tls.cert.is_empty() != self.tls.key.is_empty() {
             anyhow::bail!("tls.cert and tls.key must be given together");
+        }
+        let max_days = crate::web::tls::MAX_SELF_SIGNED_DAYS;
+        if !(1..=max_days).contains(&self.tls.self_signed_days) {
+            anyhow::bail!("tls.self_signed_days must be between 1 and {max_days}");
         }
         if !matches!(self.ui.default_language.as_str(), "kk" | "ru" | "en") {
             anyhow::bail!("ui.default_language must be kk, ru or en");

@@ -108,6 +108,15 @@ impl DemoPki {
         SigningIdentity::from_pkcs12(&p12, P12_PASSWORD).map_err(|e| failed("reading it back", e))
     }
 
+    /// The demo key of `login` as written by [`DemoPki::person`], read back from its `.p12`
+    /// file as a person trying the demo would use it (features seeded after the drafts sign
+    /// with the heads' keys without issuing second certificates).
+    pub fn key_of(app: &App, login: &str) -> Result<SigningIdentity> {
+        let file = app.config.data_dir().join("demo-signing").join(format!("{login}.p12"));
+        let p12 = std::fs::read(&file).map_err(|e| failed(&file.display().to_string(), e))?;
+        SigningIdentity::from_pkcs12(&p12, P12_PASSWORD).map_err(|e| failed("reading it", e))
+    }
+
     fn pkcs12(&self, login: &str, key_der: &[u8], cert_der: &[u8]) -> Result<Vec<u8>> {
         use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
         let key = PrivateKey::from_der(key_der).map_err(|e| failed("PKCS#8", e))?;

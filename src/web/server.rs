@@ -100,7 +100,12 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
                     Arc::new(super::client_cert::TrustStoreVerifier::new(app.clone(), &provider))
                         as Arc<dyn rustls::server::danger::ClientCertVerifier>
                 });
-            Some(super::tls::server_config(cert, key, verifier)?)
+            let config = super::tls::server_config(cert, key, verifier)?;
+            match super::tls::not_after(cert) {
+                Ok(not_after) => app.metrics.serving_certificate(not_after),
+                Err(e) => tracing::warn!(error = %e, "cannot read the served certificate's expiry"),
+            }
+            Some(config)
         }
         None => None,
     };

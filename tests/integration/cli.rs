@@ -259,6 +259,24 @@ fn the_demo_shows_draft_acts_in_their_stages_signed_with_its_own_keys(
     );
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.json()["poll"]["voted"], 2);
+
+    // Action plans (I385 §29–§37): the Government plan holds an item whose consolidated
+    // report the ministry's head signed with the demo key — open to the Chancellery now —
+    // and one still awaiting the signature, which the Chancellery does not see yet.
+    let (status, plans) = okdo.get_json("/api/v1/plans");
+    assert_eq!(status, 200, "{plans}");
+    let gov = plans["plans"].as_array().unwrap().iter().find(|p| p["kind"] == "government");
+    let gov = gov.unwrap_or_else(|| panic!("a Government plan in the demo: {plans}"));
+    let (status, plan) = okdo.get_json(&format!("/api/v1/plans/{}", gov["id"]));
+    assert_eq!(status, 200, "{plan}");
+    let item = |n: &str| {
+        let it = plan["items"].as_array().unwrap().iter().find(|i| i["number"] == n).unwrap();
+        okdo.get_json(&format!("/api/v1/plans/{}/items/{}", gov["id"], it["id"])).1
+    };
+    let signed = item("1");
+    assert!(signed["consolidated"]["signed"].is_object(), "{signed}");
+    assert!(signed["consolidated"]["text"].as_str().unwrap().contains("48"), "{signed}");
+    assert!(item("1.1")["consolidated"].is_null(), "not yet signed, not yet open");
 }
 
 /// Time-dependent rules are tested by moving the portal's clock, never by sleeping: only a
