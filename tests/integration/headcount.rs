@@ -408,3 +408,37 @@ fn i385_s26_s28_returns_verified_accepted_immutable_and_consolidated() {
         .count();
     assert!(refused >= 7, "{refused} refusals logged");
 }
+
+/// The demo's headcount: the earlier quarter accepted everywhere, the later one with a
+/// return in every state, so the consolidated report shows the change and the trend.
+#[test]
+fn the_demo_has_returns_in_every_state_and_a_trend() {
+    let server = Server::builder().demo().start();
+    let accounts = std::fs::read_to_string(server.data.join("demo-accounts.txt")).unwrap();
+    let otp = accounts
+        .lines()
+        .find_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            (cols.len() == 4 && cols[0] == "cs.verifier").then(|| cols[3].to_owned())
+        })
+        .expect("the verifier's demo account");
+    let verifier = server.client();
+    verifier.login("cs.verifier", &otp);
+    let (status, body) = verifier.post_json(
+        "/api/v1/me/password",
+        &json!({"current_password": otp, "new_password": "Demo-Secret-2026"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    verifier.set_csrf(body["csrf"].as_str());
+    let sum = ok(verifier.get_json("/api/v1/headcount/summary"), 200);
+    let mut states: Vec<&str> =
+        sum["agencies"].as_array().unwrap().iter().map(|l| l["state"].as_str().unwrap()).collect();
+    states.sort_unstable();
+    states.dedup();
+    assert_eq!(states, ["accepted", "draft", "not_started", "returned", "submitted"], "{sum}");
+    assert_eq!(sum["trend"].as_array().unwrap().len(), 2);
+    assert!(sum["change"]["approved"].as_i64().unwrap() > 0, "{sum}");
+    // MINFIN's accepted return has a correction under way.
+    let returns = ok(verifier.get_json("/api/v1/headcount/returns"), 200);
+    assert!(returns["returns"].as_array().unwrap().iter().any(|r| r["corrects"].is_u64()));
+}

@@ -106,8 +106,7 @@ pub fn seed(app: &App, operator: &Actor, out: &mut dyn Write) -> Result<()> {
     let lang = "ru";
     let fill = |agency: &str, campaign: u64, approved: u64, vacant: u64| -> Result<(Actor, u64)> {
         let who = hr(agency)?;
-        let input =
-            NewReturn { campaign, values: figures(approved, vacant), ..Default::default() };
+        let input = NewReturn { campaign, values: figures(approved, vacant), ..Default::default() };
         let id = service::create_return(app, &who, input, lang)?;
         Ok((who, id))
     };
@@ -117,7 +116,8 @@ pub fn seed(app: &App, operator: &Actor, out: &mut dyn Write) -> Result<()> {
         service::review(app, &verifier, id, Decision::Accept, lang)?;
     }
     let later_figures = |agency: &str| {
-        let (_, approved, vacant) = STAFF.iter().find(|s| s.0 == agency).copied().unwrap_or_default();
+        let (_, approved, vacant) =
+            STAFF.iter().find(|s| s.0 == agency).copied().unwrap_or_default();
         (approved + 10, vacant.saturating_sub(4))
     };
     // Accepted.
@@ -131,8 +131,9 @@ pub fn seed(app: &App, operator: &Actor, out: &mut dyn Write) -> Result<()> {
             let fix = NewReturn {
                 campaign: later.id,
                 corrects: Some(id),
-                reason: "Два назначения приказом от последнего рабочего дня квартала не были учтены"
-                    .into(),
+                reason:
+                    "Два назначения приказом от последнего рабочего дня квартала не были учтены"
+                        .into(),
                 values: figures(a, v - 2),
                 ..Default::default()
             };

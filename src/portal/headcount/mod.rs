@@ -6,6 +6,7 @@
 //! as HTML, CSV, XLSX and charts through the shared reporting layer. Due dates and
 //! lateness in working days on the shared calendar.
 
+pub mod demo;
 pub mod http;
 pub mod model;
 pub mod pages;

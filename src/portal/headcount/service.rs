@@ -22,6 +22,7 @@ use crate::app::App;
 use crate::auth::policy::{Action, HeadcountAction, Object, require};
 use crate::auth::roles::Role;
 use crate::error::{Code, Error, Result};
+use crate::i18n::I18n;
 use crate::notify::{self, AfterCommit, Notice, Recipient};
 use crate::portal::directory::service as directory;
 
@@ -42,7 +43,7 @@ fn conflict(field: &str, key: &'static str) -> Error {
 }
 
 /// The sentence that says what is wrong with a field, in `lang`, naming fields by label.
-pub fn describe(app: &App, lang: &str, def: &FormDefinition, p: &Problem) -> String {
+pub fn describe(i18n: &I18n, lang: &str, def: &FormDefinition, p: &Problem) -> String {
     let label = |k: &str| format!("«{}»", def.label(k, lang));
     let mut args: Vec<(&str, String)> = vec![("field", label(&p.field))];
     match &p.kind {
@@ -60,13 +61,13 @@ pub fn describe(app: &App, lang: &str, def: &FormDefinition, p: &Problem) -> Str
         _ => {}
     }
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    app.i18n.text_with(lang, p.kind.key(), &args)
+    i18n.text_with(lang, p.kind.key(), &args)
 }
 
 /// The refusal of input: `invalid_input` for the first problem's field, its sentence as
 /// the detail (every problem's sentence, one per line, when there are several).
 pub(super) fn refusal(app: &App, lang: &str, def: &FormDefinition, problems: &[Problem]) -> Error {
-    let detail: Vec<String> = problems.iter().map(|p| describe(app, lang, def, p)).collect();
+    let detail: Vec<String> = problems.iter().map(|p| describe(&app.i18n, lang, def, p)).collect();
     Error::invalid(&problems[0].field, problems[0].kind.key()).with_detail(detail.join("\n"))
 }
 
@@ -507,4 +508,45 @@ pub fn review(app: &App, actor: &Actor, id: u64, decision: Decision, lang: &str)
     })?;
     notify::after_commit(app, after);
     Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every refusal of a figure reads as a sentence in kk, ru and en that names the field
+    /// by its label in that language, with nothing left unfilled.
+    #[test]
+    fn every_problem_names_the_field_by_its_label_in_each_language() {
+        let i18n = I18n::load();
+        let def = FormDefinition::builtin();
+        let kinds = [
+            ProblemKind::Required,
+            ProblemKind::NotInteger,
+            ProblemKind::Negative,
+            ProblemKind::TooLarge,
+            ProblemKind::Unknown,
+            ProblemKind::SumMismatch {
+                parts: vec!["filled".into(), "vacant".into()],
+                sum: 12,
+                total: 11,
+            },
+            ProblemKind::Exceeds { limit: "filled".into(), value: 9, max: 8 },
+        ];
+        for lang in ["kk", "ru", "en"] {
+            for kind in &kinds {
+                let p = Problem { field: "approved".into(), kind: kind.clone() };
+                let text = describe(&i18n, lang, &def, &p);
+                let label = def.label("approved", lang);
+                assert!(text.contains(&format!("«{label}»")), "{lang}: {text}");
+                assert!(!text.contains('{') && !text.contains("headcount-"), "{lang}: {text}");
+                if matches!(kind, ProblemKind::SumMismatch { .. }) {
+                    assert!(
+                        text.contains(&def.label("vacant", lang)) && text.contains("12"),
+                        "{text}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -62,7 +62,8 @@ pub struct Summary {
     pub agencies: Vec<Line>,
     pub totals: Values,
     pub previous: Option<PeriodTotals>,
-    /// Total minus the previous period's, for fields in both.
+    /// The change against the previous period, like for like: over the agencies accepted
+    /// in both periods (so an agency not accepted yet is not read as a fall).
     pub change: BTreeMap<String, i64>,
     pub not_submitted: Vec<AgencyRef>,
     pub not_accepted: Vec<AgencyRef>,
@@ -78,6 +79,26 @@ fn totals(lines: &[Line]) -> Values {
         }
     }
     t
+}
+
+/// Total now minus total before, over the agencies with accepted figures in both periods,
+/// for the fields both periods have.
+fn like_for_like(now: &[Line], before: &[Line]) -> BTreeMap<String, i64> {
+    let mut change = BTreeMap::new();
+    for l in now {
+        let (Some(v), Some(old)) = (
+            l.values.as_ref(),
+            before.iter().find(|b| b.agency.id == l.agency.id).and_then(|b| b.values.as_ref()),
+        ) else {
+            continue;
+        };
+        for (k, n) in v {
+            if let Some(o) = old.get(k) {
+                *change.entry(k.clone()).or_insert(0) += *n as i64 - *o as i64;
+            }
+        }
+    }
+    change
 }
 
 /// Each called agency's line in a campaign, limited to `only` when given.
@@ -96,7 +117,14 @@ fn lines(
         let accepted = current_accepted(mine.iter().copied());
         out.push(Line {
             agency: agency_ref(agencies, *a, lang),
-            state: latest.map(|r| r.state.name()).unwrap_or("not_started").to_owned(),
+            // An agency whose figures were accepted stays accepted while a correction of
+            // them is under way (the accepted figures are in force until it is accepted).
+            state: match (accepted, latest) {
+                (Some(_), _) => "accepted",
+                (None, Some(r)) => r.state.name(),
+                (None, None) => "not_started",
+            }
+            .to_owned(),
             return_id: latest.map(|r| r.id),
             accepted_return: accepted.map(|r| r.id),
             late: latest.and_then(|r| r.submitted.as_ref()).is_some_and(|s| s.late),
@@ -131,6 +159,7 @@ pub fn summary(app: &App, actor: &Actor, period: &str, lang: &str) -> Result<Sum
     let agencies = directory::agencies_by_id(app)?;
     let current = lines(&txn, &c, only, &agencies, lang)?;
     let mut trend = Vec::new();
+    let mut lines_of = std::collections::HashMap::new();
     for k in &campaigns {
         if k.period.end > c.period.end {
             break;
@@ -141,6 +170,7 @@ pub fn summary(app: &App, actor: &Actor, period: &str, lang: &str) -> Result<Sum
             totals: totals(&l),
             accepted: l.iter().filter(|l| l.values.is_some()).count(),
         });
+        lines_of.insert(k.period.key.clone(), l);
     }
     // The previous period: the latest campaign of the same kind that ended before this
     // one started (a monthly report compares with the month before).
@@ -150,16 +180,12 @@ pub fn summary(app: &App, actor: &Actor, period: &str, lang: &str) -> Result<Sum
         .and_then(|k| trend.iter().find(|t| t.period == k.period.key))
         .cloned();
     let totals = totals(&current);
+    // Like for like: the change counts the agencies accepted in both periods only, so an
+    // agency not yet accepted this period does not read as a fall in headcount.
     let change = previous
         .as_ref()
-        .map(|p| {
-            totals
-                .iter()
-                .filter_map(|(k, v)| {
-                    p.totals.get(k).map(|old| (k.clone(), *v as i64 - *old as i64))
-                })
-                .collect()
-        })
+        .and_then(|p| lines_of.get(&p.period))
+        .map(|before| like_for_like(&current, before))
         .unwrap_or_default();
     Ok(Summary {
         campaign: c.id,
@@ -174,7 +200,7 @@ pub fn summary(app: &App, actor: &Actor, period: &str, lang: &str) -> Result<Sum
             .collect(),
         not_submitted: current
             .iter()
-            .filter(|l| matches!(l.state.as_str(), "not_started" | "draft"))
+            .filter(|l| l.values.is_none() && matches!(l.state.as_str(), "not_started" | "draft"))
             .map(|l| l.agency.clone())
             .collect(),
         not_accepted: current

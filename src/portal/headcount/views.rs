@@ -89,8 +89,9 @@ pub fn get(app: &App, actor: &Actor, id: u64, lang: &str) -> Result<ReturnView> 
     let siblings: Vec<&Return> = siblings.iter().filter(|s| s.agency == r.agency).collect();
     let agencies = directory::agencies_by_id(app)?;
     let problems = def.problems(&r.values);
-    let problem_of =
-        |k: &str| problems.iter().find(|p| p.field == k).map(|p| describe(app, lang, &def, p));
+    let problem_of = |k: &str| {
+        problems.iter().find(|p| p.field == k).map(|p| describe(&app.i18n, lang, &def, p))
+    };
     let fields = def
         .fields
         .iter()
@@ -120,7 +121,7 @@ pub fn get(app: &App, actor: &Actor, id: u64, lang: &str) -> Result<ReturnView> 
             .map(|p| ProblemView {
                 field: p.field.clone(),
                 label: def.label(&p.field, lang),
-                message: describe(app, lang, &def, p),
+                message: describe(&app.i18n, lang, &def, p),
             })
             .collect(),
         general_comments: r

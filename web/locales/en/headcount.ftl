@@ -68,6 +68,7 @@ headcount-not-submitted = Not submitted yet
 headcount-not-accepted = Not accepted yet
 headcount-change-title = Totals and change against the previous period
 headcount-previous = Previous period
+headcount-change-help = The change counts only the agencies whose figures are accepted in both periods.
 headcount-change = Change
 headcount-chart-agencies = Positions by agency
 headcount-chart-trend = Totals over periods

@@ -68,6 +68,7 @@ headcount-not-submitted = Әлі ұсынбағандар
 headcount-not-accepted = Әлі қабылданбағандар
 headcount-change-title = Жиынтықтар және алдыңғы кезеңмен салыстырғандағы өзгеріс
 headcount-previous = Алдыңғы кезең
+headcount-change-help = Өзгеріс мәліметтері екі кезеңде де қабылданған органдар бойынша ғана есептеледі.
 headcount-change = Өзгеріс
 headcount-chart-agencies = Мемлекеттік органдар бойынша лауазымдар
 headcount-chart-trend = Кезеңдер бойынша жиынтықтар

@@ -68,6 +68,7 @@ headcount-not-submitted = Ещё не представили
 headcount-not-accepted = Ещё не приняты
 headcount-change-title = Итоги и изменение к предыдущему периоду
 headcount-previous = Предыдущий период
+headcount-change-help = Изменение считается только по органам, сведения которых приняты в обоих периодах.
 headcount-change = Изменение
 headcount-chart-agencies = Должности по государственным органам
 headcount-chart-trend = Итоги по периодам
