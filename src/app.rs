@@ -149,6 +149,7 @@ impl App {
             crate::portal::helpdesk::store::ensure_tables(txn)?;
             crate::portal::plans::store::ensure_tables(txn)?;
             crate::portal::headcount::store::ensure_tables(txn)?;
+            crate::portal::reminders::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?

@@ -24,8 +24,16 @@ macro_rules! ftl_files {
 }
 
 /// (file name, [kk, ru, en] sources).
-const FILES: &[(&str, [&str; 3])] =
-    ftl_files!["main", "calendar", "security", "polls", "plans", "helpdesk", "headcount"];
+const FILES: &[(&str, [&str; 3])] = ftl_files![
+    "main",
+    "calendar",
+    "security",
+    "polls",
+    "plans",
+    "helpdesk",
+    "reminders",
+    "headcount"
+];
 
 /// The sources of one language, file by file.
 fn sources(lang: &str) -> impl Iterator<Item = (&'static str, &'static str)> {

@@ -59,6 +59,18 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "action-plan reminders failed");
         }
     }));
+    let refresh_period = Duration::from_secs(app.config.reminders.check_seconds.max(1));
+    jobs.push(soon_and_every(app.clone(), refresh_period, "reminders-refresh", |app| {
+        if let Err(e) = crate::portal::reminders::refresh::run_due(app) {
+            tracing::error!(error = %e, "reminders refresh failed");
+        }
+    }));
+    let pickup_period = Duration::from_secs(app.config.reminders.pickup_seconds.max(1));
+    jobs.push(soon_and_every(app.clone(), pickup_period, "reminders-pickup", |app| {
+        if let Err(e) = crate::portal::reminders::import::pickup(app) {
+            tracing::error!(error = %e, "reminders import directory failed");
+        }
+    }));
     jobs.push(every(app.clone(), Duration::from_secs(3600), "mail-prune", |app| {
         match crate::notify::mail::prune_sent(app) {
             Ok(0) => {}

@@ -47,6 +47,8 @@ mod helpdesk;
 mod notices;
 #[path = "integration/plans.rs"]
 mod plans;
+#[path = "integration/reminders.rs"]
+mod reminders;
 #[path = "integration/request_limits.rs"]
 mod request_limits;
 #[path = "integration/search.rs"]

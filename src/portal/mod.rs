@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod maintenance;
 pub mod plans;
 pub mod polls;
+pub mod reminders;
 pub mod search;
 pub mod support;
 pub mod trust;

@@ -29,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::helpdesk::http::routes(cfg);
     crate::portal::plans::http::routes(cfg);
     crate::portal::headcount::http::routes(cfg);
+    crate::portal::reminders::http::routes(cfg);
     super::metrics::routes(cfg);
     super::openapi::routes(cfg);
 }

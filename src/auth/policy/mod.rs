@@ -40,6 +40,7 @@ pub mod helpdesk;
 mod plans;
 mod polls;
 mod proposals;
+mod reminders;
 mod trainings;
 mod usage;
 
@@ -53,6 +54,7 @@ pub use helpdesk::HelpdeskAction;
 pub use plans::PlanAction;
 pub use polls::PollAction;
 pub use proposals::ProposalAction;
+pub use reminders::ReminderAction;
 pub use trainings::TrainingAction;
 pub use usage::UsageAction;
 
@@ -127,6 +129,8 @@ pub enum Action {
     Plan(PlanAction),
     /// Headcount monitoring (I385 §26–§28): `headcount.rs`.
     Headcount(HeadcountAction),
+    /// Reminders of control instructions (I385 §48–§51): `reminders.rs`.
+    Reminder(ReminderAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -159,6 +163,7 @@ impl Action {
         all.extend(DirectorySyncAction::ALL.iter().map(|a| Action::DirectorySync(*a)));
         all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
         all.extend(HeadcountAction::ALL.iter().map(|a| Action::Headcount(*a)));
+        all.extend(ReminderAction::ALL.iter().map(|a| Action::Reminder(*a)));
         all
     }
 
@@ -227,6 +232,7 @@ impl Action {
             | Action::SearchReindex => true,
             Action::Draft(a) => drafts::ADMINISTRATIVE.contains(&a),
             Action::Calendar(a) => calendar::ADMINISTRATIVE.contains(&a),
+            Action::Reminder(a) => reminders::ADMINISTRATIVE.contains(&a),
             Action::Helpdesk(a) => helpdesk::ADMINISTRATIVE.contains(&a),
             Action::AccountRequest(a) => account_requests::ADMINISTRATIVE.contains(&a),
             Action::Training(a) => trainings::ADMINISTRATIVE.contains(&a),
@@ -280,6 +286,7 @@ impl Action {
             Action::DirectorySync(a) => a.name().into(),
             Action::Plan(a) => a.name().into(),
             Action::Headcount(a) => a.name().into(),
+            Action::Reminder(a) => a.name().into(),
         }
     }
 }
@@ -322,6 +329,9 @@ pub enum Object<'a> {
     /// An agency's headcount return (I385 §26–§27). Which agencies return figures is no
     /// secret (every campaign lists them), so a refusal is a plain 403.
     HeadcountReturn { agency: u64 },
+    /// An instruction under control (I385 §48–§51): its executor agency (`None` until the
+    /// administrator maps the name the source gave) and the executor's account, if known.
+    Reminder { agency: Option<u64>, executor: Option<u64> },
 }
 
 impl Object<'_> {
@@ -346,12 +356,14 @@ impl Object<'_> {
             Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
             Object::PlanItem { .. } | Object::PlanReport { .. } => None,
             Object::HeadcountReturn { .. } => None,
+            Object::Reminder { .. } => Some(Action::Reminder(ReminderAction::Read)),
         }
     }
 
     pub(super) fn agency(self) -> Option<u64> {
         match self {
             Object::Appliance | Object::Poll { .. } | Object::Proposal { .. } => None,
+            Object::Reminder { agency, .. } => agency,
             Object::Agency(id)
             | Object::Discussion { agency: id, .. }
             | Object::User { agency_id: id, .. }
@@ -474,6 +486,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         plans::decide(user, a, object)
     } else if let Action::Headcount(a) = action {
         headcount::decide(user, a, object)
+    } else if let Action::Reminder(a) = action {
+        reminders::decide(user, a, object)
     } else {
         match action {
             Action::Draft(a) => drafts::decide(user, a, object),

@@ -162,6 +162,15 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::headcount::store::CAMPAIGNS, Rows::Copy),
     &Typed(crate::portal::headcount::store::RETURNS, Rows::Copy),
     &Typed(crate::portal::headcount::store::BY_CAMPAIGN, Rows::Copy),
+    // Reminders of control instructions (I385 §48–§51): instructions with their history,
+    // records received and not yet refreshed, the import log, refreshes, connector tokens.
+    &Typed(crate::portal::reminders::store::INSTRUCTIONS, Rows::Copy),
+    &Typed(crate::portal::reminders::store::BY_RECORD, Rows::Copy),
+    &Typed(crate::portal::reminders::store::BY_AGENCY, Rows::Copy),
+    &Typed(crate::portal::reminders::store::PENDING, Rows::Copy),
+    &Typed(crate::portal::reminders::store::IMPORTS, Rows::Copy),
+    &Typed(crate::portal::reminders::store::REFRESHES, Rows::Copy),
+    &Typed(crate::portal::reminders::store::TOKENS, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].
