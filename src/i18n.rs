@@ -31,7 +31,11 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "polls",
     "plans",
     "helpdesk",
+    "discussions",
+    "proposals",
+    "account_requests",
     "reminders",
+    "meetings",
     "headcount"
 ];
 

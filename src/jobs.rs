@@ -45,9 +45,20 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "opening and closing polls failed");
         }
     }));
+    jobs.push(every(app.clone(), polls_period, "discussion-reminders", |app| {
+        if let Err(e) = crate::portal::discussions::service::remind_closing(app) {
+            tracing::error!(error = %e, "reminding of discussions that close soon failed");
+        }
+    }));
     jobs.push(every(app.clone(), Duration::from_secs(600), "helpdesk-close", |app| {
         if let Err(e) = crate::portal::helpdesk::service::close_unanswered(app) {
             tracing::error!(error = %e, "closing resolved helpdesk requests failed");
+        }
+    }));
+    // Leavers' accounts are disabled on their day, in Astana time (I617 §20).
+    jobs.push(soon_and_every(app.clone(), Duration::from_secs(60), "account-requests", |app| {
+        if let Err(e) = crate::portal::account_requests::service::run_due(app) {
+            tracing::error!(error = %e, "disabling leavers' accounts failed");
         }
     }));
     jobs.push(every(app.clone(), Duration::from_secs(60), "refused-requests", |app| {

@@ -265,3 +265,51 @@ fn i385_s48_s51_import_refresh_twice_a_day_and_the_controllers_view() {
     assert!(imports.iter().any(|e| e["outcome"] == "denied" && e["status"] == 403), "{imports:?}");
     assert!(imports.iter().any(|e| e["outcome"] == "refused" && e["detail"]["refused"] == 1));
 }
+
+/// The controller's page in a real browser at 1024×768 in kk, ru and en: the list with an
+/// overdue and a due-soon row, without JavaScript needed. Screenshots go to
+/// `target/screenshots/reminders-<lang>.png`.
+#[test]
+fn the_controllers_page_in_chromium_in_kk_ru_en() {
+    use crate::common::browser::Browser;
+    let s = Server::start();
+    s.add_agency("MINFIN");
+    let today =
+        jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Almaty").unwrap()).date();
+    let day = |n: i64| today.checked_add(jiff::Span::new().days(n)).unwrap().to_string();
+    let batch = json!({"source": "chancellery", "instructions": [
+        record("OVERDUE", "MINFIN", &day(-20), &day(-2), "on_control"),
+        record("SOON", "MINFIN", &day(-20), &day(1), "on_control"),
+        record("LATER", "MINFIN", &day(-20), &day(30), "on_control"),
+    ]});
+    let file = s.scratch().join("batch.json");
+    std::fs::write(&file, serde_json::to_vec(&batch).unwrap()).unwrap();
+    s.cli(&["reminders", "import", "--source", "chancellery", file.to_str().unwrap()], None).ok();
+    s.cli(&["reminders", "refresh", "--source", "chancellery"], None).ok();
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+    let base = s.base_url();
+    for lang in ["kk", "ru", "en"] {
+        let login = format!("ctl.{lang}");
+        s.add_user(&login, "MINFIN", &["employee", "controller"]);
+        let (status, body) = s.signed_in(&login).patch_json("/api/v1/me", &json!({"lang": lang}));
+        assert_eq!(status, 200, "{body}");
+        let browser = Browser::start();
+        browser.goto(&format!("{base}/login?lang={lang}"));
+        browser.type_into("#login", &login);
+        browser.type_into("#password", crate::common::PASSWORD);
+        browser.click("#sign-in");
+        wait_for("signed in", 20, || (browser.url() == format!("{base}/")).then_some(()));
+        browser.goto(&format!("{base}/reminders"));
+        assert_eq!(browser.lang(), lang);
+        let text = browser.text();
+        assert!(text.contains(&crate::common::ftl(lang, "reminders-title")), "{text}");
+        for id in ["OVERDUE", "SOON", "LATER"] {
+            assert!(text.contains(&format!("17-01/{id}")), "{lang}: {id}\n{text}");
+        }
+        let classes = browser.script("return [...document.querySelectorAll('tr.overdue, tr.due-soon')].map(r => r.className).join(',')");
+        assert_eq!(classes, json!("overdue,due-soon"), "{lang}");
+        let png = browser.screenshot(&dir, &format!("reminders-{lang}"));
+        assert!(std::fs::metadata(&png).is_ok_and(|m| m.len() > 1000));
+    }
+}

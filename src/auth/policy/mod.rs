@@ -37,6 +37,7 @@ mod drafts;
 pub mod duties;
 mod headcount;
 pub mod helpdesk;
+mod meetings;
 mod plans;
 mod polls;
 mod proposals;
@@ -51,6 +52,7 @@ pub use discussions::DiscussionAction;
 pub use drafts::DraftAction;
 pub use headcount::HeadcountAction;
 pub use helpdesk::HelpdeskAction;
+pub use meetings::MeetingAction;
 pub use plans::PlanAction;
 pub use polls::PollAction;
 pub use proposals::ProposalAction;
@@ -131,6 +133,8 @@ pub enum Action {
     Headcount(HeadcountAction),
     /// Reminders of control instructions (I385 §48–§51): `reminders.rs`.
     Reminder(ReminderAction),
+    /// Government meetings (I385 §38–§47): `meetings.rs`.
+    Meeting(MeetingAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -164,6 +168,7 @@ impl Action {
         all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
         all.extend(HeadcountAction::ALL.iter().map(|a| Action::Headcount(*a)));
         all.extend(ReminderAction::ALL.iter().map(|a| Action::Reminder(*a)));
+        all.extend(MeetingAction::ALL.iter().map(|a| Action::Meeting(*a)));
         all
     }
 
@@ -287,6 +292,7 @@ impl Action {
             Action::Plan(a) => a.name().into(),
             Action::Headcount(a) => a.name().into(),
             Action::Reminder(a) => a.name().into(),
+            Action::Meeting(a) => a.name().into(),
         }
     }
 }
@@ -332,6 +338,9 @@ pub enum Object<'a> {
     /// An instruction under control (I385 §48–§51): its executor agency (`None` until the
     /// administrator maps the name the source gave) and the executor's account, if known.
     Reminder { agency: Option<u64>, executor: Option<u64> },
+    /// A Government meeting: the officer responsible for it, its members, and everyone who
+    /// reads it (members, invited persons, substitutes, the responsible officer).
+    Meeting { responsible: u64, members: &'a [u64], readers: &'a [u64] },
 }
 
 impl Object<'_> {
@@ -357,12 +366,16 @@ impl Object<'_> {
             Object::PlanItem { .. } | Object::PlanReport { .. } => None,
             Object::HeadcountReturn { .. } => None,
             Object::Reminder { .. } => Some(Action::Reminder(ReminderAction::Read)),
+            Object::Meeting { .. } => Some(Action::Meeting(MeetingAction::Read)),
         }
     }
 
     pub(super) fn agency(self) -> Option<u64> {
         match self {
-            Object::Appliance | Object::Poll { .. } | Object::Proposal { .. } => None,
+            Object::Appliance
+            | Object::Poll { .. }
+            | Object::Proposal { .. }
+            | Object::Meeting { .. } => None,
             Object::Reminder { agency, .. } => agency,
             Object::Agency(id)
             | Object::Discussion { agency: id, .. }
@@ -488,6 +501,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         headcount::decide(user, a, object)
     } else if let Action::Reminder(a) = action {
         reminders::decide(user, a, object)
+    } else if let Action::Meeting(a) = action {
+        meetings::decide(user, a, object)
     } else {
         match action {
             Action::Draft(a) => drafts::decide(user, a, object),

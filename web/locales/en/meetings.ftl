@@ -1,0 +1,66 @@
+# Government meetings (I385 §38–§47)
+nav-meetings = Meetings
+meetings-title = Government meetings
+meetings-upcoming = Upcoming
+meetings-past = Past
+meetings-none = No meetings.
+meeting-col-title = Meeting
+meeting-starts = Date and time
+meeting-astana-time = Astana time
+meeting-place = Place
+meeting-place-help = Leave empty for a videoconference.
+meeting-videoconference = videoconference
+meeting-members = Members of the Government (logins of heads)
+meeting-members-help = Logins separated by commas: heads of agencies only.
+meeting-invited = Invited persons (logins)
+meeting-responsible = Responsible OKDO officer
+meeting-new = New meeting
+meeting-create = Create the meeting
+meeting-agenda = Agenda
+meeting-agenda-version = Agenda, version { $version }
+meeting-agenda-versions = Earlier versions of the agenda
+meeting-agenda-not-published = The agenda has not been signed and published yet.
+meeting-agenda-unsigned = not signed
+meeting-answered = Answered
+meeting-signature-valid = Agenda and materials signed, the signature is valid
+meeting-signature-invalid = The agenda's signature is invalid
+meeting-materials-changed = Materials changed after signing
+meeting-material-changed = changed after signing
+meeting-material-version = version { $version }
+meeting-changes = What changed
+meeting-draft = draft act no. { $id }
+meeting-sign-agenda = Sign the agenda and materials
+meeting-sign-help = Sign the agenda's manifest (CMS, .p7s) with your registered certificate: the signature covers every question and every material. Once signed, the agenda is published and the members are notified.
+meeting-manifest = Agenda manifest
+meeting-signature-file = Signature file
+meeting-compose = Compose the agenda
+meeting-questions = Questions of the agenda
+meeting-questions-help = One question per line: "title | numbers of material documents separated by commas | number of the draft act". The last two fields are optional.
+meeting-save-agenda = Save the agenda
+
+# Errors
+meeting-no-agenda = There is no agenda yet: compose it, then sign it.
+meeting-agenda-already-signed = This version of the agenda is already signed: to change the agenda, compose a new version.
+meeting-not-responsible = Only the OKDO officer responsible for the meeting signs its agenda.
+meeting-no-questions = The agenda has no questions: add questions.
+meeting-not-member = You are not a member of this meeting.
+meeting-reason-required = Give the reason for your absence.
+meeting-substitute-required = Name your substitute: they vote in your place at this meeting.
+meeting-substitute-is-member = The substitute cannot be a member of the same meeting: name someone else.
+meeting-agenda-unpublished = The agenda is not published yet: wait for the signed agenda.
+meeting-over = The meeting has begun: attendance answers are no longer taken.
+meeting-title-required = Give the meeting a title (up to 500 characters).
+meeting-bad-time = Give the meeting's date and time, e.g. 2026-12-10T10:00.
+meeting-time-past = That time has passed: give a future date and time.
+meeting-members-required = Name at least one member of the meeting.
+meeting-member-not-head = Only heads of agencies can be members of a meeting:
+meeting-question-title = Every question needs a title (up to 1000 characters).
+meeting-draft-not-for-decision = Only a draft act at the stage "for the Government's decision" goes to a meeting.
+meeting-agenda-changed = The agenda changed after you fetched its manifest: fetch the manifest again and sign it.
+meeting-agenda-line = A line of the agenda could not be read: document and draft numbers are numbers. Line:
+
+# Notices
+notice-meeting-agenda-published-subject = Agenda of the meeting "{ $title }"
+notice-meeting-agenda-published-body = The signed agenda of the Government meeting "{ $title }" is published: { $starts } (Astana time), { $place }. Read the materials and say whether you will attend.
+notice-meeting-agenda-changed-subject = The agenda of the meeting "{ $title }" changed
+notice-meeting-agenda-changed-body = Version { $version } of the agenda of the meeting "{ $title }" ({ $starts }, Astana time) is published. Changes: { $changes }

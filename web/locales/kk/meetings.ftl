@@ -1,0 +1,66 @@
+# Үкімет отырыстары (I385 §38–§47)
+nav-meetings = Отырыстар
+meetings-title = Үкімет отырыстары
+meetings-upcoming = Алдағы
+meetings-past = Өткен
+meetings-none = Отырыстар жоқ.
+meeting-col-title = Отырыс
+meeting-starts = Күні мен уақыты
+meeting-astana-time = Астана уақыты
+meeting-place = Өтетін орны
+meeting-place-help = Бейнеконференция үшін бос қалдырыңыз.
+meeting-videoconference = бейнеконференция
+meeting-members = Үкімет мүшелері (басшылардың логиндері)
+meeting-members-help = Логиндерді үтір арқылы жазыңыз: тек органдардың басшылары.
+meeting-invited = Шақырылғандар (логиндер)
+meeting-responsible = Жауапты ОҚДБ қызметкері
+meeting-new = Жаңа отырыс
+meeting-create = Отырысты құру
+meeting-agenda = Күн тәртібі
+meeting-agenda-version = Күн тәртібі, { $version }-редакция
+meeting-agenda-versions = Күн тәртібінің бұрынғы редакциялары
+meeting-agenda-not-published = Күн тәртібіне әлі қол қойылмаған және жарияланбаған.
+meeting-agenda-unsigned = қол қойылмаған
+meeting-answered = Жауап бергендер
+meeting-signature-valid = Күн тәртібі мен материалдарға қол қойылған, қолтаңба жарамды
+meeting-signature-invalid = Күн тәртібінің қолтаңбасы жарамсыз
+meeting-materials-changed = Қол қойылғаннан кейін өзгертілген материалдар
+meeting-material-changed = қол қойылғаннан кейін өзгертілген
+meeting-material-version = { $version }-редакция
+meeting-changes = Не өзгерді
+meeting-draft = № { $id } акт жобасы
+meeting-sign-agenda = Күн тәртібі мен материалдарға қол қою
+meeting-sign-help = Күн тәртібінің манифестіне (CMS, .p7s) тіркелген сертификатыңызбен қол қойыңыз: қолтаңба барлық мәселелер мен барлық материалдарды қамтиды. Қол қойылғаннан кейін күн тәртібі жарияланады және мүшелерге хабарлама жіберіледі.
+meeting-manifest = Күн тәртібінің манифесі
+meeting-signature-file = Қолтаңба файлы
+meeting-compose = Күн тәртібін құру
+meeting-questions = Күн тәртібінің мәселелері
+meeting-questions-help = Әр жолда бір мәселе: «атауы | материал-құжаттардың нөмірлері үтір арқылы | акт жобасының нөмірі». Соңғы екі өріс міндетті емес.
+meeting-save-agenda = Күн тәртібін сақтау
+
+# Қателер
+meeting-no-agenda = Күн тәртібі әлі құрылмаған: оны құрып, содан кейін қол қойыңыз.
+meeting-agenda-already-signed = Күн тәртібінің бұл редакциясына қол қойылған: өзгерту үшін жаңа редакция құрыңыз.
+meeting-not-responsible = Күн тәртібіне отырысқа жауапты ОҚДБ қызметкері ғана қол қояды.
+meeting-no-questions = Күн тәртібінде бірде-бір мәселе жоқ: мәселелер қосыңыз.
+meeting-not-member = Сіз бұл отырыстың мүшесі емессіз.
+meeting-reason-required = Қатыспау себебін көрсетіңіз.
+meeting-substitute-required = Алмастырушыны көрсетіңіз: ол осы отырыста сіздің орныңызға дауыс береді.
+meeting-substitute-is-member = Алмастырушы осы отырыстың мүшесі бола алмайды: басқа қызметкерді көрсетіңіз.
+meeting-agenda-unpublished = Күн тәртібі әлі жарияланбаған: қол қойылған күн тәртібін күтіңіз.
+meeting-over = Отырыс басталып кетті: қатысу туралы жауап енді қабылданбайды.
+meeting-title-required = Отырыстың атауын көрсетіңіз (500 таңбаға дейін).
+meeting-bad-time = Отырыстың күні мен уақытын көрсетіңіз, мысалы 2026-12-10T10:00.
+meeting-time-past = Бұл уақыт өтіп кетті: болашақ күн мен уақытты көрсетіңіз.
+meeting-members-required = Отырыстың кемінде бір мүшесін көрсетіңіз.
+meeting-member-not-head = Отырыстың мүшелері тек органдардың басшылары бола алады:
+meeting-question-title = Әр мәселенің атауы болуы керек (1000 таңбаға дейін).
+meeting-draft-not-for-decision = Отырысқа тек «Үкіметтің шешіміне» сатысындағы акт жобасы шығарылады.
+meeting-agenda-changed = Манифест алынғаннан кейін күн тәртібі өзгерді: манифесті қайта алып, оған қол қойыңыз.
+meeting-agenda-line = Күн тәртібінің жолы оқылмады: құжаттар мен жобаның нөмірлері сан болуы керек. Жол:
+
+# Хабарламалар
+notice-meeting-agenda-published-subject = «{ $title }» отырысының күн тәртібі
+notice-meeting-agenda-published-body = «{ $title }» Үкімет отырысының қол қойылған күн тәртібі жарияланды: { $starts } (Астана уақыты), { $place }. Материалдармен танысып, қатысатыныңызды хабарлаңыз.
+notice-meeting-agenda-changed-subject = «{ $title }» отырысының күн тәртібі өзгертілді
+notice-meeting-agenda-changed-body = «{ $title }» отырысы ({ $starts }, Астана уақыты) күн тәртібінің { $version }-редакциясы жарияланды. Өзгерістер: { $changes }

@@ -1,0 +1,66 @@
+# Заседания Правительства (I385 §38–§47)
+nav-meetings = Заседания
+meetings-title = Заседания Правительства
+meetings-upcoming = Предстоящие
+meetings-past = Прошедшие
+meetings-none = Заседаний нет.
+meeting-col-title = Заседание
+meeting-starts = Дата и время
+meeting-astana-time = время Астаны
+meeting-place = Место
+meeting-place-help = Оставьте пустым для видеоконференции.
+meeting-videoconference = видеоконференция
+meeting-members = Члены Правительства (логины руководителей)
+meeting-members-help = Логины через запятую: только руководители органов.
+meeting-invited = Приглашённые (логины)
+meeting-responsible = Ответственный сотрудник ОКДО
+meeting-new = Новое заседание
+meeting-create = Создать заседание
+meeting-agenda = Повестка дня
+meeting-agenda-version = Повестка дня, редакция { $version }
+meeting-agenda-versions = Прежние редакции повестки
+meeting-agenda-not-published = Повестка ещё не подписана и не опубликована.
+meeting-agenda-unsigned = не подписана
+meeting-answered = Ответили
+meeting-signature-valid = Повестка и материалы подписаны, подпись действительна
+meeting-signature-invalid = Подпись повестки недействительна
+meeting-materials-changed = Материалы изменены после подписания
+meeting-material-changed = изменён после подписания
+meeting-material-version = редакция { $version }
+meeting-changes = Что изменилось
+meeting-draft = проект акта № { $id }
+meeting-sign-agenda = Подписать повестку и материалы
+meeting-sign-help = Подпишите манифест повестки (CMS, .p7s) своим зарегистрированным сертификатом: подпись охватывает все вопросы и все материалы. После подписания повестка публикуется и члены получают уведомление.
+meeting-manifest = Манифест повестки
+meeting-signature-file = Файл подписи
+meeting-compose = Составить повестку
+meeting-questions = Вопросы повестки
+meeting-questions-help = Один вопрос в строке: «название | номера документов-материалов через запятую | номер проекта акта». Два последних поля необязательны.
+meeting-save-agenda = Сохранить повестку
+
+# Ошибки
+meeting-no-agenda = Повестка ещё не составлена: составьте её, затем подпишите.
+meeting-agenda-already-signed = Эта редакция повестки уже подписана: чтобы изменить повестку, составьте новую редакцию.
+meeting-not-responsible = Повестку подписывает только сотрудник ОКДО, ответственный за заседание.
+meeting-no-questions = В повестке нет ни одного вопроса: добавьте вопросы.
+meeting-not-member = Вы не член этого заседания.
+meeting-reason-required = Укажите причину отсутствия.
+meeting-substitute-required = Укажите замещающего: он голосует вместо вас на этом заседании.
+meeting-substitute-is-member = Замещающий не может быть членом этого же заседания: укажите другого сотрудника.
+meeting-agenda-unpublished = Повестка ещё не опубликована: дождитесь подписанной повестки.
+meeting-over = Заседание уже началось: ответ об участии больше не принимается.
+meeting-title-required = Укажите название заседания (до 500 знаков).
+meeting-bad-time = Укажите дату и время заседания, например 2026-12-10T10:00.
+meeting-time-past = Время заседания уже прошло: укажите будущие дату и время.
+meeting-members-required = Укажите хотя бы одного члена заседания.
+meeting-member-not-head = Членами заседания могут быть только руководители органов:
+meeting-question-title = У каждого вопроса должно быть название (до 1000 знаков).
+meeting-draft-not-for-decision = На заседание выносится только проект акта на стадии «на решение Правительства».
+meeting-agenda-changed = Повестка изменилась после получения манифеста: получите манифест заново и подпишите его.
+meeting-agenda-line = Строка повестки не разобрана: номера документов и проекта — числа. Строка:
+
+# Уведомления
+notice-meeting-agenda-published-subject = Повестка заседания «{ $title }»
+notice-meeting-agenda-published-body = Опубликована подписанная повестка заседания Правительства «{ $title }»: { $starts } (время Астаны), { $place }. Ознакомьтесь с материалами и сообщите о своём участии.
+notice-meeting-agenda-changed-subject = Изменена повестка заседания «{ $title }»
+notice-meeting-agenda-changed-body = Опубликована редакция { $version } повестки заседания «{ $title }» ({ $starts }, время Астаны). Изменения: { $changes }
