@@ -36,7 +36,8 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "account_requests",
     "reminders",
     "meetings",
-    "headcount"
+    "headcount",
+    "surveys"
 ];
 
 /// The sources of one language, file by file.

@@ -53,6 +53,8 @@ mod meetings;
 mod notices;
 #[path = "integration/plans.rs"]
 mod plans;
+#[path = "integration/polls_secrecy.rs"]
+mod polls_secrecy;
 #[path = "integration/proposals.rs"]
 mod proposals;
 #[path = "integration/reminders.rs"]
@@ -77,5 +79,7 @@ mod web_security;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
 
+#[path = "integration/meetings_session.rs"]
+mod meetings_session;
 #[path = "integration/packaging.rs"]
 mod packaging;
