@@ -35,7 +35,8 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "proposals",
     "account_requests",
     "reminders",
-    "meetings"
+    "meetings",
+    "surveys"
 ];
 
 /// The sources of one language, file by file.

@@ -21,6 +21,7 @@ pub mod proposals;
 pub mod reminders;
 pub mod search;
 pub mod support;
+pub mod surveys;
 pub mod trust;
 
 /// Tells the voting engine which feature hears of the openings and closings of the polls

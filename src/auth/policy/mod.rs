@@ -41,6 +41,7 @@ mod plans;
 mod polls;
 mod proposals;
 mod reminders;
+pub mod surveys;
 mod trainings;
 mod usage;
 
@@ -55,6 +56,7 @@ pub use plans::PlanAction;
 pub use polls::PollAction;
 pub use proposals::ProposalAction;
 pub use reminders::ReminderAction;
+pub use surveys::{SurveyAction, SurveyAudience};
 pub use trainings::TrainingAction;
 pub use usage::UsageAction;
 
@@ -131,6 +133,8 @@ pub enum Action {
     Reminder(ReminderAction),
     /// Government meetings (I385 §38–§47): `meetings.rs`.
     Meeting(MeetingAction),
+    /// Sociological surveys (I385 §7.8): `surveys.rs`.
+    Survey(SurveyAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -164,6 +168,7 @@ impl Action {
         all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
         all.extend(ReminderAction::ALL.iter().map(|a| Action::Reminder(*a)));
         all.extend(MeetingAction::ALL.iter().map(|a| Action::Meeting(*a)));
+        all.extend(SurveyAction::ALL.iter().map(|a| Action::Survey(*a)));
         all
     }
 
@@ -287,6 +292,7 @@ impl Action {
             Action::Plan(a) => a.name().into(),
             Action::Reminder(a) => a.name().into(),
             Action::Meeting(a) => a.name().into(),
+            Action::Survey(a) => a.name().into(),
         }
     }
 }
@@ -332,6 +338,9 @@ pub enum Object<'a> {
     /// A Government meeting: the officer responsible for it, its members, and everyone who
     /// reads it (members, invited persons, substitutes, the responsible officer).
     Meeting { responsible: u64, members: &'a [u64], readers: &'a [u64] },
+    /// A survey: its author and their agency, whether it has been published (opened or
+    /// scheduled) and who it asks.
+    Survey { author: u64, agency: u64, published: bool, audience: SurveyAudience<'a> },
 }
 
 impl Object<'_> {
@@ -357,6 +366,7 @@ impl Object<'_> {
             Object::PlanItem { .. } | Object::PlanReport { .. } => None,
             Object::Reminder { .. } => Some(Action::Reminder(ReminderAction::Read)),
             Object::Meeting { .. } => Some(Action::Meeting(MeetingAction::Read)),
+            Object::Survey { .. } => Some(Action::Survey(SurveyAction::Read)),
         }
     }
 
@@ -377,7 +387,8 @@ impl Object<'_> {
             | Object::Training { agency_id: id, .. }
             | Object::Plan { owner: id, .. }
             | Object::PlanItem { owner: id, .. }
-            | Object::PlanReport { owner: id, .. } => Some(id),
+            | Object::PlanReport { owner: id, .. }
+            | Object::Survey { agency: id, .. } => Some(id),
         }
     }
 }
@@ -490,6 +501,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         reminders::decide(user, a, object)
     } else if let Action::Meeting(a) = action {
         meetings::decide(user, a, object)
+    } else if let Action::Survey(a) = action {
+        surveys::decide(user, a, object)
     } else {
         match action {
             Action::Draft(a) => drafts::decide(user, a, object),

@@ -174,6 +174,11 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::reminders::store::IMPORTS, Rows::Copy),
     &Typed(crate::portal::reminders::store::REFRESHES, Rows::Copy),
     &Typed(crate::portal::reminders::store::TOKENS, Rows::Copy),
+    // Surveys (I385 §7.8): who has answered and the answers, apart (see surveys/store.rs).
+    &Typed(crate::portal::surveys::store::SURVEYS, Rows::Copy),
+    &Typed(crate::portal::surveys::store::DUE, Rows::Copy),
+    &Typed(crate::portal::surveys::store::RESPONDENTS, Rows::Copy),
+    &Typed(crate::portal::surveys::store::RESPONSES, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].
