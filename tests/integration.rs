@@ -77,5 +77,7 @@ mod web_security;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
 
+#[path = "integration/meetings_session.rs"]
+mod meetings_session;
 #[path = "integration/packaging.rs"]
 mod packaging;

@@ -39,6 +39,11 @@ pub fn install_poll_hooks() {
             opened: discussions::service::poll_opened,
             closed: discussions::service::poll_closed,
         },
+        Hooks {
+            prefix: "meeting",
+            opened: meetings::votes::poll_opened,
+            closed: meetings::votes::poll_closed,
+        },
     ];
     polls::service::install_hooks(HOOKS);
 }

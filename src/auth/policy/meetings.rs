@@ -16,8 +16,9 @@ pub enum MeetingAction {
     /// Compose the agenda, see the attendance sheet, remind, run the meeting (§39–§47): an
     /// OKDO officer.
     Manage,
-    /// Sign the agenda and its materials (§40): the officer responsible for the meeting.
-    SignAgenda,
+    /// Sign the agenda and its materials (§40) and the minutes: the officer responsible for
+    /// the meeting.
+    Sign,
     /// Answer attendance with a signature (§42–§44): a member.
     Answer,
 }
@@ -27,7 +28,7 @@ impl MeetingAction {
         MeetingAction::Create,
         MeetingAction::Read,
         MeetingAction::Manage,
-        MeetingAction::SignAgenda,
+        MeetingAction::Sign,
         MeetingAction::Answer,
     ];
 
@@ -37,7 +38,7 @@ impl MeetingAction {
             MeetingAction::Create => "meeting.create",
             MeetingAction::Read => "meeting.read",
             MeetingAction::Manage => "meeting.manage",
-            MeetingAction::SignAgenda => "meeting.sign_agenda",
+            MeetingAction::Sign => "meeting.sign",
             MeetingAction::Answer => "meeting.answer",
         }
     }
@@ -54,7 +55,7 @@ pub(super) fn decide(user: &UserIdentity, action: MeetingAction, object: Object<
             okdo || readers.contains(&user.id)
         }
         (MeetingAction::Manage, Object::Meeting { .. }) => okdo,
-        (MeetingAction::SignAgenda, Object::Meeting { responsible, .. }) => {
+        (MeetingAction::Sign, Object::Meeting { responsible, .. }) => {
             okdo && user.id == responsible
         }
         (MeetingAction::Answer, Object::Meeting { members, .. }) => members.contains(&user.id),
@@ -85,9 +86,9 @@ mod tests {
         check(head, MeetingAction::Create, Object::Appliance, false);
         check(okdo, MeetingAction::Read, other_officer, true);
         check(okdo, MeetingAction::Manage, other_officer, true);
-        check(okdo, MeetingAction::SignAgenda, responsible, true);
-        check(okdo, MeetingAction::SignAgenda, other_officer, false);
-        check(head, MeetingAction::SignAgenda, responsible, false);
+        check(okdo, MeetingAction::Sign, responsible, true);
+        check(okdo, MeetingAction::Sign, other_officer, false);
+        check(head, MeetingAction::Sign, responsible, false);
         check(head, MeetingAction::Read, member, true);
         check(head, MeetingAction::Answer, member, true);
         check(head, MeetingAction::Manage, member, false);

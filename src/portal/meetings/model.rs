@@ -154,6 +154,52 @@ pub struct Meeting {
     /// Reminders sent to members who had not answered: (when, how many).
     #[serde(default)]
     pub reminders: Vec<(String, usize)>,
+    /// The rule of this meeting's votes (§47): `simple`, `two_thirds` or `all`.
+    #[serde(default = "simple")]
+    pub majority: String,
+    /// The share of members (percent) whose ballots make a vote count.
+    #[serde(default = "half")]
+    pub quorum_percent: u8,
+    /// Polls on the questions' draft resolutions (§46), in the order they were opened.
+    #[serde(default)]
+    pub polls: Vec<ItemPoll>,
+    /// The question under discussion (1-based), moved by the secretary (§45).
+    #[serde(default)]
+    pub current_item: Option<usize>,
+    /// The minutes, once generated (a document of the portal).
+    #[serde(default)]
+    pub minutes: Option<Minutes>,
+}
+
+fn simple() -> String {
+    "simple".into()
+}
+
+fn half() -> u8 {
+    50
+}
+
+/// A poll of the voting engine on a question's draft resolution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemPoll {
+    /// The question (1-based) in the agenda version published when the poll opened.
+    pub question: usize,
+    pub agenda_version: u32,
+    pub poll: u64,
+    pub resolution: String,
+    /// `accepted`, `rejected` or `no_quorum` once closed.
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+/// The minutes of the meeting (a `meeting_minutes` document), signed by the officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Minutes {
+    pub document_id: u64,
+    pub at: String,
+    /// (signer, when, signature id on the document's version 1) once signed.
+    #[serde(default)]
+    pub signed: Option<(u64, String, u64)>,
 }
 
 /// Why a step is refused; each has a stable code and a translated explanation.
@@ -169,6 +215,12 @@ pub enum Refusal {
     SubstituteIsMember,
     NotPublished,
     MeetingOver,
+    NoSuchQuestion,
+    PollExists,
+    NotStarted,
+    NoPoll,
+    MinutesSigned,
+    NoMinutes,
 }
 
 impl Refusal {
@@ -184,6 +236,12 @@ impl Refusal {
             Refusal::SubstituteIsMember => "meeting-substitute-is-member",
             Refusal::NotPublished => "meeting-agenda-unpublished",
             Refusal::MeetingOver => "meeting-over",
+            Refusal::NoSuchQuestion => "meeting-no-such-question",
+            Refusal::PollExists => "meeting-poll-exists",
+            Refusal::NotStarted => "meeting-not-started",
+            Refusal::NoPoll => "meeting-no-poll",
+            Refusal::MinutesSigned => "meeting-minutes-signed",
+            Refusal::NoMinutes => "meeting-no-minutes",
         }
     }
 }
@@ -408,6 +466,11 @@ mod tests {
             agenda: Vec::new(),
             attendance: Vec::new(),
             reminders: Vec::new(),
+            majority: simple(),
+            quorum_percent: half(),
+            polls: Vec::new(),
+            current_item: None,
+            minutes: None,
         }
     }
 

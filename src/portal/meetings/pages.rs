@@ -6,15 +6,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::attendance::{self, AnswerInput};
 use super::http::{arc, back, meeting_view};
 use super::service::{self, NewAgenda, NewMeeting, NewQuestion};
 use super::view::{self, MeetingSummary, MeetingView};
+use super::{minutes, votes};
 use crate::app::App;
 use crate::auth::policy::{Action, MeetingAction, Object, decide};
 use crate::error::{Error, Result};
 use crate::web::render::{PageCtx, html, see_other};
 use crate::web::request::SignedIn;
-use crate::web::{blocking, form, read_file_field, read_form_body};
+use crate::web::{blocking, form, read_form_body, read_multipart};
 
 type Data = web::Data<App>;
 
@@ -45,6 +47,8 @@ struct CreateForm {
     place: String,
     members: String,
     invited: String,
+    majority: String,
+    quorum_percent: String,
 }
 
 fn logins(text: &str) -> Vec<String> {
@@ -63,6 +67,8 @@ pub(super) async fn create_form(app: Data, s: SignedIn, body: web::Bytes) -> Res
         place: f.place,
         members: logins(&f.members),
         invited: logins(&f.invited),
+        majority: f.majority,
+        quorum_percent: f.quorum_percent.trim().parse().ok(),
     };
     let (a, actor) = (arc(&app), s.actor.clone());
     let id = blocking(move || service::create(&a, &actor, input)).await?;
@@ -79,6 +85,11 @@ struct MeetingPage<'a> {
 impl MeetingPage<'_> {
     fn can(&self, action: &str) -> bool {
         self.m.actions.contains(&action)
+    }
+
+    /// Whether members see an agenda (attendance is answered against it).
+    fn published(&self) -> bool {
+        self.m.agenda_versions.iter().any(|v| v.published)
     }
 
     fn act(&self, action: &str) -> String {
@@ -144,6 +155,10 @@ fn parse_agenda(text: &str) -> Result<Vec<NewQuestion>> {
 struct ActForm {
     questions: String,
     changes: String,
+    question: usize,
+    resolution: String,
+    minutes: Option<u64>,
+    text: String,
 }
 
 /// One endpoint for every form of the meeting page: url-encoded fields, or the signature
@@ -162,11 +177,23 @@ pub(super) async fn act_form(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.starts_with("multipart/form-data"));
-    if action == "sign" && multipart {
+    if multipart {
         let mp = actix_multipart::Multipart::new(req.headers(), payload);
-        let cms = read_file_field(mp, "signature").await?;
+        let (fields, cms) = read_multipart(mp, "signature").await?;
+        let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
+        let input = AnswerInput {
+            answer: field("answer"),
+            reason: field("reason"),
+            substitute: field("substitute"),
+        };
         let (a, actor) = (arc(&app), s.actor.clone());
-        blocking(move || service::sign(&a, &actor, id, &cms)).await?;
+        blocking(move || match action.as_str() {
+            "sign" => service::sign(&a, &actor, id, &cms).map(|_| ()),
+            "sign_minutes" => minutes::sign(&a, &actor, id, &cms),
+            "answer" => attendance::answer(&a, &actor, id, &input, &cms),
+            _ => Err(Error::not_found()),
+        })
+        .await?;
         return Ok(back(id));
     }
     let body = read_form_body(payload).await?;
@@ -177,6 +204,13 @@ pub(super) async fn act_form(
             let input = NewAgenda { questions: parse_agenda(&f.questions)?, changes: f.changes };
             service::compose(&a, &actor, id, input).map(|_| ())
         }
+        "remind" => attendance::remind(&a, &actor, id).map(|_| ()),
+        "open_vote" => {
+            votes::open(&a, &actor, id, f.question, &f.resolution, f.minutes.unwrap_or(60))
+                .map(|_| ())
+        }
+        "close_vote" => votes::close(&a, &actor, id, f.question).map(|_| ()),
+        "minutes" => minutes::post(&a, &actor, id, &f.text).map(|_| ()),
         _ => Err(Error::not_found()),
     })
     .await?;

@@ -19,6 +19,7 @@ use crate::error::{Code, Error, Result};
 use crate::notify::{self, AfterCommit, Arg, Notice};
 use crate::portal::directory::service as directory;
 use crate::portal::documents::{service as documents, signatures};
+use crate::portal::polls::model::Majority;
 use crate::sign::{Manifest, Verdict};
 
 pub(super) fn now() -> String {
@@ -30,6 +31,7 @@ pub(super) fn refused(r: Refusal) -> Error {
         Refusal::NotResponsible | Refusal::NotMember => Error::new(Code::Forbidden),
         Refusal::NoQuestions => Error::new(Code::InvalidInput).with_field("questions"),
         Refusal::ReasonRequired => Error::new(Code::InvalidInput).with_field("reason"),
+        Refusal::NoSuchQuestion => Error::new(Code::InvalidInput).with_field("question"),
         Refusal::SubstituteRequired | Refusal::SubstituteIsMember => {
             Error::new(Code::InvalidInput).with_field("substitute")
         }
@@ -117,6 +119,10 @@ pub struct NewMeeting {
     pub members: Vec<String>,
     /// Logins of invited persons.
     pub invited: Vec<String>,
+    /// The rule of the meeting's votes: `simple` (default), `two_thirds`, `all`.
+    pub majority: String,
+    /// Quorum in percent of the members (default 50).
+    pub quorum_percent: Option<u8>,
 }
 
 /// A moment given as RFC 3339 or as Astana local time (what `datetime-local` sends).
@@ -162,6 +168,15 @@ pub fn create(app: &App, actor: &Actor, input: NewMeeting) -> Result<u64> {
             return Err(Error::invalid("members", "meeting-member-not-head").with_detail(login));
         }
     }
+    let majority = match input.majority.trim() {
+        "" => Majority::Simple,
+        m => {
+            Majority::parse(m).ok_or_else(|| Error::invalid("majority", "meeting-bad-majority"))?
+        }
+    };
+    if input.quorum_percent.is_some_and(|q| q > 100) {
+        return Err(Error::invalid("quorum_percent", "meeting-bad-quorum"));
+    }
     let mut invited = logins(app, "invited", &input.invited)?;
     invited.retain(|i| !members.contains(i));
     invited.sort_unstable();
@@ -180,6 +195,11 @@ pub fn create(app: &App, actor: &Actor, input: NewMeeting) -> Result<u64> {
             agenda: Vec::new(),
             attendance: Vec::new(),
             reminders: Vec::new(),
+            majority: majority.name().to_owned(),
+            quorum_percent: input.quorum_percent.unwrap_or(50),
+            polls: Vec::new(),
+            current_item: None,
+            minutes: None,
         };
         store::put(txn, &m)?;
         Ok((id, Some(json!({"meeting": id}))))
@@ -278,7 +298,7 @@ pub fn manifest(app: &App, actor: &Actor, id: u64) -> Result<Vec<u8>> {
 /// agenda, or of what changed when it follows an earlier version.
 pub fn sign(app: &App, actor: &Actor, id: u64, cms: &[u8]) -> Result<u32> {
     let m = load(app, id)?;
-    check(actor, MeetingAction::SignAgenda, &m)?;
+    check(actor, MeetingAction::Sign, &m)?;
     let me = actor.user_id().ok_or_else(Error::forbidden)?;
     let v = m.unsigned().map_err(refused)?;
     let manifest = m.manifest(v.n).ok_or_else(Error::not_found)?;
@@ -289,7 +309,7 @@ pub fn sign(app: &App, actor: &Actor, id: u64, cms: &[u8]) -> Result<u32> {
     }
     let der = crate::sign::cms::decode_input(cms).map_err(Error::from)?;
     let signed_n = v.n;
-    step(app, actor, id, MeetingAction::SignAgenda, "meeting.sign_agenda", |m, txn| {
+    step(app, actor, id, MeetingAction::Sign, "meeting.sign_agenda", |m, txn| {
         // The agenda may have been recomposed since the manifest was read.
         if m.unsigned().map_err(refused)?.n != signed_n
             || m.manifest(signed_n) != Some(manifest.clone())

@@ -92,7 +92,31 @@ pub struct MeetingView {
     pub agenda_versions: Vec<AgendaView>,
     /// The item under discussion during the meeting (1-based), if any.
     pub current_item: Option<usize>,
+    /// Members' answers: everyone's answer and substitute; reasons for OKDO officers and the
+    /// member only.
+    pub attendance: super::attendance::Sheet,
+    /// The reader's own answer, if a member.
+    pub my_answer: Option<&'static str>,
+    /// The votes on draft resolutions, each with its poll as the reader sees it.
+    pub polls: Vec<ItemPollView>,
+    pub minutes: Option<MinutesView>,
     pub actions: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemPollView {
+    pub question: usize,
+    pub question_title: String,
+    pub resolution: String,
+    pub outcome: Option<String>,
+    pub poll: crate::portal::polls::view::PollView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MinutesView {
+    pub document_id: u64,
+    pub signed: bool,
+    pub signed_at_local: Option<String>,
 }
 
 pub(super) fn person(users: &HashMap<u64, User>, id: u64, lang: &str) -> Person {
@@ -252,12 +276,44 @@ pub(super) fn build(app: &App, actor: &Actor, m: &Meeting, lang: &str) -> Result
     let agenda_versions: Vec<AgendaView> =
         visible.iter().rev().map(|v| agenda_view(v, &current, &users, lang)).collect();
     let upcoming = m.starts_at.as_str() > now.as_str();
+    let me = actor.user_id().unwrap_or(0);
+    let signer = may(actor, MeetingAction::Sign, m);
     let mut actions = Vec::new();
     if manager && upcoming {
         actions.push("compose");
     }
-    if may(actor, MeetingAction::SignAgenda, m) && m.unsigned().is_ok() {
+    if signer && m.unsigned().is_ok() {
         actions.push("sign");
+    }
+    if may(actor, MeetingAction::Answer, m) && upcoming && m.published().is_some() {
+        actions.push("answer");
+    }
+    if manager && upcoming && m.published().is_some() && !m.not_answered().is_empty() {
+        actions.push("remind");
+    }
+    if manager && !upcoming && m.published().is_some() {
+        actions.push("open_vote");
+        if m.minutes.is_none() {
+            actions.push("minutes");
+        }
+    }
+    if signer && m.minutes.as_ref().is_some_and(|x| x.signed.is_none()) {
+        actions.push("sign_minutes");
+    }
+    let titles: Vec<String> = m
+        .published()
+        .map(|v| v.questions.iter().map(|q| q.title.clone()).collect())
+        .unwrap_or_default();
+    let mut polls = Vec::new();
+    for p in &m.polls {
+        let poll = crate::portal::polls::service::get(app, p.poll)?;
+        polls.push(ItemPollView {
+            question: p.question,
+            question_title: titles.get(p.question - 1).cloned().unwrap_or_default(),
+            resolution: p.resolution.clone(),
+            outcome: p.outcome.clone(),
+            poll: crate::portal::polls::view::view_within_subject(app, actor, &poll, lang)?,
+        });
     }
     Ok(MeetingView {
         summary: summary(m, &now),
@@ -266,7 +322,15 @@ pub(super) fn build(app: &App, actor: &Actor, m: &Meeting, lang: &str) -> Result
         invited: m.invited.iter().map(|id| person(&users, *id, lang)).collect(),
         agenda: agenda_versions.first().cloned(),
         agenda_versions,
-        current_item: None,
+        current_item: m.current_item,
+        attendance: super::attendance::sheet_of(app, actor, m, lang, manager)?,
+        my_answer: m.answer_of(me).map(|a| a.answer.name()),
+        polls,
+        minutes: m.minutes.as_ref().map(|x| MinutesView {
+            document_id: x.document_id,
+            signed: x.signed.is_some(),
+            signed_at_local: x.signed.as_ref().map(|s| local(&s.1)),
+        }),
         actions,
     })
 }
