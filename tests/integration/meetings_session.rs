@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use super::meetings::{World, ok, post_document, sign_agenda, sign_as, start_world};
 use crate::common::client::Client;
 use crate::common::documents::{Part, post_parts};
-use crate::drafts::post_cms;
+use crate::common::wait_for;
+use crate::drafts::{self, post_cms};
+use crate::signatures::pki::person;
 
 /// A meeting of mne.head, fin.head and kpm.head starting `hours` after the server's clock,
 /// its one-question agenda signed and published; returns its id.
@@ -226,4 +228,270 @@ fn i385_s42_s44_members_answer_with_a_signature_and_name_a_substitute() {
     for op in ["meeting.answer", "meeting.remind", "meeting.attendance_sheet"] {
         assert!(log.iter().any(|e| e["operation"] == op && e["outcome"] == "ok"), "{op}");
     }
+}
+
+/// The ballot text for `choice` on `question`, signed by `login` and cast: (status, body).
+fn vote(
+    w: &drafts::World,
+    c: &Client,
+    login: &str,
+    id: u64,
+    question: u64,
+    choice: &str,
+) -> (u16, Value) {
+    let path = format!("/api/v1/meetings/{id}/polls/{question}/ballot?choice={choice}");
+    let (status, _, text) = c.get_bytes(&path);
+    if status != 200 {
+        return (status, serde_json::from_slice(&text).unwrap_or(Value::Null));
+    }
+    post_cms(c, &path, w.sign(login, &text))
+}
+
+#[test]
+fn i385_s46_s47_s21_votes_on_resolutions_and_signed_minutes_move_the_draft_on() {
+    // The drafts' world: a draft act brought to "for decision" the real way.
+    let w = drafts::world_with_clock("meet");
+    let s = &w.server;
+    for login in ["okdo", "fin"] {
+        let (cert, _) = person(&format!("meet-{login}"));
+        s.cli(&["cert", "register", "--login", login, cert.to_str().unwrap()], None).ok();
+    }
+    let draft = drafts::create_draft(&w, "О цифровых услугах");
+    let draft_id = draft["id"].as_u64().unwrap();
+    drafts::developer_signs(&w, &draft);
+    drafts::approve(&w, draft_id, "fin", "finhead");
+    drafts::approve(&w, draft_id, "ecohead", "ecohead");
+    drafts::approve(&w, draft_id, "jushead", "jushead");
+    let okdo = w.client("okdo");
+    let accepted = okdo
+        .post_json(&format!("/api/v1/drafts/{draft_id}/chancellery"), &json!({"accepted": true}));
+    assert_eq!(ok(accepted, 200)["stage"], "for_decision");
+
+    // The meeting: four heads, a draft's question and another; majority and quorum.
+    let now = s.advance_clock("0s");
+    let starts = (now + jiff::SignedDuration::from_hours(2)).to_string();
+    let mut input = json!({"title": "Заседание Правительства № 7", "starts_at": starts,
+        "members": ["devhead", "finhead", "ecohead", "jushead"], "majority": "thirds"});
+    let e = ok(okdo.post_json("/api/v1/meetings", &input), 400);
+    assert_eq!(e["field"], "majority");
+    input["majority"] = json!("simple");
+    input["quorum_percent"] = json!(50);
+    let id = ok(okdo.post_json("/api/v1/meetings", &input), 201)["id"].as_u64().unwrap();
+    let agenda = json!({"questions": [
+        {"title": "О проекте постановления о цифровых услугах", "draft": draft_id},
+        {"title": "О ходе исполнения бюджета"},
+    ]});
+    ok(okdo.post_json(&format!("/api/v1/meetings/{id}/agenda"), &agenda), 200);
+    let (_, _, manifest) = okdo.get_bytes(&format!("/api/v1/meetings/{id}/agenda/manifest"));
+    let path = format!("/api/v1/meetings/{id}/agenda/signature");
+    ok(post_cms(&okdo, &path, w.sign("okdo", &manifest)), 200);
+
+    // finhead will not attend: fin votes in the seat, at this meeting only.
+    let finhead = w.client("finhead");
+    let fields = [("answer", "absent"), ("reason", "Болезнь"), ("substitute", "fin")];
+    let (_, _, text) =
+        finhead.get_bytes(&format!("/api/v1/meetings/{id}/attendance/text?{}", query(&fields)));
+    ok(post_answer(&finhead, id, &fields, w.sign("finhead", &text)), 200);
+
+    // No vote before the meeting begins.
+    let open = json!({"question": 1, "resolution": "Одобрить проект постановления", "minutes": 30});
+    let e = ok(okdo.post_json(&format!("/api/v1/meetings/{id}/polls"), &open), 409);
+    assert!(e["message"].as_str().unwrap().contains("не началось"), "{e}");
+    s.advance_clock("2h");
+    s.advance_clock("1m");
+    let okdo = w.client("okdo");
+    let (dev, eco, jus, fin, finhead, stranger) = (
+        w.client("devhead"),
+        w.client("ecohead"),
+        w.client("jushead"),
+        w.client("fin"),
+        w.client("finhead"),
+        w.client("stranger"),
+    );
+
+    // Bad openings, by field; only OKDO opens.
+    ok(dev.post_json(&format!("/api/v1/meetings/{id}/polls"), &open), 403);
+    let bad = json!({"question": 5, "resolution": "x"});
+    assert_eq!(
+        ok(okdo.post_json(&format!("/api/v1/meetings/{id}/polls"), &bad), 400)["field"],
+        "question"
+    );
+    let bad = json!({"question": 1, "resolution": "  "});
+    assert_eq!(
+        ok(okdo.post_json(&format!("/api/v1/meetings/{id}/polls"), &bad), 400)["field"],
+        "resolution"
+    );
+    let m = ok(okdo.post_json(&format!("/api/v1/meetings/{id}/polls"), &open), 201);
+    let poll = &m["polls"][0]["poll"];
+    assert_eq!((poll["secrecy"].as_str(), poll["signed"].as_bool()), (Some("named"), Some(true)));
+    assert_eq!(poll["electorate"], 4);
+    ok(okdo.post_json(&format!("/api/v1/meetings/{id}/polls"), &open), 409);
+
+    // The ballot names the meeting, the question and the resolution's hash.
+    let (_, _, ballot) = dev.get_bytes(&format!("/api/v1/meetings/{id}/polls/1/ballot?choice=for"));
+    let ballot = String::from_utf8(ballot).unwrap();
+    assert!(
+        ballot.contains(&format!("meeting: {id}\n")) && ballot.contains("question: 1\n"),
+        "{ballot}"
+    );
+    assert!(ballot.contains("resolution-sha256: "), "{ballot}");
+
+    // Members and the substitute vote; the absent member may not; a signature for the
+    // other choice is refused; a stranger does not see the meeting.
+    ok(vote(&w, &dev, "devhead", id, 1, "for"), 200);
+    ok(vote(&w, &fin, "fin", id, 1, "for"), 200);
+    let refused = vote(&w, &finhead, "finhead", id, 1, "for");
+    assert_eq!(refused.0, 409, "{}", refused.1);
+    let path = format!("/api/v1/meetings/{id}/polls/1/ballot?choice=for");
+    let (_, _, against) =
+        eco.get_bytes(&format!("/api/v1/meetings/{id}/polls/1/ballot?choice=against"));
+    assert_eq!(post_cms(&eco, &path, w.sign("ecohead", &against)).0, 422);
+    ok(vote(&w, &eco, "ecohead", id, 1, "against"), 200);
+    assert_eq!(vote(&w, &stranger, "stranger", id, 1, "for").0, 404);
+    ok(vote(&w, &dev, "devhead", id, 1, "for"), 409);
+
+    // OKDO closes it: 2 for, 1 against, quorum 3 of 4 — accepted.
+    ok(dev.post_json(&format!("/api/v1/meetings/{id}/polls/1/close"), &json!({})), 403);
+    let m = ok(okdo.post_json(&format!("/api/v1/meetings/{id}/polls/1/close"), &json!({})), 200);
+    assert_eq!(m["polls"][0]["outcome"], "accepted", "{}", m["polls"]);
+
+    // The second question's vote closes by the server's job at its time: no quorum.
+    let open2 = json!({"question": 2, "resolution": "Принять к сведению", "minutes": 5});
+    ok(okdo.post_json(&format!("/api/v1/meetings/{id}/polls"), &open2), 201);
+    // jushead votes through the page's form (multipart: question, choice, signature).
+    let page = jus.get(&format!("/meetings/{id}"));
+    assert!(page.body.contains("Принять к сведению") && page.body.contains("name=\"choice\""));
+    let (_, _, ballot) = jus.get_bytes(&format!("/api/v1/meetings/{id}/polls/2/ballot?choice=for"));
+    let text = |name: &'static str, value: &str| Part {
+        name,
+        file_name: None,
+        content_type: "text/plain",
+        bytes: value.as_bytes().to_vec(),
+    };
+    let res = post_parts(
+        &jus,
+        &format!("/meetings/{id}/act/vote?csrf={}", jus.csrf().unwrap()),
+        &[
+            text("question", "2"),
+            text("choice", "for"),
+            Part {
+                name: "signature",
+                file_name: Some("ballot.p7s"),
+                content_type: "application/pkcs7-signature",
+                bytes: w.sign("jushead", &ballot),
+            },
+        ],
+        &[],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+    let m = ok(jus.get_json(&format!("/api/v1/meetings/{id}")), 200);
+    assert_eq!(m["polls"][1]["poll"]["voted"], 1, "{}", m["polls"][1]);
+    s.advance_clock("6m");
+    let closed = wait_for("the job closes the second vote", 20, || {
+        let m = ok(okdo.get_json(&format!("/api/v1/meetings/{id}")), 200);
+        m["polls"][1]["outcome"].as_str().map(str::to_owned)
+    });
+    assert_eq!(closed, "no_quorum");
+
+    // The minutes: generated from the agenda, attendance and votes, posted, signed.
+    let page = okdo.get(&format!("/meetings/{id}"));
+    assert!(
+        page.body.contains("name=\"text\"") && page.body.contains("Болезнь"),
+        "the form holds the generated minutes"
+    );
+    assert!(page.body.contains("решение принято") && page.body.contains("нет кворума"));
+    let (status, _, text) = okdo.get_bytes(&format!("/api/v1/meetings/{id}/minutes/draft"));
+    assert_eq!(status, 200);
+    let text = String::from_utf8(text).unwrap();
+    for part in
+        ["Болезнь", "Одобрить проект постановления", "вместо", "решение принято", "нет кворума"]
+    {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    ok(dev.post_json(&format!("/api/v1/meetings/{id}/minutes"), &json!({"text": text})), 403);
+    let e =
+        ok(okdo.post_json(&format!("/api/v1/meetings/{id}/minutes"), &json!({"text": " "})), 400);
+    assert_eq!(e["field"], "text");
+    let m =
+        ok(okdo.post_json(&format!("/api/v1/meetings/{id}/minutes"), &json!({"text": text})), 201);
+    let doc = m["minutes"]["document_id"].as_u64().unwrap();
+    assert_eq!(m["minutes"]["signed"], false);
+    ok(okdo.post_json(&format!("/api/v1/meetings/{id}/minutes"), &json!({"text": text})), 409);
+    let (_, _, manifest) = okdo.get_bytes(&format!("/api/v1/documents/{doc}/versions/1/manifest"));
+    let path = format!("/api/v1/meetings/{id}/minutes/signature");
+    assert_eq!(post_cms(&okdo, &path, w.sign("okdo", b"other")).0, 422);
+    let view = ok(okdo.get_json(&format!("/api/v1/drafts/{draft_id}")), 200);
+    assert!(view["minutes"].is_null(), "nothing moves before the signature: {view}");
+    let m = ok(post_cms(&okdo, &path, w.sign("okdo", &manifest)), 200);
+    assert_eq!(m["minutes"]["signed"], true);
+    ok(post_cms(&okdo, &path, w.sign("okdo", &manifest)), 409);
+
+    // §21: the draft decided at the meeting received the minutes; its developer reads them,
+    // OKDO may now set the final status; members are told.
+    let view = ok(okdo.get_json(&format!("/api/v1/drafts/{draft_id}")), 200);
+    assert_eq!(view["minutes"], doc, "{view}");
+    ok(w.client("dev").get_json(&format!("/api/v1/documents/{doc}")), 200);
+    w.smtp.wait_for_mail("ecohead@ipgo.test", "Подписан протокол");
+    w.smtp.wait_for_mail("fin@ipgo.test", "Подписан протокол");
+    let done =
+        okdo.post_json(&format!("/api/v1/drafts/{draft_id}/decision"), &json!({"accepted": true}));
+    assert_eq!(ok(done, 200)["stage"], "accepted");
+
+    let log = s.audit_entries();
+    for op in [
+        "meeting.open_vote",
+        "meeting.vote",
+        "meeting.close_vote",
+        "meeting.minutes",
+        "meeting.sign_minutes",
+    ] {
+        assert!(log.iter().any(|e| e["operation"] == op && e["outcome"] == "ok"), "{op}");
+    }
+}
+
+#[test]
+fn the_demo_shows_a_held_meeting_with_signed_minutes_and_an_upcoming_one_answered_in_part() {
+    let server = crate::common::Server::builder().demo().start();
+    let accounts = std::fs::read_to_string(server.data.join("demo-accounts.txt")).unwrap();
+    let otp = accounts
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|c| c.len() == 4 && c[0] == "okdo.officer")
+        .map(|c| c[3].to_owned())
+        .unwrap();
+    let okdo = server.client();
+    okdo.login("okdo.officer", &otp);
+    let body = ok(
+        okdo.post_json(
+            "/api/v1/me/password",
+            &json!({"current_password": otp, "new_password": "Demo-Secret-2026"}),
+        ),
+        200,
+    );
+    okdo.set_csrf(body["csrf"].as_str());
+    let list = ok(okdo.get_json("/api/v1/meetings"), 200);
+    let meetings = list["meetings"].as_array().unwrap();
+    let held = meetings.iter().find(|m| m["upcoming"] == false).expect("a held meeting");
+    let upcoming = meetings.iter().find(|m| m["upcoming"] == true).expect("an upcoming one");
+
+    let m = ok(okdo.get_json(&format!("/api/v1/meetings/{}", held["id"])), 200);
+    assert_eq!(m["agenda"]["signature"]["status"], "valid", "{m}");
+    assert_eq!(m["polls"][0]["outcome"], "accepted", "{}", m["polls"]);
+    assert_eq!(m["polls"][0]["poll"]["voted"], 3);
+    assert_eq!(m["minutes"]["signed"], true, "{m}");
+    let doc = m["minutes"]["document_id"].as_u64().unwrap();
+    let minutes = ok(okdo.get_json(&format!("/api/v1/documents/{doc}")), 200);
+    assert!(minutes.to_string().contains("проактивный формат"), "{minutes}");
+
+    let m = ok(okdo.get_json(&format!("/api/v1/meetings/{}", upcoming["id"])), 200);
+    let sheet = &m["attendance"];
+    assert_eq!(
+        (sheet["attend"].as_u64(), sheet["absent"].as_u64(), sheet["not_answered"].as_u64()),
+        (Some(1), Some(1), Some(1)),
+        "{sheet}"
+    );
+    assert_eq!(row(sheet, "fin.head")["substitute"]["login"], "dev.employee");
+    assert_eq!(row(sheet, "fin.head")["signature"], "valid");
+    let page = okdo.get(&format!("/meetings/{}", upcoming["id"]));
+    assert!(page.body.contains("Служебная командировка") && page.body.contains("Напомнить"));
 }

@@ -4,6 +4,7 @@
 //! votes on draft resolutions on the voting engine, the signed minutes, and what people read.
 
 pub mod attendance;
+pub mod demo;
 pub mod http;
 pub mod minutes;
 pub mod model;

@@ -80,6 +80,8 @@ pub(super) async fn create_form(app: Data, s: SignedIn, body: web::Bytes) -> Res
 struct MeetingPage<'a> {
     page: PageCtx<'a>,
     m: MeetingView,
+    /// The generated minutes, when the officer may post them.
+    minutes_text: String,
 }
 
 impl MeetingPage<'_> {
@@ -117,10 +119,17 @@ pub(super) async fn meeting_page(
     s: SignedIn,
     path: web::Path<u64>,
 ) -> Result<HttpResponse> {
-    let m = meeting_view(&app, &s, path.into_inner()).await?;
+    let id = path.into_inner();
+    let m = meeting_view(&app, &s, id).await?;
+    let minutes_text = if m.actions.contains(&"minutes") {
+        let (a, actor, lang) = (arc(&app), s.actor.clone(), s.state.lang);
+        blocking(move || minutes::generate(&a, &actor, id, lang)).await?
+    } else {
+        String::new()
+    };
     let mut page = PageCtx::new(&app, &s.state, "meetings-title", "meetings");
     page.title = m.summary.title.clone();
-    html(&MeetingPage { page, m })
+    html(&MeetingPage { page, m, minutes_text })
 }
 
 /// One question a line: `title | document ids | draft id` (the last two optional).
@@ -186,11 +195,14 @@ pub(super) async fn act_form(
             reason: field("reason"),
             substitute: field("substitute"),
         };
+        let question: usize = field("question").trim().parse().unwrap_or(0);
+        let choice = field("choice");
         let (a, actor) = (arc(&app), s.actor.clone());
         blocking(move || match action.as_str() {
             "sign" => service::sign(&a, &actor, id, &cms).map(|_| ()),
             "sign_minutes" => minutes::sign(&a, &actor, id, &cms),
             "answer" => attendance::answer(&a, &actor, id, &input, &cms),
+            "vote" => votes::vote(&a, &actor, id, question, &choice, &cms),
             _ => Err(Error::not_found()),
         })
         .await?;
