@@ -495,3 +495,93 @@ fn the_demo_shows_a_held_meeting_with_signed_minutes_and_an_upcoming_one_answere
     let page = okdo.get(&format!("/meetings/{}", upcoming["id"]));
     assert!(page.body.contains("Служебная командировка") && page.body.contains("Напомнить"));
 }
+
+/// The main path in headless Chromium, no script needed: the officer composes the agenda
+/// and signs it by uploading a signature file; a member reads the text to sign through the
+/// form's own button, then answers "will not attend" with a reason, a substitute and the
+/// signature file; the officer sees the sheet. Screenshots go to
+/// `target/screenshots/meetings-*.png`.
+#[test]
+fn i385_s40_s44_the_main_path_in_chromium() {
+    use crate::common::browser::Browser;
+    let w = start_world();
+    let s = &w.server;
+    let shots =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+    let browser = Browser::start();
+    let base = s.base_url();
+    let sign_in = |login: &str| {
+        browser.goto(&format!("{base}/login?lang=ru"));
+        if browser.url() != format!("{base}/login?lang=ru") {
+            browser.click("form[action='/logout'] button");
+            wait_for("the sign-in page", 20, || browser.url().contains("/login").then_some(()));
+            browser.goto(&format!("{base}/login?lang=ru"));
+        }
+        browser.type_into("#login", login);
+        browser.type_into("#password", crate::common::PASSWORD);
+        browser.click("#sign-in");
+        wait_for("signed in", 20, || (!browser.url().contains("/login")).then_some(()));
+    };
+    let okdo = s.signed_in("okdo.a");
+    let now = s.advance_clock("0s");
+    let starts = (now + jiff::SignedDuration::from_hours(48)).to_string();
+    let input = json!({"title": "Заседание (браузер)", "starts_at": starts,
+        "members": ["mne.head", "fin.head"]});
+    let id = ok(okdo.post_json("/api/v1/meetings", &input), 201)["id"].as_u64().unwrap();
+    let file = |name: &str, bytes: Vec<u8>| {
+        let path = std::env::temp_dir().join(format!("ipgo-meeting-{id}-{name}.p7s"));
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+
+    sign_in("okdo.a");
+    browser.goto(&format!("{base}/meetings/{id}"));
+    browser.type_into("textarea[name='questions']", "О цифровизации государственных услуг\nРазное");
+    browser.click("form[action$='/act/agenda'] button[type='submit']");
+    wait_for("the composed agenda", 30, || {
+        browser.text().contains("О цифровизации государственных услуг").then_some(())
+    });
+    let manifest = super::meetings::manifest_bytes(&okdo, id);
+    let p = file("agenda", sign_as("okdo.a", &manifest));
+    browser.type_into("form[action*='/act/sign'] input[name='signature']", p.to_str().unwrap());
+    browser.screenshot(&shots, "meetings-1-agenda");
+    browser.click("form[action*='/act/sign'] button[type='submit']");
+    wait_for("the signed agenda", 30, || {
+        browser.text().contains("подпись действительна").then_some(())
+    });
+
+    sign_in("fin.head");
+    browser.goto(&format!("{base}/meetings/{id}"));
+    browser.click("input[name='answer'][value='absent']");
+    browser.type_into("textarea[name='reason']", "Служебная командировка");
+    browser.type_into("input[name='substitute']", "mne.deputy");
+    // The form's own button shows the exact text to sign (no script involved).
+    browser.click("#attendance button[formmethod='get']");
+    let text = wait_for("the answer text", 30, || {
+        let t = browser.text();
+        t.contains("IPGO-MEETING-ATTENDANCE 1").then_some(t)
+    });
+    assert!(text.contains("answer: absent") && text.contains("substitute: mne.deputy"), "{text}");
+    let fields =
+        [("answer", "absent"), ("reason", "Служебная командировка"), ("substitute", "mne.deputy")];
+    let fin = s.signed_in("fin.head");
+    let (_, bytes) = answer_text(&fin, id, &fields);
+    let p = file("answer", sign_as("fin.head", &bytes));
+    browser.goto(&format!("{base}/meetings/{id}"));
+    browser.click("input[name='answer'][value='absent']");
+    browser.type_into("textarea[name='reason']", "Служебная командировка");
+    browser.type_into("input[name='substitute']", "mne.deputy");
+    browser.type_into("form[action*='/act/answer'] input[name='signature']", p.to_str().unwrap());
+    browser.screenshot(&shots, "meetings-2-answer");
+    browser.click("form[action*='/act/answer'] button:not([formmethod])");
+    wait_for("the answer recorded", 30, || {
+        browser.text().contains("Ваш ответ: Не буду участвовать").then_some(())
+    });
+    w.smtp.wait_for_mail("mne.deputy@ipgo.test", "Вы замещаете");
+
+    sign_in("okdo.a");
+    browser.goto(&format!("{base}/meetings/{id}"));
+    let page = browser.text();
+    assert!(page.contains("Служебная командировка") && page.contains("Нет ответа"), "{page}");
+    browser.screenshot(&shots, "meetings-3-sheet");
+}
