@@ -69,6 +69,8 @@ mod signatures;
 mod signin;
 #[path = "integration/signing_browser.rs"]
 mod signing_browser;
+#[path = "integration/surveys.rs"]
+mod surveys;
 #[path = "integration/trust_admin.rs"]
 mod trust_admin;
 #[path = "integration/web_security.rs"]

@@ -33,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::plans::http::routes(cfg);
     crate::portal::meetings::http::routes(cfg);
     crate::portal::reminders::http::routes(cfg);
+    crate::portal::surveys::http::routes(cfg);
     super::metrics::routes(cfg);
     super::openapi::routes(cfg);
 }

@@ -11,41 +11,12 @@
 
 use std::collections::BTreeSet;
 
-use ipgo::ops::backup::tables::{TABLES, dump};
-use redb::TableHandle;
+use ipgo::ops::backup::tables::TABLES;
 use serde_json::{Value, json};
 
 use crate::common::documents::{file, meta, post_parts};
+use crate::common::installation::{Row, contains, read_database, read_index};
 use crate::common::{Server, wait_for};
-
-type Row = (String, String, Vec<u8>);
-
-/// Every row of every table, and the names of the tables the database file holds.
-fn read_database(server: &Server) -> (Vec<Row>, BTreeSet<String>) {
-    let db = ipgo::db::Db::open(&server.data.join("ipgo.redb")).expect("the stopped server's db");
-    let txn = db.read().unwrap();
-    let held = txn.list_tables().unwrap().map(|t| t.name().to_owned()).collect();
-    (dump(&txn).unwrap(), held)
-}
-
-/// Every stored document of the search index, as JSON.
-fn read_index(server: &Server) -> BTreeSet<String> {
-    let index = tantivy::Index::open_in_dir(server.data.join("index")).expect("search index");
-    let schema = index.schema();
-    let searcher = index.reader().unwrap().searcher();
-    let mut docs = BTreeSet::new();
-    for segment in searcher.segment_readers() {
-        let store = segment.get_store_reader(1).unwrap();
-        for doc in store.iter::<tantivy::TantivyDocument>(segment.alive_bitset()) {
-            docs.insert(tantivy::Document::to_json(&doc.unwrap(), &schema));
-        }
-    }
-    docs
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
-}
 
 const VOTERS: [&str; 4] = ["saylau-alma", "saylau-bota", "saylau-dana", "saylau-erlan"];
 const CHOICES: [&str; 3] = ["for", "against", "abstain"];

@@ -52,11 +52,23 @@ pub struct SurveyAudience<'a> {
 
 impl SurveyAudience<'_> {
     pub fn includes(&self, u: &UserIdentity) -> bool {
+        self.includes_parts(u.agency_id, u.department_id, &u.groups, |r| u.roles.contains(r))
+    }
+
+    /// The same rule for a person known by parts (an account of the directory, when the
+    /// audience's size is counted).
+    pub fn includes_parts(
+        &self,
+        agency: u64,
+        department: Option<u64>,
+        groups: &[u64],
+        has_role: impl Fn(Role) -> bool,
+    ) -> bool {
         self.everyone
-            || self.agencies.contains(&u.agency_id)
-            || u.department_id.is_some_and(|d| self.departments.contains(&d))
-            || u.groups.iter().any(|g| self.groups.contains(g))
-            || self.roles.iter().any(|r| u.roles.contains(*r))
+            || self.agencies.contains(&agency)
+            || department.is_some_and(|d| self.departments.contains(&d))
+            || groups.iter().any(|g| self.groups.contains(g))
+            || self.roles.iter().any(|r| has_role(*r))
     }
 }
 

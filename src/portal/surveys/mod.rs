@@ -3,7 +3,10 @@
 //! keep who has answered apart from what was answered (`store.rs`), the use cases
 //! (`service.rs`).
 
+pub mod http;
 pub mod model;
+pub mod reading;
+pub mod results;
 pub mod service;
 pub mod store;
 

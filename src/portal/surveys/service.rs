@@ -68,6 +68,18 @@ pub struct Seen {
     pub answered: bool,
 }
 
+impl Seen {
+    /// The survey as the API shows it: its record with the state the clock implies, whether
+    /// it is frozen and whether the reader has answered.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(&self.survey).unwrap_or_default();
+        v["state"] = json!(self.state.name());
+        v["frozen"] = json!(self.frozen);
+        v["answered"] = json!(self.answered);
+        v
+    }
+}
+
 fn seen(app: &App, actor: &Actor, survey: Survey) -> Result<Seen> {
     let txn = app.db.read()?;
     let frozen = store::any_respondent(&txn, survey.id)?;
