@@ -152,6 +152,7 @@ impl App {
             crate::portal::account_requests::store::ensure_tables(txn)?;
             crate::portal::trainings::store::ensure_tables(txn)?;
             crate::portal::plans::store::ensure_tables(txn)?;
+            crate::portal::headcount::store::ensure_tables(txn)?;
             crate::portal::meetings::store::ensure_tables(txn)?;
             crate::portal::reminders::store::ensure_tables(txn)?;
             crate::portal::surveys::store::ensure_tables(txn)?;

@@ -37,6 +37,7 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "trainings",
     "reminders",
     "meetings",
+    "headcount",
     "surveys"
 ];
 

@@ -43,6 +43,8 @@ mod drafts;
 mod drafts_vote;
 #[path = "integration/gost.rs"]
 mod gost;
+#[path = "integration/headcount.rs"]
+mod headcount;
 #[path = "integration/helpdesk.rs"]
 mod helpdesk;
 #[path = "integration/meetings.rs"]

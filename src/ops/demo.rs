@@ -359,6 +359,8 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
         seed(app, &actor, &mut text).map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
         crate::portal::plans::demo::seed(app, &actor, &mut text)
             .map_err(|e| anyhow::anyhow!("demo action plans: {e}"))?;
+        crate::portal::headcount::demo::seed(app, &actor, &mut text)
+            .map_err(|e| anyhow::anyhow!("demo headcount: {e}"))?;
         crate::portal::reminders::demo::seed(app, &actor, &mut text)
             .map_err(|e| anyhow::anyhow!("demo reminders: {e}"))?;
         crate::portal::helpdesk::demo::seed(app, &actor)

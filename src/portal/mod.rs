@@ -10,6 +10,7 @@ pub mod directory;
 pub mod discussions;
 pub mod documents;
 pub mod drafts;
+pub mod headcount;
 pub mod helpdesk;
 pub mod home;
 pub mod inbox;

@@ -165,6 +165,12 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
     &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),
     &Typed(crate::portal::plans::store::REMINDED, Rows::Copy),
+    // Headcount monitoring (I385 §26–§28): form definitions, campaigns, returns (accepted
+    // ones never change), the index of returns by campaign and agency.
+    &Typed(crate::portal::headcount::store::FORMS, Rows::Copy),
+    &Typed(crate::portal::headcount::store::CAMPAIGNS, Rows::Copy),
+    &Typed(crate::portal::headcount::store::RETURNS, Rows::Copy),
+    &Typed(crate::portal::headcount::store::BY_CAMPAIGN, Rows::Copy),
     // Government meetings (I385 §38–§47): meetings with their agenda versions and attendance.
     &Typed(crate::portal::meetings::store::MEETINGS, Rows::Copy),
     // Reminders of control instructions (I385 §48–§51): instructions with their history,
