@@ -499,10 +499,11 @@ fn the_demo_shows_a_held_meeting_with_signed_minutes_and_an_upcoming_one_answere
 /// The main path in headless Chromium, no script needed: the officer composes the agenda
 /// and signs it by uploading a signature file; a member reads the text to sign through the
 /// form's own button, then answers "will not attend" with a reason, a substitute and the
-/// signature file; the officer sees the sheet. Screenshots go to
+/// signature file; the officer sees the sheet; once the meeting begins a member's open page
+/// follows the question the secretary moves to. Screenshots go to
 /// `target/screenshots/meetings-*.png`.
 #[test]
-fn i385_s40_s44_the_main_path_in_chromium() {
+fn i385_s40_s45_the_main_path_in_chromium() {
     use crate::common::browser::Browser;
     let w = start_world();
     let s = &w.server;
@@ -584,4 +585,26 @@ fn i385_s40_s44_the_main_path_in_chromium() {
     let page = browser.text();
     assert!(page.contains("Служебная командировка") && page.contains("Нет ответа"), "{page}");
     browser.screenshot(&shots, "meetings-3-sheet");
+
+    // §45: the meeting begins; mne.head's open page follows the current question.
+    let e = ok(okdo.post_json(&format!("/api/v1/meetings/{id}/current"), &json!({"item": 1})), 409);
+    assert_eq!(e["code"], "conflict", "not before the start: {e}");
+    s.advance_clock("49h");
+    let okdo = s.signed_in("okdo.a");
+    sign_in("mne.head");
+    browser.goto(&format!("{base}/meetings/{id}"));
+    assert!(!browser.text().contains("Обсуждается"), "{}", browser.text());
+    let bad = okdo.post_json(&format!("/api/v1/meetings/{id}/current"), &json!({"item": 3}));
+    assert_eq!(ok(bad, 400)["field"], "question");
+    ok(
+        s.signed_in("mne.head")
+            .post_json(&format!("/api/v1/meetings/{id}/current"), &json!({"item": 2})),
+        403,
+    );
+    let m = ok(okdo.post_json(&format!("/api/v1/meetings/{id}/current"), &json!({"item": 2})), 200);
+    assert_eq!(m["current_item"], 2);
+    wait_for("the page follows the current question", 30, || {
+        browser.text().contains("Обсуждается Разное").then_some(())
+    });
+    browser.screenshot(&shots, "meetings-4-live");
 }

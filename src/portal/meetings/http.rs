@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/meetings/{id}/attendance", web::post().to(api_answer))
         .route("/api/v1/meetings/{id}/attendance/text", web::get().to(api_answer_text))
         .route("/api/v1/meetings/{id}/attendance/remind", web::post().to(api_remind))
+        .route("/api/v1/meetings/{id}/current", web::post().to(api_move))
         .route("/api/v1/meetings/{id}/polls", web::post().to(api_open_vote))
         .route("/api/v1/meetings/{id}/polls/{question}/ballot", web::get().to(api_ballot_text))
         .route("/api/v1/meetings/{id}/polls/{question}/ballot", web::post().to(api_vote))
@@ -134,6 +135,25 @@ async fn api_remind(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<Http
     let (a, actor) = (arc(&app), s.actor.clone());
     let n = blocking(move || attendance::remind(&a, &actor, id)).await?;
     Ok(json(&serde_json::json!({"reminded": n})))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Current {
+    /// The question (1-based) now under discussion; none to clear.
+    item: Option<usize>,
+}
+
+async fn api_move(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<u64>,
+    body: web::Json<Current>,
+) -> Result<HttpResponse> {
+    let id = path.into_inner();
+    let (a, actor, item) = (arc(&app), s.actor.clone(), body.into_inner().item);
+    blocking(move || votes::move_to(&a, &actor, id, item)).await?;
+    Ok(json(&meeting_view(&app, &s, id).await?))
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -94,6 +94,11 @@ impl MeetingPage<'_> {
         self.m.agenda_versions.iter().any(|v| v.published)
     }
 
+    /// Whether question `n` (1-based) is under discussion (§45).
+    fn is_current(&self, n: impl std::borrow::Borrow<usize>) -> bool {
+        self.m.current_item == Some(*n.borrow())
+    }
+
     fn act(&self, action: &str) -> String {
         format!("/meetings/{}/act/{action}", self.m.summary.id)
     }
@@ -222,6 +227,7 @@ pub(super) async fn act_form(
                 .map(|_| ())
         }
         "close_vote" => votes::close(&a, &actor, id, f.question).map(|_| ()),
+        "current" => votes::move_to(&a, &actor, id, Some(f.question).filter(|q| *q > 0)),
         "minutes" => minutes::post(&a, &actor, id, &f.text).map(|_| ()),
         _ => Err(Error::not_found()),
     })

@@ -292,6 +292,7 @@ pub(super) fn build(app: &App, actor: &Actor, m: &Meeting, lang: &str) -> Result
         actions.push("remind");
     }
     if manager && !upcoming && m.published().is_some() {
+        actions.push("current");
         actions.push("open_vote");
         if m.minutes.is_none() {
             actions.push("minutes");

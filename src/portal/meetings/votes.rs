@@ -201,3 +201,34 @@ pub fn poll_closed(_app: &App, txn: &WriteTransaction, poll: &Poll) -> Result<Af
     }
     Ok(AfterCommit::default())
 }
+
+/// §45: the secretary moves the meeting to a question of the published agenda (or to none);
+/// every reader's open page is told, and pages following the meeting load again. Without
+/// JavaScript the page shows the current question on every load.
+pub fn move_to(app: &App, actor: &Actor, id: u64, item: Option<usize>) -> Result<()> {
+    let readers =
+        step(app, actor, id, MeetingAction::Manage, "meeting.current_item", |m, _txn| {
+            let agenda = m.published().ok_or_else(|| refused(Refusal::NotPublished))?;
+            if item.is_some_and(|i| i == 0 || i > agenda.questions.len()) {
+                return Err(refused(Refusal::NoSuchQuestion));
+            }
+            if now() < m.starts_at {
+                return Err(refused(Refusal::NotStarted));
+            }
+            m.current_item = item;
+            Ok((m.readers(), AfterCommit::default()))
+        })?;
+    let topic = format!("meeting:{id}");
+    for user in readers {
+        app.notifier.publish(
+            user,
+            crate::notify::sse::LiveEvent {
+                kind: "change",
+                topic: topic.clone(),
+                unread: None,
+                item: None,
+            },
+        );
+    }
+    Ok(())
+}

@@ -87,6 +87,11 @@ meeting-sig-invalid = invalid
 meeting-remind = Remind those who have not answered
 meeting-reminders = Reminders sent
 meeting-reminded = { $count } people
+# §45
+meeting-current = Under discussion
+meeting-move = Go to question
+meeting-changed = The meeting has changed.
+meeting-reload = Reload the page
 # Votes (§46–§47)
 meeting-votes = Votes on draft resolutions
 meeting-question = Question

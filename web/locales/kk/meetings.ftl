@@ -87,6 +87,11 @@ meeting-sig-invalid = жарамсыз
 meeting-remind = Жауап бермегендерге еске салу
 meeting-reminders = Еске салулар жіберілді
 meeting-reminded = { $count } адам
+# §45
+meeting-current = Талқыланып жатыр
+meeting-move = Мәселеге өту
+meeting-changed = Отырыс өзгерді.
+meeting-reload = Бетті жаңарту
 # Дауыс беру (§46–§47)
 meeting-votes = Шешім жобалары бойынша дауыс беру
 meeting-question = Мәселе

@@ -87,6 +87,11 @@ meeting-sig-invalid = недействительна
 meeting-remind = Напомнить не ответившим
 meeting-reminders = Напоминания отправлены
 meeting-reminded = { $count } чел.
+# §45
+meeting-current = Обсуждается
+meeting-move = Перейти к вопросу
+meeting-changed = Заседание изменилось.
+meeting-reload = Обновить страницу
 # Голосование (§46–§47)
 meeting-votes = Голосование по проектам решений
 meeting-question = Вопрос
