@@ -483,3 +483,75 @@ pub(crate) fn the_demo_shows_discussions_in_every_phase(
     assert_eq!(page.status, 200);
     assert!(page.body.contains("data-poll-count=\"for\">1<"), "the page shows the count");
 }
+
+/// The main path in headless Chromium with JavaScript switched off (issue 11), in Kazakh and
+/// Russian at 1024×768: a member signs in through the form, opens the discussion, comments
+/// quoting a paragraph, votes through the poll panel's form and sees the tally; screenshots
+/// go to `target/screenshots/discussion-*.png`.
+#[test]
+fn a_member_comments_with_a_quote_and_votes_without_javascript_in_kk_and_ru() {
+    use crate::common::browser::Browser;
+    use crate::common::{PASSWORD, Server};
+    let server = Server::start();
+    server.add_agency("DEV");
+    server.add_agency("FIN");
+    server.add_user("dev", "DEV", &["employee"]);
+    for lang in ["kk", "ru"] {
+        let login = format!("fin.{lang}");
+        server.add_user(&login, "FIN", &["employee"]);
+        let (status, body) =
+            server.signed_in(&login).patch_json("/api/v1/me", &json!({"lang": lang}));
+        assert_eq!(status, 200, "{body}");
+    }
+    let ends = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48)).to_string();
+    let dev = server.signed_in("dev");
+    let res = post_parts(
+        &dev,
+        "/api/v1/discussions",
+        &[
+            meta(&json!({"title": "Проект концепции", "text": TEXT,
+                         "discussion": {"members": ["fin.kk", "fin.ru"], "ends_at": ends}})),
+            file("Концепция.txt", "Мәтін".as_bytes().to_vec()),
+        ],
+        &[],
+    );
+    assert_eq!(res.status, 201, "{}", res.body);
+    let id = res.json()["id"].as_u64().unwrap();
+    let shots =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+    let base = server.base_url();
+    for (n, lang) in ["kk", "ru"].into_iter().enumerate() {
+        let browser = Browser::start_with(&[
+            "--blink-settings=scriptEnabled=false",
+            "--window-size=1024,768",
+        ]);
+        browser.goto(&format!("{base}/login?lang={lang}"));
+        browser.type_into("#login", &format!("fin.{lang}"));
+        browser.type_into("#password", PASSWORD);
+        browser.click("#sign-in");
+        wait_for("signed in", 20, || (!browser.url().contains("/login")).then_some(()));
+        browser.goto(&format!("{base}/discussions/{id}"));
+        assert_eq!(browser.lang(), lang);
+        browser.screenshot(&shots, &format!("discussion-{lang}-1-open"));
+        browser.click("#comment-form select[name='paragraph'] option[value='2']");
+        browser.type_into("#comment-form textarea[name='text']", &format!("Пікір {lang}"));
+        browser.click("#comment-form button[type='submit']");
+        wait_for("the comment shown", 20, || {
+            browser.text().contains(&format!("Пікір {lang}")).then_some(())
+        });
+        assert!(browser.text().contains("2. Цель — единая защищённая среда."), "the quote");
+        browser.click("form[action^='/polls/'] input[name='choice'][value='for']");
+        browser.click("form[action^='/polls/'] button[type='submit']");
+        let want = format!("data-poll-count=\"for\">{}<", n + 1);
+        wait_for("the tally after the ballot", 20, || {
+            let html = browser.script("return document.documentElement.outerHTML;");
+            html.as_str().unwrap_or("").contains(&want).then_some(())
+        });
+        browser.screenshot(&shots, &format!("discussion-{lang}-2-voted"));
+    }
+    let (_, seen) = dev.get_json(&format!("/api/v1/discussions/{id}"));
+    assert_eq!(
+        (seen["poll"]["voted"].as_u64(), seen["comments"].as_array().unwrap().len()),
+        (Some(2), 2)
+    );
+}
