@@ -34,8 +34,10 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "discussions",
     "proposals",
     "account_requests",
+    "trainings",
     "reminders",
     "meetings",
+    "headcount",
     "surveys"
 ];
 

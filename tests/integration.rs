@@ -45,6 +45,8 @@ mod drafts_vote;
 mod forms;
 #[path = "integration/gost.rs"]
 mod gost;
+#[path = "integration/headcount.rs"]
+mod headcount;
 #[path = "integration/helpdesk.rs"]
 mod helpdesk;
 #[path = "integration/meetings.rs"]
@@ -78,6 +80,8 @@ mod trust_admin;
 #[path = "integration/web_security.rs"]
 mod web_security;
 
+#[path = "integration/trainings.rs"]
+mod trainings;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
 

@@ -22,6 +22,8 @@ pub struct NavUser {
     pub support: bool,
     pub auditor: bool,
     pub head: bool,
+    /// Takes part in headcount monitoring (HR officer, head, civil-service verifier).
+    pub headcount: bool,
     pub must_change: bool,
     /// Unread notices in the inbox.
     pub unread: u64,
@@ -61,6 +63,9 @@ impl<'a> PageCtx<'a> {
                 support: u.roles.contains(Role::SupportAdmin),
                 auditor: u.roles.contains(Role::Auditor),
                 head: u.roles.contains(Role::Head),
+                headcount: [Role::HrOfficer, Role::Head, Role::CivilServiceVerifier]
+                    .iter()
+                    .any(|r| u.roles.contains(*r)),
                 must_change: u.must_change_password,
                 unread: crate::notify::unread_count(app, u.id),
             }),

@@ -35,6 +35,7 @@ mod discussions;
 mod documents;
 mod drafts;
 pub mod duties;
+mod headcount;
 pub mod helpdesk;
 mod meetings;
 mod plans;
@@ -50,6 +51,7 @@ pub use calendar::CalendarAction;
 pub use directory_sync::DirectorySyncAction;
 pub use discussions::DiscussionAction;
 pub use drafts::DraftAction;
+pub use headcount::HeadcountAction;
 pub use helpdesk::HelpdeskAction;
 pub use meetings::MeetingAction;
 pub use plans::PlanAction;
@@ -129,6 +131,8 @@ pub enum Action {
     DirectorySync(DirectorySyncAction),
     /// Action plans (I385 §29–§37): `plans.rs`.
     Plan(PlanAction),
+    /// Headcount monitoring (I385 §26–§28): `headcount.rs`.
+    Headcount(HeadcountAction),
     /// Reminders of control instructions (I385 §48–§51): `reminders.rs`.
     Reminder(ReminderAction),
     /// Government meetings (I385 §38–§47): `meetings.rs`.
@@ -166,6 +170,7 @@ impl Action {
         all.extend(UsageAction::ALL.iter().map(|a| Action::Usage(*a)));
         all.extend(DirectorySyncAction::ALL.iter().map(|a| Action::DirectorySync(*a)));
         all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
+        all.extend(HeadcountAction::ALL.iter().map(|a| Action::Headcount(*a)));
         all.extend(ReminderAction::ALL.iter().map(|a| Action::Reminder(*a)));
         all.extend(MeetingAction::ALL.iter().map(|a| Action::Meeting(*a)));
         all.extend(SurveyAction::ALL.iter().map(|a| Action::Survey(*a)));
@@ -298,6 +303,7 @@ impl Action {
             Action::Usage(a) => a.name().into(),
             Action::DirectorySync(a) => a.name().into(),
             Action::Plan(a) => a.name().into(),
+            Action::Headcount(a) => a.name().into(),
             Action::Reminder(a) => a.name().into(),
             Action::Meeting(a) => a.name().into(),
             Action::Survey(a) => a.name().into(),
@@ -340,6 +346,9 @@ pub enum Object<'a> {
     PlanItem { owner: u64, responsible: u64, task_executors: &'a [u64] },
     /// A consolidated report on an item (§35–§37): who sees it depends on the signature.
     PlanReport { owner: u64, responsible: u64, author: u64, signed: bool },
+    /// An agency's headcount return (I385 §26–§27). Which agencies return figures is no
+    /// secret (every campaign lists them), so a refusal is a plain 403.
+    HeadcountReturn { agency: u64 },
     /// An instruction under control (I385 §48–§51): its executor agency (`None` until the
     /// administrator maps the name the source gave) and the executor's account, if known.
     Reminder { agency: Option<u64>, executor: Option<u64> },
@@ -372,6 +381,7 @@ impl Object<'_> {
             Object::Proposal { .. } => None,
             Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
             Object::PlanItem { .. } | Object::PlanReport { .. } => None,
+            Object::HeadcountReturn { .. } => None,
             Object::Reminder { .. } => Some(Action::Reminder(ReminderAction::Read)),
             Object::Meeting { .. } => Some(Action::Meeting(MeetingAction::Read)),
             Object::Survey { .. } => Some(Action::Survey(SurveyAction::Read)),
@@ -396,6 +406,7 @@ impl Object<'_> {
             | Object::Plan { owner: id, .. }
             | Object::PlanItem { owner: id, .. }
             | Object::PlanReport { owner: id, .. }
+            | Object::HeadcountReturn { agency: id }
             | Object::Survey { agency: id, .. } => Some(id),
         }
     }
@@ -511,6 +522,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         directory_sync::decide(user, a, object)
     } else if let Action::Plan(a) = action {
         plans::decide(user, a, object)
+    } else if let Action::Headcount(a) = action {
+        headcount::decide(user, a, object)
     } else if let Action::Reminder(a) = action {
         reminders::decide(user, a, object)
     } else if let Action::Meeting(a) = action {
