@@ -253,8 +253,11 @@ fn discussions_vote_in_real_time_close_early_or_on_time_and_seal() {
     let long = "ж".repeat(10_001);
     let res =
         fin.post_form(&format!("/discussions/{uid}/comments"), &[("csrf", &csrf), ("text", &long)]);
-    assert_eq!(res.status, 422);
+    // (issue 21 point 1: the forms pattern — the same page, the message by the field.)
+    assert_eq!(res.status, 400, "{}", res.body);
     assert!(res.body.contains(&long) && res.body.contains("aria-invalid=\"true\""));
+    assert!(res.body.contains("class=\"error-summary\"") && res.body.contains(" autofocus"));
+    assert!(res.body.contains("id=\"f-comment-text-error\""), "the message by the field");
 
     let entries = w.server.audit_entries();
     for op in [

@@ -33,6 +33,11 @@ fn submit(client: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
     client.post_form(path, &all)
 }
 
+fn speak(client: &Client, lang: &str) {
+    let (status, body) = client.patch_json("/api/v1/me", &json!({"lang": lang}));
+    assert_eq!(status, 200, "{body}");
+}
+
 fn as_lang(server: &Server, login: &str, lang: &str) -> Client {
     let client = server.signed_in(login);
     let (status, body) = client.patch_json("/api/v1/me", &json!({"lang": lang}));
@@ -310,6 +315,33 @@ fn every_form_comes_back_with_what_was_typed_and_the_reason_by_the_field() {
     // Not FIN's turn yet (no letter, not signed): the reason is still kept and explained.
     assert!((400..500).contains(&res.status), "{}", res.body);
     assert!(res.body.contains("Нет финансово-экономического обоснования") || res.status == 404);
+
+    // -- Discussions (its own copy of the pattern replaced by web::forms) ---------------
+    for (lang, client) in [("kk", &dev), ("ru", &dev_ru)] {
+        speak(client, lang);
+        let res = post_form_parts(
+            client,
+            "/discussions",
+            vec![
+                text("title", "Талқылау тақырыбы"),
+                text("text", "Талқылауға мәтін"),
+                text("discussion.ends_at", "2031-05-01T18:00"),
+                text("discussion.options", "Иә\nЖоқ"),
+                text("discussion.quorum_percent", "көп"),
+            ],
+        );
+        refused(
+            "a discussion with a quorum in words",
+            &res,
+            lang,
+            "discussion-quorum",
+            &["Талқылау тақырыбы", "Талқылауға мәтін", "2031-05-01T18:00", "көп"],
+        );
+        assert!(
+            res.body.contains("id=\"f-discussion-discussion-quorum-percent-error\""),
+            "the message by the quorum field"
+        );
+    }
 
     // Every access-log entry of these refusals says what was refused (never `page.submit`).
     let entries = server.audit_entries();

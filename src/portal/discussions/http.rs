@@ -15,6 +15,7 @@ use crate::app::App;
 use crate::error::{Code, Error, Result};
 use crate::portal::documents::receive::receive;
 use crate::portal::polls::http::read_body;
+use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, created, html, json, see_other};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form};
@@ -93,8 +94,8 @@ async fn create(
     req: &HttpRequest,
     payload: web::Payload,
     from_form: bool,
-) -> (Result<u64>, Typed) {
-    let mut typed = Typed::default();
+) -> (Result<u64>, Form) {
+    let mut typed = Form::new("discussion");
     if is_type(req, "application/json") {
         let result: Result<u64> = async {
             let body = read_body(payload, 256 * 1024).await?;
@@ -117,12 +118,14 @@ async fn create(
             Err(e) => return (Err(e), typed),
         };
     let mut meta = std::mem::take(&mut received.meta);
-    typed.title = meta.title.clone();
-    typed.text = meta.text.clone();
+    typed = typed.set("title", meta.title.clone()).set("text", meta.text.clone());
     let settings = match meta.discussion.take() {
         Some(v) if from_form => {
-            typed.fields = serde_json::from_value(v.clone()).unwrap_or_default();
-            settings_from_form(&typed.fields)
+            let fields: BTreeMap<String, String> = serde_json::from_value(v).unwrap_or_default();
+            for (k, v) in &fields {
+                typed = typed.set(&format!("discussion.{k}"), v.clone());
+            }
+            settings_from_form(&fields)
         }
         other => settings_of(other),
     };
@@ -219,38 +222,29 @@ async fn download(app: Data, s: SignedIn, path: web::Path<(u64, u64)>) -> Result
 // ---------------------------------------------------------------------------------------
 // Pages
 
-/// What a person typed into a refused form, shown again with the message by its field.
-#[derive(Debug, Default, Clone)]
-pub struct Typed {
-    pub title: String,
-    pub text: String,
-    /// `discussion.<name>` fields by name.
-    pub fields: BTreeMap<String, String>,
-}
+/// The fields of the new-discussion form (input name, label; the names the services use).
+const NEW_FIELDS: &[Field] = &[
+    Field::aliased("discussion.document_id", "discussion-existing-document", &["document_id"]),
+    Field::new("title", "field-title"),
+    Field::new("text", "field-text"),
+    Field::new("file", "document-attach"),
+    Field::aliased("discussion.group", "discussion-group", &["group"]),
+    Field::aliased("discussion.members", "discussion-member-logins", &["members"]),
+    Field::aliased("discussion.starts_at", "discussion-starts", &["starts_at"]),
+    Field::aliased("discussion.ends_at", "discussion-ends", &["ends_at", "closes_at"]),
+    Field::aliased("discussion.signed", "poll-signed", &["signed"]),
+    Field::aliased("discussion.options", "discussion-options", &["options"]),
+    Field::aliased("discussion.majority", "poll-rule", &["majority"]),
+    Field::aliased("discussion.quorum_percent", "discussion-quorum", &["quorum_percent"]),
+];
 
-impl Typed {
-    pub fn get(&self, name: &str) -> &str {
-        self.fields.get(name).map(String::as_str).unwrap_or("")
-    }
-
-    pub fn checked(&self, name: &str) -> bool {
-        !self.get(name).is_empty()
-    }
-}
-
-/// A refusal shown inside the page: the message, and the field it concerns.
-#[derive(Debug, Default, Clone)]
-pub struct Refused {
-    pub message: String,
-    pub field: String,
-}
-
-fn refused_of(app: &App, lang: &str, e: &Error) -> Option<Refused> {
-    matches!(e.code, Code::InvalidInput | Code::Conflict | Code::NotFound).then(|| Refused {
-        message: app.i18n.error_message(lang, e),
-        field: e.field.clone().unwrap_or_default(),
-    })
-}
+/// The fields of the comment and early-closing forms of a discussion's page.
+const VIEW_FIELDS: &[Field] = &[
+    Field::new("text", "discussion-your-comment"),
+    Field::new("paragraph", "discussion-paragraph"),
+    Field::new("reply_to", "discussion-reply"),
+    Field::new("reason", "discussion-close-reason"),
+];
 
 /// Settings from the form's `discussion.<name>` fields.
 fn settings_from_form(f: &BTreeMap<String, String>) -> Result<Settings> {
@@ -318,40 +312,25 @@ struct NewPage<'a> {
     groups: Vec<crate::portal::directory::model::WorkingGroup>,
     max_mb: u64,
     majorities: &'static [crate::portal::polls::model::Majority],
-    typed: Typed,
-    refused: Option<Refused>,
+    f: Form,
 }
 
-impl NewPage<'_> {
-    fn bad(&self, field: &str) -> bool {
-        self.refused.as_ref().is_some_and(|r| r.field == field)
-    }
-}
-
-async fn new_page_with(
-    app: &Data,
-    s: &SignedIn,
-    typed: Typed,
-    refused: Option<Refused>,
-) -> Result<HttpResponse> {
+async fn new_page_with(app: &Data, s: &SignedIn, f: Form) -> Result<HttpResponse> {
     let (a, actor) = (arc(app), s.actor.clone());
     let groups = blocking(move || crate::portal::directory::service::groups(&a, &actor)).await?;
-    let status = if refused.is_some() { 422 } else { 200 };
-    let mut response = html(&NewPage {
+    let page = NewPage {
         page: PageCtx::new(app, &s.state, "discussion-new-title", "discussions"),
         groups,
         max_mb: app.config.documents.max_document_mb,
         majorities: crate::portal::polls::model::Majority::ALL,
-        typed,
-        refused,
-    })?;
-    *response.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(response)
+        f,
+    };
+    forms::page(&page, &page.f)
 }
 
 async fn new_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
     s.actor.origin.set_operation("page.discussion_new");
-    new_page_with(&app, &s, Typed::default(), None).await
+    new_page_with(&app, &s, Form::new("discussion")).await
 }
 
 async fn create_form(
@@ -363,13 +342,10 @@ async fn create_form(
     s.actor.origin.set_success_status(303);
     match create(&app, &s, &req, payload, true).await {
         (Ok(id), _) => Ok(see_other(&format!("/discussions/{id}"))),
-        (Err(e), typed) => match refused_of(&app, s.state.lang, &e) {
-            Some(r) if e.code != Code::NotFound || e.field.is_some() => {
-                s.actor.origin.set_success_status(422);
-                new_page_with(&app, &s, typed, Some(r)).await
-            }
-            _ => Err(e),
-        },
+        (Err(e), typed) => {
+            let f = typed.refuse(&app.i18n, s.state.lang, e, NEW_FIELDS)?;
+            new_page_with(&app, &s, f).await
+        }
     }
 }
 
@@ -379,36 +355,44 @@ struct ViewPage<'a> {
     page: PageCtx<'a>,
     discussion: DiscussionView,
     poll: crate::portal::polls::view::PollView,
-    /// What was typed into a refused comment or close form.
-    typed: CommentForm,
-    refused: Option<Refused>,
+    /// The comment form (a reply and a paragraph come from the address).
+    comment: Form,
+    /// The early-closing form.
+    close: Form,
 }
 
 impl ViewPage<'_> {
-    fn bad(&self, field: &str) -> bool {
-        self.refused.as_ref().is_some_and(|r| r.field == field)
+    /// The comment this one answers, when replying.
+    fn reply_to(&self) -> Option<u64> {
+        self.comment.value("reply_to").parse().ok()
     }
 }
 
+/// The page with its two forms; `refused` (the comment or the close form, sent and
+/// refused) replaces the empty one of its id.
 async fn view_page_with(
     app: &Data,
     s: &SignedIn,
     id: u64,
-    typed: CommentForm,
-    refused: Option<Refused>,
+    comment: Form,
+    refused: Option<Form>,
 ) -> Result<HttpResponse> {
     let discussion = view(app, s, id).await?;
     let poll = discussion.poll.clone();
-    let status = if refused.is_some() { 422 } else { 200 };
-    let mut response = html(&ViewPage {
+    let (comment, close) = match refused {
+        Some(f) if f.id == "close" => (comment, f),
+        Some(f) => (f, Form::new("close")),
+        None => (comment, Form::new("close")),
+    };
+    let status = if comment.is_refused() { &comment } else { &close }.clone();
+    let page = ViewPage {
         page: PageCtx::new(app, &s.state, "discussion-title", "discussions"),
         discussion,
         poll,
-        typed,
-        refused,
-    })?;
-    *response.status_mut() = actix_web::http::StatusCode::from_u16(status).unwrap_or_default();
-    Ok(response)
+        comment,
+        close,
+    };
+    forms::page(&page, &status)
 }
 
 #[derive(Deserialize, Default)]
@@ -425,8 +409,14 @@ async fn view_page(
     q: web::Query<ViewQuery>,
 ) -> Result<HttpResponse> {
     let q = q.into_inner();
-    let typed = CommentForm { reply_to: q.reply_to, paragraph: q.paragraph, ..Default::default() };
-    view_page_with(&app, &s, path.into_inner(), typed, None).await
+    let mut comment = Form::new("comment");
+    if let Some(r) = q.reply_to {
+        comment = comment.set("reply_to", r.to_string());
+    }
+    if let Some(p) = q.paragraph {
+        comment = comment.set("paragraph", p.to_string());
+    }
+    view_page_with(&app, &s, path.into_inner(), comment, None).await
 }
 
 #[derive(Deserialize, Default, Debug, Clone)]
@@ -447,17 +437,16 @@ async fn comment_form(
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let id = path.into_inner();
-    let f: CommentForm = form(&read_body(payload, 256 * 1024).await?)?;
+    let body = read_body(payload, 256 * 1024).await?;
+    let f: CommentForm = form(&body)?;
     let input = NewComment { text: f.text.clone(), reply_to: f.reply_to, paragraph: f.paragraph };
     match comment(&app, &s, id, input).await {
         Ok(cid) => Ok(see_other(&format!("/discussions/{id}#comment-{cid}"))),
-        Err(e) => match refused_of(&app, s.state.lang, &e) {
-            Some(r) if e.code != Code::NotFound => {
-                s.actor.origin.set_success_status(422);
-                view_page_with(&app, &s, id, f, Some(r)).await
-            }
-            _ => Err(e),
-        },
+        Err(e) => {
+            let f =
+                Form::posted("comment", &body).refuse(&app.i18n, s.state.lang, e, VIEW_FIELDS)?;
+            view_page_with(&app, &s, id, Form::new("comment"), Some(f)).await
+        }
     }
 }
 
@@ -469,15 +458,13 @@ async fn close_form(
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let id = path.into_inner();
-    let f: CommentForm = form(&read_body(payload, 64 * 1024).await?)?;
+    let body = read_body(payload, 64 * 1024).await?;
+    let f: CommentForm = form(&body)?;
     match close(&app, &s, id, f.reason.clone()).await {
         Ok(()) => Ok(see_other(&format!("/discussions/{id}"))),
-        Err(e) => match refused_of(&app, s.state.lang, &e) {
-            Some(r) if e.code != Code::NotFound => {
-                s.actor.origin.set_success_status(422);
-                view_page_with(&app, &s, id, f, Some(r)).await
-            }
-            _ => Err(e),
-        },
+        Err(e) => {
+            let f = Form::posted("close", &body).refuse(&app.i18n, s.state.lang, e, VIEW_FIELDS)?;
+            view_page_with(&app, &s, id, Form::new("comment"), Some(f)).await
+        }
     }
 }
