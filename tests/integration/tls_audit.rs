@@ -111,13 +111,10 @@ fn testssl(url: &str, ca: &Path, dir: &Path) -> Vec<Value> {
 }
 
 fn finding<'a>(findings: &'a [Value], id: &str) -> &'a Value {
-    findings
-        .iter()
-        .find(|f| f["id"] == id)
-        .unwrap_or_else(|| {
-            let ids: Vec<&str> = findings.iter().filter_map(|f| f["id"].as_str()).collect();
-            panic!("testssl reported nothing for {id}; it reported {ids:?}")
-        })
+    findings.iter().find(|f| f["id"] == id).unwrap_or_else(|| {
+        let ids: Vec<&str> = findings.iter().filter_map(|f| f["id"].as_str()).collect();
+        panic!("testssl reported nothing for {id}; it reported {ids:?}")
+    })
 }
 
 #[test]
