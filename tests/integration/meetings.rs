@@ -378,7 +378,8 @@ fn issue21_refused_meeting_forms_keep_what_was_typed() {
     let res = post(form(&starts, "mne.head", "много"));
     refused_form("quorum", &res, "meeting-quorum", &kept);
     assert!(res.body.contains("value=\"много\""));
-    let res = post(form(&starts, "mne.head, fin.head, kpm.head", "60"));
+    // Not mne.head: the agenda scenario waits for mne.head's first agenda mail.
+    let res = post(form(&starts, "fin.head, kpm.head", "60"));
     assert_eq!(res.status, 303, "{}", res.body);
     let location = res.header("location").unwrap().to_owned();
     assert!(location.contains("done=done-meeting-created"), "{location}");

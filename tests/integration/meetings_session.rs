@@ -452,8 +452,9 @@ fn i385_s46_s47_s21_votes_on_resolutions_and_signed_minutes_move_the_draft_on() 
     let tr = body.split("<tr>").find(|r| r.contains("Не буду участвовать")).expect("absent row");
     assert!(tr.contains(&format!("<td>{sub}</td>")), "the substitute {sub} in the row: {tr}");
     assert!(body.contains("Подпись: действительна") && body.contains("CN="), "{body}");
-    assert!(body.contains("class=\"no-print\"") && body.contains("/static/app.css"));
-    let (status, _, css) = eco.get_bytes("/static/app.css");
+    assert!(body.contains("class=\"no-print\""));
+    let css_href = body.split("rel=\"stylesheet\" href=\"").nth(1).unwrap().split('"').next();
+    let (status, _, css) = eco.get_bytes(css_href.unwrap());
     assert_eq!(status, 200);
     let css = String::from_utf8(css).unwrap();
     assert!(css.contains("@page { size:A4") && css.contains(".no-print"), "A4 print rules");
