@@ -31,6 +31,8 @@ pub struct App {
     pub search: crate::portal::search::Search,
     /// Request counts and latencies for `/metrics`.
     pub metrics: crate::web::metrics::Metrics,
+    /// When to give memory freed after a burst back to the system.
+    pub memory: crate::memory::Releaser,
     started_unix: i64,
     /// Bumped on every change to accounts, agencies or groups, so cached identities in
     /// sessions are rebuilt on their next use.
@@ -112,6 +114,7 @@ impl App {
     /// Opens the data directory: keys, database (with migrations), tables, access log.
     pub fn open(config: Config) -> Result<Arc<App>, StartError> {
         let other = |e: &dyn std::fmt::Display| StartError::Other(e.to_string());
+        crate::memory::configure(&config.storage);
         if config.testing.controllable_clock {
             tracing::warn!(
                 "[testing] controllable_clock is on: `ipgo clock` can move this portal's time; \
@@ -125,10 +128,12 @@ impl App {
                 config.data_dir().display()
             ))
         })?;
-        let db = Db::open(&config.database_path())?;
+        let cache = usize::try_from(config.storage.db_cache_mb << 20).unwrap_or(usize::MAX);
+        let db = Db::open_with_cache(&config.database_path(), cache)?;
         let key = Arc::new(signing_key(&config, &db)?);
         let vault = open_vault(&config, &db)?;
-        let blobs = BlobStore::open(config.data_dir()).map_err(|e| other(&e))?;
+        let blobs = BlobStore::open(config.data_dir(), config.storage.disk_floor_mb)
+            .map_err(|e| other(&e))?;
         db.write(|txn| {
             crate::auth::credentials::ensure_tables(txn)?;
             crate::auth::session::ensure_tables(txn)?;
@@ -156,6 +161,7 @@ impl App {
         let throttle = SignInThrottle::new(config.login.attempts_per_minute_per_ip);
         let search = crate::portal::search::Search::open(&config).map_err(|e| other(&e))?;
         let workers = config.search.workers;
+        let config_release_ticks = config.storage.release_memory_after_seconds;
         let app = Arc::new(App {
             config,
             db,
@@ -170,6 +176,7 @@ impl App {
             trust: Default::default(),
             search,
             metrics: Default::default(),
+            memory: crate::memory::Releaser::new(config_release_ticks),
             started_unix: crate::clock::now().as_second(),
             directory_generation: AtomicU64::new(1),
         });

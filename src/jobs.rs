@@ -38,6 +38,13 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "overdue notices failed");
         }
     }));
+    if app.config.storage.release_memory_after_seconds > 0 {
+        jobs.push(every(app.clone(), Duration::from_secs(1), "memory-release", |app| {
+            if app.memory.tick(app.metrics.requests()) {
+                crate::memory::release();
+            }
+        }));
+    }
     jobs.push(every(app.clone(), Duration::from_secs(3600), "mail-prune", |app| {
         match crate::notify::mail::prune_sent(app) {
             Ok(0) => {}
