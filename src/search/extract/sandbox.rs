@@ -1,8 +1,9 @@
 //! The extraction sandbox: the server runs `ipgo extract` as a child process with an address-space
 //! limit (RLIMIT_AS), a CPU-time limit (RLIMIT_CPU), no core dumps, no file writes (RLIMIT_FSIZE
 //! 0), no inherited descriptors beyond stdin/stdout/stderr, an environment of only `PATH` and
-//! `IPGO_LOG`, its own process group, death with its parent, and a wall-clock deadline after
-//! which the group is killed. The file goes in on stdin; one JSON reply comes back on stdout.
+//! `IPGO_LOG`, its own process group, death with its parent, a lower scheduling priority (nice
+//! 10: background work), and a wall-clock deadline after which the group is killed. The file
+//! streams in on stdin; one JSON reply comes back on stdout.
 
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -27,6 +28,9 @@ pub struct Limits {
     pub cpu_seconds: u64,
     /// Wall-clock time before the child is killed.
     pub wall: Duration,
+    /// Scheduling priority of the child (nice value, 0–19): extraction runs behind the
+    /// requests of people on a busy machine.
+    pub nice: i32,
     pub content: ContentLimits,
 }
 
@@ -39,6 +43,7 @@ impl Limits {
             memory_bytes: 1 << 30,
             cpu_seconds: 20,
             wall: Duration::from_secs(40),
+            nice: crate::search::BACKGROUND_NICE,
             content: ContentLimits::default(),
         }
     }
@@ -71,13 +76,25 @@ fn sandbox_error(detail: impl Into<String>) -> ExtractError {
 /// Extracts the text of `bytes` in a sandboxed child. Blocking: call from a blocking thread.
 /// A hostile file costs at most the limits and ends in an [`ExtractError`], never a panic here.
 pub fn run_sandboxed(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
-    if bytes.is_empty() {
+    run_sandboxed_from(&mut &bytes[..], bytes.len() as u64, limits)
+}
+
+/// Like [`run_sandboxed`] for a file of `len` bytes read from `input` while it is written
+/// to the child, so the server never holds the whole file (a 60 MB attachment would
+/// otherwise raise its memory by as much). A failure to read `input` is a sandbox error
+/// naming the cause.
+pub fn run_sandboxed_from(
+    input: &mut (dyn Read + Send),
+    len: u64,
+    limits: &Limits,
+) -> Result<Extracted, ExtractError> {
+    if len == 0 {
         return Err(ExtractError::new(ErrorKind::Empty, "the file is empty"));
     }
-    if bytes.len() > limits.max_input_bytes {
+    if len > limits.max_input_bytes as u64 {
         return Err(ExtractError::new(
             ErrorKind::TooLarge,
-            format!("{} bytes, limit {}", bytes.len(), limits.max_input_bytes),
+            format!("{len} bytes, limit {}", limits.max_input_bytes),
         ));
     }
     let content =
@@ -94,11 +111,11 @@ pub fn run_sandboxed(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extract
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let (memory, cpu) = (limits.memory_bytes, limits.cpu_seconds);
+    let (memory, cpu, nice) = (limits.memory_bytes, limits.cpu_seconds, limits.nice);
     // SAFETY: the closure runs between fork and exec and only makes async-signal-safe system
-    // calls (setrlimit, prctl, setsid, close_range/fcntl); it allocates nothing.
+    // calls (setrlimit, setpriority, prctl, setsid, close_range/fcntl); it allocates nothing.
     unsafe {
-        cmd.pre_exec(move || confine(memory, cpu));
+        cmd.pre_exec(move || confine(memory, cpu, nice));
     }
     let started = Instant::now();
     let mut child = cmd
@@ -114,9 +131,21 @@ pub fn run_sandboxed(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extract
     };
     let max_reply = limits.max_reply_bytes();
     std::thread::scope(|scope| {
-        // A child that dies early closes its stdin: the write error is expected then.
-        let writer = scope.spawn(move || {
-            let _ = stdin.write_all(bytes);
+        // A child that dies early closes its stdin: a write error is expected then; a read
+        // error is the server's own and is reported.
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            let mut buf = vec![0u8; 64 << 10];
+            loop {
+                let n = match input.read(&mut buf) {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                if stdin.write_all(&buf[..n]).is_err() {
+                    return Ok(());
+                }
+            }
         });
         let out_reader = scope.spawn(move || read_capped(stdout, max_reply));
         let err_reader = scope.spawn(move || read_capped(stderr, 64 << 10));
@@ -144,16 +173,17 @@ pub fn run_sandboxed(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extract
         // Grandchildren (there should be none) die with the group.
         // SAFETY: as above; the group id is the reaped child's pid and nothing else uses it.
         unsafe { libc::kill(-pid, libc::SIGKILL) };
-        let _ = writer.join();
+        let read = writer.join().unwrap_or(Ok(()));
         let out = out_reader.join().unwrap_or_default();
         let err = err_reader.join().unwrap_or_default();
         let status = status.map_err(|e| sandbox_error(format!("waiting for the child: {e}")))?;
+        read.map_err(|e| sandbox_error(format!("reading the file: {e}")))?;
         interpret(status, timed_out, &out, &err, limits)
     })
 }
 
 /// Resource limits and isolation applied in the child before exec.
-fn confine(memory: u64, cpu: u64) -> std::io::Result<()> {
+fn confine(memory: u64, cpu: u64, nice: i32) -> std::io::Result<()> {
     let set = |resource, soft: u64, hard: u64| {
         let lim = libc::rlimit { rlim_cur: soft, rlim_max: hard };
         // SAFETY: setrlimit with a valid pointer to a local struct.
@@ -167,12 +197,30 @@ fn confine(memory: u64, cpu: u64) -> std::io::Result<()> {
     set(libc::RLIMIT_CPU, cpu, cpu + 2)?;
     set(libc::RLIMIT_CORE, 0, 0)?;
     set(libc::RLIMIT_FSIZE, 0, 0)?;
-    // SAFETY: prctl/setsid/syscall/fcntl with constant arguments; all async-signal-safe.
+    // Extraction is background work: requests of people come first on a busy machine.
+    // SAFETY: setpriority of this (child) process with constant arguments.
+    if nice > 0 && unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: prctl/setsid/open/write/close/syscall/fcntl with constant arguments or local
+    // buffers; all async-signal-safe.
     unsafe {
         libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
         libc::setsid();
+        // A new session gets its own scheduling group where the kernel groups by session
+        // (autogroup): the child's nice value then only ranks it within that group, so the
+        // group itself is given the same lower priority. Best effort (absent when the
+        // service runs in its own cgroup, where the nice value alone applies).
+        if nice > 0 {
+            let fd = libc::open(c"/proc/self/autogroup".as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+            if fd >= 0 {
+                let digits = [b'0' + (nice.min(19) / 10) as u8, b'0' + (nice.min(19) % 10) as u8];
+                libc::write(fd, digits.as_ptr().cast(), digits.len());
+                libc::close(fd);
+            }
+        }
         // Descriptors the server opened without O_CLOEXEC must not reach the child: mark
         // everything above stderr close-on-exec (Linux 5.11+), else walk them one by one.
         const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
