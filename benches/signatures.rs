@@ -1,11 +1,16 @@
 //! Signature verification throughput (I385 §57–§59): ipgo's full verdict — CMS parse,
 //! signed attributes, message digest, signature value, chain at signing time and now,
-//! CRLs — for RSA-2048 and ECDSA P-256 signatures made by `openssl cms -sign`, beside
-//! `openssl cms -verify` on the same files (with the same trust store and CRL checks) in
-//! the same run, and `openssl speed`'s bare verify rate as the cryptographic ceiling.
+//! CRLs — for RSA-2048 and ECDSA P-256 signatures made by `openssl cms -sign`, and for
+//! GOST 34.10-2015-256, -512 and GOST 34.310-2004 signatures made by OpenSSL with the GOST
+//! engine, beside `openssl cms -verify` on the same files (with the same trust store and
+//! CRL checks; the GOST engine loaded for the GOST rows) in the same run, and `openssl
+//! speed`'s bare verify rate as the cryptographic ceiling.
 //!
 //! Run: `cargo bench --bench signatures`. Prints figures; asserts nothing about speed.
 
+#[path = "../tests/integration/gost/pki.rs"]
+#[allow(dead_code)]
+mod gost_pki;
 #[path = "../tests/integration/signatures/pki.rs"]
 #[allow(dead_code)]
 mod pki;
@@ -120,6 +125,7 @@ fn main() {
         assert!(openssl_ok, "openssl refused the benchmark signature");
         println!("{label:<34} {full:>14.0} {cms_only:>14.0} {openssl:>18.0}");
     }
+    gost_rows(&manifest, &op, budget);
     let (rsa, p256, p384) = openssl_speed();
     println!();
     println!("baseline, bare verify operations (openssl speed, no CMS, no chain):");
@@ -133,4 +139,52 @@ fn main() {
     println!(
         "openssl cms -verify = one process per verification (what a script around openssl pays)."
     );
+}
+
+/// The GOST rows: the GOST test PKI (root GOST 2012-512, issuing CAs GOST 2012-256 and
+/// GOST 34.310-2004, a GOST-signed CRL each), one user per algorithm.
+fn gost_rows(manifest: &[u8], op: &Actor, budget: Duration) {
+    let pki = gost_pki::gost_pki();
+    let data = tempfile::tempdir().unwrap();
+    let mut config = ipgo::config::Config::default();
+    config.storage.data_dir = data.path().to_path_buf();
+    let app = ipgo::app::App::open(config).unwrap();
+    service::add_cas(&app, op, &pki.read("trusted.pem")).unwrap();
+    for ca in ["root", "ca256", "ca2001"] {
+        service::add_crl(&app, op, &pki.read(&format!("{ca}/crl.pem"))).unwrap();
+    }
+    let trust = app.trust.get(&app.db).unwrap();
+    let policy = Policy::default();
+    let content = gost_pki::write_temp(pki, manifest);
+    for (label, who, algorithm) in [
+        ("GOST 34.10-2015-256 (TC26 A)", "u256a", "gost2012_256"),
+        ("GOST 34.10-2015-512 (TC26 A)", "u512a", "gost2012_512"),
+        ("GOST 34.310-2004 (CryptoPro A)", "u2001a", "gost2001"),
+    ] {
+        let sig = gost_pki::cms_sign(pki, who, algorithm, manifest, &[]);
+        let sig_path = gost_pki::write_temp(pki, &sig);
+        let now = jiff::Timestamp::now();
+        let verdict = verify(&trust, manifest, &sig, &[], now, &policy);
+        assert!(verdict.is_valid(), "{verdict:?}");
+        let (full, _) = rate(budget, || {
+            std::hint::black_box(verify(&trust, manifest, &sig, &[], now, &policy));
+        });
+        let (cms_only, _) = rate(budget, || {
+            let parsed = cms::parse(&sig).unwrap();
+            std::hint::black_box(cms::check(&parsed, manifest, &[], 2048).unwrap());
+        });
+        let line = format!(
+            "cms -verify -binary -inform DER -in {} -content {} -CAfile trusted+crls.pem \
+             -crl_check_all -out /dev/null",
+            sig_path.display(),
+            content.display()
+        );
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let mut openssl_ok = true;
+        let (openssl, _) = rate(budget, || {
+            openssl_ok &= pki.openssl_status("", &args).status.success();
+        });
+        assert!(openssl_ok, "openssl with the GOST engine refused the benchmark signature");
+        println!("{label:<34} {full:>14.0} {cms_only:>14.0} {openssl:>18.0}");
+    }
 }

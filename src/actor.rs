@@ -79,6 +79,9 @@ struct OriginState {
     detail: Mutex<Option<serde_json::Value>>,
     /// The service wrote this request's entry inside its transaction (set after commit).
     logged: AtomicBool,
+    /// The policy refused the request while answering as if the object did not exist
+    /// (`policy::require_visible`): the entry says `denied` whatever the status.
+    concealed_denial: AtomicBool,
     /// The status the HTTP layer will answer with on success (201 for creations).
     success_status: AtomicU16,
 }
@@ -142,6 +145,16 @@ impl Origin {
 
     pub fn is_logged(&self) -> bool {
         self.state.logged.load(Ordering::Acquire)
+    }
+
+    /// Records that the request was refused by the policy although it is answered like a
+    /// missing object.
+    pub fn mark_concealed_denial(&self) {
+        self.state.concealed_denial.store(true, Ordering::Release);
+    }
+
+    pub fn is_concealed_denial(&self) -> bool {
+        self.state.concealed_denial.load(Ordering::Acquire)
     }
 
     pub fn elapsed_us(&self) -> u64 {

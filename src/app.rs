@@ -33,6 +33,9 @@ pub struct App {
     pub metrics: crate::web::metrics::Metrics,
     /// When to give memory freed after a burst back to the system.
     pub memory: crate::memory::Releaser,
+    /// The working-day calendar (built-in data and the administrator's entries), rebuilt
+    /// after each change of the entries.
+    pub calendar: crate::calendar::Shared,
     started_unix: i64,
     /// Bumped on every change to accounts, agencies or groups, so cached identities in
     /// sessions are rebuilt on their next use.
@@ -145,6 +148,8 @@ impl App {
             crate::sign::store::ensure_tables(txn)?;
             crate::portal::maintenance::store::ensure_tables(txn)?;
             crate::ops::crl_fetch::ensure_tables(txn)?;
+            crate::calendar::store::ensure_tables(txn)?;
+            crate::portal::plans::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?
@@ -160,6 +165,11 @@ impl App {
         );
         let throttle = SignInThrottle::new(config.login.attempts_per_minute_per_ip);
         let search = crate::portal::search::Search::open(&config).map_err(|e| other(&e))?;
+        let calendar = {
+            let txn = db.read().map_err(|e| other(&e))?;
+            let entries = crate::calendar::store::entries(&txn).map_err(|e| other(&e))?;
+            crate::calendar::Shared::new(crate::calendar::Calendar::new(entries))
+        };
         let workers = config.search.workers;
         let config_release_ticks = config.storage.release_memory_after_seconds;
         let app = Arc::new(App {
@@ -177,6 +187,7 @@ impl App {
             search,
             metrics: Default::default(),
             memory: crate::memory::Releaser::new(config_release_ticks),
+            calendar,
             started_unix: crate::clock::now().as_second(),
             directory_generation: AtomicU64::new(1),
         });

@@ -180,6 +180,13 @@ enum Top {
         #[command(subcommand)]
         action: TrustCmd,
     },
+    /// The working-day calendar: holidays, decreed transfers, working days.
+    Calendar {
+        #[command(flatten)]
+        place: Place,
+        #[command(subcommand)]
+        action: crate::portal::calendar::cli::CalendarCmd,
+    },
     /// Signing certificates registered to accounts (registration certificates).
     Cert {
         #[command(flatten)]
@@ -303,6 +310,15 @@ enum UserCmd {
     List {
         #[arg(long)]
         agency: Option<String>,
+    },
+    /// Replace an account's roles (system_admin, support_admin and auditor must each be
+    /// the account's only role).
+    Roles {
+        #[arg(long)]
+        login: String,
+        /// Role (repeatable), as for `user add`.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
     },
     /// Disable an account and end its sessions.
     Disable {
@@ -475,6 +491,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                     }
                 }
                 UserCmd::List { agency } => Command::UserList { agency },
+                UserCmd::Roles { login, roles } => Command::UserRoles { login, roles },
                 UserCmd::Disable { login } => Command::UserDisable { login },
                 UserCmd::Enable { login } => Command::UserEnable { login },
                 UserCmd::ResetPassword { login, password_stdin } => Command::UserResetPassword {
@@ -605,6 +622,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             Ok(exit)
         }
+        Top::Calendar { place, action } => admin(&place, Command::Calendar(action.into_command()?)),
         Top::Cert { place, action } => {
             use crate::ops::signatures::{SignCommand, encode};
             let command = match action {

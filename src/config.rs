@@ -29,6 +29,7 @@ pub struct Config {
     pub documents: DocumentsConfig,
     pub mail: MailConfig,
     pub drafts: DraftsConfig,
+    pub plans: crate::portal::plans::PlansConfig,
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,
     pub testing: TestingConfig,

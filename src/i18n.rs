@@ -24,7 +24,7 @@ macro_rules! ftl_files {
 }
 
 /// (file name, [kk, ru, en] sources).
-const FILES: &[(&str, [&str; 3])] = ftl_files!["main"];
+const FILES: &[(&str, [&str; 3])] = ftl_files!["main", "calendar", "security", "plans"];
 
 /// The sources of one language, file by file.
 fn sources(lang: &str) -> impl Iterator<Item = (&'static str, &'static str)> {

@@ -45,6 +45,12 @@ pub fn start(app: Arc<App>) -> Jobs {
             }
         }));
     }
+    let plans_period = Duration::from_secs(app.config.plans.reminder_check_seconds.max(1));
+    jobs.push(every(app.clone(), plans_period, "plans-reminders", |app| {
+        if let Err(e) = crate::portal::plans::monitor::remind(app) {
+            tracing::error!(error = %e, "action-plan reminders failed");
+        }
+    }));
     jobs.push(every(app.clone(), Duration::from_secs(3600), "mail-prune", |app| {
         match crate::notify::mail::prune_sent(app) {
             Ok(0) => {}

@@ -17,6 +17,8 @@ mod appliance;
 mod audit_integrity;
 #[path = "integration/browser.rs"]
 mod browser;
+#[path = "integration/calendar.rs"]
+mod calendar;
 #[path = "integration/certificate_signin.rs"]
 mod certificate_signin;
 #[path = "integration/cli.rs"]
@@ -33,6 +35,12 @@ mod documents_durability;
 mod documents_hostile;
 #[path = "integration/drafts.rs"]
 mod drafts;
+#[path = "integration/gost.rs"]
+mod gost;
+#[path = "integration/notices.rs"]
+mod notices;
+#[path = "integration/plans.rs"]
+mod plans;
 #[path = "integration/search.rs"]
 mod search;
 #[path = "integration/search_extract.rs"]

@@ -204,6 +204,23 @@ pub fn outcome_of(error: &Error) -> &'static str {
     }
 }
 
+/// The outcome word of a finished request or command: `denied` when the policy refused it,
+/// even if the person was told the object does not exist; otherwise the word for its
+/// status (HTTP) or error (commands).
+pub fn outcome_for(
+    origin: &crate::actor::Origin,
+    status: u16,
+    error: Option<&Error>,
+) -> &'static str {
+    if origin.is_concealed_denial() {
+        return "denied";
+    }
+    match error {
+        Some(e) => outcome_of(e),
+        None => outcome_of_status(status),
+    }
+}
+
 /// The outcome word for an HTTP status.
 pub fn outcome_of_status(status: u16) -> &'static str {
     match status {

@@ -3,6 +3,9 @@
 //! configured number of attempts the message becomes a dead letter that the administrator
 //! sees and can send again. Delivery is at least once: a crash after the relay accepted a
 //! message but before it was marked sent sends it again.
+//!
+//! A message is written when it is sent, in the language its recipient reads at that
+//! moment (the directory answers through [`LanguageOf`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,13 +49,25 @@ fn transport(config: &MailConfig) -> anyhow::Result<AsyncSmtpTransport<Tokio1Exe
     Ok(builder.build())
 }
 
-fn message(config: &MailConfig, m: &OutboxMessage) -> anyhow::Result<Message> {
+/// The recipient's current language: the mailer asks the directory through this, so a
+/// mail is written in the language the person reads when it is sent.
+pub type LanguageOf = fn(&App, u64) -> Option<String>;
+
+/// A message due for sending, composed in its recipient's language.
+struct Due {
+    m: OutboxMessage,
+    subject: String,
+    text: String,
+}
+
+fn message(config: &MailConfig, due: &Due) -> anyhow::Result<Message> {
+    let m = &due.m;
     let from: Mailbox = config.from.parse()?;
     let to: Mailbox = m.to.parse()?;
     Ok(Message::builder()
         .from(from)
         .to(to)
-        .subject(m.subject.clone())
+        .subject(due.subject.clone())
         .header(ContentType::TEXT_PLAIN)
         .message_id(Some(format!(
             "<ipgo-{}-{}@{}>",
@@ -60,11 +75,11 @@ fn message(config: &MailConfig, m: &OutboxMessage) -> anyhow::Result<Message> {
             m.created.replace([':', '.'], ""),
             config.from_domain()
         )))
-        .body(m.text.clone())?)
+        .body(due.text.clone())?)
 }
 
-/// Messages due now.
-fn due(app: &App, limit: usize) -> Result<Vec<OutboxMessage>> {
+/// Messages due now, each in the language its recipient reads today.
+fn due(app: &App, limit: usize, language_of: LanguageOf) -> Result<Vec<Due>> {
     let now = crate::clock::utc_string(crate::clock::now());
     let txn = app.db.read()?;
     let mut out: Vec<OutboxMessage> = store::outbox(&txn)?
@@ -72,7 +87,14 @@ fn due(app: &App, limit: usize) -> Result<Vec<OutboxMessage>> {
         .filter(|m| m.status == MailStatus::Pending && m.next_attempt <= now)
         .collect();
     out.truncate(limit);
-    Ok(out)
+    Ok(out
+        .into_iter()
+        .map(|m| {
+            let lang = language_of(app, m.user_id).unwrap_or_else(|| m.lang.clone());
+            let (subject, text) = m.compose(&app.i18n, &lang, &app.config.server.public_url);
+            Due { m, subject, text }
+        })
+        .collect())
 }
 
 /// Writes the outcome of every message of a batch in one transaction: one fsync per batch
@@ -144,12 +166,13 @@ const CONCURRENT: usize = 8;
 pub async fn deliver_due(
     app: &Arc<App>,
     transport_cell: &std::sync::OnceLock<AsyncSmtpTransport<Tokio1Executor>>,
+    language_of: LanguageOf,
 ) -> Result<usize> {
     if !app.config.mail.enabled {
         return Ok(0);
     }
     let a = app.clone();
-    let batch = crate::web::blocking(move || due(&a, BATCH)).await?;
+    let batch = crate::web::blocking(move || due(&a, BATCH, language_of)).await?;
     if batch.is_empty() {
         return Ok(0);
     }
@@ -168,15 +191,15 @@ pub async fn deliver_due(
     // any relay latency; `CONCURRENT` stays below the pool's ten connections.
     use futures_util::StreamExt as _;
     let results: Vec<(u64, std::result::Result<(), String>)> = futures_util::stream::iter(batch)
-        .map(|m| async move {
-            let result = match message(&app.config.mail, &m) {
+        .map(|d| async move {
+            let result = match message(&app.config.mail, &d) {
                 Ok(msg) => transport.send(msg).await.map(|_| ()).map_err(|e| e.to_string()),
                 Err(e) => Err(format!("cannot build the message: {e}")),
             };
             if let Err(e) = &result {
-                tracing::warn!(message = m.id, error = %e, "mail delivery failed; will retry");
+                tracing::warn!(message = d.m.id, error = %e, "mail delivery failed; will retry");
             }
-            (m.id, result)
+            (d.m.id, result)
         })
         .buffer_unordered(CONCURRENT)
         .collect()
@@ -208,11 +231,11 @@ pub fn retry(app: &App, actor: &crate::actor::Actor, id: u64) -> Result<()> {
 
 /// The worker: wakes on new mail or every few seconds; a full batch is followed at once by
 /// the next, so a backlog drains at the relay's pace.
-pub fn start(app: Arc<App>) -> tokio::task::JoinHandle<()> {
+pub fn start(app: Arc<App>, language_of: LanguageOf) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let transport = std::sync::OnceLock::new();
         loop {
-            let sent = match deliver_due(&app, &transport).await {
+            let sent = match deliver_due(&app, &transport, language_of).await {
                 Ok(n) => n,
                 Err(e) => {
                     tracing::error!(error = %e, "mail delivery round failed");
@@ -238,8 +261,12 @@ mod tests {
             id,
             to: format!("u{id}@agency.test"),
             user_id: id,
-            subject: "s".into(),
-            text: "t".into(),
+            key: "draft-sign".into(),
+            args: vec![("title".into(), super::super::Arg::from("t"))],
+            link: "/drafts/1".into(),
+            lang: "kk".into(),
+            subject: String::new(),
+            text: String::new(),
             next_attempt: created.clone(),
             created,
             attempts: 1,
@@ -295,5 +322,33 @@ mod tests {
         assert_eq!(all[2].last_error, "refused");
         // An unknown id (already pruned) is skipped, not an error.
         record(&app, vec![(99, Ok(()))]).unwrap();
+    }
+
+    #[test]
+    fn mail_is_written_in_the_language_the_recipient_reads_when_it_is_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = crate::config::Config::default();
+        config.storage.data_dir = dir.path().join("data");
+        config.server.public_url = "https://portal.test/".into();
+        let app = crate::app::App::open(config).unwrap();
+        app.db
+            .write(|txn| {
+                store::put_outbox(txn, &message(1, MailStatus::Pending, 0))?;
+                store::put_outbox(txn, &message(2, MailStatus::Pending, 0))?;
+                Ok(())
+            })
+            .unwrap();
+        // Account 1 now reads Russian; account 2 is gone, so its language when enqueued
+        // (Kazakh) is used.
+        fn languages(_: &App, user: u64) -> Option<String> {
+            (user == 1).then(|| "ru".to_owned())
+        }
+        let due = due(&app, 10, languages).unwrap();
+        let ru = app.i18n.text_with("ru", "notice-draft-sign-subject", &[("title", "t")]);
+        let kk = app.i18n.text_with("kk", "notice-draft-sign-subject", &[("title", "t")]);
+        assert_eq!(due[0].subject, ru);
+        assert_eq!(due[1].subject, kk);
+        assert!(due[0].text.contains("https://portal.test/drafts/1"), "{}", due[0].text);
+        assert!(due[0].text.contains(&app.i18n.text("ru", "mail-footer")), "{}", due[0].text);
     }
 }

@@ -16,6 +16,9 @@ pub struct LiveEvent {
     pub topic: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unread: Option<u64>,
+    /// The new inbox item, whose subject the stream adds in its reader's language.
+    #[serde(skip)]
+    pub item: Option<u64>,
 }
 
 #[derive(Default)]

@@ -37,6 +37,11 @@ pub enum Command {
     UserList {
         agency: Option<String>,
     },
+    /// Replace an account's roles.
+    UserRoles {
+        login: String,
+        roles: Vec<String>,
+    },
     UserDisable {
         login: String,
     },
@@ -60,6 +65,8 @@ pub enum Command {
     Verify,
     /// `ipgo trust …` and `ipgo cert …`.
     Signatures(super::signatures::SignCommand),
+    /// `ipgo calendar …`.
+    Calendar(crate::portal::calendar::cli::CalendarCommand),
     /// Rebuild the search index from the store.
     Reindex,
     /// Online backup of the data (never the keys) to a file, or to a timed file in a
@@ -93,6 +100,7 @@ impl Command {
             Command::AgencyList => "agency list",
             Command::UserAdd { .. } => "user add",
             Command::UserList { .. } => "user list",
+            Command::UserRoles { .. } => "user roles",
             Command::UserDisable { .. } => "user disable",
             Command::UserEnable { .. } => "user enable",
             Command::UserResetPassword { .. } => "user reset-password",
@@ -102,6 +110,7 @@ impl Command {
             Command::AuditCheckpoint => "audit checkpoint",
             Command::Verify => "verify",
             Command::Signatures(c) => c.name(),
+            Command::Calendar(c) => c.name(),
             Command::Reindex => "reindex",
             Command::Backup { .. } => "backup",
             Command::BackupKeys { .. } => "backup-keys",
@@ -119,6 +128,7 @@ impl Command {
                 | Command::AuditExport { .. }
                 | Command::Verify
         ) || matches!(self, Command::Signatures(c) if c.read_only())
+            || matches!(self, Command::Calendar(c) if c.read_only())
     }
 }
 
@@ -138,7 +148,7 @@ pub fn execute(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) 
             let _ = writeln!(out, "error: {}", describe(app, e));
             (
                 if e.code == crate::error::Code::Forbidden { 77 } else { 1 },
-                crate::audit::outcome_of(e),
+                crate::audit::outcome_for(&actor.origin, 0, Some(e)),
             )
         }
     };
@@ -181,6 +191,7 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
     match command {
         Command::Clock { set, advance } => return clock(actor, set, advance, out),
         Command::Signatures(c) => return super::signatures::run(app, actor, c, out),
+        Command::Calendar(c) => return crate::portal::calendar::cli::run(app, actor, c, out),
         Command::AgencyAdd { code, name_ru, name_kk, name_en } => {
             let agency = directory::create_agency(
                 app,
@@ -238,6 +249,12 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
                     a.user.name_ru
                 )?;
             }
+        }
+        Command::UserRoles { login, roles: role_names } => {
+            let user = directory::user_by_login(app, actor, &login)?;
+            let user = directory::set_roles(app, actor, user.id, roles(&role_names)?)?;
+            let names: Vec<&str> = user.roles.iter().map(|r| r.name()).collect();
+            writeln!(out, "user {login} now holds {}", names.join(","))?;
         }
         Command::UserDisable { login } => {
             let user = directory::user_by_login(app, actor, &login)?;
@@ -334,8 +351,16 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
             write!(out, "{report}")?;
             actor.origin.set_detail(serde_json::json!({
                 "documents": report.documents, "files": report.files, "problems": report.problems.len(),
+                "duty_conflicts": report.duty_conflicts.len(),
             }));
-            return Ok(if report.ok() { 0 } else { 2 });
+            // 2: damaged data; 4: the data is intact but accounts break separation of duties.
+            return Ok(if !report.ok() {
+                2
+            } else if !report.duty_conflicts.is_empty() {
+                4
+            } else {
+                0
+            });
         }
         Command::Reindex => {
             require(actor, Action::SearchReindex, Object::Appliance)?;

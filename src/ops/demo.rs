@@ -6,6 +6,7 @@ use std::io::Write;
 
 use crate::actor::Actor;
 use crate::app::App;
+use crate::auth::policy::duties;
 use crate::auth::roles::Role;
 use crate::error::Result;
 use crate::portal::directory::model::NewUser;
@@ -235,8 +236,10 @@ pub fn seed(app: &App, actor: &Actor, out: &mut dyn Write) -> Result<Vec<(String
     )?;
     writeln!(out, "  {:<18} {:<24} {:<12} password", "login", "role", "agency")?;
     for (login, agency, dept, role, name_ru, name_kk, pos_ru, pos_kk) in PEOPLE {
+        // Participants also work as employees; the administrators and the auditor hold
+        // their one role only (separation of duties, `auth/policy/duties.rs`).
         let mut roles = vec![*role];
-        if *role != Role::Employee {
+        if !duties::stands_alone(*role) && *role != Role::Employee {
             roles.push(Role::Employee);
         }
         let created = directory::create_user(
@@ -299,6 +302,8 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
     if is_empty(app, &actor).map_err(|e| anyhow::anyhow!("{e}"))? {
         let mut text = Vec::new();
         seed(app, &actor, &mut text).map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
+        crate::portal::plans::demo::seed(app, &actor, &mut text)
+            .map_err(|e| anyhow::anyhow!("demo action plans: {e}"))?;
         stdout.write_all(&text)?;
         let file = app.config.data_dir().join("demo-accounts.txt");
         crate::keys::write_private(&file, &text)?;

@@ -2,7 +2,8 @@
 //! hashes (the file name is the sha256 of the encrypted file; the recorded sha256 of the
 //! bytes received), checks that every record's references hold (keys in the vault, blobs
 //! on disk, destroyed documents really gone), and checks the access log. Problems name the
-//! document, version and file. Orphans and pending work are notes, not problems.
+//! document, version and file. Orphans and pending work are notes, not problems. It also
+//! names every account whose roles break separation of duties (data intact, exit 4).
 
 use std::collections::HashSet;
 use std::fmt;
@@ -27,6 +28,9 @@ pub struct StoreReport {
     pub problems: Vec<String>,
     pub notes: Vec<String>,
     pub access_log: Option<crate::audit::verify::Report>,
+    /// Accounts whose roles break separation of duties: the data is intact, the directory
+    /// needs an administrator.
+    pub duty_conflicts: Vec<String>,
 }
 
 impl StoreReport {
@@ -53,6 +57,12 @@ impl fmt::Display for StoreReport {
         }
         if let Some(log) = &self.access_log {
             write!(f, "{log}")?;
+        }
+        for c in &self.duty_conflicts {
+            writeln!(f, "PROBLEM: {c}")?;
+        }
+        if self.duty_conflicts.is_empty() {
+            writeln!(f, "separation of duties holds for every account")?;
         }
         Ok(())
     }
@@ -242,6 +252,10 @@ pub fn run(app: &App) -> Result<StoreReport> {
             ));
         }
     }
+    report.duty_conflicts = crate::portal::directory::service::duty_conflicts(app)?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     app.audit.flush_blocking();
     report.access_log = Some(crate::audit::verify::verify(
         &app.db,

@@ -4,11 +4,13 @@
 //! service and render).
 
 pub mod accesslog;
+pub mod calendar;
 pub mod directory;
 pub mod documents;
 pub mod drafts;
 pub mod home;
 pub mod inbox;
 pub mod maintenance;
+pub mod plans;
 pub mod search;
 pub mod trust;

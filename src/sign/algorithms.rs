@@ -2,11 +2,11 @@
 //! the [`Verifier`] trait through which each signature family checks a signature value.
 //!
 //! Families: RSA (PKCS#1 v1.5 and PSS), ECDSA (P-256, P-384), Ed25519 — pure-Rust RustCrypto
-//! implementations. GOST 34.310-2004 and GOST R 34.10-2015 (with GOST 34.311-95 / Streebog
-//! hashes) are *recognised* by their Kazakh and Russian object identifiers and refused as
-//! `unsupported_algorithm`: RustCrypto has the hashes but no audited GOST signature
-//! verifier, and this portal does not invent one. Adding GOST means one more [`Verifier`]
-//! in [`verifier_for`] and more [`DigestAlg`] variants; see `docs/signatures.md`.
+//! implementations — and GOST (GOST 34.310-2004 and GOST 34.10-2015 256/512, with the
+//! GOST 34.311-95 and Streebog hashes from RustCrypto's `gost94` and `streebog`; the curve
+//! arithmetic in `sign::gost`), under the Kazakh and the standard object identifiers.
+//! GOST identifiers outside the supported set (GOST R 34.10-94, unknown parameter sets)
+//! are refused as `unsupported_algorithm` naming GOST. See `docs/signatures.md`.
 
 use der::asn1::ObjectIdentifier as Oid;
 use der::{Decode, Encode, Sequence};
@@ -53,11 +53,20 @@ fn is_gost(oid: &Oid) -> bool {
 }
 
 /// A digest algorithm this portal computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DigestAlg {
     Sha256,
     Sha384,
     Sha512,
+    /// GOST 34.311-95 as the NCA RK uses it (`1.2.398.3.10.1.3.1`): GOST R 34.11-94 with
+    /// the S-box of its test parameter set (`id-GostR3411-94-TestParamSet`) — the only
+    /// hash under which the NCA's self-signed GOST 34.310-2004 test root verifies.
+    Gost34311Kz,
+    /// GOST R 34.11-94 with the CryptoPro parameter set (`1.2.643.2.2.9`, RFC 4357).
+    Gost94CryptoPro,
+    /// GOST 34.11-2015 ≡ GOST R 34.11-2012 (Streebog), 256 and 512 bits.
+    Streebog256,
+    Streebog512,
 }
 
 impl DigestAlg {
@@ -67,9 +76,8 @@ impl DigestAlg {
             SHA384 => Ok(DigestAlg::Sha384),
             SHA512 => Ok(DigestAlg::Sha512),
             SHA1 | MD5 => Err(unsupported(format!("digest {oid} ({}) is too weak", name_of(oid)))),
-            _ if is_gost(oid) => Err(unsupported(format!(
-                "GOST digest {oid}: no GOST verifier is installed (see docs/signatures.md)"
-            ))),
+            _ if is_gost(oid) => super::gost::oids::digest_from_oid(oid)
+                .ok_or_else(|| unsupported(format!("GOST digest {oid} is not supported"))),
             _ => Err(unsupported(format!("digest {oid}"))),
         }
     }
@@ -79,6 +87,10 @@ impl DigestAlg {
             DigestAlg::Sha256 => SHA256,
             DigestAlg::Sha384 => SHA384,
             DigestAlg::Sha512 => SHA512,
+            DigestAlg::Gost34311Kz => Oid::new_unwrap("1.2.398.3.10.1.3.1"),
+            DigestAlg::Gost94CryptoPro => Oid::new_unwrap("1.2.643.2.2.9"),
+            DigestAlg::Streebog256 => Oid::new_unwrap("1.2.643.7.1.1.2.2"),
+            DigestAlg::Streebog512 => Oid::new_unwrap("1.2.643.7.1.1.2.3"),
         }
     }
 
@@ -87,6 +99,10 @@ impl DigestAlg {
             DigestAlg::Sha256 => "sha256",
             DigestAlg::Sha384 => "sha384",
             DigestAlg::Sha512 => "sha512",
+            DigestAlg::Gost34311Kz => "gost34311-95",
+            DigestAlg::Gost94CryptoPro => "gostr3411-94-cryptopro",
+            DigestAlg::Streebog256 => "gost3411-2015-256",
+            DigestAlg::Streebog512 => "gost3411-2015-512",
         }
     }
 
@@ -95,6 +111,10 @@ impl DigestAlg {
             DigestAlg::Sha256 => Sha256::digest(data).to_vec(),
             DigestAlg::Sha384 => Sha384::digest(data).to_vec(),
             DigestAlg::Sha512 => Sha512::digest(data).to_vec(),
+            DigestAlg::Gost34311Kz => gost94::Gost94Test::digest(data).to_vec(),
+            DigestAlg::Gost94CryptoPro => gost94::Gost94CryptoPro::digest(data).to_vec(),
+            DigestAlg::Streebog256 => streebog::Streebog256::digest(data).to_vec(),
+            DigestAlg::Streebog512 => streebog::Streebog512::digest(data).to_vec(),
         }
     }
 }
@@ -162,16 +182,13 @@ pub trait Verifier: Send + Sync {
     fn verify(&self, request: &VerifyRequest<'_>) -> Result<String, Rejection>;
 }
 
-/// The verifier for a family, or `unsupported_algorithm` (GOST today).
+/// The verifier for a family.
 pub fn verifier_for(family: Family) -> Result<&'static dyn Verifier, Rejection> {
     match family {
         Family::Rsa => Ok(&RsaVerifier),
         Family::Ecdsa => Ok(&EcdsaVerifier),
         Family::Ed25519 => Ok(&Ed25519Verifier),
-        Family::Gost => Err(unsupported(
-            "GOST 34.310-2004 / GOST R 34.10-2015 signature: no GOST verifier is installed \
-             (see docs/signatures.md)",
-        )),
+        Family::Gost => Ok(&super::gost::GostVerifier),
     }
 }
 
@@ -181,8 +198,12 @@ pub fn verify(request: &VerifyRequest<'_>) -> Result<String, Rejection> {
     verifier_for(family)?.verify(request)
 }
 
-/// The hash an X.509 signature algorithm (of a certificate or CRL) implies.
-pub fn x509_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlg, Rejection> {
+/// The hash an X.509 signature algorithm (of a certificate or CRL) implies; GOST's also
+/// depends on the signer's key (`issuer`).
+pub fn x509_digest(
+    alg: &AlgorithmIdentifierOwned,
+    issuer: &SubjectPublicKeyInfoOwned,
+) -> Result<DigestAlg, Rejection> {
     match alg.oid {
         SHA256_WITH_RSA | ECDSA_SHA256 => Ok(DigestAlg::Sha256),
         SHA384_WITH_RSA | ECDSA_SHA384 => Ok(DigestAlg::Sha384),
@@ -193,9 +214,23 @@ pub fn x509_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlg, Rejectio
             DigestAlg::from_oid(&params.hash.map(|h| h.oid).unwrap_or(SHA1))
         }
         other => {
-            Family::of_signature(&other)?;
+            if Family::of_signature(&other)? == Family::Gost {
+                let sig = super::gost::oids::SigAlg::from_oid(&other).ok_or_else(|| {
+                    unsupported(format!("GOST signature algorithm {other} is not supported"))
+                })?;
+                let key = super::gost::KeyParams::from_spki(issuer)?;
+                return Ok(key.x509_digest(&sig));
+            }
             Err(unsupported(format!("signature algorithm {other} in a certificate or CRL")))
         }
+    }
+}
+
+/// RSA and ECDSA are checked with SHA-2 only (a GOST hash belongs to GOST signatures).
+fn sha2_only(digest: DigestAlg) -> Result<(), Rejection> {
+    match digest {
+        DigestAlg::Sha256 | DigestAlg::Sha384 | DigestAlg::Sha512 => Ok(()),
+        other => Err(unsupported(format!("{} with a non-GOST signature", other.name()))),
     }
 }
 
@@ -282,6 +317,7 @@ impl Verifier for RsaVerifier {
                 "signatureAlgorithm names another hash than digestAlgorithm",
             ));
         }
+        sha2_only(r.digest)?;
         let prehash = r.digest.hash(r.message);
         let (scheme, result) = if r.signature_algorithm.oid == RSASSA_PSS {
             let salt = pss_salt_len(r.signature_algorithm, r.digest)?;
@@ -292,22 +328,24 @@ impl Verifier for RsaVerifier {
                     .verify_prehash(&prehash, &sig),
                 DigestAlg::Sha384 => rsa::pss::VerifyingKey::<Sha384>::new_with_salt_len(key, salt)
                     .verify_prehash(&prehash, &sig),
-                DigestAlg::Sha512 => rsa::pss::VerifyingKey::<Sha512>::new_with_salt_len(key, salt)
+                // SHA-512 (GOST hashes were refused above).
+                _ => rsa::pss::VerifyingKey::<Sha512>::new_with_salt_len(key, salt)
                     .verify_prehash(&prehash, &sig),
             };
             ("pss", result)
         } else {
             let sig = rsa::pkcs1v15::Signature::try_from(r.signature)
                 .map_err(|e| bad_signature(format!("RSA signature value: {e}")))?;
-            let result =
-                match r.digest {
-                    DigestAlg::Sha256 => rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key)
-                        .verify_prehash(&prehash, &sig),
-                    DigestAlg::Sha384 => rsa::pkcs1v15::VerifyingKey::<Sha384>::new(key)
-                        .verify_prehash(&prehash, &sig),
-                    DigestAlg::Sha512 => rsa::pkcs1v15::VerifyingKey::<Sha512>::new(key)
-                        .verify_prehash(&prehash, &sig),
-                };
+            let result = match r.digest {
+                DigestAlg::Sha256 => {
+                    rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key).verify_prehash(&prehash, &sig)
+                }
+                DigestAlg::Sha384 => {
+                    rsa::pkcs1v15::VerifyingKey::<Sha384>::new(key).verify_prehash(&prehash, &sig)
+                }
+                // SHA-512 (GOST hashes were refused above).
+                _ => rsa::pkcs1v15::VerifyingKey::<Sha512>::new(key).verify_prehash(&prehash, &sig),
+            };
             ("pkcs1v15", result)
         };
         let name = format!("rsa-{scheme}-{}", r.digest.name());
@@ -344,6 +382,7 @@ impl Verifier for EcdsaVerifier {
                 "signatureAlgorithm names another hash than digestAlgorithm",
             ));
         }
+        sha2_only(r.digest)?;
         let curve = r
             .spki
             .algorithm
@@ -416,16 +455,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn gost_and_weak_algorithms_are_recognised_and_refused() {
+    fn gost_is_a_family_and_weak_algorithms_are_refused() {
         for oid in ["1.2.398.3.10.1.1.1.2", "1.2.398.3.10.1.1.2.3.1", "1.2.643.7.1.1.3.2"] {
             let oid = Oid::new_unwrap(oid);
             assert_eq!(Family::of_signature(&oid).unwrap(), Family::Gost);
-            let e = verifier_for(Family::Gost).err().unwrap();
-            assert_eq!(e.reason, Reason::UnsupportedAlgorithm);
-            assert!(e.detail.contains("GOST"), "{}", e.detail);
+            assert_eq!(verifier_for(Family::Gost).unwrap().family(), Family::Gost);
         }
-        let streebog = Oid::new_unwrap("1.2.643.7.1.1.2.2");
-        assert!(DigestAlg::from_oid(&streebog).unwrap_err().detail.contains("GOST"));
+        // A GOST hash outside the supported set is refused naming GOST.
+        let gost_r3411_94_test = Oid::new_unwrap("1.2.643.2.2.30.0");
+        assert!(DigestAlg::from_oid(&gost_r3411_94_test).unwrap_err().detail.contains("GOST"));
         assert_eq!(DigestAlg::from_oid(&SHA1).unwrap_err().reason, Reason::UnsupportedAlgorithm);
         assert_eq!(
             Family::of_signature(&SHA1_WITH_RSA).unwrap_err().reason,
@@ -442,6 +480,15 @@ mod tests {
         for d in [DigestAlg::Sha256, DigestAlg::Sha384, DigestAlg::Sha512] {
             assert_eq!(DigestAlg::from_oid(&d.oid()).unwrap(), d);
             assert_eq!(d.hash(b"abc").len() * 8, d.name()[3..].parse::<usize>().unwrap());
+        }
+        for (d, len) in [
+            (DigestAlg::Gost34311Kz, 32),
+            (DigestAlg::Gost94CryptoPro, 32),
+            (DigestAlg::Streebog256, 32),
+            (DigestAlg::Streebog512, 64),
+        ] {
+            assert_eq!(DigestAlg::from_oid(&d.oid()).unwrap(), d);
+            assert_eq!(d.hash(b"abc").len(), len);
         }
     }
 }

@@ -14,9 +14,10 @@
 //! [`SigningEku`]), it reports no revocation date, and its CRL-expiry check knows no grace
 //! period (we check nextUpdate ourselves against the configured grace).
 //!
-//! Certificate signatures in the chain use webpki's ring algorithms (RSA PKCS#1/PSS,
-//! ECDSA, Ed25519). A GOST verifier, once available, plugs in here as one more
-//! `SignatureVerificationAlgorithm` built on `algorithms::Verifier`.
+//! Certificate and CRL signatures in the chain use webpki's ring algorithms (RSA PKCS#1/PSS,
+//! ECDSA, Ed25519) and the portal's GOST verifier (`gost::webpki`, one instance per GOST
+//! key encoding met in the trust store or the message): one validation path for every
+//! algorithm, including mutual-TLS sign-in.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -64,6 +65,30 @@ pub(crate) static CHAIN_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
 /// successes are kept; the set is emptied when it reaches [`REMEMBERED_MAX`] entries.
 #[derive(Debug)]
 struct Remembered(&'static dyn SignatureVerificationAlgorithm);
+
+/// Wraps a GOST chain algorithm (made once per key encoding, kept for the process).
+fn remembered(
+    algorithm: &'static dyn SignatureVerificationAlgorithm,
+) -> &'static dyn SignatureVerificationAlgorithm {
+    Box::leak(Box::new(Remembered(algorithm)))
+}
+
+/// [`CHAIN_ALGORITHMS`] plus the GOST algorithms for the GOST keys of the trust store and
+/// of the certificates a message carries.
+fn algorithms_for(
+    trust: &TrustSnapshot,
+    carried: &[Cert],
+) -> Vec<&'static dyn SignatureVerificationAlgorithm> {
+    let mut algorithms = CHAIN_ALGORITHMS.to_vec();
+    let keys = trust
+        .roots
+        .iter()
+        .chain(&trust.intermediates)
+        .chain(carried)
+        .map(|c| c.cert.tbs_certificate().subject_public_key_info());
+    algorithms.extend(super::gost::webpki::algorithms_for(keys, remembered));
+    algorithms
+}
 
 const REMEMBERED_MAX: usize = 4096;
 
@@ -218,17 +243,11 @@ pub fn validate_for(
         .map(|c| CertificateDer::from(c.der.as_slice()))
         .collect();
 
+    let algorithms = algorithms_for(trust, carried);
+
     // 1. The path as it stood at the signing time.
-    ee.verify_for_usage(
-        CHAIN_ALGORITHMS,
-        &anchors,
-        &intermediates,
-        unix(signing_time),
-        eku,
-        None,
-        None,
-    )
-    .map_err(|e| map_error(e, "at signing time"))?;
+    ee.verify_for_usage(&algorithms, &anchors, &intermediates, unix(signing_time), eku, None, None)
+        .map_err(|e| map_error(e, "at signing time"))?;
 
     // 2. The path now, with revocation.
     let crl_refs: Vec<_> = trust.crls.iter().map(|c| &c.list).collect();
@@ -247,15 +266,7 @@ pub fn validate_for(
         return Err(Rejection::new(Reason::RevocationUnknown, "no CRL is installed"));
     }
     let path = ee
-        .verify_for_usage(
-            CHAIN_ALGORITHMS,
-            &anchors,
-            &intermediates,
-            unix(now),
-            eku,
-            revocation,
-            None,
-        )
+        .verify_for_usage(&algorithms, &anchors, &intermediates, unix(now), eku, revocation, None)
         .map_err(|e| match e {
             webpki::Error::CertRevoked => revoked_detail(trust, signer, carried),
             other => map_error(other, "now"),

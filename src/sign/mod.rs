@@ -5,6 +5,7 @@
 pub mod algorithms;
 pub mod chain;
 pub mod cms;
+pub mod gost;
 pub mod manifest;
 pub mod package;
 pub mod service;

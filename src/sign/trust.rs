@@ -161,10 +161,11 @@ pub fn verify_x509_signature(
     signature: &[u8],
     issuer: &Cert,
 ) -> std::result::Result<(), String> {
-    let digest = algorithms::x509_digest(algorithm).map_err(|r| r.detail)?;
+    let spki = issuer.cert.tbs_certificate().subject_public_key_info();
+    let digest = algorithms::x509_digest(algorithm, spki).map_err(|r| r.detail)?;
     let message = tbs_bytes(signed_der).map_err(|e| e.to_string())?;
     algorithms::verify(&VerifyRequest {
-        spki: issuer.cert.tbs_certificate().subject_public_key_info(),
+        spki,
         signature_algorithm: algorithm,
         digest,
         message,

@@ -9,6 +9,15 @@
 //! Client authentication is optional: a browser that presents no certificate signs in
 //! with a password as before. It is offered only when `[signatures]
 //! certificate_sign_in` is on and the trust store has a root.
+//!
+//! GOST: a chain signed with GOST (a GOST root or issuing CA above an RSA or ECDSA
+//! authentication certificate) validates here like any other. A GOST *end-entity* key
+//! cannot sign in over TLS: it would have to sign the handshake with a GOST signature
+//! scheme (RFC 9189 for TLS 1.2), and rustls neither verifies nor even offers schemes it
+//! does not know (its CertificateRequest keeps only known schemes), nor do browsers
+//! implement them. Such a certificate is refused at the handshake with that reason
+//! ([`handshake_capable`]); its holder signs in with a password and signs documents with
+//! the GOST key as usual.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -73,6 +82,20 @@ impl TrustStoreVerifier {
     }
 }
 
+/// Whether the certificate's key can sign a TLS handshake with this server: not a GOST key
+/// (see the module header).
+pub fn handshake_capable(cert: &Cert) -> Result<(), String> {
+    let key = &cert.cert.tbs_certificate().subject_public_key_info().algorithm.oid;
+    if crate::sign::gost::oids::is_gost_key(key) {
+        return Err(format!(
+            "a GOST key ({key}) cannot sign the TLS handshake: rustls and browsers implement no \
+             GOST signature schemes; sign in with a password (the GOST key still signs \
+             documents)"
+        ));
+    }
+    Ok(())
+}
+
 fn rejected(reason: Reason, detail: String) -> rustls::Error {
     let error = match reason {
         Reason::Expired => CertificateError::Expired,
@@ -81,6 +104,8 @@ fn rejected(reason: Reason, detail: String) -> rustls::Error {
         Reason::RevocationUnknown | Reason::CrlStale => CertificateError::UnknownRevocationStatus,
         Reason::UntrustedChain => CertificateError::UnknownIssuer,
         Reason::KeyUsage => CertificateError::InvalidPurpose,
+        #[allow(deprecated)]
+        Reason::UnsupportedAlgorithm => CertificateError::UnsupportedSignatureAlgorithm,
         _ => CertificateError::BadEncoding,
     };
     tracing::info!(reason = reason.name(), detail = %detail, "client certificate refused");
@@ -128,6 +153,7 @@ impl ClientCertVerifier for TrustStoreVerifier {
         let now = jiff::Timestamp::from_second(now.as_secs() as i64)
             .map_err(|e| rustls::Error::General(e.to_string()))?;
         let policy = crate::sign::service::policy(&self.app);
+        handshake_capable(&cert).map_err(|d| rejected(Reason::UnsupportedAlgorithm, d))?;
         cert.check_auth_usage().map_err(|d| rejected(Reason::KeyUsage, d))?;
         validate_for(&trust, &cert, &carried, now, now, &policy, Purpose::ClientAuth)
             .map_err(|r| rejected(r.reason, r.detail))?;
@@ -154,5 +180,20 @@ impl ClientCertVerifier for TrustStoreVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gost_end_entity_is_refused_at_the_handshake_with_the_reason() {
+        let gost = crate::sign::x509::read_certificates(include_bytes!(
+            "../../tests/fixtures/kz-nca/gost2.cer"
+        ))
+        .unwrap();
+        let refused = handshake_capable(&gost[0]).unwrap_err();
+        assert!(refused.contains("GOST") && refused.contains("password"), "{refused}");
     }
 }

@@ -363,7 +363,7 @@ async fn log_request(
     let operation = origin.operation();
     let operation =
         operation.as_deref().unwrap_or_else(|| default_operation(&route, unsafe_method));
-    let outcome = crate::audit::outcome_of_status(status);
+    let outcome = crate::audit::outcome_for(origin, status, None);
     let detail = origin.detail();
     let entry = Pending::of(who, origin, operation, outcome, status, &route, detail.as_ref());
     app.audit.submit_pending(entry).await;

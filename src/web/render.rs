@@ -92,6 +92,12 @@ impl<'a> PageCtx<'a> {
         self.t(&format!("{prefix}{suffix}"))
     }
 
+    /// A name given in several languages, in the page's language with the fallback of
+    /// [`crate::notify::Names::get`] (Russian, Kazakh, English).
+    pub fn pick(&self, kk: &str, ru: &str, en: &str) -> String {
+        crate::notify::Names::new(kk, ru, en).get(self.lang).to_owned()
+    }
+
     pub fn role_name(&self, role: &Role) -> String {
         self.t(&role.message_key())
     }

@@ -24,6 +24,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::accesslog::http::routes(cfg);
     crate::portal::search::http::routes(cfg);
     crate::portal::maintenance::http::routes(cfg);
+    crate::portal::calendar::http::routes(cfg);
+    crate::portal::plans::http::routes(cfg);
     super::metrics::routes(cfg);
     super::openapi::routes(cfg);
 }
@@ -63,6 +65,10 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("document store upkeep: {e}"))?;
     crate::portal::documents::upkeep::collect_orphans_in_background(app.clone(), orphans_before);
     tracing::info!(sessions = loaded, "sessions restored");
+    // Accounts from before separation of duties was enforced at grant time (A.1, A.11).
+    for conflict in crate::portal::directory::service::duty_conflicts(&app)? {
+        tracing::warn!("{conflict}");
+    }
     // The index is derived data: whatever changed while it was not looking is found now.
     crate::portal::search::reconcile_in_background(app.clone());
 
@@ -117,7 +123,8 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
 
     let socket = crate::ops::admin_socket::start(app.clone())?;
     let jobs = crate::jobs::start(app.clone());
-    let mailer = crate::notify::mail::start(app.clone());
+    let mailer =
+        crate::notify::mail::start(app.clone(), crate::portal::directory::service::language_of);
     let server = server.run();
     let handle = server.handle();
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);

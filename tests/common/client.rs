@@ -110,6 +110,25 @@ impl Client {
         headers: &[(&str, &str)],
         body: Option<(&str, Vec<u8>)>,
     ) -> Resp {
+        let (status, headers, bytes) = self.send_raw(method, path, headers, body);
+        let body = String::from_utf8(bytes)
+            .unwrap_or_else(|e| panic!("{method} {path}: the body is not UTF-8: {e}"));
+        Resp { status, headers, body }
+    }
+
+    /// GET whose answer is binary (an XLSX file): status, headers and bytes.
+    pub fn get_bytes(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        self.send_raw("GET", path, &[], None)
+    }
+
+    /// [`send`](Self::send) with the body as bytes.
+    pub fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
         let url = format!("{}{path}", self.base);
         let mut builder = http::Request::builder()
             .method(http::Method::from_bytes(method.as_bytes()).expect("method"))
@@ -142,13 +161,14 @@ impl Client {
             .body_mut()
             .with_config()
             .limit(256 * 1024 * 1024)
-            .read_to_string()
+            .read_to_vec()
             .unwrap_or_else(|e| panic!("{method} {url}: reading the body: {e}"));
-        let resp = Resp { status, headers, body };
-        for c in resp.set_cookies() {
-            self.store_cookie(c);
+        for (k, v) in &headers {
+            if k == "set-cookie" {
+                self.store_cookie(v);
+            }
         }
-        resp
+        (status, headers, body)
     }
 
     fn csrf_header(&self) -> Vec<(String, String)> {

@@ -12,9 +12,24 @@ pub mod browser;
 pub mod client;
 pub mod documents;
 pub mod server;
+pub mod xlsx;
 
 pub use client::Resp;
 pub use server::{CliOutput, Server, ServerBuilder, ipgo};
+
+/// Every role, in the portal's order.
+pub const ROLES: &[&str] = &[
+    "employee",
+    "head",
+    "hr_officer",
+    "civil_service_verifier",
+    "okdo_officer",
+    "plan_responsible",
+    "controller",
+    "support_admin",
+    "system_admin",
+    "auditor",
+];
 
 /// A password that passes the portal's strength rules.
 pub const PASSWORD: &str = "Correct-Horse-42";

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::common::Server;
+use crate::common::{Server, ftl};
 
 /// Agencies A and B; an HR officer and an employee in A, an employee in B, an administrator
 /// and an auditor. Returns the server and the ids of `emp_a` and `emp_b`.
@@ -140,4 +140,107 @@ fn separation_of_duties_the_system_admin_cannot_read_the_access_log_but_the_audi
         .collect();
     assert_eq!(denied.len(), 3, "{denied:#?}");
     assert!(denied.iter().all(|e| e["operation"].as_str().unwrap().starts_with("audit.")));
+}
+
+/// A.1, A.11, I385 §61 — separation of duties: the system administrator, the support
+/// administrator and the auditor must each be an account's only role. Every way of giving
+/// roles — the API, the pages, the command line — refuses a combination with the
+/// translated reason, and every pair of roles is answered as the policy's table says.
+#[test]
+fn a1_roles_that_must_stand_alone_are_refused_beside_any_other_on_every_route() {
+    let (server, emp_a, _) = two_agencies();
+    let admin = server.signed_in("admin");
+    let roles_of = |id: u64| server_roles(&admin, id);
+    let standalone = ["system_admin", "support_admin", "auditor"];
+    let all = crate::common::ROLES;
+    // Every pair through the API, on one account; the refusal names the standalone role.
+    let path = format!("/api/v1/users/{emp_a}/roles");
+    for (i, a) in all.iter().enumerate() {
+        for b in &all[i..] {
+            let pair: Vec<&str> = if a == b { vec![a] } else { vec![a, b] };
+            let (status, body) = admin.put_json(&path, &json!({"roles": pair}));
+            let alone = pair.iter().find(|r| standalone.contains(r)).filter(|_| pair.len() == 2);
+            if let Some(alone) = alone {
+                assert_eq!(status, 400, "{pair:?}: {body}");
+                assert_eq!(
+                    (body["code"].as_str(), body["field"].as_str()),
+                    (Some("invalid_input"), Some("roles"))
+                );
+                let key = format!("roles-stand-alone-{}", alone.replace('_', "-"));
+                let message = body["message"].as_str().unwrap();
+                assert!(message.contains(&ftl("ru", &key)), "{pair:?}: {message}");
+            } else {
+                assert_eq!(status, 200, "{pair:?}: {body}");
+                let mut expected = pair.clone();
+                expected.sort_by_key(|r| all.iter().position(|x| x == r));
+                assert_eq!(body["roles"], json!(expected), "{pair:?}");
+            }
+        }
+    }
+    assert_eq!(admin.put_json(&path, &json!({"roles": ["employee"]})).0, 200);
+    // New accounts through the API.
+    let (status, body) = admin.post_json(
+        "/api/v1/users",
+        &json!({"login": "both", "agency": "AGENCY-A", "roles": ["employee", "system_admin"]}),
+    );
+    assert_eq!((status, body["field"].as_str()), (400, Some("roles")), "{body}");
+    // The pages (forms without JavaScript), in the person's language.
+    let csrf = admin.csrf().unwrap();
+    let page = admin.post_form(
+        "/admin/users",
+        &[
+            ("csrf", &csrf),
+            ("login", "both"),
+            ("agency", "AGENCY-A"),
+            ("role", "auditor"),
+            ("role", "head"),
+        ],
+    );
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(
+        page.body.contains(&html_text(&ftl("ru", "roles-stand-alone-auditor"))),
+        "{}",
+        page.body
+    );
+    let page = admin.post_form(
+        &format!("/admin/users/{emp_a}/roles"),
+        &[("csrf", &csrf), ("role", "employee"), ("role", "support_admin")],
+    );
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.body.contains(&html_text(&ftl("ru", "roles-stand-alone-support-admin"))));
+    // The command line, in English.
+    for args in [
+        &[
+            "user",
+            "add",
+            "--login",
+            "both",
+            "--agency",
+            "AGENCY-A",
+            "--role",
+            "system_admin",
+            "--role",
+            "employee",
+        ][..],
+        &["user", "roles", "--login", "emp.a", "--role", "employee", "--role", "auditor"][..],
+    ] {
+        let out = server.cli(args, None);
+        assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains("must be the account’s only role"), "{args:?}: {}", out.stdout);
+    }
+    assert_eq!(roles_of(emp_a), json!(["employee"]), "refusals change nothing");
+    server.cli(&["user", "roles", "--login", "emp.a", "--role", "head"], None).ok();
+    // Nothing was created or changed by a refusal.
+    let list = server.cli(&["user", "list"], None).ok().stdout;
+    assert!(!list.contains("both"), "{list}");
+    assert_eq!(roles_of(emp_a), json!(["head"]));
+}
+
+fn server_roles(admin: &crate::common::client::Client, id: u64) -> serde_json::Value {
+    admin.get_json(&format!("/api/v1/users/{id}")).1["roles"].clone()
+}
+
+/// The text as an HTML page shows it (askama escapes quotes and apostrophes).
+fn html_text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&#34;").replace('\'', "&#39;")
 }

@@ -146,23 +146,27 @@ fn the_demo_prints_working_logins_for_every_role() {
             roles.push(cols[1].to_owned());
         }
     }
-    for role in [
-        "employee",
-        "head",
-        "hr_officer",
-        "civil_service_verifier",
-        "okdo_officer",
-        "plan_responsible",
-        "controller",
-        "support_admin",
-        "system_admin",
-        "auditor",
-    ] {
+    for role in crate::common::ROLES {
         assert!(roles.iter().any(|r| r == role), "no demo account for {role}: {accounts}");
     }
     let (login, password) = logins.iter().find(|(l, _)| l == "auditor").unwrap();
     let (status, body) = server.client().try_login(login, password);
     assert_eq!((status, body["must_change_password"].as_bool()), (200, Some(true)), "{body}");
+
+    // Separation of duties (A.1, A.11): the administrators and the auditor are separate
+    // people holding their one role; everyone else also works as an employee.
+    let users = server.cli(&["user", "list"], None).ok().stdout;
+    for line in users.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let roles: Vec<&str> = cols[2].split(',').collect();
+        if roles.iter().any(|r| ["system_admin", "support_admin", "auditor"].contains(r)) {
+            assert_eq!(roles.len(), 1, "{line}");
+        } else {
+            assert!(roles.contains(&"employee"), "{line}");
+        }
+    }
+    let verified = server.cli(&["verify"], None).ok().stdout;
+    assert!(verified.contains("separation of duties holds for every account"), "{verified}");
 
     let agencies = server.cli(&["agency", "list"], None).ok().stdout;
     assert!(agencies.lines().count() >= 6, "{agencies}");

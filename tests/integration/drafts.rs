@@ -15,14 +15,14 @@ use crate::common::{PASSWORD, Server, wait_for};
 use crate::signatures::pki::{person, pki};
 
 /// A real SMTP server on loopback that keeps every message in a Maildir.
-struct Smtp {
+pub(crate) struct Smtp {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     maildir: tempfile::TempDir,
 }
 
 impl Smtp {
-    fn start() -> Smtp {
+    pub(crate) fn start() -> Smtp {
         let maildir = tempfile::tempdir().unwrap();
         let port = crate::common::free_port();
         let child = Command::new("python3")
@@ -47,7 +47,7 @@ impl Smtp {
     }
 
     /// Every delivered message as `{to, subject, body}`, decoded by Python's email library.
-    fn messages(&self) -> Vec<Value> {
+    pub(crate) fn messages(&self) -> Vec<Value> {
         let script = r#"
 import json, mailbox, sys
 from email.header import decode_header, make_header
@@ -66,7 +66,7 @@ print(json.dumps(out))
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    fn wait_for_mail(&self, to: &str, subject_part: &str) -> Value {
+    pub(crate) fn wait_for_mail(&self, to: &str, subject_part: &str) -> Value {
         wait_for(&format!("mail to {to} about {subject_part:?}"), 30, || {
             self.messages().into_iter().find(|m| {
                 m["to"].as_str().unwrap_or("").contains(to)
@@ -183,7 +183,11 @@ impl World {
 }
 
 /// A detached DER CMS signature over `content` with `openssl cms` (SHA-256).
-fn openssl_cms_sign(cert: &std::path::Path, key: &std::path::Path, content: &[u8]) -> Vec<u8> {
+pub(crate) fn openssl_cms_sign(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    content: &[u8],
+) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("content");
     std::fs::write(&input, content).unwrap();
@@ -529,24 +533,35 @@ fn e_nobody_acts_outside_their_role_or_agency_and_every_refusal_is_logged() {
         w.sign("devhead", manifest.as_bytes()),
     );
     assert_eq!(status, 403);
-    // A stranger from another agency sees nothing and signs nothing.
+    // A stranger from another agency sees nothing and signs nothing: the draft answers
+    // exactly like one that does not exist (A.11).
     let stranger = w.client("stranger");
-    assert_eq!(stranger.get_json(&format!("/api/v1/drafts/{id}")).0, 403);
-    let (status, _) = post_cms(
-        &stranger,
-        &format!("/api/v1/drafts/{id}/developer-signature"),
-        w.sign("stranger", manifest.as_bytes()),
-    );
-    assert_eq!(status, 403);
+    let (status, body) = stranger.get_json(&format!("/api/v1/drafts/{id}"));
+    assert_eq!((status, &body), (404, &stranger.get_json("/api/v1/drafts/999999").1));
+    let html = |d: u64| {
+        let res = stranger.get(&format!("/drafts/{d}"));
+        (res.status, res.body.replace(&format!("/drafts/{d}"), "/drafts/ID"))
+    };
+    assert_eq!(html(id), html(999_999));
+    let sign_as_stranger = |d: u64| {
+        post_cms(
+            &stranger,
+            &format!("/api/v1/drafts/{d}/developer-signature"),
+            w.sign("stranger", manifest.as_bytes()),
+        )
+    };
+    assert_eq!(sign_as_stranger(id), sign_as_stranger(999_999));
+    assert_eq!(sign_as_stranger(id).0, 404);
     developer_signs(&w, &draft);
-    // The developer's head cannot approve for an approving agency; OKDO cannot approve.
-    for login in ["devhead", "okdo", "stranger"] {
+    // The developer's head cannot approve for an approving agency; OKDO cannot approve;
+    // the stranger is not even told the draft exists.
+    for (login, expected) in [("devhead", 403), ("okdo", 403), ("stranger", 404)] {
         let c = w.client(login);
         let (status, _) = c.post_json(
             &format!("/api/v1/drafts/{id}/rejection"),
             &json!({"reason": "не согласен с проектом"}),
         );
-        assert_eq!(status, 403, "{login} rejecting");
+        assert_eq!(status, expected, "{login} rejecting");
     }
     // Only OKDO checks and decides; only listed heads vote.
     for login in ["finhead", "dev"] {
@@ -581,11 +596,13 @@ fn e_nobody_acts_outside_their_role_or_agency_and_every_refusal_is_logged() {
     let denied: Vec<&Value> = entries
         .iter()
         .filter(|e| {
-            e["status"] == 403 && e["operation"].as_str().unwrap_or("").starts_with("draft.")
+            e["outcome"] == "denied" && e["operation"].as_str().unwrap_or("").starts_with("draft.")
         })
         .collect();
     assert!(denied.len() >= 8, "each forbidden step is logged: {}", denied.len());
-    assert!(denied.iter().any(|e| e["actor"] == "stranger"));
+    // The stranger's refusals are denials though they were answered "not found".
+    let strangers: Vec<_> = denied.iter().filter(|e| e["actor"] == "stranger").collect();
+    assert!(strangers.len() >= 4 && strangers.iter().all(|e| e["status"] == 404), "{strangers:#?}");
 }
 
 #[test]

@@ -236,7 +236,7 @@ fn i385_57_59_every_certificate_case_gets_its_reason_and_openssl_agrees() {
             Reason::NotRegistered,
             PolicyOnly,
         ),
-        bad("GOST signature algorithm", gost, Reason::UnsupportedAlgorithm, OpenSsl),
+        bad("GOST signature algorithm on an RSA key", gost, Reason::BadSignature, OpenSsl),
         bad(
             "RSA-1024 key",
             openssl_sign(pki, "weak", &m, "sha256", &[]),

@@ -3,7 +3,9 @@
 //! NCALayer on `wss://127.0.0.1:13579` to sign it — the newer `kz.gov.pki.knca.basics`
 //! API, and the older `commonUtils` one when NCALayer lacks the newer — and posts the CMS;
 //! the page then lists the signature as valid. NCALayer is a stand-in (`ncalayer.rs`)
-//! that signs with a real key through `openssl cms -sign`.
+//! that signs with a real key through `openssl cms -sign`: an RSA key, then a GOST
+//! 34.10-2015-512 key (OpenSSL's GOST engine, the CMS encoded as the NCA's software writes
+//! it) — the script asks the same way for both, NCALayer takes the algorithm from the key.
 
 #[path = "signing_browser/ncalayer.rs"]
 pub(crate) mod ncalayer;
@@ -15,6 +17,8 @@ use crate::common::browser::Browser;
 use crate::common::documents::post;
 use crate::common::{PASSWORD, ftl, wait_for};
 use crate::document_signatures::Portal;
+use crate::gost::kazakh;
+use crate::gost::pki::{cms_sign, gost_pki};
 use crate::signatures::pki::{openssl_sign, pki, write_temp};
 
 #[test]
@@ -54,9 +58,16 @@ fn i385_58_a_head_signs_in_the_browser_through_ncalayer_old_and_new_api() {
     let unavailable = ftl(&lang, "ncalayer-unavailable");
     wait_for("the unavailable message", 30, || (status() == unavailable).then_some(()));
 
-    // NCALayer with the `basics` module.
+    // NCALayer with the `basics` module, holding an RSA key first, a GOST key later.
+    let gost_key = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let holds_gost = gost_key.clone();
     let layer = ncalayer::NcaLayer::start(move |data, attached| {
         let extra: &[&str] = if attached { &["-nodetach"] } else { &[] };
+        if holds_gost.load(std::sync::atomic::Ordering::Relaxed) {
+            let gost = gost_pki();
+            let standard = cms_sign(gost, "u512a", "gost2012_512", data, extra);
+            return kazakh::cms(gost, &standard, data, "gost2012_512", "u512a.key", None);
+        }
         openssl_sign(pki, "rsa", &write_temp(pki, data), "sha256", extra)
     });
     browser.click("[data-ncalayer-sign]");
@@ -97,4 +108,39 @@ fn i385_58_a_head_signs_in_the_browser_through_ncalayer_old_and_new_api() {
         ["kz.gov.pki.knca.basics", "kz.gov.pki.knca.commonUtils"],
         "{modules:?}"
     );
+
+    // A head whose key is GOST (the NCA's GOST 34.10-2015-512): the same script, the same
+    // request — nothing in it names an algorithm — and NCALayer signs with GOST.
+    let gost = gost_pki();
+    let path = |name: &str| gost.path(name).to_str().unwrap().to_owned();
+    server.cli(&["trust", "add", &path("trusted.pem")], None).ok();
+    for ca in ["root", "ca256", "ca2001"] {
+        server.cli(&["trust", "crl", &path(&format!("{ca}/crl.pem"))], None).ok();
+    }
+    server.add_user("head.g", "MIN", &["employee", "head"]);
+    server.cli(&["cert", "register", "--login", "head.g", &path("u512a.pem")], None).ok();
+    gost_key.store(true, std::sync::atomic::Ordering::Relaxed);
+    layer.old.store(false, std::sync::atomic::Ordering::Relaxed);
+    let browser = Browser::start_with(&["--ignore-certificate-errors"]);
+    browser.goto(&format!("{base}/login"));
+    browser.type_into("#login", "head.g");
+    browser.type_into("#password", PASSWORD);
+    browser.click("#sign-in");
+    wait_for("the dashboard", 20, || (browser.url() == format!("{base}/")).then_some(()));
+    browser.goto(&format!("{base}/documents/{}", portal.doc));
+    browser.click("[data-ncalayer-sign]");
+    let valid = || {
+        browser
+            .script("return document.querySelectorAll('tr.signature[data-status=valid]').length;")
+            .as_u64()
+            .unwrap_or(0)
+    };
+    wait_for("the GOST signature on the page", 60, || (valid() == 2).then_some(()));
+    let last = layer.requests.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(last["module"], "kz.gov.pki.knca.basics");
+    assert_eq!(last["args"]["signingParams"]["digested"], false, "NCALayer hashes, by the key");
+    let list = portal.list(&server.signed_in("head.g"), 1);
+    let gost_cert = ipgo::sign::x509::read_certificates(&gost.read("u512a.pem")).unwrap();
+    let mine = list.iter().find(|s| s["signer"]["fingerprint"] == gost_cert[0].fingerprint());
+    assert_eq!(mine.map(|s| s["status"].clone()), Some(json!("valid")), "{list:?}");
 }

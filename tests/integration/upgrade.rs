@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use redb::{ReadableDatabase, TableDefinition};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -64,6 +65,69 @@ fn set_schema_version(db: &Path, version: u32) {
     txn.commit().unwrap();
 }
 
+/// `ipgo verify` found the data intact. Fixtures made before separation of duties was
+/// enforced hold accounts that combine roles: those are named with exit 4 and the data
+/// stays intact (`a1_a_combined_account_in_an_old_database_is_reported_and_powerless`).
+fn intact(out: &Output) -> bool {
+    let text = String::from_utf8_lossy(&out.stdout);
+    out.status.success()
+        || (out.status.code() == Some(4)
+            && text.contains("document store intact")
+            && text.contains("access log intact"))
+}
+
+/// A copy of the fixture in a temporary directory: the directory (removed when dropped),
+/// the data directory in it, and the fixture's `expect.json`.
+fn copy_of(fixture: &Path) -> (tempfile::TempDir, PathBuf, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    copy_dir(fixture, &data);
+    let expect = serde_json::from_slice(&std::fs::read(data.join("expect.json")).unwrap()).unwrap();
+    (dir, data, expect)
+}
+
+/// `ipgo serve` on the data directory (stderr to `stderr`), once it answers: the process,
+/// its base URL and an agent that does not treat error statuses as errors.
+fn serve(data: &Path, stderr: std::process::Stdio) -> (std::process::Child, String, ureq::Agent) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_ipgo"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data")
+        .arg(data)
+        .env_remove("IPGO_CONFIG")
+        .env("IPGO_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while agent.get(format!("{base}/healthz")).call().map(|r| r.status() != 200).unwrap_or(true) {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (child, base, agent)
+}
+
+/// Signs in over the API; returns the cookie header value.
+fn sign_in(agent: &ureq::Agent, base: &str, login: &str, password: &str) -> String {
+    let mut r = agent
+        .post(format!("{base}/api/v1/session"))
+        .header("content-type", "application/json")
+        .send(json!({"login": login, "password": password}).to_string())
+        .unwrap();
+    assert_eq!(r.status(), 200, "{login}");
+    let _ = r.body_mut().read_to_vec();
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 #[test]
 fn a_fixture_exists_for_the_current_schema_version() {
     let newest = fixtures()
@@ -86,15 +150,11 @@ fn a_fixture_exists_for_the_current_schema_version() {
 #[test]
 fn every_fixture_opens_migrated_with_all_its_data() {
     for fixture in fixtures() {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        copy_dir(&fixture, &data);
-        let expect: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(data.join("expect.json")).unwrap()).unwrap();
+        let (_dir, data, expect) = copy_of(&fixture);
         let out = ipgo(&["verify"], &data);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(
-            out.status.success(),
+            intact(&out),
             "{}: {text}{}",
             fixture.display(),
             String::from_utf8_lossy(&out.stderr)
@@ -109,42 +169,13 @@ fn every_fixture_opens_migrated_with_all_its_data() {
             );
         }
         // Every file downloads with the sha256 it had when the fixture was made.
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ipgo"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--data")
-            .arg(&data)
-            .env_remove("IPGO_CONFIG")
-            .env("IPGO_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let agent: ureq::Agent =
-            ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while agent.get(format!("{base}/healthz")).call().map(|r| r.status() != 200).unwrap_or(true)
-        {
-            assert!(Instant::now() < deadline, "server did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let mut r = agent
-            .post(format!("{base}/api/v1/session"))
-            .header("content-type", "application/json")
-            .send(
-                serde_json::json!({"login": expect["reader"], "password": expect["password"]})
-                    .to_string(),
-            )
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let cookie = r
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let _ = r.body_mut().read_to_vec();
+        let (mut child, base, agent) = serve(&data, std::process::Stdio::inherit());
+        let cookie = sign_in(
+            &agent,
+            &base,
+            expect["reader"].as_str().unwrap(),
+            expect["password"].as_str().unwrap(),
+        );
         let mut checked = 0;
         for doc in expect["documents"].as_array().unwrap() {
             for f in doc["files"].as_array().unwrap() {
@@ -184,7 +215,7 @@ fn a_database_from_a_newer_binary_is_refused_and_not_migrated() {
     copy_dir(&fixture, &data);
     let db = data.join("ipgo.redb");
     // Open once so the copy is at this binary's schema, then pretend a newer one wrote it.
-    assert!(ipgo(&["verify"], &data).status.success());
+    assert!(intact(&ipgo(&["verify"], &data)));
     set_schema_version(&db, ipgo::db::SCHEMA_VERSION + 1);
     for args in [&["verify"][..], &["serve", "--listen", "127.0.0.1:0"][..], &["user", "list"][..]]
     {
@@ -201,5 +232,78 @@ fn a_database_from_a_newer_binary_is_refused_and_not_migrated() {
     assert_eq!(schema_version(&db), ipgo::db::SCHEMA_VERSION + 1);
     set_schema_version(&db, ipgo::db::SCHEMA_VERSION);
     let out = ipgo(&["verify"], &data);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(intact(&out), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+/// A.1, A.11: the first installations gave the administrator, the support administrator
+/// and the auditor an employee role too. Such an account in an existing database is named
+/// by `ipgo verify` (exit 4) and in the server's log at start, keeps its administration
+/// meanwhile — so it can be mended — but reads no document; once its roles are corrected
+/// the report is clean.
+#[test]
+fn a1_a_combined_account_in_an_old_database_is_reported_and_powerless() {
+    let fixture = fixtures().into_iter().next().expect("the oldest fixture");
+    let (dir, data, expect) = copy_of(&fixture);
+    let out = ipgo(&["verify"], &data);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    for (login, role) in
+        [("admin", "system_admin"), ("auditor", "auditor"), ("support", "support_admin")]
+    {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("PROBLEM: account {login} (")))
+            .unwrap_or_else(|| panic!("{login} not reported: {text}"));
+        assert!(line.contains(&format!("{role} must be the account's only role")), "{line}");
+        assert!(line.contains(&format!("ipgo user roles --login {login} --role {role}")), "{line}");
+    }
+    assert!(!text.contains("PROBLEM: account dev.head"), "{text}");
+
+    let log = dir.path().join("server.log");
+    let (mut child, base, agent) = serve(&data, std::fs::File::create(&log).unwrap().into());
+    let started = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        started.contains("account admin (") && started.contains("separation of duties"),
+        "{started}"
+    );
+    let password = expect["password"].as_str().unwrap();
+    let sign_in = |login: &str| sign_in(&agent, &base, login, password);
+    let get = |cookie: &str, path: &str| {
+        let mut r = agent.get(format!("{base}{path}")).header("cookie", cookie).call().unwrap();
+        let body = r.body_mut().read_to_string().unwrap_or_default();
+        (r.status().as_u16(), body)
+    };
+    let admin = sign_in("admin");
+    let reader = sign_in(expect["reader"].as_str().unwrap());
+    let docs: Vec<u64> =
+        expect["documents"].as_array().unwrap().iter().map(|d| d["id"].as_u64().unwrap()).collect();
+    for id in &docs {
+        assert_eq!(
+            get(&reader, &format!("/api/v1/documents/{id}")).0,
+            200,
+            "the reader reads {id}"
+        );
+        assert_eq!(get(&admin, &format!("/api/v1/documents/{id}")).0, 404, "the admin reads {id}");
+    }
+    let (status, listed) = get(&admin, "/api/v1/documents");
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&listed).unwrap()["documents"], json!([]));
+    // Its administration stays, so it can be mended.
+    assert_eq!(get(&admin, "/api/v1/users").0, 200);
+
+    for (login, role) in
+        [("admin", "system_admin"), ("auditor", "auditor"), ("support", "support_admin")]
+    {
+        let out = ipgo(&["user", "roles", "--login", login, "--role", role], &data);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+    let out = ipgo(&["verify"], &data);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("separation of duties holds for every account"), "{text}");
+    let _ = rustix::process::kill_process(
+        rustix::process::Pid::from_child(&child),
+        rustix::process::Signal::TERM,
+    );
+    child.wait().unwrap();
 }

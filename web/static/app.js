@@ -55,7 +55,11 @@ document.addEventListener("click", function (event) {
 // (wss://127.0.0.1:13579). The manifest of the version is sent in base64; NCALayer
 // returns a CMS (CAdES) signature in base64, which is posted to the portal. The newer
 // `kz.gov.pki.knca.basics` API is tried first, the older `commonUtils` one when the
-// installed NCALayer does not know it. Without this script every signing place offers a
+// installed NCALayer does not know it. Neither call names an algorithm: NCALayer signs
+// with the algorithm of the key the user picks (RSA, GOST 34.310-2004, GOST 34.10-2015)
+// and, since the data is sent whole (`digested: false`), hashes it with that key's hash
+// (SHA-256, GOST 34.311-95, GOST 34.11-2015); the portal verifies each. Pre-hashing here
+// would need the key's algorithm first. Without this script every signing place offers a
 // file upload. A page may hold several signing places (`[data-ncalayer]`: the document
 // page, each signing step of a draft); texts, CSRF token and language come from the place
 // itself or from the page's `[data-ncalayer-messages]`.
@@ -202,6 +206,16 @@ document.addEventListener("click", function (event) {
     var count = document.getElementById("inbox-count");
     if (count && typeof data.unread === "number") {
       count.textContent = data.unread > 0 ? String(data.unread) : "";
+    }
+    // A new notice: its subject, already in this reader's language, in a polite live
+    // region linking to the inbox.
+    var toast = document.getElementById("live-toast");
+    if (toast && data.subject) {
+      toast.textContent = "";
+      var link = document.createElement("a");
+      link.href = "/inbox";
+      link.textContent = (toast.getAttribute("data-label") || "") + ": " + data.subject;
+      toast.appendChild(link);
     }
   });
   source.addEventListener("change", function (event) {

@@ -21,8 +21,8 @@ pub(super) fn decide(user: &UserIdentity, action: Action, object: Object<'_>) ->
     let own_agency = object.agency() == Some(user.agency_id);
     match action {
         Action::DocumentCreate => own_agency && (has(Role::Employee) || has(Role::Head)),
-        // Administrative roles alone (system or support administrator, auditor) read no
-        // documents: only a rule naming the person grants it (separation of duties).
+        // Roles that must stand alone read no documents (`duties.rs` refuses them before
+        // this file is asked); a participant reads what the rule admits.
         Action::DocumentRead | Action::DocumentComment => match object {
             Object::Document { author_id, access, .. } => {
                 author_id == user.id
@@ -76,10 +76,12 @@ mod tests {
         let public = Object::Document { agency_id: 2, author_id: 99, access: &everyone };
         check(&[Role::SystemAdmin], Action::DocumentRead, public, false);
         check(&[Role::Auditor], Action::DocumentRead, public, false);
-        check(&[Role::SystemAdmin, Role::Employee], Action::DocumentRead, public, true);
+        // Separation of duties: not when combined (an older database), not when named.
+        check(&[Role::SystemAdmin, Role::Employee], Action::DocumentRead, public, false);
         let named = AccessRule { users: vec![10], ..Default::default() };
         let grant = Object::Document { agency_id: 2, author_id: 99, access: &named };
-        check(&[Role::SystemAdmin], Action::DocumentRead, grant, true);
+        check(&[Role::SystemAdmin], Action::DocumentRead, grant, false);
+        check(&[Role::Employee], Action::DocumentRead, grant, true);
         check(&[Role::Employee], Action::DocumentEdit, colleagues, false);
         check(&[Role::Head], Action::DocumentEdit, colleagues, true);
         check(&[Role::Employee], Action::DocumentDestroy, mine, true);

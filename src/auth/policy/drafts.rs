@@ -23,6 +23,9 @@ pub enum DraftAction {
     Vote,
 }
 
+/// Draft actions that administer rather than work on drafts (`duties.rs`): none.
+pub(super) const ADMINISTRATIVE: &[DraftAction] = &[];
+
 impl DraftAction {
     pub const ALL: &'static [DraftAction] = &[
         DraftAction::Read,

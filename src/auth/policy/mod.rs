@@ -10,9 +10,17 @@
 //! one variant of [`Action`] (`Action::Draft(DraftAction)`); this file only lists the
 //! wrappers in `all()`, `name()` and `decide_user()`, and the objects in [`Object`].
 //!
-//! Separation of duties: the system administrator and the machine operator manage the
-//! appliance (agencies, accounts, configuration) but hold no right to read documents; the
-//! auditor reads the access log but changes nothing.
+//! Existence not revealed: [`require`] refuses an object the person may not even read (its
+//! [`Object::revealed_by`] action) with `not_found`, exactly as for a missing id, and marks
+//! the request so the access log still records a denial. A feature's confidential object
+//! names its read action there; services then need nothing else.
+//!
+//! Separation of duties (`duties.rs`): the system administrator, the support administrator
+//! and the auditor must each be an account's only role, and an account holding one of them
+//! takes administrative actions only ([`Action::is_administrative`]); the machine operator
+//! likewise. Every feature action is work on documents or workflows — out of their reach —
+//! unless the feature's file lists it in its `ADMINISTRATIVE` slice and
+//! `is_administrative` consults it: a new feature inherits the rule by doing nothing.
 
 use crate::actor::{Actor, UserIdentity, Who};
 use crate::auth::roles::Role;
@@ -20,10 +28,15 @@ use crate::error::{Error, Result};
 use crate::portal::documents::model::AccessRule;
 
 mod administration;
+mod calendar;
 mod documents;
 mod drafts;
+pub mod duties;
+mod plans;
 
+pub use calendar::CalendarAction;
 pub use drafts::DraftAction;
+pub use plans::PlanAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -73,6 +86,10 @@ pub enum Action {
     DocumentDestroy,
     /// Draft legal acts (I385 §12–§25): `drafts.rs`.
     Draft(DraftAction),
+    /// The working-day calendar: `calendar.rs`.
+    Calendar(CalendarAction),
+    /// Action plans (I385 §29–§37): `plans.rs`.
+    Plan(PlanAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -94,6 +111,8 @@ impl Action {
     pub fn all() -> Vec<Action> {
         let mut all = Self::PLATFORM.to_vec();
         all.extend(DraftAction::ALL.iter().map(|a| Action::Draft(*a)));
+        all.extend(CalendarAction::ALL.iter().map(|a| Action::Calendar(*a)));
+        all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
         all
     }
 
@@ -129,6 +148,43 @@ impl Action {
         Action::SearchReindex,
     ];
 
+    /// Whether the action administers the portal (directory, accounts, the log, the
+    /// appliance, one's own account) rather than reading or changing documents or
+    /// workflows. Only administrative actions are open to accounts holding a role that must
+    /// stand alone, and to the operator. Everything not listed here — the documents' actions
+    /// and every feature's — is work on documents and workflows, unless the feature's file
+    /// marks it in its `ADMINISTRATIVE` slice.
+    pub fn is_administrative(self) -> bool {
+        match self {
+            Action::DirectoryRead
+            | Action::AgencyManage
+            | Action::DepartmentManage
+            | Action::UserAdminView
+            | Action::UserCreate
+            | Action::UserEdit
+            | Action::RoleGrant(_)
+            | Action::UserDisable
+            | Action::UserResetPassword
+            | Action::ProfileEditOwn
+            | Action::GroupManage
+            | Action::AuditRead
+            | Action::AuditExport
+            | Action::AuditVerify
+            | Action::SystemMonitor
+            | Action::BackupCreate
+            | Action::MaintenanceSchedule
+            | Action::TrustRead
+            | Action::TrustManage
+            | Action::CertificateManage
+            | Action::CertificateOwn
+            | Action::CertificateView
+            | Action::SearchReindex => true,
+            Action::Draft(a) => drafts::ADMINISTRATIVE.contains(&a),
+            Action::Calendar(a) => calendar::ADMINISTRATIVE.contains(&a),
+            _ => false,
+        }
+    }
+
     /// The operation name recorded in the access log.
     pub fn name(self) -> String {
         match self {
@@ -161,6 +217,8 @@ impl Action {
             Action::CertificateView => "certificate.view".into(),
             Action::SearchReindex => "search.reindex".into(),
             Action::Draft(a) => a.name().into(),
+            Action::Calendar(a) => a.name().into(),
+            Action::Plan(a) => a.name().into(),
         }
     }
 }
@@ -179,16 +237,40 @@ pub enum Object<'a> {
     /// A draft legal act: the developer agency, the approving agencies, the heads called to
     /// an absentee vote.
     Draft { developer: u64, approving: &'a [u64], voters: &'a [u64] },
+    /// An action plan: the agency that posted it and the executor agencies of its items.
+    Plan { owner: u64, executors: &'a [u64] },
+    /// An item of a plan: the plan's owner, its responsible executor agency, the accounts
+    /// that execute its tasks.
+    PlanItem { owner: u64, responsible: u64, task_executors: &'a [u64] },
+    /// A consolidated report on an item (§35–§37): who sees it depends on the signature.
+    PlanReport { owner: u64, responsible: u64, author: u64, signed: bool },
 }
 
 impl Object<'_> {
+    /// The action that lets a person know the object exists at all, for objects whose
+    /// existence is itself confidential; `None` for objects anyone signed in may know of
+    /// (the appliance, agencies and accounts are in the directory). A new feature's object
+    /// names its read action here (the match is exhaustive on purpose).
+    pub fn revealed_by(self) -> Option<Action> {
+        match self {
+            Object::Appliance | Object::Agency(_) | Object::User { .. } => None,
+            Object::Document { .. } => Some(Action::DocumentRead),
+            Object::Draft { .. } => Some(Action::Draft(DraftAction::Read)),
+            Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
+            Object::PlanItem { .. } | Object::PlanReport { .. } => None,
+        }
+    }
+
     pub(super) fn agency(self) -> Option<u64> {
         match self {
             Object::Appliance => None,
             Object::Agency(id)
             | Object::User { agency_id: id, .. }
             | Object::Document { agency_id: id, .. }
-            | Object::Draft { developer: id, .. } => Some(id),
+            | Object::Draft { developer: id, .. }
+            | Object::Plan { owner: id, .. }
+            | Object::PlanItem { owner: id, .. }
+            | Object::PlanReport { owner: id, .. } => Some(id),
         }
     }
 }
@@ -198,11 +280,41 @@ impl Object<'_> {
 pub(super) const AGENCY_ROLES: &[Role] =
     &[Role::Employee, Role::Head, Role::HrOfficer, Role::PlanResponsible, Role::Controller];
 
-/// Checks the permission and names the operation in the access log. Denial is an
-/// `Error::forbidden()`; the HTTP layer logs it with status 403.
+/// Checks the permission and names the operation in the access log.
+///
+/// A refusal is `Error::forbidden()` (403) when the actor may know the object exists, and
+/// `Error::not_found()` — exactly the answer for an id that does not exist — when the object
+/// is confidential and hidden from them ([`require_visible`]). Either way the access log
+/// records the request as `denied`.
 pub fn require(actor: &Actor, action: Action, object: Object<'_>) -> Result<()> {
     actor.origin.set_operation(&action.name());
-    if decide(actor, action, object) { Ok(()) } else { Err(Error::forbidden()) }
+    if decide(actor, action, object) {
+        return Ok(());
+    }
+    require_visible(actor, object)?;
+    Err(Error::forbidden())
+}
+
+/// Existence not revealed: a confidential object (a document, a draft, any object whose
+/// [`Object::revealed_by`] names an action) that the actor may not read answers
+/// `not_found`, the same code, status and body as an id that does not exist, so ids of other
+/// agencies cannot be counted. The refusal is still marked on the request, and its
+/// access-log entry says `denied` (with the status the person saw).
+///
+/// Services call it directly where they answer something other than the object itself
+/// before [`require`] — e.g. "destroyed" (410) for a tombstone — so that answer, too, goes
+/// only to those who may know the object.
+pub fn require_visible(actor: &Actor, object: Object<'_>) -> Result<()> {
+    match object.revealed_by() {
+        Some(read) if !decide(actor, read, object) => {
+            if actor.origin.operation().is_none() {
+                actor.origin.set_operation(&read.name());
+            }
+            actor.origin.mark_concealed_denial();
+            Err(Error::not_found())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The principal terms a search by `user` may match (access control inside the query,
@@ -210,7 +322,9 @@ pub fn require(actor: &Actor, action: Action, object: Object<'_>) -> Result<()> 
 /// ([`crate::portal::documents::model::principals_of`]); for someone holding administrative
 /// roles only, just their own (documents they wrote or that name them).
 pub fn search_principals(user: &UserIdentity) -> Vec<String> {
-    if is_participant(user) {
+    if duties::holds_standalone(user.roles) {
+        Vec::new()
+    } else if is_participant(user) {
         crate::portal::documents::model::principals_of(user)
     } else {
         vec![format!("user:{}", user.id)]
@@ -221,32 +335,19 @@ pub fn search_principals(user: &UserIdentity) -> Vec<String> {
 pub fn decide(actor: &Actor, action: Action, object: Object<'_>) -> bool {
     match &actor.who {
         Who::User(user) => decide_user(user, action, object),
-        // The operator holds the machine; everything administrative, nothing documentary,
-        // and nothing that acts on an own account (the operator has none).
-        Who::Operator { .. } => !is_own_account_action(action) && !is_documentary(action),
+        // The operator holds the machine; everything administrative, no work on documents
+        // or workflows, and nothing that acts on an own account (the operator has none).
+        Who::Operator { .. } => !is_own_account_action(action) && action.is_administrative(),
         // Background jobs use explicitly named service functions, not user actions.
         Who::System(_) => false,
         Who::Anonymous => false,
     }
 }
 
-/// Whether the person works with documents at all (holds a role other than the purely
-/// administrative ones).
+/// Whether the person works with documents at all: holds a role, and none that must stand
+/// alone.
 pub(super) fn is_participant(user: &UserIdentity) -> bool {
-    user.roles.iter().any(|r| !matches!(r, Role::SystemAdmin | Role::SupportAdmin | Role::Auditor))
-}
-
-/// Actions on document content: never granted by an administrative role.
-fn is_documentary(action: Action) -> bool {
-    matches!(
-        action,
-        Action::DocumentCreate
-            | Action::DocumentRead
-            | Action::DocumentEdit
-            | Action::DocumentComment
-            | Action::DocumentDestroy
-            | Action::Draft(_)
-    )
+    !duties::holds_standalone(user.roles) && user.roles.iter().next().is_some()
 }
 
 /// Actions a person takes on their own account only.
@@ -255,10 +356,17 @@ fn is_own_account_action(action: Action) -> bool {
 }
 
 fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool {
+    if !duties::permits(user.roles, action) {
+        return false;
+    }
     if documents::governs(action) {
         documents::decide(user, action, object)
     } else if let Action::Draft(a) = action {
         drafts::decide(user, a, object)
+    } else if let Action::Calendar(a) = action {
+        calendar::decide(user, a, object)
+    } else if let Action::Plan(a) = action {
+        plans::decide(user, a, object)
     } else {
         administration::decide(user, action, object)
     }
@@ -303,12 +411,12 @@ pub(super) mod tests {
         for action in &Action::all() {
             assert!(!decide(&anonymous, *action, Object::Appliance));
             assert!(!decide(&anonymous, *action, doc));
-            if is_documentary(*action) {
+            if !action.is_administrative() {
                 assert!(!decide(&operator, *action, doc), "the operator never reads documents");
             }
             assert_eq!(
                 decide(&operator, *action, Object::Agency(5)),
-                !is_own_account_action(*action) && !is_documentary(*action),
+                !is_own_account_action(*action) && action.is_administrative(),
                 "{action:?}"
             );
         }
@@ -339,6 +447,62 @@ pub(super) mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// A.11: an object the person may not read is refused exactly like a missing one, and
+    /// the refusal is still marked as a denial for the access log.
+    #[test]
+    fn confidential_objects_the_person_may_not_read_answer_not_found() {
+        use crate::error::Code;
+        let foreign = AccessRule::whole_agency(2);
+        let own = AccessRule::whole_agency(1);
+        let cases = [
+            (
+                Action::DocumentRead,
+                Object::Document { agency_id: 2, author_id: 9, access: &foreign },
+                Some(Code::NotFound),
+            ),
+            (
+                Action::DocumentEdit,
+                Object::Document { agency_id: 2, author_id: 9, access: &foreign },
+                Some(Code::NotFound),
+            ),
+            // Readable but not editable: the person knows it exists, so 403.
+            (
+                Action::DocumentEdit,
+                Object::Document { agency_id: 1, author_id: 9, access: &own },
+                Some(Code::Forbidden),
+            ),
+            (
+                Action::DocumentRead,
+                Object::Document { agency_id: 1, author_id: 9, access: &own },
+                None,
+            ),
+            (
+                Action::Draft(DraftAction::Read),
+                Object::Draft { developer: 2, approving: &[3], voters: &[] },
+                Some(Code::NotFound),
+            ),
+            (
+                Action::Draft(DraftAction::Approve),
+                Object::Draft { developer: 1, approving: &[3], voters: &[] },
+                Some(Code::Forbidden),
+            ),
+            // Objects in the directory are no secret.
+            (Action::UserEdit, Object::User { id: 99, agency_id: 2 }, Some(Code::Forbidden)),
+            (Action::AgencyManage, Object::Appliance, Some(Code::Forbidden)),
+        ];
+        for (action, object, expected) in cases {
+            let actor = user(1, &[Role::Employee]);
+            let result = require(&actor, action, object);
+            assert_eq!(result.as_ref().err().map(|e| e.code), expected, "{action:?} {object:?}");
+            assert_eq!(
+                actor.origin.is_concealed_denial(),
+                expected == Some(Code::NotFound),
+                "{action:?} {object:?}"
+            );
+            assert_eq!(actor.origin.operation(), Some(action.name()), "the attempt is named");
         }
     }
 

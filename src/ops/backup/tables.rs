@@ -111,6 +111,12 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(sign::USER_CERT_INDEX, Rows::Copy),
     // When each CRL source was last fetched and with what outcome (admin page, metrics).
     &Typed(crate::ops::crl_fetch::FETCHES, Rows::Copy),
+    // The administrator's working-day calendar entries (decrees, Kurban Ait dates).
+    &Typed(crate::calendar::store::ENTRIES, Rows::Copy),
+    // Action plans (I385 §29–§37): plans, items with their tasks and reports, reminders sent.
+    &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
+    &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),
+    &Typed(crate::portal::plans::store::REMINDED, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::roles::Role;
 use crate::error::{Error, Result};
+use crate::notify::Names;
 
 /// A participating state body.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -79,6 +80,15 @@ impl User {
         }
     }
 
+    /// Every form of the name, for a notice to be read in any language.
+    pub fn names(&self) -> Names {
+        let mut names = Names::new(&self.name_kk, &self.name_ru, "");
+        if names.kk.is_empty() && names.ru.is_empty() {
+            names.ru = self.login.clone();
+        }
+        names
+    }
+
     pub fn position(&self, lang: &str) -> &str {
         if lang == "kk" && !self.position_kk.is_empty() {
             &self.position_kk
@@ -89,18 +99,34 @@ impl User {
 }
 
 impl Agency {
+    /// The name in `lang`, with the fallback of [`Names::get`].
     pub fn name(&self, lang: &str) -> &str {
         match lang {
             "kk" if !self.name_kk.is_empty() => &self.name_kk,
             "en" if !self.name_en.is_empty() => &self.name_en,
-            _ => &self.name_ru,
+            _ if !self.name_ru.is_empty() => &self.name_ru,
+            _ if !self.name_kk.is_empty() => &self.name_kk,
+            _ => &self.name_en,
         }
+    }
+
+    /// Every name, for a notice to be read in any language.
+    pub fn names(&self) -> Names {
+        Names::new(&self.name_kk, &self.name_ru, &self.name_en)
     }
 }
 
 impl Department {
     pub fn name(&self, lang: &str) -> &str {
-        if lang == "kk" && !self.name_kk.is_empty() { &self.name_kk } else { &self.name_ru }
+        if lang == "kk" && !self.name_kk.is_empty() || self.name_ru.is_empty() {
+            &self.name_kk
+        } else {
+            &self.name_ru
+        }
+    }
+
+    pub fn names(&self) -> Names {
+        Names::new(&self.name_kk, &self.name_ru, "")
     }
 }
 

@@ -14,7 +14,7 @@ use crate::actor::{Actor, UserIdentity};
 use crate::app::App;
 use crate::auth::credentials;
 use crate::auth::password;
-use crate::auth::policy::{Action, Object, require};
+use crate::auth::policy::{Action, Object, duties, require};
 use crate::auth::roles::{Role, RoleSet};
 use crate::error::{Error, Result};
 
@@ -46,6 +46,57 @@ pub fn identity(
         lang: user.lang,
         must_change_password,
     }))
+}
+
+/// An account whose roles break separation of duties (written before the rule was
+/// enforced at grant time): it keeps its administration but has no document or workflow
+/// right until its roles are corrected.
+#[derive(Debug, Clone, Serialize)]
+pub struct DutyConflict {
+    pub login: String,
+    pub agency: String,
+    pub roles: Vec<Role>,
+    /// The role that must stand alone.
+    pub standalone: Role,
+}
+
+impl std::fmt::Display for DutyConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let roles: Vec<&str> = self.roles.iter().map(|r| r.name()).collect();
+        write!(
+            f,
+            "account {} ({}) holds {}: {} must be the account's only role (separation of \
+             duties); until corrected it reads no document and takes no workflow step. Keep \
+             one duty on it (`ipgo user roles --login {} --role {}`) and give the others to a \
+             separate account",
+            self.login,
+            self.agency,
+            roles.join(" + "),
+            self.standalone.name(),
+            self.login,
+            self.standalone.name(),
+        )
+    }
+}
+
+/// Every account breaking separation of duties, for `ipgo verify` and the start-up check
+/// (an appliance check, not a user's request: no actor).
+pub fn duty_conflicts(app: &App) -> Result<Vec<DutyConflict>> {
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let codes: HashMap<u64, String> = r.agencies()?.into_iter().map(|a| (a.id, a.code)).collect();
+    Ok(r.users()?
+        .into_iter()
+        .filter_map(|u| {
+            let (standalone, _) = duties::conflict(u.roles.iter().copied().collect())?;
+            Some(DutyConflict {
+                agency: codes.get(&u.agency_id).cloned().unwrap_or_default(),
+                login: u.login,
+                roles: u.roles,
+                standalone,
+            })
+        })
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -155,6 +206,7 @@ pub struct StaffEntry {
     pub agency_code: String,
     pub agency_name_kk: String,
     pub agency_name_ru: String,
+    pub agency_name_en: String,
     pub department_id: Option<u64>,
     pub department_name_kk: String,
     pub department_name_ru: String,
@@ -202,6 +254,7 @@ pub fn search_staff(app: &App, actor: &Actor, query: &StaffQuery) -> Result<Vec<
             agency_code: agency.code.clone(),
             agency_name_kk: agency.name_kk.clone(),
             agency_name_ru: agency.name_ru.clone(),
+            agency_name_en: agency.name_en.clone(),
             department_id: user.department_id,
             department_name_kk: dept.map(|d| d.name_kk.clone()).unwrap_or_default(),
             department_name_ru: dept.map(|d| d.name_ru.clone()).unwrap_or_default(),
@@ -254,6 +307,7 @@ pub fn create_user(app: &App, actor: &Actor, input: NewUser) -> Result<CreatedAc
     for role in &roles {
         require(actor, Action::RoleGrant(*role), Object::Agency(agency.id))?;
     }
+    duties::check_grant(&roles)?;
     actor.origin.set_operation("user.create");
     let lang = clean_lang(input.lang.as_deref().unwrap_or(&app.config.ui.default_language))?;
     let (secret, must_change) = match input.password {
@@ -443,6 +497,7 @@ pub fn set_roles(app: &App, actor: &Actor, id: u64, roles: Vec<Role>) -> Result<
     for role in &changed {
         require(actor, Action::RoleGrant(*role), Object::Agency(user.agency_id))?;
     }
+    duties::check_grant(&roles)?;
     actor.origin.set_operation("user.roles");
     user.roles = roles;
     let user = app.audit.change(actor, "user.roles", |txn| {
@@ -680,6 +735,12 @@ pub fn recipients_by_id(app: &App, ids: &[u64]) -> Result<Vec<crate::notify::Rec
     Ok(out)
 }
 
+/// The language an account reads the portal in (for mail written when it is sent).
+pub fn language_of(app: &App, user_id: u64) -> Option<String> {
+    let txn = app.db.read().ok()?;
+    Reader(&txn).user(user_id).ok()?.map(|u| u.lang)
+}
+
 /// Active accounts holding a role anywhere (e.g. every OKDO officer).
 pub fn holders_of(app: &App, role: Role) -> Result<Vec<User>> {
     let txn = app.db.read()?;
@@ -688,4 +749,18 @@ pub fn holders_of(app: &App, role: Role) -> Result<Vec<User>> {
         .into_iter()
         .filter(|u| u.status == UserStatus::Active && u.roles.contains(&role))
         .collect())
+}
+
+/// These accounts (active or not) with their agencies, for workflows that check who they
+/// name (e.g. executors of a task must work in the executor agencies).
+pub fn users_by_id(app: &App, ids: &[u64]) -> Result<Vec<User>> {
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(u) = r.user(*id)? {
+            out.push(u);
+        }
+    }
+    Ok(out)
 }

@@ -46,13 +46,13 @@ pub struct Certificate {
 }
 
 pub fn destroy(app: &App, actor: &Actor, id: u64, reason: &str) -> Result<Certificate> {
+    actor.origin.set_operation("document.destroy");
     let doc = {
         let txn = app.db.read()?;
         Reader(&txn).document(id)?.ok_or_else(Error::not_found)?
     };
-    actor.origin.set_operation("document.destroy");
     if matches!(doc.state, DocState::Destroyed { .. }) {
-        return Err(Error::new(Code::Gone));
+        return Err(super::service::gone(actor, &doc));
     }
     require(
         actor,

@@ -49,7 +49,7 @@ fn concerns(e: &crate::audit::chain::Entry, doc: u64) -> bool {
 }
 
 pub fn export(app: &App, actor: &Actor, doc: u64, n: u32) -> Result<Package> {
-    let (_, key) = signatures::readable(app, actor, doc)?;
+    let (_, key) = super::service::readable(app, actor, doc)?;
     actor.origin.set_operation("document.evidence_export");
     let version = {
         let txn = app.db.read()?;

@@ -62,6 +62,9 @@ pub const TYPES: &[TypeSpec] = &[
     TypeSpec { code: "cover_letter", text_required: true, fields: &[] },
     TypeSpec { code: "protocol", text_required: false, fields: &[] },
     TypeSpec { code: "minutes", text_required: false, fields: &[] },
+    // Action plans (I385 §29–§37): the approval document of a plan, a consolidated report.
+    TypeSpec { code: "action_plan", text_required: false, fields: &[] },
+    TypeSpec { code: "plan_report", text_required: true, fields: &[] },
     // Official correspondence.
     TypeSpec {
         code: "letter",
@@ -226,6 +229,12 @@ impl VersionContent {
             "ru" if !self.title_ru.is_empty() => &self.title_ru,
             _ => &self.title,
         }
+    }
+
+    /// The title for a reader of each language: the Kazakh or Russian title where one was
+    /// given, the main title otherwise.
+    pub fn title_names(&self) -> crate::notify::Names {
+        crate::notify::Names::new(self.title_in("kk"), self.title_in("ru"), &self.title)
     }
 }
 

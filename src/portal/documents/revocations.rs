@@ -94,20 +94,19 @@ fn tell(
         }
     }
     let subject = record.verdict.report().map(|r| r.signer.subject.clone()).unwrap_or_default();
-    let notice = Notice {
-        key: if status == "revoked_later" {
-            "signature-revoked-later"
-        } else {
-            "signature-revoked-invalid"
-        },
-        args: vec![
-            ("document", doc.to_string()),
-            ("version", n.to_string()),
-            ("signer", subject.clone()),
-        ],
-        link: format!("/documents/{doc}?version={n}#signatures"),
-        topic: format!("document:{doc}"),
+    let key = if status == "revoked_later" {
+        "signature-revoked-later"
+    } else {
+        "signature-revoked-invalid"
     };
+    let notice = Notice::new(
+        key,
+        format!("/documents/{doc}?version={n}#signatures"),
+        format!("document:{doc}"),
+    )
+    .arg("document", doc)
+    .arg("version", u64::from(n))
+    .arg("signer", subject.clone());
     let now = crate::clock::utc_string(crate::clock::now());
     let after = app.audit.change(actor, "signature.revoked", |txn| {
         let mut table = txn.open_table(SIGNATURES)?;
@@ -118,14 +117,7 @@ fn tell(
         }
         current.revocation_notified = Some(now.clone());
         table.insert((doc, n, id), serde_json::to_vec(&current)?.as_slice())?;
-        let after = crate::notify::enqueue_in(
-            txn,
-            &app.i18n,
-            &app.config.mail,
-            &app.config.server.public_url,
-            &recipients,
-            &notice,
-        )?;
+        let after = crate::notify::enqueue_in(app, txn, &recipients, &notice)?;
         let detail = json!({"document_id": doc, "version": n, "signature_id": id,
             "signer": subject, "status": status,
             "revoked_at": revoked_at.map(crate::clock::utc_string)});

@@ -90,7 +90,7 @@ pub fn prepare_post(app: &App, actor: &Actor) -> Result<Ticket> {
 }
 
 pub fn prepare_version(app: &App, actor: &Actor, id: u64) -> Result<Ticket> {
-    let doc = load_active(app, id)?;
+    let doc = load_for(app, actor, id)?;
     require(actor, Action::DocumentEdit, doc_object(&doc))?;
     check_disk(app)?;
     let key =
@@ -126,6 +126,30 @@ fn load_active(app: &App, id: u64) -> Result<DocumentRecord> {
     match doc.state {
         DocState::Active => Ok(doc),
         _ => Err(Error::new(Code::Gone)),
+    }
+}
+
+/// Loads an active document for an action of `actor` (whose right the caller checks next).
+pub(super) fn load_for(app: &App, actor: &Actor, id: u64) -> Result<DocumentRecord> {
+    let txn = app.db.read()?;
+    let doc = Reader(&txn).document(id)?.ok_or_else(Error::not_found)?;
+    if doc.state != DocState::Active {
+        return Err(gone(actor, &doc));
+    }
+    Ok(doc)
+}
+
+/// The answer about a document that was destroyed or is being destroyed: "gone" (410) for
+/// those who may know it existed — its author and its agency's participants — and "not
+/// found" (404), as for an id that never existed, for everyone else (existence not
+/// revealed, A.11).
+pub(super) fn gone(actor: &Actor, doc: &DocumentRecord) -> Error {
+    let agency = AccessRule::whole_agency(doc.agency_id);
+    let tombstone =
+        Object::Document { agency_id: doc.agency_id, author_id: doc.author_id, access: &agency };
+    match crate::auth::policy::require_visible(actor, tombstone) {
+        Ok(()) => Error::new(Code::Gone),
+        Err(hidden) => hidden,
     }
 }
 
@@ -468,6 +492,7 @@ pub struct AgencyRef {
     pub code: String,
     pub name_kk: String,
     pub name_ru: String,
+    pub name_en: String,
 }
 
 impl DocumentView {
@@ -498,14 +523,11 @@ fn person(map: &HashMap<u64, PersonRef>, id: u64) -> PersonRef {
     map.get(&id).cloned().unwrap_or(PersonRef { id, login: "-".into(), name: "-".into() })
 }
 
-/// Loads a readable document (410 after destruction, 403 without the right).
-fn readable(app: &App, actor: &Actor, id: u64) -> Result<(DocumentRecord, DataKey)> {
-    let txn = app.db.read()?;
-    let doc = Reader(&txn).document(id)?.ok_or_else(Error::not_found)?;
-    if doc.state != DocState::Active {
-        actor.origin.set_operation("document.read");
-        return Err(Error::new(Code::Gone));
-    }
+/// Loads a readable document with its key: 410 after destruction, and 404 — as for a
+/// missing id — to anyone who may not read it.
+pub(super) fn readable(app: &App, actor: &Actor, id: u64) -> Result<(DocumentRecord, DataKey)> {
+    actor.origin.set_operation("document.read");
+    let doc = load_for(app, actor, id)?;
     require(actor, Action::DocumentRead, doc_object(&doc))?;
     let key =
         app.vault.key(id).ok_or_else(|| Error::internal(format!("document {id} has no key")))?;
@@ -551,6 +573,7 @@ pub fn get(app: &App, actor: &Actor, id: u64, lang: &str) -> Result<DocumentView
             code: agency.as_ref().map(|a| a.code.clone()).unwrap_or_default(),
             name_kk: agency.as_ref().map(|a| a.name_kk.clone()).unwrap_or_default(),
             name_ru: agency.as_ref().map(|a| a.name_ru.clone()).unwrap_or_default(),
+            name_en: agency.as_ref().map(|a| a.name_en.clone()).unwrap_or_default(),
         },
         author: person(&names, doc.author_id),
         created: doc.created.clone(),

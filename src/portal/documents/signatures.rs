@@ -18,11 +18,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
-use super::model::{DocState, DocumentRecord};
 use super::store::{self, Reader};
 use crate::actor::Actor;
 use crate::app::App;
-use crate::auth::policy::{Action, Object, require};
 use crate::error::{Code, Error, Result};
 use crate::sign::service::Standing;
 use crate::sign::x509::{Cert, CertSummary, sha256_hex};
@@ -111,26 +109,6 @@ pub struct SignatureView {
     pub signing_time: Option<String>,
 }
 
-fn doc_object(doc: &DocumentRecord) -> Object<'_> {
-    Object::Document { agency_id: doc.agency_id, author_id: doc.author_id, access: &doc.access }
-}
-
-pub(super) fn readable(
-    app: &App,
-    actor: &Actor,
-    id: u64,
-) -> Result<(DocumentRecord, crate::vault::DataKey)> {
-    let txn = app.db.read()?;
-    let doc = Reader(&txn).document(id)?.ok_or_else(Error::not_found)?;
-    if doc.state != DocState::Active {
-        return Err(Error::new(Code::Gone));
-    }
-    require(actor, Action::DocumentRead, doc_object(&doc))?;
-    let key =
-        app.vault.key(id).ok_or_else(|| Error::internal(format!("document {id} has no key")))?;
-    Ok((doc, key))
-}
-
 /// The manifest as recorded when the version was posted: the exact bytes to sign.
 pub(super) fn recorded_manifest(app: &App, key: &[u8; 32], doc: u64, n: u32) -> Result<Manifest> {
     let txn = app.db.read()?;
@@ -202,7 +180,7 @@ pub(super) fn actual_manifest(
 
 /// `GET …/versions/{n}/manifest`: the exact bytes to sign.
 pub fn manifest(app: &App, actor: &Actor, doc: u64, n: u32) -> Result<Vec<u8>> {
-    let (_, key) = readable(app, actor, doc)?;
+    let (_, key) = super::service::readable(app, actor, doc)?;
     actor.origin.set_operation("signature.manifest");
     Ok(recorded_manifest(app, &key, doc, n)?.render())
 }
@@ -253,7 +231,7 @@ pub fn submit_with(
     purpose: &str,
     also: Option<&Also>,
 ) -> Result<SignatureView> {
-    let (_, key) = readable(app, actor, doc)?;
+    let (_, key) = super::service::readable(app, actor, doc)?;
     actor.origin.set_operation("signature.submit");
     let user = actor.user_id().ok_or_else(Error::forbidden)?;
     let manifest = recorded_manifest(app, &key, doc, n)?.render();
@@ -393,7 +371,7 @@ pub(super) fn standings(
 
 /// Every signature of a version with its standing now (§58).
 pub fn list(app: &App, actor: &Actor, doc: u64, n: u32) -> Result<Vec<SignatureView>> {
-    let (_, key) = readable(app, actor, doc)?;
+    let (_, key) = super::service::readable(app, actor, doc)?;
     actor.origin.set_operation("signature.list");
     {
         let txn = app.db.read()?;
@@ -420,7 +398,7 @@ pub fn for_page(
     doc: u64,
     n: u32,
 ) -> Result<(String, Vec<SignatureView>)> {
-    let (_, key) = readable(app, actor, doc)?;
+    let (_, key) = super::service::readable(app, actor, doc)?;
     let manifest = recorded_manifest(app, &key, doc, n)?.render();
     Ok((String::from_utf8_lossy(&manifest).into_owned(), views(app, &key, doc, n)?))
 }

@@ -17,7 +17,7 @@ use crate::app::App;
 use crate::auth::policy::{Action, DraftAction, Object, decide, require};
 use crate::auth::roles::Role;
 use crate::error::{Code, Error, Result};
-use crate::notify::{self, AfterCommit, Notice, Recipient};
+use crate::notify::{self, AfterCommit, Arg, Names, Notice, Recipient};
 use crate::portal::directory::model::Agency;
 use crate::portal::directory::service as directory;
 use crate::portal::documents::model::{AccessRule, VersionContent};
@@ -65,14 +65,21 @@ fn access_for(app: &App, developer: u64, approving: &[u64]) -> Result<AccessRule
     Ok(AccessRule { agencies, ..Default::default() })
 }
 
-fn title_of(app: &App, d: &Draft) -> String {
-    documents::current_content(app, d.document_id).map(|(_, c)| c.title).unwrap_or_default()
+/// The draft's title in each language it was given in (see `VersionContent::title_names`).
+fn title_of(app: &App, d: &Draft) -> Names {
+    documents::current_content(app, d.document_id).map(|(_, c)| c.title_names()).unwrap_or_default()
 }
 
-fn agency_name(app: &App, id: u64) -> String {
+/// The title of a version being posted, as [`title_of`] will read it.
+fn posted_title(meta: &Meta) -> Names {
+    let or_main = |t: &str| if t.trim().is_empty() { meta.title.clone() } else { t.to_owned() };
+    Names::new(&or_main(&meta.title_kk), &or_main(&meta.title_ru), &meta.title)
+}
+
+fn agency_name(app: &App, id: u64) -> Names {
     directory::agencies_by_id(app)
         .ok()
-        .and_then(|m| m.get(&id).map(|a| a.name_ru.clone()))
+        .and_then(|m| m.get(&id).map(|a| a.names()))
         .unwrap_or_default()
 }
 
@@ -83,19 +90,19 @@ fn tell(
     to: &[Recipient],
     notice: &Notice,
 ) -> Result<AfterCommit> {
-    notify::enqueue_in(txn, &app.i18n, &app.config.mail, &app.config.server.public_url, to, notice)
+    notify::enqueue_in(app, txn, to, notice)
 }
 
-fn merge(mut a: AfterCommit, b: AfterCommit) -> AfterCommit {
-    a.users.extend(b.users);
-    a.mail |= b.mail;
-    a
+fn merge(a: AfterCommit, b: AfterCommit) -> AfterCommit {
+    a.merge(b)
 }
 
-fn notice(key: &'static str, d: &Draft, title: &str, extra: &[(&'static str, String)]) -> Notice {
-    let mut args = vec![("title", title.to_owned()), ("id", d.id.to_string())];
-    args.extend(extra.iter().cloned());
-    Notice { key, args, link: format!("/drafts/{}", d.id), topic: format!("draft:{}", d.id) }
+fn notice(key: &'static str, d: &Draft, title: &Names, extra: &[(&'static str, Arg)]) -> Notice {
+    let mut n = Notice::new(key, format!("/drafts/{}", d.id), format!("draft:{}", d.id))
+        .arg("title", title.clone())
+        .arg("id", d.id);
+    n.args.extend(extra.iter().cloned());
+    n
 }
 
 /// Heads (and, for letters, employees) of agencies.
@@ -141,7 +148,7 @@ pub fn create(
     meta.doc_type = Some("draft_act".into());
     meta.access = None;
     let access = access_for(app, me.agency_id, &approving)?;
-    let title = meta.title.clone();
+    let title = posted_title(&meta);
     let created: RefCell<Option<(u64, AfterCommit)>> = RefCell::new(None);
     let run = |txn: &WriteTransaction, posted: &Posted| -> Result<serde_json::Value> {
         // The draft's document is shared with every party from the start.
@@ -199,7 +206,7 @@ pub fn revise(
     check.revise(d.version + 1, user, &now()).map_err(refused)?;
     meta.doc_type = None;
     meta.access = None;
-    let title = meta.title.clone();
+    let title = posted_title(&meta);
     let after: RefCell<Option<AfterCommit>> = RefCell::new(None);
     let run = |txn: &WriteTransaction, posted: &Posted| -> Result<serde_json::Value> {
         let mut d = store::get_in(txn, id)?.ok_or_else(Error::not_found)?;
@@ -300,31 +307,32 @@ pub fn developer_sign(app: &App, actor: &Actor, id: u64, cms: &[u8]) -> Result<(
             let title = title_of(app, d);
             let access = access_for(app, d.developer_agency, &d.approving_agencies)?;
             let developer = agencies.get(&d.developer_agency).cloned();
-            let to: Vec<String> = d
-                .approving_agencies
-                .iter()
-                .filter_map(|a| agencies.get(a).map(|a| a.name_ru.clone()))
-                .collect();
-            let to_kk: Vec<String> = d
-                .approving_agencies
-                .iter()
-                .filter_map(|a| agencies.get(a).map(|a| a.name_kk.clone()))
-                .collect();
+            let names = |lang: &str| -> String {
+                d.approving_agencies
+                    .iter()
+                    .filter_map(|a| agencies.get(a).map(|a| a.name(lang).to_owned()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
             let link =
                 format!("{}/drafts/{}", app.config.server.public_url.trim_end_matches('/'), d.id);
             let number = format!("ИП-{}-{}", d.id, d.version);
+            // Each language's part names the draft and the agencies in that language.
+            let (title_kk, title_ru) = (title.get("kk"), title.get("ru"));
+            let from = |lang: &str| developer.as_ref().map(|a| a.name(lang).to_owned());
             let content = VersionContent {
-                title: format!("Сопроводительное письмо № {number} к проекту «{title}»"),
-                title_kk: format!("«{title}» жобасына № {number} ілеспе хат"),
-                title_ru: format!("Сопроводительное письмо № {number} к проекту «{title}»"),
+                title: format!("Сопроводительное письмо № {number} к проекту «{title_ru}»"),
+                title_kk: format!("«{title_kk}» жобасына № {number} ілеспе хат"),
+                title_ru: format!("Сопроводительное письмо № {number} к проекту «{title_ru}»"),
                 text: format!(
-                    "{}\n\nНаправляется на согласование проект «{title}» (версия {}).\nАдресаты: {}.\nПроект размещён на интранет-портале государственных органов: {link}\n\n\
-                 «{title}» жобасы ({}-нұсқа) келісуге жіберіледі.\nАлушылар: {}.\nЖоба мемлекеттік органдардың интранет-порталында орналастырылған: {link}\n",
-                    developer.as_ref().map(|a| a.name_ru.clone()).unwrap_or_default(),
+                    "{}\n\nНаправляется на согласование проект «{title_ru}» (версия {}).\nАдресаты: {}.\nПроект размещён на интранет-портале государственных органов: {link}\n\n\
+                 {}\n\n«{title_kk}» жобасы ({}-нұсқа) келісуге жіберіледі.\nАлушылар: {}.\nЖоба мемлекеттік органдардың интранет-порталында орналастырылған: {link}\n",
+                    from("ru").unwrap_or_default(),
                     d.version,
-                    to.join("; "),
+                    names("ru"),
+                    from("kk").unwrap_or_default(),
                     d.version,
-                    to_kk.join("; "),
+                    names("kk"),
                 ),
                 fields: Default::default(),
                 files: Vec::new(),
@@ -343,7 +351,12 @@ pub fn developer_sign(app: &App, actor: &Actor, id: u64, cms: &[u8]) -> Result<(
             d.developer_signed(d.version, signed, letter, &now()).map_err(refused)?;
             let to =
                 directory::recipients(app, &d.approving_agencies, &[Role::Head, Role::Employee])?;
-            tell(app, txn, &to, &notice("draft-approval", d, &title, &[("number", number.clone())]))
+            tell(
+                app,
+                txn,
+                &to,
+                &notice("draft-approval", d, &title, &[("number", Arg::from(number.clone()))]),
+            )
         },
     )?;
     // Written inside the signature's transaction: indexed once that has committed.
@@ -375,7 +388,12 @@ pub fn approve(app: &App, actor: &Actor, id: u64, cms: &[u8]) -> Result<()> {
                 app,
                 txn,
                 &heads_of(app, &[d.developer_agency])?,
-                &notice("draft-approved", d, &title, &[("agency", agency_name(app, agency))]),
+                &notice(
+                    "draft-approved",
+                    d,
+                    &title,
+                    &[("agency", Arg::from(agency_name(app, agency)))],
+                ),
             )?;
             if d.stage == Stage::AtChancellery {
                 after = merge(
@@ -533,7 +551,7 @@ pub fn register_letter(app: &App, actor: &Actor, id: u64, number: &str) -> Resul
                 app,
                 txn,
                 &heads_of(app, &[me.agency_id])?,
-                &notice("draft-registered", d, &title, &[("number", number.clone())]),
+                &notice("draft-registered", d, &title, &[("number", Arg::from(number.clone()))]),
             )
         },
     )
@@ -574,7 +592,10 @@ pub fn reject(app: &App, actor: &Actor, id: u64, reason: &str) -> Result<()> {
                 "draft-rejected",
                 d,
                 &title,
-                &[("agency", agency_name(app, me.agency_id)), ("reason", reason.clone())],
+                &[
+                    ("agency", Arg::from(agency_name(app, me.agency_id))),
+                    ("reason", Arg::from(reason.clone())),
+                ],
             ),
         )
     })
@@ -602,7 +623,7 @@ pub fn chancellery_check(
             let key = if accepted { "draft-for-decision" } else { "draft-returned" };
             let to =
                 directory::recipients(app, &[d.developer_agency], &[Role::Head, Role::Employee])?;
-            tell(app, txn, &to, &notice(key, d, &title, &[("reason", reason.clone())]))
+            tell(app, txn, &to, &notice(key, d, &title, &[("reason", Arg::from(reason.clone()))]))
         },
     )
 }
@@ -635,7 +656,7 @@ pub fn finish(app: &App, actor: &Actor, id: u64, accepted: bool, reason: &str) -
             app,
             txn,
             &everyone_involved(app, d)?,
-            &notice(key, d, &title, &[("reason", reason.clone())]),
+            &notice(key, d, &title, &[("reason", Arg::from(reason.clone()))]),
         )
     })
 }
@@ -762,6 +783,7 @@ pub struct ApprovalRow {
     pub agency_code: String,
     pub agency_name_kk: String,
     pub agency_name_ru: String,
+    pub agency_name_en: String,
     pub registered: Option<String>,
     pub registered_at: Option<String>,
     pub working_group: Option<u64>,
@@ -926,6 +948,7 @@ pub fn view(app: &App, actor: &Actor, id: u64, lang: &str) -> Result<DraftView> 
                 agency_code: ag.map(|a| a.code.clone()).unwrap_or_default(),
                 agency_name_kk: ag.map(|a| a.name_kk.clone()).unwrap_or_default(),
                 agency_name_ru: ag.map(|a| a.name_ru.clone()).unwrap_or_default(),
+                agency_name_en: ag.map(|a| a.name_en.clone()).unwrap_or_default(),
                 registered: a.registered.as_ref().map(|r| r.0.clone()),
                 registered_at: a.registered.as_ref().map(|r| r.2.clone()),
                 working_group: a.working_group,
@@ -1067,17 +1090,7 @@ pub fn notify_overdue(app: &App) -> Result<usize> {
                 app,
                 txn,
                 &to,
-                &notice(
-                    "draft-overdue",
-                    &d,
-                    &title,
-                    &[(
-                        "deadline",
-                        crate::clock::parse(&dl)
-                            .map(crate::clock::local_display)
-                            .unwrap_or_default(),
-                    )],
-                ),
+                &notice("draft-overdue", &d, &title, &[("deadline", Arg::Time(dl.clone()))]),
             )?;
             Ok((Some(a), Some(json!({"draft": d.id, "stage": d.stage.name()}))))
         })?;

@@ -10,7 +10,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::notify::{self, InboxItem, store::OutboxMessage};
+use crate::notify::{self, ShownItem, store::OutboxMessage};
 use crate::web::blocking;
 use crate::web::render::{PageCtx, html, json, see_other};
 use crate::web::request::SignedIn;
@@ -19,10 +19,12 @@ type Data = web::Data<App>;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/inbox", web::get().to(inbox_page))
+        .route("/inbox/read-all", web::post().to(read_all_form))
         .route("/inbox/{id}", web::post().to(open_item))
         .route("/admin/mail", web::get().to(mail_page))
         .route("/admin/mail/{id}/retry", web::post().to(retry_form))
         .route("/api/v1/inbox", web::get().to(api_inbox))
+        .route("/api/v1/inbox/read-all", web::post().to(api_read_all))
         .route("/api/v1/inbox/{id}/read", web::post().to(api_read))
         .route("/api/v1/events", web::get().to(events))
         .route("/api/v1/admin/mail", web::get().to(api_mail))
@@ -33,9 +35,9 @@ fn arc(app: &Data) -> std::sync::Arc<App> {
     app.clone().into_inner()
 }
 
-async fn inbox(app: &Data, s: &SignedIn) -> Result<(u64, Vec<InboxItem>)> {
-    let (a, actor) = (arc(app), s.actor.clone());
-    blocking(move || notify::inbox(&a, &actor, 200)).await
+async fn inbox(app: &Data, s: &SignedIn) -> Result<(u64, Vec<ShownItem>)> {
+    let (a, actor, lang) = (arc(app), s.actor.clone(), s.state.lang);
+    blocking(move || notify::inbox(&a, &actor, lang, 200)).await
 }
 
 async fn api_inbox(app: Data, s: SignedIn) -> Result<HttpResponse> {
@@ -43,25 +45,41 @@ async fn api_inbox(app: Data, s: SignedIn) -> Result<HttpResponse> {
     Ok(json(&serde_json::json!({"unread": unread, "items": items})))
 }
 
-async fn mark(app: &Data, s: &SignedIn, id: u64) -> Result<InboxItem> {
-    let (a, actor) = (arc(app), s.actor.clone());
-    blocking(move || notify::mark_read(&a, &actor, id)).await
+async fn mark(app: &Data, s: &SignedIn, id: u64) -> Result<ShownItem> {
+    let (a, actor, lang) = (arc(app), s.actor.clone(), s.state.lang);
+    blocking(move || notify::mark_read(&a, &actor, id, lang)).await
 }
 
 async fn api_read(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
     Ok(json(&mark(&app, &s, path.into_inner()).await?))
 }
 
+async fn read_all(app: &Data, s: &SignedIn) -> Result<u64> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || notify::mark_all_read(&a, &actor)).await
+}
+
+async fn api_read_all(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    let marked = read_all(&app, &s).await?;
+    Ok(json(&serde_json::json!({"marked": marked})))
+}
+
+async fn read_all_form(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    read_all(&app, &s).await?;
+    Ok(see_other("/inbox"))
+}
+
 #[derive(Template)]
 #[template(path = "inbox/inbox.html")]
 struct InboxPage<'a> {
     page: PageCtx<'a>,
-    items: Vec<InboxItem>,
+    unread: u64,
+    items: Vec<ShownItem>,
 }
 
 async fn inbox_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
-    let (_, items) = inbox(&app, &s).await?;
-    html(&InboxPage { page: PageCtx::new(&app, &s.state, "inbox-title", "inbox"), items })
+    let (unread, items) = inbox(&app, &s).await?;
+    html(&InboxPage { page: PageCtx::new(&app, &s.state, "inbox-title", "inbox"), unread, items })
 }
 
 /// Opening an item marks it read and follows its link.
@@ -82,6 +100,7 @@ async fn events(app: Data, s: SignedIn) -> Result<HttpResponse> {
     s.actor.origin.set_operation("events.subscribe");
     let user = s.actor.user_id().ok_or_else(Error::forbidden)?;
     let key = s.state.session.as_ref().map(|v| v.key).ok_or_else(Error::forbidden)?;
+    let lang = s.state.lang;
     let rx = app.notifier.subscribe(user);
     let unread = notify::unread_count(&app, user);
     let first = format!(
@@ -93,11 +112,14 @@ async fn events(app: Data, s: SignedIn) -> Result<HttpResponse> {
         loop {
             match tokio::time::timeout(Duration::from_secs(25), rx.recv()).await {
                 Ok(Ok(ev)) => {
-                    let line = format!(
-                        "event: {}\ndata: {}\n\n",
-                        ev.kind,
-                        serde_json::to_string(&ev).unwrap_or_default()
-                    );
+                    let mut data = serde_json::to_value(&ev).unwrap_or_default();
+                    // A new notice's subject, in this reader's language.
+                    if let Some(id) = ev.item
+                        && let Some(subject) = notify::subject_of(&app, user, id, lang)
+                    {
+                        data["subject"] = subject.into();
+                    }
+                    let line = format!("event: {}\ndata: {data}\n\n", ev.kind);
                     return Some((Ok::<_, actix_web::Error>(web::Bytes::from(line)), (rx, app)));
                 }
                 Ok(Err(RecvError::Lagged(_))) => continue,

@@ -1,0 +1,371 @@
+//! Routes of the working-day calendar: the `/calendar` page (everyone reads it; the
+//! system administrator also edits it there) and `/api/v1/calendar/...`.
+
+use actix_multipart::Multipart;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::service::{self, WorkingDays, YearView};
+use crate::app::App;
+use crate::auth::policy::{Action, CalendarAction, Object, decide};
+use crate::error::{Code, Error, Result};
+use crate::report::{Cell, Column, Kind, Sort, Table, html as report_html};
+use crate::web::render::{PageCtx, html, json, see_other};
+use crate::web::request::SignedIn;
+use crate::web::{blocking, form};
+
+type Data = web::Data<App>;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/calendar", web::get().to(page))
+        .route("/calendar/entries", web::post().to(set_form))
+        .route("/calendar/entries/{date}/delete", web::post().to(remove_form))
+        .route("/calendar/import", web::post().to(import_form))
+        .route("/api/v1/calendar", web::get().to(api_year))
+        .route("/api/v1/calendar/working-days", web::get().to(api_working_days))
+        .route("/api/v1/calendar/months", web::get().to(api_months))
+        .route("/api/v1/calendar/months.csv", web::get().to(api_months_csv))
+        .route("/api/v1/calendar/months.xlsx", web::get().to(api_months_xlsx))
+        .route("/api/v1/calendar/entries.csv", web::get().to(api_export))
+        .route("/api/v1/calendar/entries/{date}", web::put().to(api_set))
+        .route("/api/v1/calendar/entries/{date}", web::delete().to(api_remove))
+        .route("/api/v1/calendar/import", web::post().to(api_import));
+}
+
+fn arc(app: &Data) -> std::sync::Arc<App> {
+    app.clone().into_inner()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct YearQuery {
+    year: Option<i16>,
+    sort: String,
+    dir: String,
+}
+
+fn this_year() -> i16 {
+    crate::calendar::today().year()
+}
+
+async fn year(app: &Data, s: &SignedIn, y: i16) -> Result<YearView> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || service::year(&a, &actor, y)).await
+}
+
+async fn api_year(app: Data, s: SignedIn, q: web::Query<YearQuery>) -> Result<HttpResponse> {
+    Ok(json(&year(&app, &s, q.year.unwrap_or_else(this_year)).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RangeQuery {
+    from: String,
+    to: String,
+}
+
+async fn api_working_days(
+    app: Data,
+    s: SignedIn,
+    q: web::Query<RangeQuery>,
+) -> Result<HttpResponse> {
+    let (a, actor, q) = (arc(&app), s.actor.clone(), q.into_inner());
+    let out: WorkingDays =
+        blocking(move || service::working_days(&a, &actor, &q.from, &q.to)).await?;
+    Ok(json(&out))
+}
+
+async fn api_export(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    let (a, actor) = (arc(&app), s.actor.clone());
+    let text = blocking(move || service::export(&a, &actor)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("content-disposition", "attachment; filename=\"calendar-entries.csv\""))
+        .body(text))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EntryInput {
+    date: String,
+    kind: String,
+    note: String,
+}
+
+async fn set(app: &Data, s: &SignedIn, e: EntryInput) -> Result<crate::calendar::store::Stored> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || service::set(&a, &actor, &e.date, &e.kind, &e.note)).await
+}
+
+async fn api_set(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<String>,
+    body: web::Json<EntryInput>,
+) -> Result<HttpResponse> {
+    let mut e = body.into_inner();
+    e.date = path.into_inner();
+    Ok(json(&set(&app, &s, e).await?))
+}
+
+async fn remove(app: &Data, s: &SignedIn, date: String) -> Result<()> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || service::remove(&a, &actor, &date)).await
+}
+
+async fn api_remove(app: Data, s: SignedIn, path: web::Path<String>) -> Result<HttpResponse> {
+    s.actor.origin.set_success_status(204);
+    remove(&app, &s, path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn import(app: &Data, s: &SignedIn, bytes: Vec<u8>) -> Result<usize> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || service::import(&a, &actor, &bytes)).await
+}
+
+async fn read_limited(mut payload: web::Payload) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+        if body.len() + chunk.len() > service::MAX_IMPORT_BYTES {
+            return Err(Error::new(Code::TooLarge)
+                .with_field("file")
+                .with_detail_key("calendar-csv-too-large"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+async fn api_import(app: Data, s: SignedIn, payload: web::Payload) -> Result<HttpResponse> {
+    let bytes = read_limited(payload).await?;
+    let n = import(&app, &s, bytes).await?;
+    Ok(json(&serde_json::json!({"imported": n})))
+}
+
+async fn months(app: &Data, s: &SignedIn, y: i16) -> Result<Vec<service::MonthRow>> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || service::months(&a, &actor, y)).await
+}
+
+async fn api_months(app: Data, s: SignedIn, q: web::Query<YearQuery>) -> Result<HttpResponse> {
+    let y = q.year.unwrap_or_else(this_year);
+    Ok(json(&serde_json::json!({"year": y, "months": months(&app, &s, y).await?})))
+}
+
+/// The months of a year as a report (headings in the reader's language).
+fn months_table(
+    i18n: &crate::i18n::I18n,
+    lang: &str,
+    year: i16,
+    rows: &[service::MonthRow],
+) -> Table {
+    let t = |k: &str| i18n.text(lang, k);
+    let mut table = Table::new(
+        i18n.text_with(lang, "calendar-months-table", &[("year", &year.to_string())]),
+        vec![
+            Column::new("month", t("calendar-month"), Kind::Text)
+                .total_label(t("calendar-year-total")),
+            Column::new("calendar_days", t("calendar-calendar-days"), Kind::Integer).sum(),
+            Column::new("working_days", t("calendar-working-days"), Kind::Integer).sum(),
+            Column::new("days_off", t("calendar-days-off"), Kind::Integer).sum(),
+            Column::new("working_hours", t("calendar-working-hours"), Kind::Integer).sum(),
+        ],
+    );
+    for m in rows {
+        table.push(vec![
+            Cell::text(t(&format!("month-{}", m.month))),
+            Cell::Int(m.calendar_days),
+            Cell::Int(m.working_days),
+            Cell::Int(m.days_off),
+            Cell::Int(m.working_hours),
+        ]);
+    }
+    table
+}
+
+async fn api_months_csv(app: Data, s: SignedIn, q: web::Query<YearQuery>) -> Result<HttpResponse> {
+    let y = q.year.unwrap_or_else(this_year);
+    let rows = months(&app, &s, y).await?;
+    let bytes = crate::report::csv::write(&months_table(&app.i18n, s.state.lang, y, &rows))?;
+    Ok(download(bytes, "text/csv; charset=utf-8", &format!("calendar-{y}.csv")))
+}
+
+async fn api_months_xlsx(app: Data, s: SignedIn, q: web::Query<YearQuery>) -> Result<HttpResponse> {
+    let y = q.year.unwrap_or_else(this_year);
+    let rows = months(&app, &s, y).await?;
+    let table = months_table(&app.i18n, s.state.lang, y, &rows);
+    let bytes = blocking(move || crate::report::xlsx::write(&table)).await?;
+    Ok(download(bytes, XLSX, &format!("calendar-{y}.xlsx")))
+}
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+pub fn download(bytes: Vec<u8>, mime: &str, name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(mime.to_owned())
+        .insert_header(("content-disposition", format!("attachment; filename=\"{name}\"")))
+        .body(bytes)
+}
+
+// ---------------------------------------------------------------------------------------
+// Page
+
+#[derive(Template)]
+#[template(path = "calendar/page.html")]
+struct Page<'a> {
+    page: PageCtx<'a>,
+    view: YearView,
+    table: String,
+    months: String,
+    chart: String,
+    manage: bool,
+    today: String,
+}
+
+impl Page<'_> {
+    fn entry_kind(&self, kind: &crate::calendar::EntryKind) -> String {
+        self.page.t(&format!("calendar-entry-{}", kind.name().replace('_', "-")))
+    }
+
+    fn weekday(&self, d: &jiff::civil::Date) -> String {
+        self.page.t(&format!("weekday-{}", d.weekday().to_monday_one_offset()))
+    }
+}
+
+fn days_table(p: &PageCtx, view: &YearView, sort: &Sort) -> String {
+    let mut t = Table::new(
+        p.t1("calendar-special-days", "year", view.year),
+        vec![
+            Column::new("date", p.t("calendar-date"), Kind::Date),
+            Column::new("weekday", p.t("calendar-weekday"), Kind::Text),
+            Column::new("kind", p.t("calendar-kind"), Kind::Text),
+            Column::new("what", p.t("calendar-what"), Kind::Text),
+            Column::new("source", p.t("calendar-source"), Kind::Text),
+        ],
+    );
+    for d in &view.days {
+        let what = match (d.holiday, d.moved_from) {
+            (Some(h), Some(from)) => {
+                format!(
+                    "{} ({})",
+                    p.t(&h.message_key()),
+                    p.t1("calendar-moved-from", "date", from.strftime("%d.%m.%Y"))
+                )
+            }
+            (Some(h), None) => p.t(&h.message_key()),
+            (None, Some(from)) => p.t1("calendar-transfer-from", "date", from.strftime("%d.%m.%Y")),
+            (None, None) => d.note.clone(),
+        };
+        t.push(vec![
+            Cell::Date(d.date),
+            Cell::text(p.t(&format!("weekday-{}", d.date.weekday().to_monday_one_offset()))),
+            Cell::text(p.t(&format!("calendar-kind-{}", d.kind.name().replace('_', "-")))),
+            Cell::text(what),
+            Cell::text(p.t(&format!("calendar-source-{}", d.source.name()))),
+        ]);
+    }
+    sort.apply(&mut t);
+    let year = view.year;
+    let href = |k: &str, d: bool| {
+        report_html::sort_href("/calendar", &[("year".into(), year.to_string())], k, d)
+    };
+    report_html::render(
+        &t,
+        &report_html::Options { sort, href: &href, empty: &p.t("calendar-no-special-days") },
+    )
+}
+
+async fn page(app: Data, s: SignedIn, q: web::Query<YearQuery>) -> Result<HttpResponse> {
+    let q = q.into_inner();
+    let view = year(&app, &s, q.year.unwrap_or_else(this_year)).await?;
+    s.actor.origin.set_operation("calendar.read");
+    let manage = decide(&s.actor, Action::Calendar(CalendarAction::Manage), Object::Appliance);
+    let rows = months(&app, &s, view.year).await?;
+    let page = PageCtx::new(&app, &s.state, "calendar-title", "calendar");
+    let sort = Sort { sort: q.sort, dir: q.dir };
+    let table = days_table(&page, &view, &sort);
+    let mut months_report = months_table(&app.i18n, page.lang, view.year, &rows);
+    sort.apply(&mut months_report);
+    let y = view.year;
+    let href = |k: &str, d: bool| {
+        report_html::sort_href("/calendar", &[("year".into(), y.to_string())], k, d)
+    };
+    let months = report_html::render(
+        &months_report,
+        &report_html::Options { sort: &sort, href: &href, empty: "" },
+    );
+    let chart = crate::report::chart::bars(&crate::report::chart::Bars {
+        id: "months".into(),
+        title: page.t1("calendar-months-chart", "year", y),
+        series: vec![crate::report::chart::Series::new(
+            page.t("calendar-working-days"),
+            crate::report::chart::PALETTE[0],
+        )],
+        bars: rows
+            .iter()
+            .map(|m| crate::report::chart::Bar {
+                label: page.t(&format!("month-{}", m.month)),
+                values: vec![m.working_days as f64],
+                href: None,
+            })
+            .collect(),
+        shares: false,
+    });
+    html(&Page {
+        page,
+        view,
+        table,
+        months,
+        chart,
+        manage,
+        today: crate::calendar::today().to_string(),
+    })
+}
+
+async fn set_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpResponse> {
+    s.actor.origin.set_success_status(303);
+    let e: EntryInput = form(&body)?;
+    let year = e.date.get(..4).unwrap_or("").to_owned();
+    set(&app, &s, e).await?;
+    Ok(see_other(&format!("/calendar?year={year}")))
+}
+
+async fn remove_form(app: Data, s: SignedIn, path: web::Path<String>) -> Result<HttpResponse> {
+    s.actor.origin.set_success_status(303);
+    let date = path.into_inner();
+    let year = date.get(..4).unwrap_or("").to_owned();
+    remove(&app, &s, date).await?;
+    Ok(see_other(&format!("/calendar?year={year}")))
+}
+
+/// The CSV file of the import form (multipart; the CSRF token is in the query).
+async fn import_form(app: Data, s: SignedIn, mut mp: Multipart) -> Result<HttpResponse> {
+    s.actor.origin.set_success_status(303);
+    let mut bytes = None;
+    while let Some(field) = mp.next().await {
+        let mut field =
+            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+        let name = field.name().unwrap_or("").to_owned();
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk =
+                chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+            if value.len() + chunk.len() > service::MAX_IMPORT_BYTES {
+                return Err(Error::new(Code::TooLarge)
+                    .with_field("file")
+                    .with_detail_key("calendar-csv-too-large"));
+            }
+            value.extend_from_slice(&chunk);
+        }
+        if name == "file" {
+            bytes = Some(value);
+        }
+    }
+    let bytes = bytes.ok_or_else(|| Error::invalid("file", "field-required"))?;
+    import(&app, &s, bytes).await?;
+    Ok(see_other("/calendar"))
+}
