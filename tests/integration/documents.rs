@@ -18,7 +18,9 @@ fn fixtures() -> &'static PathBuf {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("format-fixtures");
         let script =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/make_formats.py");
-        let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+        let corpus = std::env::var_os("IPGO_CORPUS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
         let out = std::process::Command::new("python3")
             .arg(&script)
             .arg(&dir)
@@ -203,30 +205,33 @@ fn access_rules_decide_who_reads_and_administrators_read_nothing() {
     let stranger = server.signed_in("stranger");
     let admin = server.signed_in("admin");
     assert_eq!(colleague.get_json(&format!("/api/v1/documents/{}", id(&own))).0, 200);
-    assert_eq!(stranger.get_json(&format!("/api/v1/documents/{}", id(&own))).0, 403);
+    // A.11: a document one may not read is "not found", like an id that does not exist.
+    assert_eq!(stranger.get_json(&format!("/api/v1/documents/{}", id(&own))).0, 404);
     let (status, _, _) = download(
         &stranger,
         &format!("/api/v1/documents/{}/versions/1/files/{}", id(&own), own["files"][0]["id"]),
     );
-    assert_eq!(status, 403, "files follow the document's rule");
+    assert_eq!(status, 404, "files follow the document's rule");
     assert_eq!(stranger.get_json(&format!("/api/v1/documents/{}", id(&shared))).0, 200);
     assert_eq!(stranger.get_json(&format!("/api/v1/documents/{}", id(&named))).0, 200);
-    assert_eq!(colleague.get_json(&format!("/api/v1/documents/{}", id(&named))).0, 403);
+    assert_eq!(colleague.get_json(&format!("/api/v1/documents/{}", id(&named))).0, 404);
     assert_eq!(
         admin.get_json(&format!("/api/v1/documents/{}", id(&shared))).0,
-        403,
+        404,
         "separation of duties"
     );
     let listed = stranger.get_json("/api/v1/documents").1;
     let ids: Vec<u64> =
         listed["documents"].as_array().unwrap().iter().map(|d| d["id"].as_u64().unwrap()).collect();
     assert!(ids.contains(&id(&shared)) && ids.contains(&id(&named)) && !ids.contains(&id(&own)));
-    // Denials are logged with the operation and status.
+    // Denials are logged with the operation, as denials, with the status the person saw.
     let entries = server.audit_entries();
     assert!(entries.iter().any(|e| e["actor"] == "stranger"
         && e["operation"] == "document.read"
-        && e["status"] == 403));
-    // Only the author and the owning agency's head may destroy.
+        && e["outcome"] == "denied"
+        && e["status"] == 404));
+    // Only the author and the owning agency's head may destroy; a colleague who reads the
+    // document knows it exists and is told "forbidden".
     let (status, _) = colleague.post_json(
         &format!("/api/v1/documents/{}/destroy", id(&own)),
         &json!({"reason": "не нужен"}),
@@ -238,6 +243,107 @@ fn access_rules_decide_who_reads_and_administrators_read_nothing() {
         &json!({"reason": "не нужен больше"}),
     );
     assert_eq!(status, 200, "{body}");
+}
+
+/// A.11 (existence not revealed): every route on a document answers a person who may not
+/// read it exactly as it answers for an id that does not exist — status and body, in the
+/// API and in the pages — and the access log still records the refusal as a denial. A
+/// destroyed document is "gone" only for its own agency.
+#[test]
+fn a11_unreadable_documents_answer_exactly_like_missing_ones() {
+    let server = portal();
+    let author = server.signed_in("author");
+    let doc = post(
+        &author,
+        &json!({"title": "Ішкі хат", "text": "құпия емес, бірақ ішкі"}),
+        &[("a.txt", b"x".to_vec())],
+    )
+    .json();
+    let hidden = doc["id"].as_u64().unwrap();
+    let file = doc["files"][0]["id"].as_u64().unwrap();
+    let missing = hidden + 100_000;
+    let stranger = server.signed_in("stranger");
+    let admin = server.signed_in("admin");
+    let routes: Vec<(&str, String)> = vec![
+        ("GET", "/api/v1/documents/{}".into()),
+        ("GET", format!("/api/v1/documents/{{}}/versions/1/files/{file}")),
+        ("GET", "/api/v1/documents/{}/versions/1/manifest".into()),
+        ("GET", "/api/v1/documents/{}/versions/1/signatures".into()),
+        ("GET", "/api/v1/documents/{}/versions/1/evidence".into()),
+        ("GET", "/api/v1/documents/{}/diff?from=1&to=1".into()),
+        ("POST", "/api/v1/documents/{}/comments".into()),
+        ("POST", "/api/v1/documents/{}/destroy".into()),
+        ("POST", "/api/v1/documents/{}/versions".into()),
+        ("GET", "/documents/{}".into()),
+        ("GET", "/documents/{}/edit".into()),
+        ("GET", "/documents/{}/destroy".into()),
+        ("GET", "/documents/{}/diff?from=1&to=1".into()),
+    ];
+    // Bodies are compared with the id in links (the language switch) written as `ID`.
+    let ask = |who: &crate::common::client::Client, method: &str, pattern: &str, id: u64| {
+        let path = pattern.replace("{}", &id.to_string());
+        let path = path.as_str();
+        let res = match (method, path.ends_with("/versions")) {
+            ("GET", _) => who.get(path),
+            (_, true) => documents::post_parts(
+                who,
+                path,
+                &[documents::meta(&json!({"title": "Қосымша нұсқа", "text": "x"}))],
+                &[],
+            ),
+            _ => {
+                let body = json!({"text": "пікір", "reason": "қажет емес"});
+                let res = who.post_json(path, &body);
+                crate::common::Resp { status: res.0, headers: vec![], body: res.1.to_string() }
+            }
+        };
+        (res.status, res.body.replace(&format!("documents/{id}"), "documents/ID"))
+    };
+    for who in [&stranger, &admin] {
+        for (method, pattern) in &routes {
+            let unreadable = ask(who, method, pattern, hidden);
+            let absent = ask(who, method, pattern, missing);
+            assert_eq!(unreadable.0, 404, "{method} {pattern}: {}", unreadable.1);
+            assert_eq!(unreadable, absent, "{method} {pattern}");
+        }
+    }
+    // The refusals are in the access log as denials, the misses as failures.
+    let entries = server.audit_entries();
+    for (method, pattern) in &routes {
+        let path = pattern.replace("{}", &hidden.to_string());
+        let resource = path.split('?').next().unwrap();
+        let refused = crate::common::entries_for(&entries, method, resource);
+        assert_eq!(refused.len(), 2, "{method} {resource}: {refused:#?}");
+        for e in refused {
+            assert_eq!((e["outcome"].as_str(), e["status"].as_u64()), (Some("denied"), Some(404)));
+            assert!(e["operation"].as_str().unwrap().starts_with("document."), "{e}");
+        }
+        let path = pattern.replace("{}", &missing.to_string());
+        for e in crate::common::entries_for(&entries, method, path.split('?').next().unwrap()) {
+            assert_eq!(e["outcome"], "failed", "{e}");
+        }
+    }
+    // Destroyed: "gone" for its agency, "not found" for everyone else.
+    let head = server.signed_in("minhead");
+    let (status, body) = head.post_json(
+        &format!("/api/v1/documents/{hidden}/destroy"),
+        &json!({"reason": "срок хранения истёк"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let colleague = server.signed_in("colleague");
+    assert_eq!(colleague.get_json(&format!("/api/v1/documents/{hidden}")).0, 410);
+    assert_eq!(
+        stranger.get_json(&format!("/api/v1/documents/{hidden}")),
+        stranger.get_json(&format!("/api/v1/documents/{missing}"))
+    );
+    let destroy_again = |id: u64| {
+        stranger.post_json(
+            &format!("/api/v1/documents/{id}/destroy"),
+            &json!({"reason": "ещё раз удалить"}),
+        )
+    };
+    assert_eq!(destroy_again(hidden), destroy_again(missing));
+    assert_eq!(destroy_again(hidden).0, 404);
 }
 
 #[test]

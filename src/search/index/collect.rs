@@ -86,7 +86,7 @@ impl Best {
     /// Best first.
     fn into_sorted(self) -> Vec<Ranked> {
         let mut out: Vec<Ranked> = self.heap.into_iter().map(|e| e.0.0).collect();
-        out.sort_by(|a, b| Entry(*b).cmp(&Entry(*a)));
+        out.sort_by_key(|r| Reverse(Entry(*r)));
         out
     }
 }

@@ -40,7 +40,7 @@ fn document(id: u64, text: &str) -> IndexDoc {
         agency_id: id % 3,
         author_id: id % 7,
         doc_type: ["regulation", "generic", "order"][(id % 3) as usize].into(),
-        status: if id % 5 == 0 { "signed" } else { "unsigned" }.into(),
+        status: if id.is_multiple_of(5) { "signed" } else { "unsigned" }.into(),
         created: DAY0,
         // Dates repeat, so sorting by date has ties to break.
         updated: DAY0 + (id % 97) as i64 * DAY,
@@ -200,7 +200,7 @@ fn generated_index(dir: &std::path::Path, n: usize) -> (SearchIndex, Vec<String>
         let id = i as u64 + 1;
         let prepared = prepare::prepare(&mut stems, index.fields(), &document(id, text));
         index.upsert(id, prepared, Instant::now()).unwrap();
-        if id % 2000 == 0 {
+        if id.is_multiple_of(2000) {
             index.commit().unwrap();
         }
     }
