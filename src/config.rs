@@ -58,6 +58,16 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Admin socket; empty means `<data_dir>/admin.sock`.
     pub admin_socket: String,
+    /// A request's line and headers must arrive within this many seconds, or it is
+    /// answered 408 and the connection closed.
+    pub request_head_timeout_seconds: u64,
+    /// A request body may take this many seconds plus one second per
+    /// `body_min_bytes_per_second` bytes received; slower, it is answered 408 (slow-body
+    /// attacks hold connections open otherwise).
+    pub body_timeout_seconds: u64,
+    pub body_min_bytes_per_second: u64,
+    /// Most parts of one multipart request (files and form fields).
+    pub max_parts_per_request: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -135,6 +145,10 @@ pub struct AuditConfig {
     /// Record read-only requests. Required by R365 §7; `false` exists only so the benchmark
     /// can measure the log's cost, and the server warns at start when it is off.
     pub log_read_requests: bool,
+    /// Entries per minute for requests refused before they reach the portal (malformed,
+    /// oversized headers, timed out); beyond it they are counted and the count is logged
+    /// once a minute, so a flood cannot grow the log without limit.
+    pub refused_requests_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -142,6 +156,8 @@ pub struct AuditConfig {
 pub struct DocumentsConfig {
     /// Most a document may hold, text plus files, in MiB (I385 §9: at most 60).
     pub max_document_mb: u64,
+    /// Most files in one version of a document (each costs inspection and indexing work).
+    pub max_files_per_document: usize,
     /// Attachment formats accepted (I385 §10); the administrator may narrow the list.
     pub allowed_formats: Vec<String>,
     /// Archive safety limits (also applied to office files, which are archives).
@@ -155,6 +171,7 @@ impl Default for DocumentsConfig {
     fn default() -> Self {
         DocumentsConfig {
             max_document_mb: 60,
+            max_files_per_document: 100,
             allowed_formats: crate::formats::Format::ALLOWED
                 .iter()
                 .map(|f| f.name().to_owned())
@@ -330,11 +347,20 @@ pub struct SearchConfig {
     pub max_concurrent: usize,
     /// Memory of the index writer, MiB (0: 96).
     pub writer_memory_mb: usize,
+    /// Most extraction time one document gets before the documents queued behind it have
+    /// theirs (milliseconds): a document of many attachments is indexed in turns.
+    pub extraction_turn_ms: u64,
 }
 
 impl Default for SearchConfig {
     fn default() -> Self {
-        SearchConfig { workers: 1, ocr: false, max_concurrent: 0, writer_memory_mb: 0 }
+        SearchConfig {
+            workers: 1,
+            ocr: false,
+            max_concurrent: 0,
+            writer_memory_mb: 0,
+            extraction_turn_ms: 2000,
+        }
     }
 }
 
@@ -346,6 +372,10 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             workers: 0,
             admin_socket: String::new(),
+            request_head_timeout_seconds: 30,
+            body_timeout_seconds: 20,
+            body_min_bytes_per_second: 1000,
+            max_parts_per_request: 256,
         }
     }
 }
@@ -389,6 +419,7 @@ impl Default for AuditConfig {
             checkpoint_every_entries: 1000,
             checkpoint_interval_minutes: 10,
             log_read_requests: true,
+            refused_requests_per_minute: 600,
         }
     }
 }
@@ -464,6 +495,20 @@ impl Config {
         }
         if self.audit.checkpoint_every_entries == 0 || self.audit.checkpoint_interval_minutes == 0 {
             anyhow::bail!("audit checkpoint intervals must be positive");
+        }
+        if self.server.request_head_timeout_seconds == 0
+            || self.server.body_timeout_seconds == 0
+            || self.server.body_min_bytes_per_second == 0
+        {
+            anyhow::bail!("server request timeouts and the minimum body rate must be positive");
+        }
+        if self.search.extraction_turn_ms == 0 {
+            anyhow::bail!("search.extraction_turn_ms must be positive");
+        }
+        if self.server.max_parts_per_request < 2 || self.documents.max_files_per_document == 0 {
+            anyhow::bail!(
+                "server.max_parts_per_request must be at least 2 and documents.max_files_per_document positive"
+            );
         }
         if self.documents.max_document_mb == 0 || self.documents.max_document_mb > 60 {
             anyhow::bail!("documents.max_document_mb must be between 1 and 60 (I385 §9)");

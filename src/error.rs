@@ -26,6 +26,7 @@ pub enum Code {
     WeakPassword,
     Conflict,
     TooLarge,
+    RequestTimeout,
     FormatNotAllowed,
     ContentMismatch,
     ArchiveRejected,
@@ -53,6 +54,7 @@ const TABLE: &[(Code, &str, u16)] = &[
     (Code::WeakPassword, "weak_password", 400),
     (Code::Conflict, "conflict", 409),
     (Code::TooLarge, "too_large", 413),
+    (Code::RequestTimeout, "request_timeout", 408),
     (Code::FormatNotAllowed, "format_not_allowed", 415),
     (Code::ContentMismatch, "content_mismatch", 415),
     (Code::ArchiveRejected, "archive_rejected", 422),
@@ -80,6 +82,7 @@ impl Code {
         Code::WeakPassword,
         Code::Conflict,
         Code::TooLarge,
+        Code::RequestTimeout,
         Code::FormatNotAllowed,
         Code::ContentMismatch,
         Code::ArchiveRejected,
@@ -121,6 +124,8 @@ pub struct Error {
     pub detail_key: Option<&'static str>,
     /// Free-form detail that is safe to show (e.g. the name of a rejected archive member).
     pub detail: Option<String>,
+    /// Values for the variables of the `detail_key` message (e.g. `$limit` of a limit hit).
+    pub args: Vec<(&'static str, String)>,
     /// The internal cause, logged but never shown.
     pub cause: Option<String>,
 }
@@ -129,7 +134,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: Code) -> Self {
-        Error { code, field: None, detail_key: None, detail: None, cause: None }
+        Error { code, field: None, detail_key: None, detail: None, args: Vec::new(), cause: None }
     }
 
     pub fn invalid(field: &str, detail_key: &'static str) -> Self {
@@ -138,6 +143,12 @@ impl Error {
             detail_key: Some(detail_key),
             ..Error::new(Code::InvalidInput)
         }
+    }
+
+    /// A body or part over one of the request limits: 413 with a message that names the
+    /// limit (`detail_key`, a message with the variable `$limit`) and its value.
+    pub fn too_large(detail_key: &'static str, limit: impl fmt::Display) -> Self {
+        Error::new(Code::TooLarge).with_detail_key(detail_key).with_arg("limit", limit)
     }
 
     pub fn forbidden() -> Self {
@@ -159,6 +170,12 @@ impl Error {
 
     pub fn with_detail_key(mut self, key: &'static str) -> Self {
         self.detail_key = Some(key);
+        self
+    }
+
+    /// Sets a variable of the `detail_key` message.
+    pub fn with_arg(mut self, name: &'static str, value: impl fmt::Display) -> Self {
+        self.args.push((name, value.to_string()));
         self
     }
 

@@ -104,8 +104,10 @@ impl I18n {
     pub fn error_message(&self, lang: &str, error: &crate::error::Error) -> String {
         let mut text = self.text(lang, &error.code.message_key());
         if let Some(key) = error.detail_key {
+            let args: Vec<(&str, &str)> =
+                error.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
             text.push(' ');
-            text.push_str(&self.text(lang, key));
+            text.push_str(&self.text_with(lang, key, &args));
         }
         text
     }

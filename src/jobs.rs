@@ -45,6 +45,9 @@ pub fn start(app: Arc<App>) -> Jobs {
             }
         }));
     }
+    jobs.push(every(app.clone(), Duration::from_secs(60), "refused-requests", |app| {
+        app.audit.summarize_refused();
+    }));
     let plans_period = Duration::from_secs(app.config.plans.reminder_check_seconds.max(1));
     jobs.push(every(app.clone(), plans_period, "plans-reminders", |app| {
         if let Err(e) = crate::portal::plans::monitor::remind(app) {

@@ -41,6 +41,8 @@ mod gost;
 mod notices;
 #[path = "integration/plans.rs"]
 mod plans;
+#[path = "integration/request_limits.rs"]
+mod request_limits;
 #[path = "integration/search.rs"]
 mod search;
 #[path = "integration/search_extract.rs"]

@@ -9,6 +9,7 @@
 pub mod archive;
 pub mod chain;
 pub mod query;
+mod refused;
 pub mod verify;
 mod writer;
 
@@ -32,6 +33,7 @@ pub struct AuditLog {
     key: Arc<ApplianceKey>,
     tx: flume::Sender<writer::Msg>,
     log_reads: bool,
+    refused: refused::Refused,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
@@ -56,6 +58,7 @@ impl AuditLog {
             key,
             tx,
             log_reads: config.log_read_requests,
+            refused: refused::Refused::new(config.refused_requests_per_minute),
             thread: Mutex::new(Some(thread)),
         }))
     }
@@ -111,6 +114,24 @@ impl AuditLog {
     pub async fn submit_pending(&self, entry: Pending) {
         if self.tx.send_async(writer::Msg::Entry(entry)).await.is_err() {
             tracing::error!("access log writer has stopped; entry lost");
+        }
+    }
+
+    /// Logs a request the HTTP server answered before the pipeline saw it (`web/conntap.rs`),
+    /// within this minute's allowance; otherwise counts it. Never waits: an entry that finds
+    /// the queue full is counted too.
+    pub fn refused(&self, ip: Option<std::net::IpAddr>, method: &str, path: &str, status: u16) {
+        let Some(entry) = self.refused.entry(ip, method, path, status) else { return };
+        if self.tx.try_send(writer::Msg::Entry(Pending::from_entry(&entry))).is_err() {
+            self.refused.count(ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()));
+        }
+    }
+
+    /// Once a minute: logs how many refused requests got no entry of their own, and starts
+    /// the next minute's allowance.
+    pub fn summarize_refused(&self) {
+        if let Some(entry) = self.refused.new_minute() {
+            self.submit_blocking(entry);
         }
     }
 

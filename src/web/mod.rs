@@ -4,9 +4,12 @@
 
 pub mod assets;
 pub mod client_cert;
+pub mod conntap;
 pub mod cookies;
 pub mod errors;
 pub mod health;
+pub mod limits;
+pub mod listener;
 pub mod metrics;
 pub mod openapi;
 pub mod pipeline;

@@ -11,6 +11,8 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -32,7 +34,8 @@ pub async fn pipeline(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let app = req.app_data::<web::Data<App>>().expect("App registered").clone().into_inner();
-    let secure = req.connection_info().scheme() == "https";
+    // From the listener, not from headers a client could send (`X-Forwarded-Proto`).
+    let secure = req.conn_data::<super::listener::Transport>().is_some_and(|t| t.secure);
     let client_ip = client_ip(&req, &app);
     let origin = Origin::new(
         Channel::Http,
@@ -44,6 +47,7 @@ pub async fn pipeline(
     let state = authenticate(&req, &app, origin.clone(), client_ip, secure);
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     req.extensions_mut().insert(state.clone());
+    let body_too_slow = pace_body(&mut req, &app);
 
     let early_error =
         if unsafe_method { check_forgery(&mut req, &app, &state).await.err() } else { None };
@@ -53,8 +57,14 @@ pub async fn pipeline(
     };
 
     let our_error = res.response().error().and_then(|e| e.as_error::<Error>()).map(clone_error);
+    // A body cut off for its pace: whatever the handler made of the broken body, say why.
+    let our_error = match body_too_slow.load(Ordering::Acquire) {
+        true => Some(Error::new(Code::RequestTimeout).with_detail_key("body-too-slow")),
+        false => our_error,
+    };
     let status = res.status();
-    if let Some(error) = our_error.or_else(|| framework_error(status, res.response().error())) {
+    let framework = || framework_error(status, res.response().error(), res.request().headers());
+    if let Some(error) = our_error.or_else(framework) {
         if error.code == Code::Internal {
             tracing::error!(request_id = %state.origin.request_id, cause = ?error.cause, "internal error");
         }
@@ -79,23 +89,52 @@ pub async fn pipeline(
     Ok(res)
 }
 
+/// Puts a request body under the minimum pace (`web::limits::Paced`); the flag tells
+/// whether it was cut off.
+fn pace_body(req: &mut ServiceRequest, app: &App) -> Arc<AtomicBool> {
+    let timed_out = Arc::new(AtomicBool::new(false));
+    let headers = req.headers();
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0");
+    if has_body {
+        let server = &app.config.server;
+        let paced = super::limits::Paced::new(
+            req.take_payload(),
+            Duration::from_secs(server.body_timeout_seconds),
+            server.body_min_bytes_per_second,
+            timed_out.clone(),
+        );
+        req.set_payload(actix_web::dev::Payload::Stream { payload: Box::pin(paced) });
+    }
+    timed_out
+}
+
 fn clone_error(e: &Error) -> Error {
     Error {
         code: e.code,
         field: e.field.clone(),
         detail_key: e.detail_key,
         detail: e.detail.clone(),
+        args: e.args.clone(),
         cause: e.cause.clone(),
     }
 }
 
 /// Errors raised by actix itself (unknown route, body too large, malformed JSON).
-fn framework_error(status: StatusCode, error: Option<&actix_web::Error>) -> Option<Error> {
+fn framework_error(
+    status: StatusCode,
+    error: Option<&actix_web::Error>,
+    headers: &header::HeaderMap,
+) -> Option<Error> {
     let error = error?;
     let code = match status.as_u16() {
         404 => Code::NotFound,
         405 => Code::MethodNotAllowed,
-        413 => Code::TooLarge,
+        // A JSON or form body over actix's limit: name the limit.
+        413 => return Some(super::limits::body_too_large(headers)),
         400..=499 => Code::InvalidInput,
         _ => Code::Internal,
     };
@@ -305,8 +344,9 @@ fn expected_origin(req: &ServiceRequest, app: &App) -> String {
     if !app.config.server.public_url.is_empty() {
         return origin_of_url(&app.config.server.public_url);
     }
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    let secure = req.conn_data::<super::listener::Transport>().is_some_and(|t| t.secure);
+    let scheme = if secure { "https" } else { "http" };
+    format!("{scheme}://{}", req.connection_info().host())
 }
 
 /// `https://host:port/path?x` → `https://host:port`.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::middleware::from_fn;
-use actix_web::{App as ActixApp, HttpServer, web};
+use actix_web::{App as ActixApp, web};
 
 use crate::app::App;
 use crate::error::Error;
@@ -29,10 +29,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     super::metrics::routes(cfg);
     super::openapi::routes(cfg);
 }
-
-/// Limits on request bodies parsed by actix (uploads stream separately).
-const JSON_LIMIT: usize = 256 * 1024;
-const FORM_LIMIT: usize = 256 * 1024;
 
 /// A listening socket handed over by systemd (socket activation, `ipgo.socket`): the
 /// service then needs no capability to serve port 443.
@@ -77,43 +73,46 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
         0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         n => n,
     };
-    let server = HttpServer::new(move || {
+    let app_factory = move || {
         ActixApp::new()
             .app_data(data.clone())
-            .app_data(web::JsonConfig::default().limit(JSON_LIMIT))
-            .app_data(web::FormConfig::default().limit(FORM_LIMIT))
-            .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
+            // Bodies parsed whole; uploads stream under their own limits (`web::limits`).
+            .app_data(web::JsonConfig::default().limit(super::limits::JSON_BODY))
+            .app_data(web::FormConfig::default().limit(super::limits::FORM_BODY))
+            .app_data(web::PayloadConfig::default().limit(super::limits::FORM_BODY))
             .wrap(from_fn(super::pipeline::pipeline))
             .configure(routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, Error>(Error::not_found())
             }))
-    })
-    .workers(workers)
-    .shutdown_timeout(10)
-    .client_request_timeout(Duration::from_secs(30));
+    };
 
     let tls = super::tls::certificate_files(&app.config)?;
     let activated = inherited.is_some();
-    let server = match (&tls, inherited) {
-        (Some((cert, key)), inherited) => {
+    let tls_config = match &tls {
+        Some((cert, key)) => {
             let provider = rustls::crypto::ring::default_provider();
             let verifier: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>> =
                 app.config.signatures.certificate_sign_in.then(|| {
                     Arc::new(super::client_cert::TrustStoreVerifier::new(app.clone(), &provider))
                         as Arc<dyn rustls::server::danger::ClientCertVerifier>
                 });
-            let config = super::tls::server_config(cert, key, verifier)?;
-            let server = server.on_connect(super::client_cert::on_connect);
-            match inherited {
-                Some(listener) => server.listen_rustls_0_23(listener, config),
-                None => server.bind_rustls_0_23(addr, config),
-            }
+            Some(super::tls::server_config(cert, key, verifier)?)
         }
-        (None, Some(listener)) => server.listen(listener),
-        (None, None) => server.bind(addr),
-    }
-    .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+        None => None,
+    };
+    let listen = match inherited {
+        Some(listener) => super::listener::Listen::Inherited(listener),
+        None => super::listener::Listen::Bind(addr),
+    };
+    let settings = super::listener::Settings {
+        workers,
+        head_timeout: Duration::from_secs(app.config.server.request_head_timeout_seconds),
+        audit: app.audit.clone(),
+        tls: tls_config,
+    };
+    let server = super::listener::server(app_factory, listen, addr, settings)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     if activated {
         tracing::info!(%addr, "listening on the socket passed by systemd (server.listen is not used)");
     }
@@ -125,7 +124,6 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let jobs = crate::jobs::start(app.clone());
     let mailer =
         crate::notify::mail::start(app.clone(), crate::portal::directory::service::language_of);
-    let server = server.run();
     let handle = server.handle();
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
     let watchdog = spawn_watchdog(app.clone());

@@ -4,17 +4,16 @@
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::service::{self, WorkingDays, YearView};
 use crate::app::App;
 use crate::auth::policy::{Action, CalendarAction, Object, decide};
-use crate::error::{Code, Error, Result};
+use crate::error::{Error, Result};
 use crate::report::{Cell, Column, Kind, Sort, Table, html as report_html};
 use crate::web::render::{PageCtx, html, json, see_other};
 use crate::web::request::SignedIn;
-use crate::web::{blocking, form};
+use crate::web::{blocking, form, limits};
 
 type Data = web::Data<App>;
 
@@ -127,17 +126,9 @@ async fn import(app: &Data, s: &SignedIn, bytes: Vec<u8>) -> Result<usize> {
 }
 
 async fn read_limited(mut payload: web::Payload) -> Result<Vec<u8>> {
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        if body.len() + chunk.len() > service::MAX_IMPORT_BYTES {
-            return Err(Error::new(Code::TooLarge)
-                .with_field("file")
-                .with_detail_key("calendar-csv-too-large"));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+    let cap = service::MAX_IMPORT_BYTES;
+    let body = limits::read_capped(&mut payload, cap, "calendar-csv-too-large", cap >> 20).await;
+    body.map_err(|e| e.with_field("file"))
 }
 
 async fn api_import(app: Data, s: SignedIn, payload: web::Payload) -> Result<HttpResponse> {
@@ -343,28 +334,12 @@ async fn remove_form(app: Data, s: SignedIn, path: web::Path<String>) -> Result<
 }
 
 /// The CSV file of the import form (multipart; the CSRF token is in the query).
-async fn import_form(app: Data, s: SignedIn, mut mp: Multipart) -> Result<HttpResponse> {
+async fn import_form(app: Data, s: SignedIn, mp: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    let mut bytes = None;
-    while let Some(field) = mp.next().await {
-        let mut field =
-            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        let name = field.name().unwrap_or("").to_owned();
-        let mut value = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-            if value.len() + chunk.len() > service::MAX_IMPORT_BYTES {
-                return Err(Error::new(Code::TooLarge)
-                    .with_field("file")
-                    .with_detail_key("calendar-csv-too-large"));
-            }
-            value.extend_from_slice(&chunk);
-        }
-        if name == "file" {
-            bytes = Some(value);
-        }
-    }
+    let max_parts = app.config.server.max_parts_per_request;
+    let cap = service::MAX_IMPORT_BYTES;
+    let parts = limits::small_form(mp, max_parts, cap, "calendar-csv-too-large", cap >> 20);
+    let bytes = parts.await?.into_iter().find(|(name, _)| name == "file").map(|(_, b)| b);
     let bytes = bytes.ok_or_else(|| Error::invalid("file", "field-required"))?;
     import(&app, &s, bytes).await?;
     Ok(see_other("/calendar"))

@@ -5,6 +5,8 @@
 //! so memory stays flat however large the file); the size limit is enforced as bytes arrive
 //! — a too-large body is refused with 413 before it is read to the end — and each finished
 //! file is inspected before the next part is read. Whatever is refused leaves nothing behind.
+//! A body of more parts than `server.max_parts_per_request`, or more files than
+//! `documents.max_files_per_document`, is refused at the first part over the limit.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -19,6 +21,7 @@ use super::upload::{self, AcceptedFile};
 use crate::app::App;
 use crate::blobs::PendingBlob;
 use crate::error::{Code, Error, Result};
+use crate::web::limits::{Parts, read_capped};
 
 /// Most a `meta` part or a form field may hold (the text body lives here).
 const MAX_FIELD: usize = 8 * 1024 * 1024;
@@ -44,7 +47,12 @@ impl Drop for Received {
 }
 
 fn too_large(app: &App) -> Error {
-    Error::new(Code::TooLarge).with_detail(format!("{} MB", app.config.documents.max_document_mb))
+    Error::too_large("limit-document-size", app.config.documents.max_document_mb)
+}
+
+fn too_many_files(app: &App) -> Error {
+    Error::too_large("limit-files-per-document", app.config.documents.max_files_per_document)
+        .with_field("file")
 }
 
 fn io_error(e: std::io::Error) -> Error {
@@ -59,7 +67,7 @@ pub async fn receive(
     app: web::Data<App>,
     req: &HttpRequest,
     ticket: &Ticket,
-    mut payload: Multipart,
+    payload: Multipart,
 ) -> Result<Received> {
     let limit = app.config.documents.max_bytes();
     let declared = req
@@ -74,9 +82,9 @@ pub async fn receive(
     let mut meta_json: Option<Vec<u8>> = None;
     let mut form: BTreeMap<String, String> = BTreeMap::new();
     let mut total = 0u64;
+    let mut payload = Parts::new(payload, app.config.server.max_parts_per_request);
     while let Some(field) = payload.next().await {
-        let mut field =
-            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+        let mut field = field?;
         let name = field.name().unwrap_or("").to_owned();
         let file_name = field.content_disposition().and_then(|cd| {
             cd.get_filename_ext()
@@ -85,6 +93,10 @@ pub async fn receive(
         });
         match (name.as_str(), file_name) {
             ("file" | "files" | "file[]", Some(raw_name)) => {
+                // Refused at the first file over the count, before it is read.
+                if received.files.len() >= app.config.documents.max_files_per_document {
+                    return Err(too_many_files(&app));
+                }
                 let pending = stream_file(&app, ticket, &mut field, &mut total, limit).await?;
                 let Some(pending) = pending else { continue };
                 if raw_name.is_empty() && pending.plain_len == 0 {
@@ -101,19 +113,19 @@ pub async fn receive(
                 received.files.push(accepted);
             }
             _ => {
-                let mut value = Vec::new();
-                while let Some(chunk) = field.next().await {
-                    let chunk = chunk
-                        .map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-                    total += chunk.len() as u64;
-                    if total > limit {
-                        return Err(too_large(&app));
-                    }
-                    if value.len() + chunk.len() > MAX_FIELD {
-                        return Err(Error::new(Code::TooLarge).with_field(&name));
-                    }
-                    value.extend_from_slice(&chunk);
-                }
+                // The field's own limit, or what is left of the document's if that is less.
+                let document_bound = limit - total < MAX_FIELD as u64;
+                let cap = if document_bound { (limit - total) as usize } else { MAX_FIELD };
+                let value = read_capped(&mut field, cap, "limit-form-field", MAX_FIELD >> 20)
+                    .await
+                    .map_err(|e| {
+                        if e.code == Code::TooLarge && document_bound {
+                            too_large(&app)
+                        } else {
+                            e.with_field(&name)
+                        }
+                    })?;
+                total += value.len() as u64;
                 if name == "meta" {
                     meta_json = Some(value);
                 } else {
@@ -161,10 +173,7 @@ async fn stream_file(
             Ok(chunk) => {
                 *total += chunk.len() as u64;
                 if *total > limit {
-                    failure = Some(
-                        Error::new(Code::TooLarge)
-                            .with_detail(format!("{} MB", limit / (1024 * 1024))),
-                    );
+                    failure = Some(too_large(app));
                     break;
                 }
                 if tx.send_async(Some(chunk)).await.is_err() {

@@ -329,9 +329,14 @@ fn commit_inner(
         + kept.iter().map(|(s, _)| s.size).sum::<u64>()
         + files.iter().map(|f| f.pending.plain_len).sum::<u64>();
     if total > app.config.documents.max_bytes() {
-        return Err(
-            Error::new(Code::TooLarge).with_detail(format!("{} MB", total.div_ceil(1024 * 1024)))
-        );
+        return Err(Error::too_large("limit-document-size", app.config.documents.max_document_mb));
+    }
+    if kept.len() + files.len() > app.config.documents.max_files_per_document {
+        return Err(Error::too_large(
+            "limit-files-per-document",
+            app.config.documents.max_files_per_document,
+        )
+        .with_field("file"));
     }
 
     // The blobs become durable first; only then may records point at them.

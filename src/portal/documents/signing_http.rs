@@ -6,15 +6,14 @@ use std::io::Read;
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::{evidence, signatures};
 use crate::app::App;
-use crate::error::{Code, Error, Result};
-use crate::web::blocking;
+use crate::error::{Error, Result};
 use crate::web::render::{created, json, see_other};
 use crate::web::request::SignedIn;
+use crate::web::{blocking, limits};
 
 type Data = web::Data<App>;
 
@@ -104,30 +103,14 @@ async fn sign_form(
     app: Data,
     s: SignedIn,
     path: web::Path<(u64, u32)>,
-    mut payload: Multipart,
+    payload: Multipart,
 ) -> Result<HttpResponse> {
     let (id, n) = path.into_inner();
     s.actor.origin.set_success_status(303);
-    let mut signature: Option<Vec<u8>> = None;
-    while let Some(field) = payload.next().await {
-        let mut field =
-            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        let wanted = field.name() == Some("signature");
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-            if bytes.len() + chunk.len() > MAX_SIGNATURE {
-                return Err(Error::new(Code::TooLarge).with_field("signature"));
-            }
-            if wanted {
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        if wanted {
-            signature = Some(bytes);
-        }
-    }
+    let max_parts = app.config.server.max_parts_per_request;
+    let cap = MAX_SIGNATURE;
+    let parts = limits::small_form(payload, max_parts, cap, "limit-signature-file", cap / 1024);
+    let signature = parts.await?.into_iter().find(|(name, _)| name == "signature").map(|(_, b)| b);
     let body = signature
         .filter(|b| !b.is_empty())
         .ok_or_else(|| Error::invalid("signature", "field-required"))?;

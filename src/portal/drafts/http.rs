@@ -5,17 +5,16 @@
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::model::Choice;
 use super::service::{self, DraftView};
 use crate::app::App;
-use crate::error::{Code, Error, Result};
+use crate::error::{Error, Result};
 use crate::portal::documents::receive::receive;
 use crate::web::render::{PageCtx, created, html, json, see_other};
 use crate::web::request::SignedIn;
-use crate::web::{blocking, form};
+use crate::web::{blocking, form, limits};
 
 type Data = web::Data<App>;
 
@@ -498,7 +497,8 @@ async fn act_form(
     }
     if content_type.starts_with("multipart/form-data") {
         // A signature file uploaded from the page.
-        let (cms, fields) = read_signature_upload(Multipart::new(req.headers(), payload)).await?;
+        let (cms, fields) =
+            read_signature_upload(&app, Multipart::new(req.headers(), payload)).await?;
         let (a, actor) = (arc(&app), s.actor.clone());
         blocking(move || match action.as_str() {
             "developer_sign" => service::developer_sign(&a, &actor, id, &cms),
@@ -526,15 +526,8 @@ async fn act_form(
         .await?;
         return Ok(back);
     }
-    let mut body = web::BytesMut::new();
     let mut payload = payload;
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        if body.len() + chunk.len() > 64 * 1024 {
-            return Err(Error::new(Code::TooLarge));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = limits::read_capped(&mut payload, 64 * 1024, "limit-form-body", 64).await?;
     #[derive(Deserialize, Default)]
     #[serde(default)]
     struct F {
@@ -583,22 +576,16 @@ fn agency_of_form(req: &HttpRequest) -> Result<String> {
 }
 
 /// The `signature` file part and the small fields of a signing form.
-async fn read_signature_upload(mut mp: Multipart) -> Result<(Vec<u8>, Vec<(String, String)>)> {
+async fn read_signature_upload(
+    app: &Data,
+    mp: Multipart,
+) -> Result<(Vec<u8>, Vec<(String, String)>)> {
+    let max_parts = app.config.server.max_parts_per_request;
     let mut cms = Vec::new();
     let mut fields = Vec::new();
-    while let Some(field) = mp.next().await {
-        let mut field =
-            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        let name = field.name().unwrap_or("").to_owned();
-        let mut value = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-            if value.len() + chunk.len() > 1024 * 1024 {
-                return Err(Error::new(Code::TooLarge).with_field(&name));
-            }
-            value.extend_from_slice(&chunk);
-        }
+    for (name, value) in
+        limits::small_form(mp, max_parts, 1024 * 1024, "limit-signature-file", 1024).await?
+    {
         if name == "signature" {
             cms = value;
         } else {

@@ -7,6 +7,12 @@
 //! and a worker always reads the state *now*, so changes apply in order and a burst of changes
 //! to one document is indexed once.
 //!
+//! Fairness: extraction is the slow part, so a document gets one *turn* of at most
+//! `search.extraction_turn_ms` of it at a time. A document whose attachments take longer is indexed with what is done
+//! (its metadata, text and file names are findable at once) and queued again behind the
+//! others; the next turn reuses the texts already in the index and goes on with the rest.
+//! Its stamp stays "incomplete" until the last file is done, so a restart finishes it.
+//!
 //! The queue lives in memory: what a crash loses, [`reconcile`] finds at the next start by
 //! comparing each document's *stamp* (what the index depends on: version, readers, signature
 //! status, type) with the one indexed. [`reindex`] builds a new index from the store.
@@ -43,6 +49,12 @@ pub fn stamp(doc: &DocumentRecord, signed: bool) -> u64 {
 
 fn status(signed: bool) -> &'static str {
     if signed { "signed" } else { "unsigned" }
+}
+
+/// The stamp of an index entry still missing the text of some attachments: never equal to
+/// a document's [`stamp`] (its lowest bit differs), so [`reconcile`] queues it again.
+fn incomplete(stamp: u64) -> u64 {
+    stamp ^ 1
 }
 
 fn millis(stored: &str) -> i64 {
@@ -94,9 +106,14 @@ impl Feed {
 
     /// Names a document whose state changed.
     pub fn changed(&self, id: u64) {
+        self.queue_since(id, Instant::now());
+    }
+
+    /// Queues a document (at the back) waiting since `since`, unless it is waiting already.
+    fn queue_since(&self, id: u64, since: Instant) {
         let mut q = self.queue.lock();
         if let std::collections::hash_map::Entry::Vacant(e) = q.pending.entry(id) {
-            e.insert(Instant::now());
+            e.insert(since);
             q.order.push_back(id);
             self.wake.notify_one();
         }
@@ -129,9 +146,14 @@ impl Feed {
         let mut stems = Stems::default();
         while let Some((id, since)) = self.take() {
             let Some(app) = app.upgrade() else { break };
-            if let Err(e) = index_one(&app, &mut stems, id, since) {
-                self.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(document = id, error = %e, "search: indexing failed");
+            match index_one(&app, &mut stems, id, since) {
+                Ok(Turn::Done) => {}
+                // Behind everything queued meanwhile; still counted as waiting since `since`.
+                Ok(Turn::Unfinished) => self.queue_since(id, since),
+                Err(e) => {
+                    self.failures.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(document = id, error = %e, "search: indexing failed");
+                }
             }
             self.done(id);
         }
@@ -165,8 +187,16 @@ impl Feed {
     }
 }
 
-/// Indexes (or removes) one document as the store has it now.
-fn index_one(app: &App, stems: &mut Stems, id: u64, since: Instant) -> Result<()> {
+/// Whether a document's indexing is complete after its turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    Done,
+    Unfinished,
+}
+
+/// Indexes (or removes) one document as the store has it now, extracting attachments for
+/// at most one turn (`search.extraction_turn_ms`).
+fn index_one(app: &App, stems: &mut Stems, id: u64, since: Instant) -> Result<Turn> {
     let index = &app.search.index;
     match indexing::source_for_index(app, id)? {
         Source::Gone { destroyed: true } => {
@@ -176,12 +206,14 @@ fn index_one(app: &App, stems: &mut Stems, id: u64, since: Instant) -> Result<()
         }
         Source::Gone { destroyed: false } => index.delete(id).map_err(Error::internal)?,
         Source::Active(active) => {
-            let doc = index_doc(app, &active, true)?;
+            let turn = Duration::from_millis(app.config.search.extraction_turn_ms);
+            let (doc, turn) = index_doc_within(app, &active, Some(Instant::now() + turn))?;
             let prepared = prepare(stems, index.fields(), &doc);
             index.upsert(id, prepared, since).map_err(Error::internal)?;
+            return Ok(turn);
         }
     }
-    Ok(())
+    Ok(Turn::Done)
 }
 
 /// The text of one attachment, extracted in the sandbox; a failure is recorded, not raised.
@@ -232,13 +264,19 @@ fn extract_file(
     }
 }
 
-/// Builds what the index takes for an active document. With `reuse`, files whose blob the
-/// index already holds text for are not extracted again.
-pub fn index_doc(app: &App, a: &Active, reuse: bool) -> Result<IndexDoc> {
+/// Builds what the index takes for an active document, extracting every attachment whose
+/// text the index does not already hold.
+pub fn index_doc(app: &App, a: &Active) -> Result<IndexDoc> {
+    Ok(index_doc_within(app, a, None)?.0)
+}
+
+/// Like [`index_doc`], but extraction stops starting new files after `deadline` (at least
+/// one file is done per turn): the entry then lacks the text of the rest and carries an
+/// [`incomplete`] stamp.
+fn index_doc_within(app: &App, a: &Active, deadline: Option<Instant>) -> Result<(IndexDoc, Turn)> {
     let doc = &a.doc;
     let mut known: HashMap<String, Vec<Part>> = HashMap::new();
-    if reuse
-        && let Some((version, sealed)) = app.search.index.stored(doc.id).map_err(Error::internal)?
+    if let Some((version, sealed)) = app.search.index.stored(doc.id).map_err(Error::internal)?
         && let Ok(old) = Payload::open(&a.key, doc.id, version, &sealed)
     {
         for p in old.parts.into_iter().filter(|p| !p.blob.is_empty()) {
@@ -250,6 +288,8 @@ pub fn index_doc(app: &App, a: &Active, reuse: bool) -> Result<IndexDoc> {
     if !c.text.trim().is_empty() {
         parts.push(Part { text: normalize(&c.text), ..Default::default() });
     }
+    let mut turn = Turn::Done;
+    let mut extracted = 0;
     for (meta, stored) in &a.files {
         match known.get(&stored.blob.0) {
             Some(texts) => parts.extend(texts.iter().map(|p| Part {
@@ -257,7 +297,13 @@ pub fn index_doc(app: &App, a: &Active, reuse: bool) -> Result<IndexDoc> {
                 name: meta.name.clone(),
                 ..p.clone()
             })),
-            None => parts.extend(extract_file(app, a, meta, stored)),
+            None if extracted > 0 && deadline.is_some_and(|d| Instant::now() >= d) => {
+                turn = Turn::Unfinished;
+            }
+            None => {
+                parts.extend(extract_file(app, a, meta, stored));
+                extracted += 1;
+            }
         }
     }
     let mut titles: Vec<String> = Vec::new();
@@ -277,10 +323,14 @@ pub fn index_doc(app: &App, a: &Active, reuse: bool) -> Result<IndexDoc> {
         parts,
     };
     let sealed = payload.seal(&a.key, doc.id, doc.current_version)?;
-    Ok(IndexDoc {
+    let stamp = match turn {
+        Turn::Done => stamp(doc, a.signed),
+        Turn::Unfinished => incomplete(stamp(doc, a.signed)),
+    };
+    let indexed = IndexDoc {
         doc_id: doc.id,
         version: doc.current_version,
-        stamp: stamp(doc, a.signed),
+        stamp,
         agency_id: doc.agency_id,
         author_id: doc.author_id,
         doc_type: doc.doc_type.clone(),
@@ -296,7 +346,8 @@ pub fn index_doc(app: &App, a: &Active, reuse: bool) -> Result<IndexDoc> {
             .map(|p| Body { text: p.text, lang: None })
             .collect(),
         payload: sealed,
-    })
+    };
+    Ok((indexed, turn))
 }
 
 /// What a reconciliation found.
@@ -370,7 +421,7 @@ pub fn reindex(app: &App, progress: &mut dyn FnMut(usize, usize)) -> Result<Rebu
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&id) = ids.get(i) else { break };
                     let built = match indexing::source_for_index(app, id) {
-                        Ok(Source::Active(a)) => index_doc(app, &a, true).and_then(|d| {
+                        Ok(Source::Active(a)) => index_doc(app, &a).and_then(|d| {
                             index
                                 .build_add(prepare(&mut stems, index.fields(), &d))
                                 .map_err(Error::internal)

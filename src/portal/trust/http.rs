@@ -7,17 +7,16 @@ use std::collections::BTreeMap;
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::pages::*;
 use crate::app::App;
 use crate::auth::policy::{Action, Object, decide};
-use crate::error::{Code, Error, Result};
+use crate::error::{Error, Result};
 use crate::sign::service as sign;
 use crate::web::render::{PageCtx, html, json, see_other};
 use crate::web::request::SignedIn;
-use crate::web::{blocking, form};
+use crate::web::{blocking, form, limits};
 
 type Data = web::Data<App>;
 
@@ -71,26 +70,14 @@ fn done_key(done: &str) -> Option<&'static str> {
 }
 
 /// Reads a multipart form (uploads of certificates and CRLs) into memory, within `limit`.
-async fn multipart(mut payload: Multipart, limit: usize) -> Result<BTreeMap<String, Vec<u8>>> {
-    let mut out = BTreeMap::new();
-    let mut total = 0usize;
-    while let Some(field) = payload.next().await {
-        let mut field =
-            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        let name = field.name().unwrap_or("").to_owned();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-            total += chunk.len();
-            if total > limit {
-                return Err(Error::new(Code::TooLarge).with_field(&name));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        out.insert(name, bytes);
-    }
-    Ok(out)
+async fn multipart(
+    app: &Data,
+    payload: Multipart,
+    limit: usize,
+) -> Result<BTreeMap<String, Vec<u8>>> {
+    let max_parts = app.config.server.max_parts_per_request;
+    let parts = limits::small_form(payload, max_parts, limit, "limit-upload-file", limit >> 20);
+    Ok(parts.await?.into_iter().collect())
 }
 
 fn file(fields: &BTreeMap<String, Vec<u8>>) -> Result<Vec<u8>> {
@@ -125,7 +112,7 @@ async fn trust_page(app: Data, s: SignedIn, q: web::Query<Done>) -> Result<HttpR
 
 async fn add_ca(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    let bytes = file(&multipart(payload, MAX_CERT).await?)?;
+    let bytes = file(&multipart(&app, payload, MAX_CERT).await?)?;
     let (a, actor) = (arc(&app), s.actor.clone());
     blocking(move || sign::add_cas(&a, &actor, &bytes)).await?;
     Ok(see_other("/admin/trust?done=ca"))
@@ -133,7 +120,7 @@ async fn add_ca(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpRespon
 
 async fn add_crl(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    let bytes = file(&multipart(payload, MAX_CRL).await?)?;
+    let bytes = file(&multipart(&app, payload, MAX_CRL).await?)?;
     let (a, actor) = (arc(&app), s.actor.clone());
     blocking(move || {
         let (record, new) = sign::add_crl(&a, &actor, &bytes)?;
@@ -211,7 +198,7 @@ async fn certificates_page(app: Data, s: SignedIn, q: web::Query<Done>) -> Resul
 
 async fn register_for(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    let fields = multipart(payload, MAX_CERT).await?;
+    let fields = multipart(&app, payload, MAX_CERT).await?;
     let bytes = file(&fields)?;
     let login = String::from_utf8_lossy(fields.get("login").map(Vec::as_slice).unwrap_or_default())
         .trim()
@@ -332,7 +319,7 @@ async fn my_page(app: Data, s: SignedIn, q: web::Query<Done>) -> Result<HttpResp
 async fn request_own(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let me = s.actor.user_id().ok_or_else(Error::forbidden)?;
-    let bytes = file(&multipart(payload, MAX_CERT).await?)?;
+    let bytes = file(&multipart(&app, payload, MAX_CERT).await?)?;
     let (a, actor) = (arc(&app), s.actor.clone());
     let record = blocking(move || sign::register_certificate(&a, &actor, me, &bytes)).await?;
     let done = if record.status == crate::sign::store::CertStatus::Active {
