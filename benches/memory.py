@@ -24,7 +24,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,14 +32,9 @@ import time
 import urllib.parse
 import urllib.request
 
-MB = 1024 * 1024
+from portal_server import MB, Portal, make_pdf
+
 PASSWORD = "Memory-bench-2026"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def status_kb(pid):
@@ -53,10 +47,6 @@ def status_kb(pid):
     return out
 
 
-def run(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, **kw)
-
-
 def corpus_lines():
     """Lines of the regulations (kk/ru) for document texts and queries."""
     root = os.environ.get("IPGO_CORPUS") or os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus")
@@ -66,12 +56,6 @@ def corpus_lines():
             with open(os.path.join(root, name), encoding="utf-8") as f:
                 lines += [l.strip() for l in f if len(l.strip()) > 40]
     return lines
-
-
-def make_pdf(path, size):
-    head, tail = b"%PDF-1.7\n", b"\n%%EOF\n"
-    with open(path, "wb") as f:
-        f.write(head + os.urandom(size - len(head) - len(tail)) + tail)
 
 
 class Sampler(threading.Thread):
@@ -149,38 +133,16 @@ def main():
     binary = os.path.abspath(args.binary)
     os.makedirs(args.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="ipgo-memory-", dir=os.environ.get("BENCH_DIR", "/var/tmp"))
-    data, keys = os.path.join(work, "data"), os.path.join(work, "keys")
-    port = free_port()
-    env = dict(os.environ, IPGO_STORAGE__KEYS_DIR=keys, IPGO_LOG="warn")
-    run([binary, "init", "--data", data], env=env)
-    run([binary, "agency", "add", "--data", data, "--code", "BENCH", "--name-ru", "Бенчмарк", "--name-kk", "Бенчмарк"], env=env)
-    run([binary, "user", "add", "--data", data, "--login", "bench", "--agency", "BENCH", "--role", "employee",
-         "--password-stdin"], input=PASSWORD.encode(), env=env)
-    server = subprocess.Popen([binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
     load_before = open("/proc/loadavg").read().split()[:3]
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.05)
-        jar = os.path.join(work, "cookies")
-        login = run(["curl", "-sf", "-c", jar, "-H", "content-type: application/json", "-d",
-                     json.dumps({"login": "bench", "password": PASSWORD}), base + "/api/v1/session"])
-        csrf = json.loads(login.stdout)["csrf"]
-        token = [l.split("\t")[6].strip() for l in open(jar) if "ipgo_session" in l][0]
-        cookie = f"Cookie: ipgo_session={token}"
+    with Portal(binary, work, PASSWORD) as portal:
+        server, base, cookie = portal.server, portal.base, portal.cookie
         lines = corpus_lines()
         rng = random.Random(7)
         # Seed documents so searches have something to find (through the API, as people post).
         for i in range(docs):
             text = "\n".join(rng.sample(lines, 12))
-            meta = json.dumps({"title": rng.choice(lines)[:120], "text": text, "access": "agency"})
-            run(["curl", "-sf", "-o", "/dev/null", "-b", jar, "-H", f"X-CSRF-Token: {csrf}",
-                 "-F", f"meta={meta};type=application/json", base + "/api/v1/documents"])
+            meta = {"title": rng.choice(lines)[:120], "text": text, "access": "agency"}
+            portal.post_document(meta)
         words = sorted({w.lower() for l in lines for w in l.split() if len(w) > 5 and w.isalpha()})
         queries = [rng.choice(words) for _ in range(200)]
         queries += [f"{rng.choice(words)} {rng.choice(words)}" for _ in range(100)]
@@ -211,9 +173,7 @@ def main():
                 procs.append((wrk(["-H", cookie, "-s", lua, base], seconds, slog), slog.name, "searches"))
             end = time.monotonic() + seconds
             while uploads and time.monotonic() < end:
-                run(["curl", "-sf", "-o", "/dev/null", "-b", jar, "-H", f"X-CSRF-Token: {csrf}",
-                     "-F", 'meta={"title":"load"};type=application/json', "-F", f"file=@{pdf}",
-                     base + "/api/v1/documents"])
+                portal.post_document({"title": "load"}, pdf)
                 totals["uploads"] += 1
             for p, name, kind in procs:
                 p.wait()
@@ -231,11 +191,8 @@ def main():
         sampler.stop = True
         sampler.join()
         load_after = open("/proc/loadavg").read().split()[:3]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     # Requests against the access log: every dashboard request of the runs is there.
-    export = run([binary, "audit", "export", "--data", data, "--format", "jsonl"], env=env).stdout.decode()
+    export = portal.cli("audit", "export", "--format", "jsonl").stdout.decode()
     logged_pages = sum(1 for l in export.splitlines() if '"route":"/","resource":"/"' in l)
 
     samples = sampler.samples
