@@ -142,7 +142,6 @@ impl Feed {
     }
 
     fn work(&self, app: Weak<App>) {
-        crate::search::run_in_background();
         let mut stems = Stems::default();
         while let Some((id, since)) = self.take() {
             let Some(app) = app.upgrade() else { break };

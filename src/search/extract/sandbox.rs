@@ -1,9 +1,10 @@
 //! The extraction sandbox: the server runs `ipgo extract` as a child process with an address-space
 //! limit (RLIMIT_AS), a CPU-time limit (RLIMIT_CPU), no core dumps, no file writes (RLIMIT_FSIZE
 //! 0), no inherited descriptors beyond stdin/stdout/stderr, an environment of only `PATH` and
-//! `IPGO_LOG`, its own process group, death with its parent, a lower scheduling priority (nice
-//! 10: background work), and a wall-clock deadline after which the group is killed. The file
-//! streams in on stdin; one JSON reply comes back on stdout.
+//! `IPGO_LOG`, its own process group, death with its parent, and a wall-clock deadline after
+//! which the group is killed. The file streams in on stdin; one JSON reply comes back on stdout.
+//! It keeps the default scheduling priority: a niced child starves behind any other busy work
+//! on the machine, and a posted document must be findable within a second (I385 §6.6).
 
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -28,9 +29,6 @@ pub struct Limits {
     pub cpu_seconds: u64,
     /// Wall-clock time before the child is killed.
     pub wall: Duration,
-    /// Scheduling priority of the child (nice value, 0–19): extraction runs behind the
-    /// requests of people on a busy machine.
-    pub nice: i32,
     pub content: ContentLimits,
 }
 
@@ -43,7 +41,6 @@ impl Limits {
             memory_bytes: 1 << 30,
             cpu_seconds: 20,
             wall: Duration::from_secs(40),
-            nice: crate::search::BACKGROUND_NICE,
             content: ContentLimits::default(),
         }
     }
@@ -111,11 +108,11 @@ pub fn run_sandboxed_from(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let (memory, cpu, nice) = (limits.memory_bytes, limits.cpu_seconds, limits.nice);
+    let (memory, cpu) = (limits.memory_bytes, limits.cpu_seconds);
     // SAFETY: the closure runs between fork and exec and only makes async-signal-safe system
-    // calls (setrlimit, setpriority, prctl, setsid, close_range/fcntl); it allocates nothing.
+    // calls (setrlimit, prctl, setsid, close_range/fcntl); it allocates nothing.
     unsafe {
-        cmd.pre_exec(move || confine(memory, cpu, nice));
+        cmd.pre_exec(move || confine(memory, cpu));
     }
     let started = Instant::now();
     let mut child = cmd
@@ -183,7 +180,7 @@ pub fn run_sandboxed_from(
 }
 
 /// Resource limits and isolation applied in the child before exec.
-fn confine(memory: u64, cpu: u64, nice: i32) -> std::io::Result<()> {
+fn confine(memory: u64, cpu: u64) -> std::io::Result<()> {
     let set = |resource, soft: u64, hard: u64| {
         let lim = libc::rlimit { rlim_cur: soft, rlim_max: hard };
         // SAFETY: setrlimit with a valid pointer to a local struct.
@@ -197,30 +194,12 @@ fn confine(memory: u64, cpu: u64, nice: i32) -> std::io::Result<()> {
     set(libc::RLIMIT_CPU, cpu, cpu + 2)?;
     set(libc::RLIMIT_CORE, 0, 0)?;
     set(libc::RLIMIT_FSIZE, 0, 0)?;
-    // Extraction is background work: requests of people come first on a busy machine.
-    // SAFETY: setpriority of this (child) process with constant arguments.
-    if nice > 0 && unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: prctl/setsid/open/write/close/syscall/fcntl with constant arguments or local
-    // buffers; all async-signal-safe.
+    // SAFETY: prctl/setsid/syscall/fcntl with constant arguments; all async-signal-safe.
     unsafe {
         libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
         libc::setsid();
-        // A new session gets its own scheduling group where the kernel groups by session
-        // (autogroup): the child's nice value then only ranks it within that group, so the
-        // group itself is given the same lower priority. Best effort (absent when the
-        // service runs in its own cgroup, where the nice value alone applies).
-        if nice > 0 {
-            let fd = libc::open(c"/proc/self/autogroup".as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-            if fd >= 0 {
-                let digits = [b'0' + (nice.min(19) / 10) as u8, b'0' + (nice.min(19) % 10) as u8];
-                libc::write(fd, digits.as_ptr().cast(), digits.len());
-                libc::close(fd);
-            }
-        }
         // Descriptors the server opened without O_CLOEXEC must not reach the child: mark
         // everything above stderr close-on-exec (Linux 5.11+), else walk them one by one.
         const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;

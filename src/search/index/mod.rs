@@ -214,10 +214,8 @@ impl SearchIndex {
         let (tx, rx) = flume::unbounded();
         let (ready, started) = flume::bounded(1);
         let (dir_owned, shared_w) = (dir.to_owned(), shared.clone());
-        // The writer thread makes tantivy's indexing and merging threads itself, so they
-        // inherit its background priority.
+        // The writer is made on its own thread, which reports whether that worked.
         let thread = std::thread::Builder::new().name("search-writer".into()).spawn(move || {
-            crate::search::run_in_background();
             let threads = (settings.writer_threads, settings.writer_memory);
             match index.writer_with_num_threads(threads.0, threads.1) {
                 Ok(writer) => {
