@@ -145,10 +145,13 @@ impl App {
             crate::portal::documents::signatures::ensure_tables(txn)?;
             crate::notify::store::ensure_tables(txn)?;
             crate::portal::drafts::store::ensure_tables(txn)?;
+            crate::portal::polls::store::ensure_tables(txn)?;
+            crate::portal::drafts::vote::move_legacy_votes(txn)?;
             crate::sign::store::ensure_tables(txn)?;
             crate::portal::maintenance::store::ensure_tables(txn)?;
             crate::ops::crl_fetch::ensure_tables(txn)?;
             crate::calendar::store::ensure_tables(txn)?;
+            crate::portal::helpdesk::store::ensure_tables(txn)?;
             crate::portal::plans::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
@@ -157,6 +160,7 @@ impl App {
             Ok(())
         })
         .map_err(|e| other(&e))?;
+        crate::portal::install_poll_hooks();
         let audit =
             AuditLog::start(db.clone(), key.clone(), &config.audit).map_err(|e| other(&e))?;
         let sessions = Sessions::new(

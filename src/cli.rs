@@ -54,6 +54,10 @@ enum Top {
     Init {
         #[command(flatten)]
         place: Place,
+        /// Replace the self-signed TLS certificate with a new one (new key, the names
+        /// configured now, valid for tls.self_signed_days); served after a restart.
+        #[arg(long)]
+        renew_tls: bool,
     },
     /// Manage accounts.
     User {
@@ -456,7 +460,21 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             serve(app)?;
             Ok(0)
         }
-        Top::Init { place } => {
+        Top::Init { place, renew_tls: true } => {
+            let config = Config::load(&overrides(&place, None))?;
+            let made = crate::web::tls::renew_self_signed(&config)?;
+            println!(
+                "made a new self-signed TLS certificate {} for {} ({}), valid for {} days until {}",
+                made.path.display(),
+                made.subject,
+                made.alt_names.join(", "),
+                made.days,
+                made.not_after
+            );
+            println!("the server presents it after a restart: systemctl restart ipgo");
+            Ok(0)
+        }
+        Top::Init { place, renew_tls: false } => {
             let config = Config::load(&overrides(&place, None))?;
             // Upgrades run `init` while the old server still holds the database; the
             // restart that follows migrates it.

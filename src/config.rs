@@ -29,9 +29,11 @@ pub struct Config {
     pub documents: DocumentsConfig,
     pub mail: MailConfig,
     pub drafts: DraftsConfig,
+    pub polls: crate::portal::polls::PollsConfig,
     pub plans: crate::portal::plans::PlansConfig,
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,
+    pub helpdesk: crate::portal::helpdesk::config::HelpdeskConfig,
     pub testing: TestingConfig,
 }
 
@@ -70,7 +72,7 @@ pub struct ServerConfig {
     pub max_parts_per_request: usize,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TlsConfig {
     /// PEM certificate chain. With `key`, turns TLS on.
@@ -80,8 +82,24 @@ pub struct TlsConfig {
     /// When no certificate is configured, generate a self-signed one in the keys directory
     /// on first start (and reuse it afterwards).
     pub self_signed: bool,
-    /// Host names and addresses the self-signed certificate is made for.
+    /// Host names and addresses the self-signed certificate is made for (with the host of
+    /// `server.public_url`, which names it).
     pub self_signed_names: Vec<String>,
+    /// Days a self-signed certificate is valid from when it is made (renewed by
+    /// `ipgo init --renew-tls`); at most 825.
+    pub self_signed_days: u32,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            cert: String::new(),
+            key: String::new(),
+            self_signed: false,
+            self_signed_names: Vec::new(),
+            self_signed_days: 365,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -216,8 +234,13 @@ pub struct DraftsConfig {
     pub approval_days: u64,
     /// Days for the Chancellery's check (§20).
     pub chancellery_days: u64,
-    /// Days for an absentee vote (§22–§24).
+    /// Days for an absentee vote (§22–§24): its poll closes by itself then.
     pub vote_days: u64,
+    /// The absentee vote's rule: `simple`, `two_thirds` or `all` (of the ballots cast;
+    /// `all`: of the heads called).
+    pub vote_majority: String,
+    /// Share (percent) of the heads called who must vote for the result to count.
+    pub vote_quorum_percent: u8,
     /// How often (seconds) overdue stages are looked for and notified.
     pub overdue_check_seconds: u64,
 }
@@ -230,6 +253,8 @@ impl Default for DraftsConfig {
             approval_days: 10,
             chancellery_days: 5,
             vote_days: 3,
+            vote_majority: "simple".into(),
+            vote_quorum_percent: 50,
             overdue_check_seconds: 600,
         }
     }
@@ -476,6 +501,10 @@ impl Config {
         if self.tls.cert.is_empty() != self.tls.key.is_empty() {
             anyhow::bail!("tls.cert and tls.key must be given together");
         }
+        let max_days = crate::web::tls::MAX_SELF_SIGNED_DAYS;
+        if !(1..=max_days).contains(&self.tls.self_signed_days) {
+            anyhow::bail!("tls.self_signed_days must be between 1 and {max_days}");
+        }
         if !matches!(self.ui.default_language.as_str(), "kk" | "ru" | "en") {
             anyhow::bail!("ui.default_language must be kk, ru or en");
         }
@@ -541,6 +570,13 @@ impl Config {
         if self.signatures.crl_fetch_interval_seconds < 1 {
             anyhow::bail!("signatures.crl_fetch_interval_seconds must be at least 1");
         }
+        if crate::portal::polls::model::Majority::parse(&self.drafts.vote_majority).is_none() {
+            anyhow::bail!("drafts.vote_majority must be simple, two_thirds or all");
+        }
+        if self.drafts.vote_quorum_percent > 100 || self.drafts.vote_days == 0 {
+            anyhow::bail!("drafts.vote_quorum_percent must be 0–100 and drafts.vote_days positive");
+        }
+        self.helpdesk.verify()?;
         let url = &self.server.public_url;
         if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
             anyhow::bail!("server.public_url must start with https:// or http://");

@@ -24,7 +24,8 @@ macro_rules! ftl_files {
 }
 
 /// (file name, [kk, ru, en] sources).
-const FILES: &[(&str, [&str; 3])] = ftl_files!["main", "calendar", "security", "plans"];
+const FILES: &[(&str, [&str; 3])] =
+    ftl_files!["main", "calendar", "security", "polls", "plans", "helpdesk"];
 
 /// The sources of one language, file by file.
 fn sources(lang: &str) -> impl Iterator<Item = (&'static str, &'static str)> {

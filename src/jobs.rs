@@ -1,6 +1,7 @@
-//! Background jobs of the running server: session expiry, throttle bookkeeping, the
-//! monthly archiving of the access log (checked hourly; archives every month that has
-//! ended, in Astana time), and fetching CRLs from the closed network when configured.
+//! Background jobs of the running server: session expiry, throttle bookkeeping, opening
+//! and closing polls at their times, the monthly archiving of the access log (checked
+//! hourly; archives every month that has ended, in Astana time), and fetching CRLs from the
+//! closed network when configured.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +35,7 @@ pub fn start(app: Arc<App>) -> Jobs {
     }
     let overdue_period = Duration::from_secs(app.config.drafts.overdue_check_seconds.max(1));
     jobs.push(every(app.clone(), overdue_period, "drafts-overdue", |app| {
-        if let Err(e) = crate::portal::drafts::service::notify_overdue(app) {
+        if let Err(e) = crate::portal::drafts::view::notify_overdue(app) {
             tracing::error!(error = %e, "overdue notices failed");
         }
     }));
@@ -45,6 +46,17 @@ pub fn start(app: Arc<App>) -> Jobs {
             }
         }));
     }
+    let polls_period = Duration::from_secs(app.config.polls.check_seconds.max(1));
+    jobs.push(every(app.clone(), polls_period, "polls", |app| {
+        if let Err(e) = crate::portal::polls::service::run_due(app) {
+            tracing::error!(error = %e, "opening and closing polls failed");
+        }
+    }));
+    jobs.push(every(app.clone(), Duration::from_secs(600), "helpdesk-close", |app| {
+        if let Err(e) = crate::portal::helpdesk::service::close_unanswered(app) {
+            tracing::error!(error = %e, "closing resolved helpdesk requests failed");
+        }
+    }));
     jobs.push(every(app.clone(), Duration::from_secs(60), "refused-requests", |app| {
         app.audit.summarize_refused();
     }));

@@ -35,8 +35,12 @@ mod documents_durability;
 mod documents_hostile;
 #[path = "integration/drafts.rs"]
 mod drafts;
+#[path = "integration/drafts_vote.rs"]
+mod drafts_vote;
 #[path = "integration/gost.rs"]
 mod gost;
+#[path = "integration/helpdesk.rs"]
+mod helpdesk;
 #[path = "integration/notices.rs"]
 mod notices;
 #[path = "integration/plans.rs"]

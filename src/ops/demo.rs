@@ -203,6 +203,18 @@ const PEOPLE: &[Person] = &[
     ),
 ];
 
+/// The demo account `login` as an actor, for a feature's demo that takes each step as the
+/// person who would take it.
+pub fn as_user(app: &App, operator: &Actor, login: &str) -> Result<Actor> {
+    let user = directory::user_by_login(app, operator, login)?;
+    let identity = directory::identity(app, user.id, false)?
+        .ok_or_else(|| crate::error::Error::internal("demo identity"))?;
+    Ok(Actor {
+        who: crate::actor::Who::User(identity),
+        origin: crate::actor::Origin::system("demo"),
+    })
+}
+
 /// Whether the directory is still empty (a fresh demo directory).
 pub fn is_empty(app: &App, actor: &Actor) -> Result<bool> {
     Ok(directory::agencies(app, actor)?.is_empty())
@@ -264,7 +276,48 @@ pub fn seed(app: &App, actor: &Actor, out: &mut dyn Write) -> Result<Vec<(String
         writeln!(out, "  {:<18} {:<24} {:<12} {}", login, role.name(), agency, password)?;
         logins.push((login.to_string(), password));
     }
+    let pki = super::demo_pki::DemoPki::install(app, actor)?;
+    crate::portal::drafts::demo::seed(app, actor, &pki)?;
+    writeln!(
+        out,
+        "Heads sign with the demo keys in {} (password \"{}\"): ipgo sign --p12 FILE …",
+        app.config.data_dir().join("demo-signing").display(),
+        super::demo_pki::P12_PASSWORD
+    )?;
     Ok(logins)
+}
+
+/// The demo account `login` acting through the services as it would over the web, so the
+/// demo's workflows are checked and logged like anyone's (`what` names the step in the
+/// access log's origin).
+pub fn acting_as(app: &App, operator: &Actor, login: &str, what: &str) -> Result<Actor> {
+    let user = directory::user_by_login(app, operator, login)?;
+    let identity = directory::identity(app, user.id, false)?
+        .ok_or_else(|| crate::error::Error::internal(format!("demo: {login} is not active")))?;
+    Ok(Actor {
+        who: crate::actor::Who::User(identity),
+        origin: crate::actor::Origin::new(
+            crate::actor::Channel::Admin,
+            "local".into(),
+            "ADMIN",
+            "demo".into(),
+            what.into(),
+        ),
+    })
+}
+
+/// Stores `bytes` as an uploaded file under the document key of `ticket` (as the upload
+/// receiver does), ready to be posted with a demo document.
+pub fn demo_file(
+    app: &App,
+    ticket: &crate::portal::documents::service::Ticket,
+    name: &str,
+    bytes: &[u8],
+) -> Result<crate::portal::documents::upload::AcceptedFile> {
+    let mut writer = app.blobs.writer(ticket.key())?;
+    writer.write_all(bytes)?;
+    let pending = writer.finish()?;
+    crate::portal::documents::upload::accept(app, ticket.key(), name.to_owned(), pending)
 }
 
 /// Checks the demo's inputs before anything is created.
@@ -304,6 +357,8 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
         seed(app, &actor, &mut text).map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
         crate::portal::plans::demo::seed(app, &actor, &mut text)
             .map_err(|e| anyhow::anyhow!("demo action plans: {e}"))?;
+        crate::portal::helpdesk::demo::seed(app, &actor)
+            .map_err(|e| anyhow::anyhow!("demo helpdesk: {e}"))?;
         stdout.write_all(&text)?;
         let file = app.config.data_dir().join("demo-accounts.txt");
         crate::keys::write_private(&file, &text)?;

@@ -8,6 +8,7 @@ pub mod corpus;
 pub mod crl_fetch;
 pub mod decommission;
 pub mod demo;
+pub mod demo_pki;
 pub mod os_user;
 pub mod signatures;
 pub mod verify;

@@ -87,6 +87,18 @@ impl<'a> PageCtx<'a> {
         self.i18n.text_with(self.lang, key, &[(name, &value.to_string())])
     }
 
+    /// Translated text with two arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl std::fmt::Display,
+        n2: &str,
+        v2: impl std::fmt::Display,
+    ) -> String {
+        self.i18n.text_with(self.lang, key, &[(n1, &v1.to_string()), (n2, &v2.to_string())])
+    }
+
     /// Translated text of the message `prefix` + `suffix` (e.g. `doctype-` + a type code).
     pub fn tk(&self, prefix: &str, suffix: &str) -> String {
         self.t(&format!("{prefix}{suffix}"))
@@ -130,4 +142,15 @@ pub fn created<T: Serialize>(value: &T) -> HttpResponse {
 /// 303 See Other: after a form post, the browser loads the page with GET.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header(("location", location.to_owned())).finish()
+}
+
+/// The media type of XLSX workbooks (report exports).
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A generated file (a report's CSV or XLSX) offered for download under `name` (ASCII).
+pub fn download(bytes: Vec<u8>, mime: &str, name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(mime.to_owned())
+        .insert_header(("content-disposition", format!("attachment; filename=\"{name}\"")))
+        .body(bytes)
 }

@@ -20,11 +20,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::documents::http::routes(cfg);
     crate::portal::trust::http::routes(cfg);
     crate::portal::drafts::http::routes(cfg);
+    crate::portal::polls::http::routes(cfg);
     crate::portal::inbox::http::routes(cfg);
     crate::portal::accesslog::http::routes(cfg);
     crate::portal::search::http::routes(cfg);
     crate::portal::maintenance::http::routes(cfg);
     crate::portal::calendar::http::routes(cfg);
+    crate::portal::helpdesk::http::routes(cfg);
     crate::portal::plans::http::routes(cfg);
     super::metrics::routes(cfg);
     super::openapi::routes(cfg);
@@ -97,7 +99,12 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
                     Arc::new(super::client_cert::TrustStoreVerifier::new(app.clone(), &provider))
                         as Arc<dyn rustls::server::danger::ClientCertVerifier>
                 });
-            Some(super::tls::server_config(cert, key, verifier)?)
+            let config = super::tls::server_config(cert, key, verifier)?;
+            match super::tls::not_after(cert) {
+                Ok(not_after) => app.metrics.serving_certificate(not_after),
+                Err(e) => tracing::warn!(error = %e, "cannot read the served certificate's expiry"),
+            }
+            Some(config)
         }
         None => None,
     };

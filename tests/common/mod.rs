@@ -12,6 +12,7 @@ pub mod browser;
 pub mod client;
 pub mod documents;
 pub mod server;
+pub mod smtp;
 pub mod xlsx;
 
 pub use client::Resp;

@@ -299,6 +299,11 @@ impl Server {
     // The command line against this server's data directory
 
     /// Runs the command line on this server's data directory with the server's settings.
+    /// The `IPGO_*` settings the server runs with (for commands that must agree with it).
+    pub fn settings(&self) -> Vec<(String, String)> {
+        self.builder.env.clone()
+    }
+
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
         ipgo_env(&self.data, args, stdin, &self.builder.env)
     }

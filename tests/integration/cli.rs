@@ -171,6 +171,112 @@ fn the_demo_prints_working_logins_for_every_role() {
     let agencies = server.cli(&["agency", "list"], None).ok().stdout;
     assert!(agencies.lines().count() >= 6, "{agencies}");
     assert!(agencies.contains("KPM\t"), "the Chancellery is a demo agency: {agencies}");
+
+    the_demo_shows_draft_acts_in_their_stages_signed_with_its_own_keys(&server, &logins);
+}
+
+/// The demo walks draft acts through their stages with real signatures (I385 §12–§25): every
+/// signature on them is valid against the trust store, the absentee vote under way has one
+/// signed ballot, the decided one its named result — and a head can vote with the demo key
+/// the demo wrote for them, signing with `ipgo sign` as a person without NCALayer would.
+fn the_demo_shows_draft_acts_in_their_stages_signed_with_its_own_keys(
+    server: &Server,
+    logins: &[(String, String)],
+) {
+    let signed_in = |login: &str| {
+        let (_, otp) = logins.iter().find(|(l, _)| l == login).unwrap();
+        let client = server.client();
+        client.login(login, otp);
+        let (status, body) = client.post_json(
+            "/api/v1/me/password",
+            &serde_json::json!({"current_password": otp, "new_password": "Demo-Secret-2026"}),
+        );
+        assert_eq!(status, 200, "{body}");
+        client.set_csrf(body["csrf"].as_str());
+        client
+    };
+    let okdo = signed_in("okdo.officer");
+    let (status, list) = okdo.get_json("/api/v1/drafts");
+    assert_eq!(status, 200, "{list}");
+    let drafts = list["drafts"].as_array().unwrap();
+    let mut stages: Vec<&str> = drafts.iter().map(|d| d["stage"].as_str().unwrap()).collect();
+    stages.sort_unstable();
+    assert_eq!(
+        stages,
+        ["accepted", "at_chancellery", "awaiting_developer_signature", "on_approval", "voting"]
+    );
+    for d in drafts {
+        for a in d["approvals"].as_array().unwrap() {
+            if a["decision"] == "approved" {
+                assert_eq!(a["signature_status"], "valid", "{d}");
+            }
+        }
+    }
+    let by_stage = |stage: &str| drafts.iter().find(|d| d["stage"] == stage).unwrap();
+    let accepted = &by_stage("accepted")["poll"];
+    assert_eq!(
+        (accepted["state"].as_str(), accepted["outcome"].as_str()),
+        (Some("closed"), Some("accepted"))
+    );
+    assert!(accepted["seats"].as_array().unwrap().iter().all(|s| s["signature"] == "valid"));
+    let voting = by_stage("voting");
+    assert_eq!(
+        (voting["poll"]["state"].as_str(), voting["poll"]["voted"].as_u64()),
+        (Some("open"), Some(1))
+    );
+
+    // econ.head has not voted yet: they sign the ballot with their demo key and vote.
+    let id = voting["id"].as_u64().unwrap();
+    let head = signed_in("econ.head");
+    let ballot = head.get(&format!("/api/v1/drafts/{id}/ballot?choice=for"));
+    assert_eq!(ballot.status, 200, "{}", ballot.body);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ballot.txt"), &ballot.body).unwrap();
+    let p12 = server.data.join("demo-signing/econ.head.p12");
+    let mode = std::fs::metadata(&p12).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "the demo keys are private to the server's user");
+    let out = std::process::Command::new(crate::common::server::BIN)
+        .arg("sign")
+        .arg("--p12")
+        .arg(&p12)
+        .arg("--manifest")
+        .arg(dir.path().join("ballot.txt"))
+        .arg("--out")
+        .arg(dir.path().join("ballot.p7s"))
+        .env("IPGO_P12_PASSWORD", "demo")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let csrf = head.csrf().unwrap();
+    let res = head.send(
+        "POST",
+        &format!("/api/v1/drafts/{id}/ballot?choice=for"),
+        &[("x-csrf-token", &csrf)],
+        Some((
+            "application/pkcs7-signature",
+            std::fs::read(dir.path().join("ballot.p7s")).unwrap(),
+        )),
+    );
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.json()["poll"]["voted"], 2);
+
+    // Action plans (I385 §29–§37): the Government plan holds an item whose consolidated
+    // report the ministry's head signed with the demo key — open to the Chancellery now —
+    // and one still awaiting the signature, which the Chancellery does not see yet.
+    let (status, plans) = okdo.get_json("/api/v1/plans");
+    assert_eq!(status, 200, "{plans}");
+    let gov = plans["plans"].as_array().unwrap().iter().find(|p| p["kind"] == "government");
+    let gov = gov.unwrap_or_else(|| panic!("a Government plan in the demo: {plans}"));
+    let (status, plan) = okdo.get_json(&format!("/api/v1/plans/{}", gov["id"]));
+    assert_eq!(status, 200, "{plan}");
+    let item = |n: &str| {
+        let it = plan["items"].as_array().unwrap().iter().find(|i| i["number"] == n).unwrap();
+        okdo.get_json(&format!("/api/v1/plans/{}/items/{}", gov["id"], it["id"])).1
+    };
+    let signed = item("1");
+    assert!(signed["consolidated"]["signed"].is_object(), "{signed}");
+    assert!(signed["consolidated"]["text"].as_str().unwrap().contains("48"), "{signed}");
+    assert!(item("1.1")["consolidated"].is_null(), "not yet signed, not yet open");
 }
 
 /// Time-dependent rules are tested by moving the portal's clock, never by sleeping: only a

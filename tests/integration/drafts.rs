@@ -3,7 +3,7 @@
 //! the signers, and mail delivered to a real SMTP server (aiosmtpd, storing into a Maildir)
 //! whose messages are read back and checked.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use base64::Engine;
 use percent_encoding::NON_ALPHANUMERIC;
@@ -11,83 +11,15 @@ use serde_json::{Value, json};
 
 use crate::common::client::Client;
 use crate::common::documents::{file, meta, post_parts};
+use crate::common::smtp::Smtp;
 use crate::common::{PASSWORD, Server, wait_for};
 use crate::signatures::pki::{person, pki};
 
-/// A real SMTP server on loopback that keeps every message in a Maildir.
-pub(crate) struct Smtp {
-    child: Child,
-    pub(crate) port: u16,
-    maildir: tempfile::TempDir,
-}
-
-impl Smtp {
-    pub(crate) fn start() -> Smtp {
-        let maildir = tempfile::tempdir().unwrap();
-        let port = crate::common::free_port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(maildir.path().join("box"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start aiosmtpd (run tests/setup-drafts.sh)");
-        wait_for("the SMTP server", 20, || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).ok().map(|_| ())
-        });
-        Smtp { child, port, maildir }
-    }
-
-    /// Every delivered message as `{to, subject, body}`, decoded by Python's email library.
-    pub(crate) fn messages(&self) -> Vec<Value> {
-        let script = r#"
-import json, mailbox, sys
-from email.header import decode_header, make_header
-out = []
-for m in mailbox.Maildir(sys.argv[1], create=False):
-    body = m.get_payload(decode=True).decode(m.get_content_charset() or "utf-8")
-    out.append({"to": m["To"], "subject": str(make_header(decode_header(m["Subject"]))), "body": body})
-print(json.dumps(out))
-"#;
-        let dir = self.maildir.path().join("box");
-        if !dir.exists() {
-            return Vec::new();
-        }
-        let out = Command::new("python3").arg("-c").arg(script).arg(&dir).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    pub(crate) fn wait_for_mail(&self, to: &str, subject_part: &str) -> Value {
-        wait_for(&format!("mail to {to} about {subject_part:?}"), 30, || {
-            self.messages().into_iter().find(|m| {
-                m["to"].as_str().unwrap_or("").contains(to)
-                    && m["subject"].as_str().unwrap_or("").contains(subject_part)
-            })
-        })
-    }
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A portal with a developer ministry, three approving ones, the Chancellery and a
 /// stranger; heads with registered signing certificates; mail to a real SMTP server.
-struct World {
-    server: Server,
-    smtp: Smtp,
+pub(crate) struct World {
+    pub(crate) server: Server,
+    pub(crate) smtp: Smtp,
     tag: String,
 }
 
@@ -100,8 +32,21 @@ fn world(tag: &str) -> World {
 /// `public_url`: links in mail point at `https://portal.ipgo.test` (then browsers on the
 /// test's loopback address fail the Origin check, as they should).
 fn world_with(tag: &str, public_url: bool) -> World {
+    world_built(tag, public_url, Server::builder())
+}
+
+/// The same portal on a server whose clock the test moves.
+pub(crate) fn world_with_clock(tag: &str) -> World {
+    world_built(tag, true, Server::builder().controllable_clock())
+}
+
+fn world_built(
+    tag: &str,
+    public_url: bool,
+    builder: crate::common::server::ServerBuilder,
+) -> World {
     let smtp = Smtp::start();
-    let mut builder = Server::builder()
+    let mut builder = builder
         .env("IPGO_MAIL__ENABLED", "true")
         .env("IPGO_MAIL__RELAY", "127.0.0.1")
         .env("IPGO_MAIL__PORT", &smtp.port.to_string())
@@ -165,12 +110,12 @@ fn world_with(tag: &str, public_url: bool) -> World {
 }
 
 impl World {
-    fn client(&self, login: &str) -> Client {
+    pub(crate) fn client(&self, login: &str) -> Client {
         self.server.signed_in(login)
     }
 
     /// Signs `content` as `login` with `openssl cms` (detached, DER, SHA-256).
-    fn sign(&self, login: &str, content: &[u8]) -> Vec<u8> {
+    pub(crate) fn sign(&self, login: &str, content: &[u8]) -> Vec<u8> {
         let (cert, key) = person(&format!("{}-{login}", self.tag));
         openssl_cms_sign(&cert, &key, content)
     }
@@ -208,7 +153,7 @@ pub(crate) fn openssl_cms_sign(
     std::fs::read(out).unwrap()
 }
 
-fn post_cms(client: &Client, path: &str, cms: Vec<u8>) -> (u16, Value) {
+pub(crate) fn post_cms(client: &Client, path: &str, cms: Vec<u8>) -> (u16, Value) {
     let csrf = client.csrf().unwrap();
     let res = client.send(
         "POST",
@@ -219,7 +164,7 @@ fn post_cms(client: &Client, path: &str, cms: Vec<u8>) -> (u16, Value) {
     (res.status, res.json())
 }
 
-fn create_draft(w: &World, title: &str) -> Value {
+pub(crate) fn create_draft(w: &World, title: &str) -> Value {
     let dev = w.client("dev");
     let res = post_parts(
         &dev,
@@ -238,7 +183,7 @@ fn create_draft(w: &World, title: &str) -> Value {
     draft
 }
 
-fn developer_signs(w: &World, draft: &Value) -> Value {
+pub(crate) fn developer_signs(w: &World, draft: &Value) -> Value {
     let id = draft["id"].as_u64().unwrap();
     let head = w.client("devhead");
     let cms = w.sign_version(
@@ -253,7 +198,7 @@ fn developer_signs(w: &World, draft: &Value) -> Value {
     body
 }
 
-fn approve(w: &World, id: u64, register_as: &str, head: &str) -> Value {
+pub(crate) fn approve(w: &World, id: u64, register_as: &str, head: &str) -> Value {
     let c = w.client(register_as);
     let (status, body) = c.post_json(
         &format!("/api/v1/drafts/{id}/letter"),
@@ -701,39 +646,10 @@ fn g_live_updates_reach_an_open_event_stream() {
     let w = world("g");
     let devhead = w.client("devhead");
     // Open the stream with the head's session and read events in a thread.
-    let cookie = devhead.cookie_header_value().unwrap();
-    let base = devhead.base.clone();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        let agent: ureq::Agent =
-            ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        let mut res =
-            agent.get(format!("{base}/api/v1/events")).header("cookie", cookie).call().unwrap();
-        use std::io::BufRead;
-        let reader = std::io::BufReader::new(res.body_mut().as_reader());
-        for line in reader.lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let first = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("the stream opens");
-    assert_eq!(first, "event: inbox");
+    let stream = crate::drafts_vote::event_stream(&devhead);
     create_draft(&w, "О порядке Ж");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let mut saw_change = false;
-    while std::time::Instant::now() < deadline {
-        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(500))
-            && line.starts_with("data:")
-            && line.contains("\"kind\":\"change\"")
-            && line.contains("draft:")
-        {
-            saw_change = true;
-            break;
-        }
-    }
-    assert!(saw_change, "a change event for the new draft reached the developer head's stream");
+    // A change event for the new draft reaches the developer head's stream.
+    crate::drafts_vote::wait_for_event(&stream, &["data:", "\"kind\":\"change\"", "draft:"]);
 }
 
 #[test]

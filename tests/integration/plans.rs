@@ -9,8 +9,9 @@
 use serde_json::{Value, json};
 
 use crate::common::client::Client;
+use crate::common::smtp::Smtp;
 use crate::common::{Server, xlsx};
-use crate::drafts::{Smtp, openssl_cms_sign};
+use crate::drafts::openssl_cms_sign;
 use crate::signatures::pki::{person, pki};
 
 struct World {

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::common::{PASSWORD, Server, free_port, ftl, server::BIN};
+use crate::common::server::{BIN, ipgo_env};
+use crate::common::{PASSWORD, Server, free_port, ftl};
 
 fn server_with_admin() -> Server {
     let server = Server::start();
@@ -252,6 +253,176 @@ fn tls_serves_https_with_hsts_and_a_host_prefixed_secure_cookie() {
     server.restart();
     assert_eq!(std::fs::read(server.certificate()).unwrap(), before);
     assert_eq!(server.client().get("/healthz").status, 200);
+}
+
+/// What `openssl x509` reads in a PEM certificate: subject, issuer, validity (Unix seconds),
+/// subject alternative names, serial.
+struct X509 {
+    subject: String,
+    issuer: String,
+    not_before: i64,
+    not_after: i64,
+    alt_names: String,
+    extensions: String,
+    serial: String,
+}
+
+fn x509(pem: &[u8]) -> X509 {
+    let mut child = Command::new("openssl")
+        .args(["x509", "-noout", "-subject", "-issuer", "-serial", "-dates", "-dateopt"])
+        .args(["iso_8601", "-nameopt", "RFC2253", "-ext"])
+        .arg("subjectAltName,basicConstraints,keyUsage,extendedKeyUsage")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl (run tests/setup.sh)");
+    child.stdin.take().unwrap().write_all(pem).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+            .trim()
+            .to_owned()
+    };
+    let time = |name: &str| {
+        let t: jiff::Timestamp = field(name).replace(' ', "T").parse().unwrap();
+        t.as_second()
+    };
+    let alt_names = text
+        .lines()
+        .skip_while(|l| !l.contains("Subject Alternative Name"))
+        .nth(1)
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    X509 {
+        subject: field("subject="),
+        issuer: field("issuer="),
+        not_before: time("notBefore="),
+        not_after: time("notAfter="),
+        alt_names,
+        extensions: text.clone(),
+        serial: field("serial="),
+    }
+}
+
+/// The certificate the server presents in the TLS handshake (PEM), as `openssl s_client`
+/// receives it.
+fn served_certificate(server: &Server) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(["s_client", "-connect", &format!("127.0.0.1:{}", server.port)])
+        .args(["-servername", "portal.akimat.example.kz"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl s_client");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let begin = text.find("-----BEGIN CERTIFICATE-----").expect("a certificate served");
+    let end = text.find("-----END CERTIFICATE-----").unwrap() + "-----END CERTIFICATE-----".len();
+    text[begin..end].as_bytes().to_vec()
+}
+
+/// Seconds until the served certificate expires, as `/metrics` reports it.
+fn metrics_expiry(client: &crate::common::client::Client) -> i64 {
+    let metrics = client.get("/metrics");
+    assert_eq!(metrics.status, 200);
+    let line = metrics
+        .body
+        .lines()
+        .find_map(|l| l.strip_prefix("ipgo_tls_certificate_expiry_seconds "))
+        .expect("the certificate's expiry in /metrics");
+    line.parse().unwrap()
+}
+
+const DAY: i64 = 24 * 3600;
+
+#[test]
+fn the_first_boot_certificate_is_named_after_the_host_bounded_renewed_and_announced() {
+    let names = r#"["portal", "10.1.2.3", "127.0.0.1"]"#;
+    let mut server = Server::builder()
+        .tls()
+        .env("IPGO_SERVER__PUBLIC_URL", "https://portal.akimat.example.kz:8443/")
+        .env("IPGO_TLS__SELF_SIGNED_NAMES", names)
+        .start();
+    let started = jiff::Timestamp::now().as_second();
+    let pem = std::fs::read(server.certificate()).unwrap();
+    let first = x509(&pem);
+    // Named after the host the administrator gave (public_url), covering the names
+    // configured, issued to itself, for a year from now.
+    assert_eq!(
+        first.subject, "O=ipgo (self-signed),CN=portal.akimat.example.kz",
+        "{}",
+        first.extensions
+    );
+    assert_eq!(first.issuer, first.subject);
+    assert!(!first.extensions.contains("rcgen"), "{}", first.extensions);
+    assert_eq!(
+        first.alt_names,
+        "DNS:portal.akimat.example.kz, DNS:portal, IP Address:10.1.2.3, IP Address:127.0.0.1"
+    );
+    assert!(first.extensions.contains("CA:FALSE"), "{}", first.extensions);
+    assert!(first.extensions.contains("TLS Web Server Authentication"), "{}", first.extensions);
+    assert!((first.not_before - started).abs() < 15 * 60, "starts now: {}", first.not_before);
+    assert!((first.not_after - first.not_before - 365 * DAY).abs() < 15 * 60, "one year");
+    // It is the certificate served, and /metrics announces its expiry.
+    assert_eq!(x509(&served_certificate(&server)).serial, first.serial);
+    let before_renewal = server.client();
+    let expiry = metrics_expiry(&before_renewal);
+    assert!((expiry - (first.not_after - started)).abs() < 120, "{expiry}");
+    assert!(!server.stderr().contains("--renew-tls"), "a new certificate needs no advice");
+
+    // Renewed with `ipgo init --renew-tls` (here for 20 days) while the server runs: the
+    // new pair is written, the running server keeps serving (and reporting) the old one
+    // until it restarts.
+    let mut env = server.settings();
+    env.push(("IPGO_TLS__SELF_SIGNED_DAYS".into(), "20".into()));
+    let out = ipgo_env(&server.data, &["init", "--renew-tls"], None, &env).ok();
+    assert!(out.stdout.contains("portal.akimat.example.kz"), "{}", out.stdout);
+    assert!(out.stdout.contains("systemctl restart ipgo"), "{}", out.stdout);
+    let renewed = x509(&std::fs::read(server.certificate()).unwrap());
+    assert_ne!(renewed.serial, first.serial);
+    assert_eq!(
+        (renewed.subject.as_str(), renewed.alt_names.as_str()),
+        (first.subject.as_str(), first.alt_names.as_str())
+    );
+    assert!((renewed.not_after - renewed.not_before - 20 * DAY).abs() < 15 * 60);
+    assert_eq!(x509(&served_certificate(&server)).serial, first.serial);
+    assert!((metrics_expiry(&before_renewal) - 365 * DAY).abs() < DAY);
+    server.restart();
+    assert_eq!(x509(&served_certificate(&server)).serial, renewed.serial);
+    assert!((metrics_expiry(&server.client()) - 20 * DAY).abs() < DAY);
+    // Within 30 days of its end the start-up says so, and how to renew.
+    let log = server.stderr();
+    assert!(log.contains("expires") && log.contains("ipgo init --renew-tls"), "{log}");
+
+    // A certificate made by an earlier version (rcgen's defaults: 1975 to 4096, subject
+    // "rcgen self signed cert") is kept — workstations may trust it — but reported.
+    let old =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    std::fs::write(server.certificate(), old.cert.pem()).unwrap();
+    std::fs::write(server.certificate().with_extension("key"), old.signing_key.serialize_pem())
+        .unwrap();
+    server.restart();
+    let log = server.stderr();
+    assert!(log.contains("valid until 4096") && log.contains("ipgo init --renew-tls"), "{log}");
+    assert!(log.contains("portal.akimat.example.kz"), "names it does not cover: {log}");
+    let out = ipgo_env(&server.data, &["init", "--renew-tls"], None, &server.settings()).ok();
+    assert!(out.stdout.contains("365"), "{}", out.stdout);
+    server.restart();
+    let bounded = x509(&served_certificate(&server));
+    assert_eq!(bounded.subject, first.subject);
+    assert!((bounded.not_after - bounded.not_before - 365 * DAY).abs() < 15 * 60);
+
+    // With the agency's certificate configured there is nothing to renew here.
+    let mut env = server.settings();
+    env.push(("IPGO_TLS__CERT".into(), "/etc/ipgo/tls/server.crt".into()));
+    env.push(("IPGO_TLS__KEY".into(), "/etc/ipgo/tls/server.key".into()));
+    let out = ipgo_env(&server.data, &["init", "--renew-tls"], None, &env);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("agency's CA"), "{}", out.stderr);
 }
 
 /// Runs `ipgo ARGS`, which must exit by itself within 30 s; returns (code, stderr).

@@ -218,6 +218,51 @@ document.addEventListener("click", function (event) {
       toast.appendChild(link);
     }
   });
+  // A poll's count changed: fetch it again (access-checked) and update its panel; at most
+  // one request per poll per second however fast ballots arrive.
+  var pending = {};
+  function refreshPoll(id, panel) {
+    pending[id] = false;
+    fetch("/api/v1/polls/" + id, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (poll) {
+        if (!poll) { return; }
+        var turnout = panel.querySelector("[data-poll-turnout]");
+        if (turnout) {
+          turnout.textContent = (panel.getAttribute("data-turnout") || "")
+            .replace("{voted}", poll.voted).replace("{electorate}", poll.electorate);
+        }
+        var quorum = panel.querySelector("[data-poll-quorum]");
+        if (quorum) {
+          quorum.textContent = panel.getAttribute(poll.quorum_reached ? "data-quorum-yes" : "data-quorum-no");
+        }
+        (poll.tally || []).forEach(function (c) {
+          var count = panel.querySelector("[data-poll-count='" + c.key + "']");
+          var percent = panel.querySelector("[data-poll-percent='" + c.key + "']");
+          var meter = panel.querySelector("[data-poll-meter='" + c.key + "']");
+          if (count) { count.textContent = String(c.count); }
+          if (percent) { percent.textContent = String(c.percent); }
+          if (meter) { meter.max = Math.max(poll.voted, 1); meter.value = c.count; }
+        });
+        var state = panel.getAttribute("data-state");
+        if (state && state !== poll.state) {
+          var changed = panel.querySelector("[data-poll-changed]");
+          if (changed) { changed.hidden = false; }
+        }
+        panel.setAttribute("data-state", poll.state);
+      })
+      .catch(function () {});
+  }
+  var live = document.querySelectorAll("[data-poll-live]");
+  for (var i = 0; i < live.length; i += 1) { live[i].hidden = false; }
+  source.addEventListener("poll", function (event) {
+    var data = JSON.parse(event.data);
+    var id = String(data.topic || "").replace("poll:", "");
+    var panel = document.querySelector("[data-poll='" + id + "']");
+    if (!panel || pending[id]) { return; }
+    pending[id] = true;
+    window.setTimeout(function () { refreshPoll(id, panel); }, 1000);
+  });
   source.addEventListener("change", function (event) {
     var data = JSON.parse(event.data);
     var holder = document.querySelector("[data-topic]");

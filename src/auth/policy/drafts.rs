@@ -1,4 +1,5 @@
-//! Draft legal acts (I385 §12–§25): each party acts in its own role only.
+//! Draft legal acts (I385 §12–§25): each party acts in its own role only. The absentee
+//! vote's ballots are the voting engine's (`polls.rs`).
 
 use super::Object;
 use crate::actor::UserIdentity;
@@ -19,8 +20,6 @@ pub enum DraftAction {
     Approve,
     /// The Chancellery's document-control steps: check, minutes, vote, final status (§20–§25).
     Chancellery,
-    /// Vote for or against in an absentee vote (§22–§24).
-    Vote,
 }
 
 /// Draft actions that administer rather than work on drafts (`duties.rs`): none.
@@ -34,7 +33,6 @@ impl DraftAction {
         DraftAction::RegisterLetter,
         DraftAction::Approve,
         DraftAction::Chancellery,
-        DraftAction::Vote,
     ];
 
     /// The operation name recorded in the access log.
@@ -46,7 +44,6 @@ impl DraftAction {
             DraftAction::RegisterLetter => "draft.register_letter",
             DraftAction::Approve => "draft.approve",
             DraftAction::Chancellery => "draft.chancellery",
-            DraftAction::Vote => "draft.vote",
         }
     }
 }
@@ -88,10 +85,6 @@ pub(super) fn decide(user: &UserIdentity, action: DraftAction, object: Object<'_
         DraftAction::Chancellery => {
             matches!(object, Object::Draft { .. }) && has(Role::OkdoOfficer)
         }
-        DraftAction::Vote => match object {
-            Object::Draft { voters, .. } => voters.contains(&user.id) && has(Role::Head),
-            _ => false,
-        },
     }
 }
 
@@ -114,7 +107,9 @@ mod tests {
         check(&[Role::Employee], DraftAction::DeveloperSign, draft, false);
         check(&[Role::Head], DraftAction::DeveloperSign, draft, true);
         check(&[Role::Head], DraftAction::Approve, draft, false);
-        check(&[Role::Head], DraftAction::Vote, draft, true);
+        // A head called to the absentee vote reads the draft (the ballot is the poll's).
+        let called = Object::Draft { developer: 7, approving: &[8], voters: &voters };
+        check(&[Role::Head], DraftAction::Read, called, true);
         check(&[Role::OkdoOfficer], DraftAction::Chancellery, draft, true);
         check(&[Role::Head], DraftAction::Chancellery, draft, false);
         let foreign = Object::Draft { developer: 7, approving: &approving, voters: &[] };

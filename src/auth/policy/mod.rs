@@ -27,16 +27,32 @@ use crate::auth::roles::Role;
 use crate::error::{Error, Result};
 use crate::portal::documents::model::AccessRule;
 
+mod account_requests;
 mod administration;
 mod calendar;
+mod directory_sync;
+mod discussions;
 mod documents;
 mod drafts;
 pub mod duties;
+pub mod helpdesk;
 mod plans;
+mod polls;
+mod proposals;
+mod trainings;
+mod usage;
 
+pub use account_requests::AccountRequestAction;
 pub use calendar::CalendarAction;
+pub use directory_sync::DirectorySyncAction;
+pub use discussions::DiscussionAction;
 pub use drafts::DraftAction;
+pub use helpdesk::HelpdeskAction;
 pub use plans::PlanAction;
+pub use polls::PollAction;
+pub use proposals::ProposalAction;
+pub use trainings::TrainingAction;
+pub use usage::UsageAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -88,6 +104,23 @@ pub enum Action {
     Draft(DraftAction),
     /// The working-day calendar: `calendar.rs`.
     Calendar(CalendarAction),
+    /// Polls of the voting engine: `polls.rs`.
+    Poll(PollAction),
+    /// Discussions of documents (I385 §7.6, §52–§54): `discussions.rs`.
+    Discussion(DiscussionAction),
+    /// The helpdesk (I617 §13–§16): `helpdesk.rs`.
+    Helpdesk(HelpdeskAction),
+    /// Account requests for newcomers and leavers (I617 §20): `account_requests.rs`.
+    AccountRequest(AccountRequestAction),
+    /// Training requests and sessions (I617 §19): `trainings.rs`.
+    Training(TrainingAction),
+    /// Improvement proposals (I617 §39–§41): `proposals.rs`.
+    Proposal(ProposalAction),
+    /// Usage of the portal per agency (I617 §22): `usage.rs`.
+    Usage(UsageAction),
+    /// Sign-in against the agencies' directories and their synchronisation:
+    /// `directory_sync.rs`.
+    DirectorySync(DirectorySyncAction),
     /// Action plans (I385 §29–§37): `plans.rs`.
     Plan(PlanAction),
     /// See the trusted CAs and CRLs (I385 §57).
@@ -112,6 +145,14 @@ impl Action {
         let mut all = Self::PLATFORM.to_vec();
         all.extend(DraftAction::ALL.iter().map(|a| Action::Draft(*a)));
         all.extend(CalendarAction::ALL.iter().map(|a| Action::Calendar(*a)));
+        all.extend(PollAction::ALL.iter().map(|a| Action::Poll(*a)));
+        all.extend(DiscussionAction::ALL.iter().map(|a| Action::Discussion(*a)));
+        all.extend(HelpdeskAction::ALL.iter().map(|a| Action::Helpdesk(*a)));
+        all.extend(AccountRequestAction::ALL.iter().map(|a| Action::AccountRequest(*a)));
+        all.extend(TrainingAction::ALL.iter().map(|a| Action::Training(*a)));
+        all.extend(ProposalAction::ALL.iter().map(|a| Action::Proposal(*a)));
+        all.extend(UsageAction::ALL.iter().map(|a| Action::Usage(*a)));
+        all.extend(DirectorySyncAction::ALL.iter().map(|a| Action::DirectorySync(*a)));
         all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
         all
     }
@@ -181,6 +222,12 @@ impl Action {
             | Action::SearchReindex => true,
             Action::Draft(a) => drafts::ADMINISTRATIVE.contains(&a),
             Action::Calendar(a) => calendar::ADMINISTRATIVE.contains(&a),
+            Action::Helpdesk(a) => helpdesk::ADMINISTRATIVE.contains(&a),
+            Action::AccountRequest(a) => account_requests::ADMINISTRATIVE.contains(&a),
+            Action::Training(a) => trainings::ADMINISTRATIVE.contains(&a),
+            Action::Proposal(a) => proposals::ADMINISTRATIVE.contains(&a),
+            Action::Usage(a) => usage::ADMINISTRATIVE.contains(&a),
+            Action::DirectorySync(a) => directory_sync::ADMINISTRATIVE.contains(&a),
             _ => false,
         }
     }
@@ -218,6 +265,14 @@ impl Action {
             Action::SearchReindex => "search.reindex".into(),
             Action::Draft(a) => a.name().into(),
             Action::Calendar(a) => a.name().into(),
+            Action::Poll(a) => a.name().into(),
+            Action::Discussion(a) => a.name().into(),
+            Action::Helpdesk(a) => a.name().into(),
+            Action::AccountRequest(a) => a.name().into(),
+            Action::Training(a) => a.name().into(),
+            Action::Proposal(a) => a.name().into(),
+            Action::Usage(a) => a.name().into(),
+            Action::DirectorySync(a) => a.name().into(),
             Action::Plan(a) => a.name().into(),
         }
     }
@@ -237,6 +292,20 @@ pub enum Object<'a> {
     /// A draft legal act: the developer agency, the approving agencies, the heads called to
     /// an absentee vote.
     Draft { developer: u64, approving: &'a [u64], voters: &'a [u64] },
+    /// A poll of the voting engine: everyone who holds or held a place in its electorate
+    /// (members and substitutes), and the people watching it (initiator, secretary).
+    Poll { electorate: &'a [u64], watchers: &'a [u64] },
+    /// A discussion: its initiator (and their agency) and the working group's members.
+    Discussion { initiator: u64, agency: u64, members: &'a [u64] },
+    /// A request to the support service: its applicant, the applicant's agency, and who
+    /// handles it (the assignee and the members of the team it is with).
+    Ticket { applicant: u64, agency_id: u64, handlers: &'a [u64] },
+    /// A request for a newcomer's account or a leaver's disabling, of an agency.
+    AccountRequest { agency_id: u64 },
+    /// A training request of an agency, with the trainees it names.
+    Training { agency_id: u64, trainees: &'a [u64] },
+    /// An improvement proposal and its author.
+    Proposal { author: u64 },
     /// An action plan: the agency that posted it and the executor agencies of its items.
     Plan { owner: u64, executors: &'a [u64] },
     /// An item of a plan: the plan's owner, its responsible executor agency, the accounts
@@ -256,6 +325,15 @@ impl Object<'_> {
             Object::Appliance | Object::Agency(_) | Object::User { .. } => None,
             Object::Document { .. } => Some(Action::DocumentRead),
             Object::Draft { .. } => Some(Action::Draft(DraftAction::Read)),
+            Object::Poll { .. } => Some(Action::Poll(PollAction::Read)),
+            Object::Discussion { .. } => Some(Action::Discussion(DiscussionAction::Read)),
+            Object::Ticket { .. } => Some(Action::Helpdesk(HelpdeskAction::Read)),
+            Object::AccountRequest { .. } => {
+                Some(Action::AccountRequest(AccountRequestAction::Read))
+            }
+            Object::Training { .. } => Some(Action::Training(TrainingAction::Read)),
+            // Proposals are read by everyone (I617 §39–§41: the most wanted stand out).
+            Object::Proposal { .. } => None,
             Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
             Object::PlanItem { .. } | Object::PlanReport { .. } => None,
         }
@@ -263,11 +341,15 @@ impl Object<'_> {
 
     pub(super) fn agency(self) -> Option<u64> {
         match self {
-            Object::Appliance => None,
+            Object::Appliance | Object::Poll { .. } | Object::Proposal { .. } => None,
             Object::Agency(id)
+            | Object::Discussion { agency: id, .. }
             | Object::User { agency_id: id, .. }
             | Object::Document { agency_id: id, .. }
             | Object::Draft { developer: id, .. }
+            | Object::Ticket { agency_id: id, .. }
+            | Object::AccountRequest { agency_id: id }
+            | Object::Training { agency_id: id, .. }
             | Object::Plan { owner: id, .. }
             | Object::PlanItem { owner: id, .. }
             | Object::PlanReport { owner: id, .. } => Some(id),
@@ -365,10 +447,28 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         drafts::decide(user, a, object)
     } else if let Action::Calendar(a) = action {
         calendar::decide(user, a, object)
+    } else if let Action::Helpdesk(a) = action {
+        helpdesk::decide(user, a, object)
+    } else if let Action::AccountRequest(a) = action {
+        account_requests::decide(user, a, object)
+    } else if let Action::Training(a) = action {
+        trainings::decide(user, a, object)
+    } else if let Action::Proposal(a) = action {
+        proposals::decide(user, a, object)
+    } else if let Action::Usage(a) = action {
+        usage::decide(user, a, object)
+    } else if let Action::DirectorySync(a) = action {
+        directory_sync::decide(user, a, object)
     } else if let Action::Plan(a) = action {
         plans::decide(user, a, object)
     } else {
-        administration::decide(user, action, object)
+        match action {
+            Action::Draft(a) => drafts::decide(user, a, object),
+            Action::Calendar(a) => calendar::decide(user, a, object),
+            Action::Poll(a) => polls::decide(user, a, object),
+            Action::Discussion(a) => discussions::decide(user, a, object),
+            _ => administration::decide(user, action, object),
+        }
     }
 }
 

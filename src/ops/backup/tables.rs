@@ -27,6 +27,9 @@ pub trait Table: Sync {
     fn name(&self) -> &str;
     /// Copies the rows from the snapshot into the new database; returns how many.
     fn copy(&self, from: &ReadTransaction, to: &WriteTransaction) -> Result<u64>;
+    /// Every row as (key written with `Debug`, value bytes): for checks that must look at
+    /// everything stored (e.g. that a secret ballot is linked to nobody).
+    fn rows(&self, txn: &ReadTransaction) -> Result<Vec<(String, Vec<u8>)>>;
 }
 
 pub struct Typed<K: Key + 'static, V: Value + 'static>(
@@ -57,6 +60,31 @@ impl<K: Key + Sync + 'static, V: Value + Sync + 'static> Table for Typed<K, V> {
         }
         Ok(rows)
     }
+
+    fn rows(&self, txn: &ReadTransaction) -> Result<Vec<(String, Vec<u8>)>> {
+        let table = match txn.open_table(self.0) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            let (k, v) = row?;
+            out.push((format!("{:?}", k.value()), V::as_bytes(&v.value()).as_ref().to_vec()));
+        }
+        Ok(out)
+    }
+}
+
+/// Every row of every table: (table, key, value bytes).
+pub fn dump(txn: &ReadTransaction) -> Result<Vec<(String, String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for table in TABLES {
+        for (key, value) in table.rows(txn)? {
+            out.push((table.name().to_owned(), key, value));
+        }
+    }
+    Ok(out)
 }
 
 use crate::audit::chain::{ARCHIVES, CHECKPOINTS, LOG};
@@ -69,6 +97,7 @@ use crate::portal::documents::signatures as document_signatures;
 use crate::portal::documents::store as documents;
 use crate::portal::drafts::store as drafts;
 use crate::portal::maintenance::store as maintenance;
+use crate::portal::polls::store as polls;
 use crate::sign::store as sign;
 
 /// The registry. Add a line here with every new table.
@@ -103,6 +132,12 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(drafts::DRAFTS, Rows::Copy),
     &Typed(drafts::BALLOTS, Rows::Copy),
     &Typed(drafts::OVERDUE, Rows::Copy),
+    &Typed(polls::POLLS, Rows::Copy),
+    &Typed(polls::BY_SUBJECT, Rows::Copy),
+    &Typed(polls::DUE, Rows::Copy),
+    &Typed(polls::BALLOTS, Rows::Copy),
+    &Typed(polls::VOTERS, Rows::Copy),
+    &Typed(polls::COUNTS, Rows::Copy),
     &Typed(sign::CAS, Rows::Copy),
     &Typed(sign::CRLS, Rows::Copy),
     &Typed(sign::CRL_DER, Rows::Copy),
@@ -113,6 +148,10 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::ops::crl_fetch::FETCHES, Rows::Copy),
     // The administrator's working-day calendar entries (decrees, Kurban Ait dates).
     &Typed(crate::calendar::store::ENTRIES, Rows::Copy),
+    // The helpdesk: requests with their history, routing rules, teams.
+    &Typed(crate::portal::helpdesk::store::TICKETS, Rows::Copy),
+    &Typed(crate::portal::helpdesk::store::RULES, Rows::Copy),
+    &Typed(crate::portal::helpdesk::store::TEAMS, Rows::Copy),
     // Action plans (I385 §29–§37): plans, items with their tasks and reports, reminders sent.
     &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
     &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),

@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::auth::policy::{Action, CalendarAction, Object, decide};
 use crate::error::{Error, Result};
 use crate::report::{Cell, Column, Kind, Sort, Table, html as report_html};
-use crate::web::render::{PageCtx, html, json, see_other};
+use crate::web::render::{PageCtx, XLSX, download, html, json, see_other};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form, limits};
 
@@ -191,15 +191,6 @@ async fn api_months_xlsx(app: Data, s: SignedIn, q: web::Query<YearQuery>) -> Re
     let table = months_table(&app.i18n, s.state.lang, y, &rows);
     let bytes = blocking(move || crate::report::xlsx::write(&table)).await?;
     Ok(download(bytes, XLSX, &format!("calendar-{y}.xlsx")))
-}
-
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-pub fn download(bytes: Vec<u8>, mime: &str, name: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(mime.to_owned())
-        .insert_header(("content-disposition", format!("attachment; filename=\"{name}\"")))
-        .body(bytes)
 }
 
 // ---------------------------------------------------------------------------------------

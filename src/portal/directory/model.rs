@@ -218,6 +218,20 @@ pub fn clean_text(field: &str, value: &str, max_chars: usize) -> Result<String> 
     Ok(value.to_owned())
 }
 
+/// Free text of several lines (a request, an answer, a justification): line breaks and
+/// tabs are kept (CR LF becomes LF), other control characters are refused.
+pub fn clean_paragraphs(field: &str, value: &str, max_chars: usize) -> Result<String> {
+    let value = value.replace("\r\n", "\n");
+    let value = value.trim();
+    if value.chars().count() > max_chars {
+        return Err(Error::invalid(field, "field-too-long"));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::invalid(field, "field-control-chars"));
+    }
+    Ok(value.to_owned())
+}
+
 pub fn clean_email(value: &str) -> Result<String> {
     let value = clean_text("email", value, 254)?;
     if value.is_empty() {
@@ -266,6 +280,9 @@ mod tests {
         assert!(clean_email("aliya@gov.kz").is_ok());
         assert!(clean_email("aliya@gov").is_err());
         assert_eq!(clean_email("").unwrap(), "");
+        assert_eq!(clean_paragraphs("t", " a\r\n\tb ", 10).unwrap(), "a\n\tb");
+        assert!(clean_paragraphs("t", "a\u{7}b", 10).is_err());
+        assert!(clean_paragraphs("t", &"ә".repeat(11), 10).is_err());
     }
 
     #[test]

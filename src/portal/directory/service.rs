@@ -647,6 +647,21 @@ pub fn group(app: &App, actor: &Actor, id: u64) -> Result<WorkingGroup> {
     groups(app, actor)?.into_iter().find(|g| g.id == id).ok_or_else(Error::not_found)
 }
 
+/// The active members of a working group as it stands now (a workflow freezing an
+/// electorate); an unknown group has none.
+pub fn group_members(app: &App, id: u64) -> Result<Vec<u64>> {
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let Some(group) = r.group(id)? else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for member in group.members {
+        if r.user(member)?.is_some_and(|u| u.status == UserStatus::Active) {
+            out.push(member);
+        }
+    }
+    Ok(out)
+}
+
 /// Names of users by id, for showing group members.
 pub fn user_names(app: &App, ids: &[u64], lang: &str) -> Result<Vec<(u64, String, String)>> {
     let txn = app.db.read()?;
@@ -677,6 +692,12 @@ pub fn account_self(app: &App, actor: &Actor, id: u64) -> Result<(User, Option<A
 pub fn agencies_by_id(app: &App) -> Result<HashMap<u64, Agency>> {
     let txn = app.db.read()?;
     Ok(Reader(&txn).agencies()?.into_iter().map(|a| (a.id, a)).collect())
+}
+
+/// Every account by id (for showing names of the many people a list refers to).
+pub fn every_user_by_id(app: &App) -> Result<HashMap<u64, User>> {
+    let txn = app.db.read()?;
+    Ok(Reader(&txn).users()?.into_iter().map(|u| (u.id, u)).collect())
 }
 
 /// Resolves agency codes and logins named in an access rule; unknown names are refused.

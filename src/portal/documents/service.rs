@@ -615,6 +615,28 @@ pub fn open_file(
     Ok((meta, reader))
 }
 
+/// Opens one file of a document's current version for a workflow that has checked its own
+/// rights to it first (a helpdesk request's attachment shown to the support service).
+pub fn open_file_as_workflow(app: &App, id: u64, file_id: u64) -> Result<(FileMeta, BlobReader)> {
+    let txn = app.db.read()?;
+    let r = Reader(&txn);
+    let doc = r.document(id)?.ok_or_else(Error::not_found)?;
+    if doc.state != DocState::Active {
+        return Err(Error::new(Code::Gone));
+    }
+    let key =
+        app.vault.key(id).ok_or_else(|| Error::internal(format!("document {id} has no key")))?;
+    let version = r.version(id, doc.current_version)?.ok_or_else(Error::not_found)?;
+    let stored = version.files.iter().find(|f| f.id == file_id).ok_or_else(Error::not_found)?;
+    let content = store::open_content(&key, &version)?;
+    let meta = content.files.into_iter().find(|f| f.id == file_id).ok_or_else(Error::not_found)?;
+    let reader = app
+        .blobs
+        .open_reader(&stored.blob, &key)
+        .map_err(|e| Error::internal(format!("blob {}: {e}", stored.blob.0)))?;
+    Ok((meta, reader))
+}
+
 /// Filters of the document list.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

@@ -7,8 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::model::Choice;
-use super::service::{self, DraftView};
+use super::view::DraftView;
+use super::{service, view as reading, vote};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::portal::documents::receive::receive;
@@ -61,7 +61,7 @@ struct ListQuery {
 
 async fn list(app: &Data, s: &SignedIn, q: ListQuery) -> Result<Vec<DraftView>> {
     let (a, actor, lang) = (arc(app), s.actor.clone(), s.state.lang);
-    blocking(move || service::list(&a, &actor, Some(&q.stage), Some(&q.agency), lang)).await
+    blocking(move || reading::list(&a, &actor, Some(&q.stage), Some(&q.agency), lang)).await
 }
 
 async fn api_list(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
@@ -70,7 +70,7 @@ async fn api_list(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<Ht
 
 async fn view(app: &Data, s: &SignedIn, id: u64) -> Result<DraftView> {
     let (a, actor, lang) = (arc(app), s.actor.clone(), s.state.lang);
-    blocking(move || service::view(&a, &actor, id, lang)).await
+    blocking(move || reading::view(&a, &actor, id, lang)).await
 }
 
 async fn api_view(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
@@ -321,55 +321,40 @@ async fn api_open_vote(
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let (a, actor, h) = (arc(&app), s.actor.clone(), body.into_inner().heads);
-    blocking(move || service::open_vote(&a, &actor, id, &h)).await?;
+    blocking(move || vote::open_vote(&a, &actor, id, &h)).await?;
     answer(&app, &s, id).await
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ChoiceQuery {
-    choice: String,
-}
-
-fn choice(q: &ChoiceQuery) -> Result<Choice> {
-    match q.choice.as_str() {
-        "for" => Ok(Choice::For),
-        "against" => Ok(Choice::Against),
-        _ => Err(Error::invalid("choice", "draft-choice")),
-    }
 }
 
 async fn api_ballot(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    q: web::Query<ChoiceQuery>,
+    q: web::Query<crate::portal::polls::http::ChoiceQuery>,
 ) -> Result<HttpResponse> {
-    let id = path.into_inner();
-    let c = choice(&q)?;
+    let (id, choice) = (path.into_inner(), q.into_inner().choice);
     let (a, actor) = (arc(&app), s.actor.clone());
-    let bytes = blocking(move || service::ballot(&a, &actor, id, c)).await?;
+    let bytes = blocking(move || vote::ballot(&a, &actor, id, &choice)).await?;
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(bytes))
 }
 
+/// The head's signed ballot: the CMS as the body, the choice in `?choice=`.
 async fn api_cast(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    q: web::Query<ChoiceQuery>,
+    q: web::Query<crate::portal::polls::http::ChoiceQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse> {
-    let id = path.into_inner();
-    let c = choice(&q)?;
+    let (id, choice) = (path.into_inner(), q.into_inner().choice);
     let (a, actor) = (arc(&app), s.actor.clone());
-    blocking(move || service::vote(&a, &actor, id, c, &body)).await?;
+    blocking(move || vote::vote(&a, &actor, id, &choice, &body)).await?;
     answer(&app, &s, id).await
 }
 
 async fn api_cover_letter(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
     let id = path.into_inner();
     let (a, actor) = (arc(&app), s.actor.clone());
-    Ok(json(&blocking(move || service::cover_letter(&a, &actor, id)).await?))
+    Ok(json(&blocking(move || reading::cover_letter(&a, &actor, id)).await?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -511,16 +496,6 @@ async fn act_form(
                     .ok_or_else(|| Error::invalid("protocol", "field-required"))?;
                 service::sign_protocol(&a, &actor, id, pid, &cms)
             }
-            "vote" => {
-                let c = choice(&ChoiceQuery {
-                    choice: fields
-                        .iter()
-                        .find(|(k, _)| k == "choice")
-                        .map(|(_, v)| v.clone())
-                        .unwrap_or_default(),
-                })?;
-                service::vote(&a, &actor, id, c, &cms)
-            }
             _ => Err(Error::not_found()),
         })
         .await?;
@@ -558,7 +533,7 @@ async fn act_form(
                 .filter(|l| !l.is_empty())
                 .map(str::to_owned)
                 .collect();
-            service::open_vote(&a, &actor, id, &heads)
+            vote::open_vote(&a, &actor, id, &heads)
         }
         "finish" => service::finish(&a, &actor, id, f.accepted == "yes", &f.reason),
         _ => Err(Error::not_found()),
@@ -580,20 +555,8 @@ async fn read_signature_upload(
     app: &Data,
     mp: Multipart,
 ) -> Result<(Vec<u8>, Vec<(String, String)>)> {
-    let max_parts = app.config.server.max_parts_per_request;
-    let mut cms = Vec::new();
-    let mut fields = Vec::new();
-    for (name, value) in
-        limits::small_form(mp, max_parts, 1024 * 1024, "limit-signature-file", 1024).await?
-    {
-        if name == "signature" {
-            cms = value;
-        } else {
-            fields.push((name, String::from_utf8_lossy(&value).into_owned()));
-        }
+    match crate::portal::polls::http::read_multipart(app, mp).await? {
+        (fields, Some(cms)) if !cms.is_empty() => Ok((cms, fields)),
+        _ => Err(Error::invalid("signature", "field-required")),
     }
-    if cms.is_empty() {
-        return Err(Error::invalid("signature", "field-required"));
-    }
-    Ok((cms, fields))
 }

@@ -9,10 +9,9 @@
 //!     ▲                                     │  disagreement protocol, both sides sign §17 ├─ rejects ─> returned
 //!     └──────────── revised version ─────────────────────────────────────────────────────┘
 //!                                                                                         └─ accepts ─> for decision
-//!  for decision: minutes of the Government meeting (§21) or absentee vote (§22–§24) ─> Accepted | Rejected (§25)
+//!  for decision: minutes of the Government meeting (§21) or absentee vote (§22–§24, a poll
+//!  of the voting engine) ─> Accepted | Rejected (§25)
 //! ```
-
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -108,36 +107,6 @@ impl Protocol {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Choice {
-    For,
-    Against,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ballot {
-    pub choice: Choice,
-    pub signed: SignedBy,
-}
-
-/// Absentee voting of the heads (§22–§24).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Vote {
-    pub version: u32,
-    pub heads: Vec<u64>,
-    pub ballots: BTreeMap<u64, Ballot>,
-    pub opened: String,
-}
-
-impl Vote {
-    pub fn tally(&self) -> (usize, usize, usize) {
-        let yes = self.ballots.values().filter(|b| b.choice == Choice::For).count();
-        let no = self.ballots.values().filter(|b| b.choice == Choice::Against).count();
-        (yes, no, self.heads.len() - yes - no)
-    }
-}
-
 /// One line of the draft's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
@@ -170,7 +139,16 @@ pub struct Draft {
     pub protocols: Vec<Protocol>,
     pub chancellery: Option<(bool, u64, String, String)>,
     pub minutes: Option<u64>,
-    pub vote: Option<Vote>,
+    /// The absentee vote (§22–§24): a poll of the voting engine, subject `draft:<id>`.
+    #[serde(default)]
+    pub poll: Option<u64>,
+    /// The heads called to it (they may read the draft).
+    #[serde(default)]
+    pub voters: Vec<u64>,
+    /// A vote stored inside the draft by earlier versions; moved onto the voting engine
+    /// when the database is opened (see `vote::move_legacy_votes`).
+    #[serde(default, rename = "vote", skip_serializing_if = "Option::is_none")]
+    pub legacy_vote: Option<serde_json::Value>,
     pub final_reason: String,
     pub timeline: Vec<Event>,
     pub created: String,
@@ -185,7 +163,6 @@ pub enum Refusal {
     LetterNotRegistered,
     VersionMismatch,
     NotAVoter,
-    AlreadyVoted,
     ProtocolUnknown,
     ProtocolSideSigned,
     ReasonRequired,
@@ -201,7 +178,6 @@ impl Refusal {
             Refusal::LetterNotRegistered => "draft-letter-not-registered",
             Refusal::VersionMismatch => "draft-version-mismatch",
             Refusal::NotAVoter => "draft-not-a-voter",
-            Refusal::AlreadyVoted => "draft-already-voted",
             Refusal::ProtocolUnknown => "draft-protocol-unknown",
             Refusal::ProtocolSideSigned => "draft-protocol-side-signed",
             Refusal::ReasonRequired => "draft-reason-required",
@@ -241,7 +217,9 @@ impl Draft {
             protocols: Vec::new(),
             chancellery: None,
             minutes: None,
-            vote: None,
+            poll: None,
+            voters: Vec::new(),
+            legacy_vote: None,
             final_reason: String::new(),
             timeline: Vec::new(),
             created: now.to_owned(),
@@ -506,8 +484,8 @@ impl Draft {
         Ok(())
     }
 
-    /// §22: absentee voting by the listed heads on the current version.
-    pub fn open_vote(&mut self, heads: Vec<u64>, user: u64, now: &str) -> Step {
+    /// §22: absentee voting by the listed heads on the current version, as poll `poll`.
+    pub fn open_vote(&mut self, poll: u64, heads: Vec<u64>, user: u64, now: &str) -> Step {
         self.expect(Stage::ForDecision)?;
         let mut heads = heads;
         heads.sort_unstable();
@@ -515,37 +493,16 @@ impl Draft {
         if heads.is_empty() {
             return Err(Refusal::NotAVoter);
         }
-        self.vote = Some(Vote {
-            version: self.version,
-            heads,
-            ballots: BTreeMap::new(),
-            opened: now.to_owned(),
-        });
+        self.poll = Some(poll);
+        self.voters = heads;
         self.enter(Stage::Voting, now);
         self.log(now, user, "vote_opened", None, "");
         Ok(())
     }
 
-    /// §23–§24: a head votes for or against, with a signature.
-    pub fn cast(&mut self, choice: Choice, signed: SignedBy, now: &str) -> Step {
-        self.expect(Stage::Voting)?;
-        let vote = self.vote.as_mut().ok_or(Refusal::WrongStage)?;
-        let user = signed.user_id;
-        if !vote.heads.contains(&user) {
-            return Err(Refusal::NotAVoter);
-        }
-        if vote.ballots.contains_key(&user) {
-            return Err(Refusal::AlreadyVoted);
-        }
-        vote.ballots.insert(user, Ballot { choice, signed });
-        self.log(
-            now,
-            user,
-            if choice == Choice::For { "voted_for" } else { "voted_against" },
-            None,
-            "",
-        );
-        Ok(())
+    /// §24: the vote's poll closed (at its time, or when OKDO set the final status).
+    pub fn vote_closed(&mut self, outcome: &str, now: &str) {
+        self.log(now, 0, "vote_closed", None, outcome);
     }
 
     /// §25: OKDO sets the final status after the meeting's minutes or the vote.
@@ -620,13 +577,11 @@ mod tests {
             Err(Refusal::WrongStage),
             "§25 needs minutes or a vote"
         );
-        d.open_vote(vec![2, 3, 4], 50, T).unwrap();
-        d.cast(Choice::For, sig(2, 30), T).unwrap();
-        assert_eq!(d.cast(Choice::Against, sig(2, 31), T), Err(Refusal::AlreadyVoted));
-        assert_eq!(d.cast(Choice::For, sig(99, 32), T), Err(Refusal::NotAVoter));
-        d.cast(Choice::For, sig(3, 33), T).unwrap();
-        d.cast(Choice::Against, sig(4, 34), T).unwrap();
-        assert_eq!(d.vote.as_ref().unwrap().tally(), (2, 1, 0));
+        assert_eq!(d.open_vote(7, vec![], 50, T), Err(Refusal::NotAVoter));
+        d.open_vote(7, vec![4, 2, 3, 2], 50, T).unwrap();
+        assert_eq!((d.stage, d.poll, d.voters.clone()), (Stage::Voting, Some(7), vec![2, 3, 4]));
+        assert_eq!(d.open_vote(8, vec![2], 50, T), Err(Refusal::WrongStage), "one vote");
+        d.vote_closed("accepted", T);
         d.finish(true, "", 50, T).unwrap();
         assert_eq!(d.stage, Stage::Accepted);
         assert!(d.stage.is_final());

@@ -1,20 +1,19 @@
 //! Draft legal acts, use cases (I385 §12–§25). Every step: the policy for the actor's role
 //! and agency, the state machine's verdict, then in ONE transaction the draft, any document
 //! or signature it involves, the notices to the people who must act next, and the
-//! access-log entry. Live pages and the mailer are told after the commit.
+//! access-log entry. Live pages and the mailer are told after the commit. The absentee
+//! vote is in `vote.rs` (on the voting engine), reading the drafts in `view.rs`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use redb::WriteTransaction;
-use serde::Serialize;
 use serde_json::json;
 
 use super::model::*;
 use super::store;
 use crate::actor::Actor;
 use crate::app::App;
-use crate::auth::policy::{Action, DraftAction, Object, decide, require};
+use crate::auth::policy::{Action, DraftAction, Object, require};
 use crate::auth::roles::Role;
 use crate::error::{Code, Error, Result};
 use crate::notify::{self, AfterCommit, Arg, Names, Notice, Recipient};
@@ -25,28 +24,28 @@ use crate::portal::documents::service::{self as documents, Also, Meta, Posted, T
 use crate::portal::documents::signatures::{self, SignatureRecord};
 use crate::portal::documents::upload::AcceptedFile;
 
-fn now() -> String {
+pub(super) fn now() -> String {
     crate::clock::utc_string(crate::clock::now())
 }
 
-fn refused(r: Refusal) -> Error {
+pub(super) fn refused(r: Refusal) -> Error {
     Error::new(Code::Conflict).with_detail_key(r.key())
 }
 
-fn object(d: &Draft) -> Object<'_> {
+pub(super) fn object(d: &Draft) -> Object<'_> {
     Object::Draft {
         developer: d.developer_agency,
         approving: &d.approving_agencies,
-        voters: d.vote.as_ref().map(|v| v.heads.as_slice()).unwrap_or(&[]),
+        voters: &d.voters,
     }
 }
 
-fn load(app: &App, id: u64) -> Result<Draft> {
+pub(super) fn load(app: &App, id: u64) -> Result<Draft> {
     let txn = app.db.read()?;
     store::get(&txn, id)?.ok_or_else(Error::not_found)
 }
 
-fn chancellery(app: &App) -> Result<Option<Agency>> {
+pub(super) fn chancellery(app: &App) -> Result<Option<Agency>> {
     Ok(directory::agencies_by_id(app)?
         .into_values()
         .find(|a| a.code.eq_ignore_ascii_case(&app.config.drafts.chancellery_agency)))
@@ -54,7 +53,7 @@ fn chancellery(app: &App) -> Result<Option<Agency>> {
 
 /// Who may read the draft's documents: the developer, the approving agencies and the
 /// Chancellery.
-fn access_for(app: &App, developer: u64, approving: &[u64]) -> Result<AccessRule> {
+pub(super) fn access_for(app: &App, developer: u64, approving: &[u64]) -> Result<AccessRule> {
     let mut agencies = vec![developer];
     agencies.extend_from_slice(approving);
     if let Some(c) = chancellery(app)? {
@@ -66,7 +65,7 @@ fn access_for(app: &App, developer: u64, approving: &[u64]) -> Result<AccessRule
 }
 
 /// The draft's title in each language it was given in (see `VersionContent::title_names`).
-fn title_of(app: &App, d: &Draft) -> Names {
+pub(super) fn title_of(app: &App, d: &Draft) -> Names {
     documents::current_content(app, d.document_id).map(|(_, c)| c.title_names()).unwrap_or_default()
 }
 
@@ -76,7 +75,7 @@ fn posted_title(meta: &Meta) -> Names {
     Names::new(&or_main(&meta.title_kk), &or_main(&meta.title_ru), &meta.title)
 }
 
-fn agency_name(app: &App, id: u64) -> Names {
+pub(super) fn agency_name(app: &App, id: u64) -> Names {
     directory::agencies_by_id(app)
         .ok()
         .and_then(|m| m.get(&id).map(|a| a.names()))
@@ -84,7 +83,7 @@ fn agency_name(app: &App, id: u64) -> Names {
 }
 
 /// Enqueues a notice in the current transaction.
-fn tell(
+pub(super) fn tell(
     app: &App,
     txn: &WriteTransaction,
     to: &[Recipient],
@@ -93,11 +92,16 @@ fn tell(
     notify::enqueue_in(app, txn, to, notice)
 }
 
-fn merge(a: AfterCommit, b: AfterCommit) -> AfterCommit {
+pub(super) fn merge(a: AfterCommit, b: AfterCommit) -> AfterCommit {
     a.merge(b)
 }
 
-fn notice(key: &'static str, d: &Draft, title: &Names, extra: &[(&'static str, Arg)]) -> Notice {
+pub(super) fn notice(
+    key: &'static str,
+    d: &Draft,
+    title: &Names,
+    extra: &[(&'static str, Arg)],
+) -> Notice {
     let mut n = Notice::new(key, format!("/drafts/{}", d.id), format!("draft:{}", d.id))
         .arg("title", title.clone())
         .arg("id", d.id);
@@ -106,17 +110,17 @@ fn notice(key: &'static str, d: &Draft, title: &Names, extra: &[(&'static str, A
 }
 
 /// Heads (and, for letters, employees) of agencies.
-fn heads_of(app: &App, agencies: &[u64]) -> Result<Vec<Recipient>> {
+pub(super) fn heads_of(app: &App, agencies: &[u64]) -> Result<Vec<Recipient>> {
     directory::recipients(app, agencies, &[Role::Head])
 }
 
-fn okdo(app: &App) -> Result<Vec<Recipient>> {
+pub(super) fn okdo(app: &App) -> Result<Vec<Recipient>> {
     let ids: Vec<u64> =
         directory::holders_of(app, Role::OkdoOfficer)?.into_iter().map(|u| u.id).collect();
     directory::recipients_by_id(app, &ids)
 }
 
-fn everyone_involved(app: &App, d: &Draft) -> Result<Vec<Recipient>> {
+pub(super) fn everyone_involved(app: &App, d: &Draft) -> Result<Vec<Recipient>> {
     let mut agencies = vec![d.developer_agency];
     agencies.extend(&d.approving_agencies);
     let mut out = directory::recipients(app, &agencies, &[Role::Head, Role::Employee])?;
@@ -461,60 +465,10 @@ pub fn sign_protocol(app: &App, actor: &Actor, id: u64, protocol: u64, cms: &[u8
     Ok(())
 }
 
-/// The exact bytes a head signs to vote (§23): the ballot names the draft, the version's
-/// manifest and the choice, so the signature covers the choice too.
-pub fn ballot(app: &App, actor: &Actor, id: u64, choice: Choice) -> Result<Vec<u8>> {
-    let d = load(app, id)?;
-    require(actor, Action::Draft(DraftAction::Read), object(&d))?;
-    actor.origin.set_operation("draft.ballot");
-    let manifest = signatures::manifest(app, actor, d.document_id, d.version)?;
-    Ok(ballot_bytes(&d, &manifest, choice))
-}
-
-fn ballot_bytes(d: &Draft, manifest: &[u8], choice: Choice) -> Vec<u8> {
-    use sha2::Digest as _;
-    format!(
-        "IPGO-BALLOT 1\ndraft: {}\ndocument: {}\nversion: {}\nmanifest-sha256: {}\nchoice: {}\n",
-        d.id,
-        d.document_id,
-        d.version,
-        hex::encode(sha2::Sha256::digest(manifest)),
-        if choice == Choice::For { "for" } else { "against" }
-    )
-    .into_bytes()
-}
-
-/// §23–§24: a head votes with a signature over the ballot.
-pub fn vote(app: &App, actor: &Actor, id: u64, choice: Choice, cms: &[u8]) -> Result<()> {
-    let d = load(app, id)?;
-    require(actor, Action::Draft(DraftAction::Vote), object(&d))?;
-    let me = actor.user_id().ok_or_else(Error::forbidden)?;
-    let manifest = signatures::manifest(app, actor, d.document_id, d.version)?;
-    actor.origin.set_operation("draft.vote");
-    let ballot = ballot_bytes(&d, &manifest, choice);
-    let verdict = crate::sign::service::verify_for_user(app, Some(me), &ballot, cms)?;
-    if let crate::sign::Verdict::Invalid(r) = verdict {
-        return Err(r.into());
-    }
-    let now = now();
-    let after = app.audit.change(actor, "draft.vote", |txn| {
-        let mut d = store::get_in(txn, id)?.ok_or_else(Error::not_found)?;
-        let signature_id = crate::db::next_id(txn, "signature")?;
-        d.cast(choice, SignedBy { user_id: me, at: now.clone(), signature_id }, &now).map_err(refused)?;
-        store::put(txn, &d)?;
-        store::put_ballot(txn, id, me, &crate::sign::store::b64(cms), &verdict)?;
-        let title = title_of(app, &d);
-        let a = tell(app, txn, &okdo(app)?, &notice("draft-voted", &d, &title, &[]))?;
-        Ok((a, Some(json!({"draft": id, "choice": if choice == Choice::For { "for" } else { "against" }}))))
-    })?;
-    notify::after_commit(app, after);
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------
 // Steps without a signature
 
-fn step(
+pub(super) fn step(
     app: &App,
     actor: &Actor,
     id: u64,
@@ -628,28 +582,14 @@ pub fn chancellery_check(
     )
 }
 
-/// §22: OKDO opens an absentee vote of the listed heads.
-pub fn open_vote(app: &App, actor: &Actor, id: u64, logins: &[String]) -> Result<()> {
-    let (_, heads) = directory::resolve_access_names(app, &[], logins)?;
-    let me = actor.user_id().unwrap_or(0);
-    step(app, actor, id, Action::Draft(DraftAction::Chancellery), "draft.open_vote", &|d, txn| {
-        d.open_vote(heads.clone(), me, &now()).map_err(refused)?;
-        let title = title_of(app, d);
-        tell(
-            app,
-            txn,
-            &directory::recipients_by_id(app, &heads)?,
-            &notice("draft-vote", d, &title, &[]),
-        )
-    })
-}
-
-/// §25: OKDO sets the final status.
+/// §25: OKDO sets the final status; an absentee vote still open closes with it.
 pub fn finish(app: &App, actor: &Actor, id: u64, accepted: bool, reason: &str) -> Result<()> {
     let reason = crate::portal::directory::model::clean_text("reason", reason, 5000)?;
     let me = actor.user_id().unwrap_or(0);
+    let closed = std::cell::RefCell::new(None);
     step(app, actor, id, Action::Draft(DraftAction::Chancellery), "draft.finish", &|d, txn| {
         d.finish(accepted, &reason, me, &now()).map_err(refused)?;
+        *closed.borrow_mut() = super::vote::close_with_final_status(txn, d, me)?;
         let title = title_of(app, d);
         let key = if accepted { "draft-accepted" } else { "draft-final-rejected" };
         tell(
@@ -658,7 +598,11 @@ pub fn finish(app: &App, actor: &Actor, id: u64, accepted: bool, reason: &str) -
             &everyone_involved(app, d)?,
             &notice(key, d, &title, &[("reason", Arg::from(reason.clone()))]),
         )
-    })
+    })?;
+    if let Some(poll) = closed.into_inner() {
+        crate::portal::polls::service::published(app, &poll);
+    }
+    Ok(())
 }
 
 /// §17: the developer attaches a disagreement protocol with one approving agency.
@@ -772,332 +716,4 @@ pub fn prepare_attachment(app: &App, actor: &Actor, id: u64, chancellery: bool) 
         object(&d),
     )?;
     documents::prepare_post_as_workflow(app, actor)
-}
-
-// ---------------------------------------------------------------------------------------
-// Reading
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ApprovalRow {
-    pub agency_id: u64,
-    pub agency_code: String,
-    pub agency_name_kk: String,
-    pub agency_name_ru: String,
-    pub agency_name_en: String,
-    pub registered: Option<String>,
-    pub registered_at: Option<String>,
-    pub working_group: Option<u64>,
-    /// `pending`, `approved` or `rejected`.
-    pub decision: &'static str,
-    pub by: Option<String>,
-    pub at: Option<String>,
-    pub reason: Option<String>,
-    /// The signature's status now (`valid`, `invalid`, `revoked_later`).
-    pub signature_status: Option<&'static str>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DraftView {
-    pub id: u64,
-    pub document_id: u64,
-    pub title: String,
-    pub stage: &'static str,
-    pub stage_since: String,
-    pub deadline: Option<String>,
-    pub overdue: bool,
-    pub version: u32,
-    pub developer: String,
-    pub developer_signed: bool,
-    pub cover_letter: Option<u64>,
-    pub approvals: Vec<ApprovalRow>,
-    pub protocols: Vec<Protocol>,
-    pub chancellery: Option<serde_json::Value>,
-    pub minutes: Option<u64>,
-    pub vote: Option<serde_json::Value>,
-    pub final_reason: String,
-    pub timeline: Vec<serde_json::Value>,
-    pub actions: Vec<&'static str>,
-}
-
-/// The deadline of the current stage (UTC stored form), if the stage has one.
-pub fn deadline(app: &App, d: &Draft) -> Option<String> {
-    let days = match d.stage {
-        Stage::AwaitingDeveloperSignature | Stage::ReturnedByChancellery => {
-            app.config.drafts.developer_sign_days
-        }
-        Stage::OnApproval => app.config.drafts.approval_days,
-        Stage::AtChancellery => app.config.drafts.chancellery_days,
-        Stage::Voting => app.config.drafts.vote_days,
-        _ => return None,
-    };
-    let since: jiff::Timestamp = d.stage_since.parse().ok()?;
-    Some(crate::clock::utc_string(since + jiff::SignedDuration::from_hours(days as i64 * 24)))
-}
-
-/// What the actor may do now (shown as buttons and forms).
-fn actions(actor: &Actor, d: &Draft) -> Vec<&'static str> {
-    let o = object(d);
-    let me = actor.user();
-    let mut out = Vec::new();
-    let agency = me.map(|u| u.agency_id).unwrap_or(0);
-    match d.stage {
-        Stage::AwaitingDeveloperSignature
-            if decide(actor, Action::Draft(DraftAction::DeveloperSign), o) =>
-        {
-            out.push("developer_sign")
-        }
-        Stage::OnApproval => {
-            if let Some(a) = d.approval(agency) {
-                if a.registered.is_none()
-                    && decide(actor, Action::Draft(DraftAction::RegisterLetter), o)
-                {
-                    out.push("register_letter");
-                }
-                if a.registered.is_some()
-                    && a.decision == Decision::Pending
-                    && decide(actor, Action::Draft(DraftAction::Approve), o)
-                {
-                    out.extend(["working_group", "approve", "reject"]);
-                }
-            }
-            if decide(actor, Action::Draft(DraftAction::Develop), o) {
-                out.push("protocol");
-                if d.approvals.iter().any(|a| matches!(a.decision, Decision::Rejected { .. })) {
-                    out.push("revise");
-                }
-            }
-        }
-        Stage::ReturnedByChancellery if decide(actor, Action::Draft(DraftAction::Develop), o) => {
-            out.push("revise")
-        }
-        Stage::AtChancellery if decide(actor, Action::Draft(DraftAction::Chancellery), o) => {
-            out.push("chancellery_check")
-        }
-        Stage::ForDecision if decide(actor, Action::Draft(DraftAction::Chancellery), o) => {
-            out.extend(["minutes", "open_vote"]);
-            if d.minutes.is_some() {
-                out.push("finish");
-            }
-        }
-        Stage::Voting => {
-            if decide(actor, Action::Draft(DraftAction::Vote), o)
-                && !d
-                    .vote
-                    .as_ref()
-                    .is_some_and(|v| v.ballots.contains_key(&actor.user_id().unwrap_or(0)))
-            {
-                out.push("vote");
-            }
-            if decide(actor, Action::Draft(DraftAction::Chancellery), o) {
-                out.push("finish");
-            }
-        }
-        _ => {}
-    }
-    for p in d.protocols.iter().filter(|p| p.version == d.version) {
-        let dev_side = agency == d.developer_agency
-            && p.developer.is_none()
-            && decide(actor, Action::Draft(DraftAction::DeveloperSign), o);
-        let app_side = agency == p.agency_id
-            && p.approver.is_none()
-            && decide(actor, Action::Draft(DraftAction::Approve), o);
-        if (dev_side || app_side) && !out.contains(&"sign_protocol") {
-            out.push("sign_protocol");
-        }
-    }
-    out
-}
-
-pub fn view(app: &App, actor: &Actor, id: u64, lang: &str) -> Result<DraftView> {
-    let d = load(app, id)?;
-    require(actor, Action::Draft(DraftAction::Read), object(&d))?;
-    let agencies = directory::agencies_by_id(app)?;
-    let mut people_ids: Vec<u64> = d.timeline.iter().map(|e| e.user_id).collect();
-    people_ids.extend(d.vote.as_ref().map(|v| v.heads.clone()).unwrap_or_default());
-    let people: HashMap<u64, (String, String)> = directory::user_names(app, &people_ids, lang)?
-        .into_iter()
-        .map(|(id, login, name)| (id, (login, name)))
-        .collect();
-    let name = |id: u64| people.get(&id).map(|p| p.1.clone()).unwrap_or_default();
-    let statuses: HashMap<u64, &'static str> =
-        signatures::list(app, actor, d.document_id, d.version)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| (s.id, s.status))
-            .collect();
-    let approvals = d
-        .approvals
-        .iter()
-        .map(|a| {
-            let ag = agencies.get(&a.agency_id);
-            let (decision, by, at, reason, sig) = match &a.decision {
-                Decision::Pending => ("pending", None, None, None, None),
-                Decision::Approved { signed } => (
-                    "approved",
-                    Some(name(signed.user_id)),
-                    Some(signed.at.clone()),
-                    None,
-                    statuses.get(&signed.signature_id).copied(),
-                ),
-                Decision::Rejected { user_id, at, reason } => {
-                    ("rejected", Some(name(*user_id)), Some(at.clone()), Some(reason.clone()), None)
-                }
-            };
-            ApprovalRow {
-                agency_id: a.agency_id,
-                agency_code: ag.map(|a| a.code.clone()).unwrap_or_default(),
-                agency_name_kk: ag.map(|a| a.name_kk.clone()).unwrap_or_default(),
-                agency_name_ru: ag.map(|a| a.name_ru.clone()).unwrap_or_default(),
-                agency_name_en: ag.map(|a| a.name_en.clone()).unwrap_or_default(),
-                registered: a.registered.as_ref().map(|r| r.0.clone()),
-                registered_at: a.registered.as_ref().map(|r| r.2.clone()),
-                working_group: a.working_group,
-                decision,
-                by,
-                at,
-                reason,
-                signature_status: sig,
-            }
-        })
-        .collect();
-    let deadline = deadline(app, &d);
-    let overdue = deadline.as_deref().is_some_and(|dl| dl < now().as_str());
-    Ok(DraftView {
-        id: d.id,
-        document_id: d.document_id,
-        title: documents::current_content(app, d.document_id).map(|(_, c)| c.title_in(lang).to_owned()).unwrap_or_default(),
-        stage: d.stage.name(),
-        stage_since: d.stage_since.clone(),
-        deadline,
-        overdue,
-        version: d.version,
-        developer: agencies.get(&d.developer_agency).map(|a| a.code.clone()).unwrap_or_default(),
-        developer_signed: d.developer_signature.is_some(),
-        cover_letter: d.cover_letter,
-        approvals,
-        protocols: d.protocols.iter().filter(|p| p.version == d.version).cloned().collect(),
-        chancellery: d.chancellery.as_ref().map(|(ok, by, at, reason)| json!({"accepted": ok, "by": name(*by), "at": at, "reason": reason})),
-        minutes: d.minutes,
-        vote: d.vote.as_ref().map(|v| {
-            let (yes, no, open) = v.tally();
-            json!({
-                "version": v.version,
-                "for": yes, "against": no, "not_voted": open,
-                "heads": v.heads.iter().map(|h| json!({"id": h, "name": name(*h), "ballot": v.ballots.get(h).map(|b| if b.choice == Choice::For { "for" } else { "against" })})).collect::<Vec<_>>(),
-            })
-        }),
-        final_reason: d.final_reason.clone(),
-        timeline: d
-            .timeline
-            .iter()
-            .map(|e| json!({"at": e.at, "who": name(e.user_id), "kind": e.kind, "version": e.version, "agency": e.agency_id.and_then(|a| agencies.get(&a).map(|a| a.code.clone())), "note": e.note}))
-            .collect(),
-        actions: actions(actor, &d),
-    })
-}
-
-/// Drafts the actor may see, newest first, optionally of one stage or agency.
-pub fn list(
-    app: &App,
-    actor: &Actor,
-    stage: Option<&str>,
-    agency: Option<&str>,
-    lang: &str,
-) -> Result<Vec<DraftView>> {
-    actor.origin.set_operation("draft.list");
-    let all = {
-        let txn = app.db.read()?;
-        store::all(&txn)?
-    };
-    let agencies = directory::agencies_by_id(app)?;
-    let agency_id = agency.filter(|a| !a.is_empty()).map(|code| {
-        agencies
-            .values()
-            .find(|a| a.code.eq_ignore_ascii_case(code))
-            .map(|a| a.id)
-            .unwrap_or(u64::MAX)
-    });
-    let mut out = Vec::new();
-    for d in all {
-        if !decide(actor, Action::Draft(DraftAction::Read), object(&d)) {
-            continue;
-        }
-        if stage.is_some_and(|s| !s.is_empty() && s != d.stage.name()) {
-            continue;
-        }
-        if let Some(a) = agency_id
-            && d.developer_agency != a
-            && !d.approving_agencies.contains(&a)
-        {
-            continue;
-        }
-        out.push(view(app, actor, d.id, lang)?);
-    }
-    actor.origin.set_operation("draft.list");
-    Ok(out)
-}
-
-/// The cover letter as the external e-document system takes it (§15).
-pub fn cover_letter(app: &App, actor: &Actor, id: u64) -> Result<serde_json::Value> {
-    let d = load(app, id)?;
-    require(actor, Action::Draft(DraftAction::Read), object(&d))?;
-    actor.origin.set_operation("draft.cover_letter");
-    let letter = d.cover_letter.ok_or_else(Error::not_found)?;
-    let (doc, content) = documents::current_content(app, letter)?;
-    let agencies = directory::agencies_by_id(app)?;
-    Ok(json!({
-        "draft": d.id,
-        "number": format!("ИП-{}-{}", d.id, d.version),
-        "date": doc.created,
-        "from": agencies.get(&d.developer_agency).map(|a| a.code.clone()),
-        "to": d.approving_agencies.iter().filter_map(|a| agencies.get(a).map(|a| a.code.clone())).collect::<Vec<_>>(),
-        "subject_ru": content.title_ru,
-        "subject_kk": content.title_kk,
-        "text": content.text,
-        "link": format!("{}/drafts/{}", app.config.server.public_url.trim_end_matches('/'), d.id),
-        "document_id": letter,
-    }))
-}
-
-/// Notifies the parties of stages past their deadline, once per stage and version.
-pub fn notify_overdue(app: &App) -> Result<usize> {
-    let drafts = {
-        let txn = app.db.read()?;
-        store::all(&txn)?
-    };
-    let now = now();
-    let mut count = 0;
-    for d in drafts {
-        let Some(dl) = deadline(app, &d) else { continue };
-        if dl.as_str() >= now.as_str() {
-            continue;
-        }
-        if store::overdue_marked(&app.db.read()?, d.id, d.version, d.stage.name())? {
-            continue;
-        }
-        let waiting = d.waiting_on();
-        let to = match d.stage {
-            Stage::AtChancellery | Stage::Voting => okdo(app)?,
-            _ => heads_of(app, &waiting)?,
-        };
-        let title = title_of(app, &d);
-        let actor = Actor::system_job_bypassing_user_policy("drafts-overdue");
-        let after = app.audit.change(&actor, "draft.overdue", |txn| {
-            if !store::mark_overdue(txn, d.id, d.version, d.stage.name())? {
-                return Ok((None, None));
-            }
-            let a = tell(
-                app,
-                txn,
-                &to,
-                &notice("draft-overdue", &d, &title, &[("deadline", Arg::Time(dl.clone()))]),
-            )?;
-            Ok((Some(a), Some(json!({"draft": d.id, "stage": d.stage.name()}))))
-        })?;
-        if let Some(a) = after {
-            notify::after_commit(app, a);
-            count += 1;
-        }
-    }
-    Ok(count)
 }

@@ -7,7 +7,8 @@ use crate::db::{get_json, to_json};
 use crate::error::Result;
 
 pub const DRAFTS: TableDefinition<u64, &[u8]> = TableDefinition::new("drafts");
-/// Signed ballots of absentee votes: (draft, head) → CMS (base64) and its verdict.
+/// Signed ballots of absentee votes kept by earlier versions: (draft, head) → CMS (base64)
+/// and its verdict; read once to move them onto the voting engine (`vote.rs`), never written.
 pub const BALLOTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("draft_ballots");
 /// Stages already notified as overdue: (draft, version, stage name).
 pub const OVERDUE: TableDefinition<(u64, u32, &str), ()> =
@@ -20,7 +21,8 @@ pub fn ensure_tables(txn: &WriteTransaction) -> Result<()> {
     Ok(())
 }
 
-pub fn put_ballot(
+#[cfg(test)]
+pub fn put_legacy_ballot(
     txn: &WriteTransaction,
     draft: u64,
     user: u64,

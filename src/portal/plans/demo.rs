@@ -1,17 +1,19 @@
 //! Demo action plans: the Government's plan (posted by the Chancellery) and the Karaganda
 //! akimat's own plan, with items in every status — tasks assigned, reports accepted and
-//! returned, a consolidated report awaiting the head's signature. Every step goes through
-//! the plans service as the person who would take it.
+//! returned, a consolidated report awaiting the head's signature and one signed by the head
+//! with the demo key (`ops::demo_pki`). Every step goes through the plans service as the
+//! person who would take it.
 
 use std::io::Write;
 
 use jiff::civil::Date;
 
 use super::service::{self, NewItem, NewPlan, NewReport, NewTask};
-use crate::actor::{Actor, Origin, Who};
+use crate::actor::Actor;
 use crate::app::App;
 use crate::auth::roles::Role;
 use crate::error::{Error, Result};
+use crate::ops::demo::as_user;
 use crate::portal::directory::model::NewUser;
 use crate::portal::directory::service as directory;
 
@@ -53,13 +55,6 @@ const PEOPLE: &[(&str, &str, &[Role], &str, &str)] = &[
         "Әбдірахманов Ержан Саматұлы",
     ),
 ];
-
-fn as_user(app: &App, operator: &Actor, login: &str) -> Result<Actor> {
-    let user = directory::user_by_login(app, operator, login)?;
-    let identity = directory::identity(app, user.id, false)?
-        .ok_or_else(|| Error::internal("demo identity"))?;
-    Ok(Actor { who: Who::User(identity), origin: Origin::system("demo") })
-}
 
 fn item(
     number: &str,
@@ -207,6 +202,28 @@ pub fn seed(app: &App, operator: &Actor, out: &mut dyn Write) -> Result<()> {
             by("1.1"),
             "Сводная информация: анализ востребованности услуг завершён за отчётный период, результаты направлены в Канцелярию Премьер-Министра.",
         )?;
+    }
+    // Item 1: the first quarter reported, accepted, consolidated and signed by the
+    // ministry's head, so the report is open to the Chancellery (§36).
+    let first_quarter =
+        super::model::period_ends(d(1, 1), d(12, 31), super::model::Periodicity::Quarterly)
+            .into_iter()
+            .find(|p| *p < today);
+    if let Some(p) = first_quarter {
+        let r = service::submit_report(app, &expert, by("1"), NewReport { period: p.to_string(), text: "В проактивный формат переведены 48 из 312 государственных услуг; по 17 услугам подготовлены изменения в правила оказания.".into(), document: None })?;
+        service::review(app, &plan_mne, by("1"), r, true, "")?;
+        let doc = service::post_consolidated(
+            app,
+            &plan_mne,
+            by("1"),
+            "Сводный отчёт по пункту 1: за первый квартал в проактивный формат переведены 48 государственных услуг (15,4 %); работа продолжается по графику.",
+        )?;
+        let head = as_user(app, operator, "econ.head")?;
+        let manifest = crate::portal::documents::signatures::manifest(app, &head, doc, 1)?;
+        let cms = crate::ops::demo_pki::DemoPki::key_of(app, "econ.head")?
+            .sign(&manifest, false)
+            .map_err(|e| Error::internal(format!("demo: {e}")))?;
+        service::sign_consolidated(app, &head, by("1"), &cms)?;
     }
     // Item 2: a report returned for more detail.
     if let Some(p) =

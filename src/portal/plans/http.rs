@@ -11,8 +11,7 @@ use super::monitor;
 use super::service::{self, NewItem, NewPlan, NewReport, NewTask};
 use crate::app::App;
 use crate::error::{Code, Error, Result};
-use crate::portal::calendar::http::{XLSX, download};
-use crate::web::render::{created, json, see_other};
+use crate::web::render::{XLSX, created, download, json, see_other};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form};
 

@@ -1,0 +1,58 @@
+//! Sign-in against the agencies' directories (I617 §20–§21): the system administrator
+//! sees the configured directories and their synchronisation runs and starts a run; the
+//! operator does the same from the command line.
+
+use super::Object;
+use crate::actor::UserIdentity;
+use crate::auth::roles::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectorySyncAction {
+    /// See the directories, their reachability and the synchronisation runs.
+    View,
+    /// Synchronise names, positions and departments now.
+    Run,
+}
+
+pub(super) const ADMINISTRATIVE: &[DirectorySyncAction] = DirectorySyncAction::ALL;
+
+impl DirectorySyncAction {
+    pub const ALL: &'static [DirectorySyncAction] =
+        &[DirectorySyncAction::View, DirectorySyncAction::Run];
+
+    /// The operation name recorded in the access log.
+    pub fn name(self) -> &'static str {
+        match self {
+            DirectorySyncAction::View => "ldap.view",
+            DirectorySyncAction::Run => "ldap.sync",
+        }
+    }
+}
+
+pub(super) fn decide(
+    user: &UserIdentity,
+    _action: DirectorySyncAction,
+    object: Object<'_>,
+) -> bool {
+    object == Object::Appliance && user.roles.contains(Role::SystemAdmin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Action;
+    use super::*;
+
+    #[test]
+    fn directory_sync_policy_table() {
+        for role in Role::ALL {
+            for action in DirectorySyncAction::ALL {
+                super::super::tests::check(
+                    &[*role],
+                    Action::DirectorySync(*action),
+                    Object::Appliance,
+                    *role == Role::SystemAdmin,
+                );
+            }
+        }
+    }
+}
