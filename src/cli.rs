@@ -191,6 +191,13 @@ enum Top {
         #[command(subcommand)]
         action: crate::portal::calendar::cli::CalendarCmd,
     },
+    /// Reminders of control instructions: refresh, import, connector tokens.
+    Reminders {
+        #[command(flatten)]
+        place: Place,
+        #[command(subcommand)]
+        action: crate::portal::reminders::cli::RemindersCmd,
+    },
     /// Signing certificates registered to accounts (registration certificates).
     Cert {
         #[command(flatten)]
@@ -641,6 +648,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(exit)
         }
         Top::Calendar { place, action } => admin(&place, Command::Calendar(action.into_command()?)),
+        Top::Reminders { place, action } => {
+            admin(&place, Command::Reminders(action.into_command()?))
+        }
         Top::Cert { place, action } => {
             use crate::ops::signatures::{SignCommand, encode};
             let command = match action {

@@ -31,6 +31,7 @@ pub struct Config {
     pub drafts: DraftsConfig,
     pub polls: crate::portal::polls::PollsConfig,
     pub plans: crate::portal::plans::PlansConfig,
+    pub reminders: crate::portal::reminders::RemindersConfig,
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,
     pub helpdesk: crate::portal::helpdesk::config::HelpdeskConfig,
@@ -559,6 +560,7 @@ impl Config {
         if self.mail.enabled && self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             anyhow::bail!("mail.from {:?} is not an e-mail address", self.mail.from);
         }
+        self.reminders.verify()?;
         if self.signatures.min_rsa_bits < 1024 {
             anyhow::bail!("signatures.min_rsa_bits must be at least 1024");
         }

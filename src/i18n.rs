@@ -24,8 +24,18 @@ macro_rules! ftl_files {
 }
 
 /// (file name, [kk, ru, en] sources).
-const FILES: &[(&str, [&str; 3])] =
-    ftl_files!["main", "calendar", "security", "polls", "plans", "helpdesk"];
+const FILES: &[(&str, [&str; 3])] = ftl_files![
+    "main",
+    "calendar",
+    "security",
+    "polls",
+    "plans",
+    "helpdesk",
+    "discussions",
+    "proposals",
+    "account_requests",
+    "reminders"
+];
 
 /// The sources of one language, file by file.
 fn sources(lang: &str) -> impl Iterator<Item = (&'static str, &'static str)> {

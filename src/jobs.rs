@@ -52,9 +52,20 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "opening and closing polls failed");
         }
     }));
+    jobs.push(every(app.clone(), polls_period, "discussion-reminders", |app| {
+        if let Err(e) = crate::portal::discussions::service::remind_closing(app) {
+            tracing::error!(error = %e, "reminding of discussions that close soon failed");
+        }
+    }));
     jobs.push(every(app.clone(), Duration::from_secs(600), "helpdesk-close", |app| {
         if let Err(e) = crate::portal::helpdesk::service::close_unanswered(app) {
             tracing::error!(error = %e, "closing resolved helpdesk requests failed");
+        }
+    }));
+    // Leavers' accounts are disabled on their day, in Astana time (I617 §20).
+    jobs.push(soon_and_every(app.clone(), Duration::from_secs(60), "account-requests", |app| {
+        if let Err(e) = crate::portal::account_requests::service::run_due(app) {
+            tracing::error!(error = %e, "disabling leavers' accounts failed");
         }
     }));
     jobs.push(every(app.clone(), Duration::from_secs(60), "refused-requests", |app| {
@@ -64,6 +75,18 @@ pub fn start(app: Arc<App>) -> Jobs {
     jobs.push(every(app.clone(), plans_period, "plans-reminders", |app| {
         if let Err(e) = crate::portal::plans::monitor::remind(app) {
             tracing::error!(error = %e, "action-plan reminders failed");
+        }
+    }));
+    let refresh_period = Duration::from_secs(app.config.reminders.check_seconds.max(1));
+    jobs.push(soon_and_every(app.clone(), refresh_period, "reminders-refresh", |app| {
+        if let Err(e) = crate::portal::reminders::refresh::run_due(app) {
+            tracing::error!(error = %e, "reminders refresh failed");
+        }
+    }));
+    let pickup_period = Duration::from_secs(app.config.reminders.pickup_seconds.max(1));
+    jobs.push(soon_and_every(app.clone(), pickup_period, "reminders-pickup", |app| {
+        if let Err(e) = crate::portal::reminders::import::pickup(app) {
+            tracing::error!(error = %e, "reminders import directory failed");
         }
     }));
     jobs.push(every(app.clone(), Duration::from_secs(3600), "mail-prune", |app| {

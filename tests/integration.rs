@@ -9,6 +9,8 @@ mod common;
 mod access_control;
 #[path = "integration/access_log.rs"]
 mod access_log;
+#[path = "integration/account_requests.rs"]
+mod account_requests;
 #[path = "integration/api_docs.rs"]
 mod api_docs;
 #[path = "integration/appliance.rs"]
@@ -25,6 +27,8 @@ mod certificate_signin;
 mod cli;
 #[path = "integration/directory.rs"]
 mod directory;
+#[path = "integration/discussions.rs"]
+mod discussions;
 #[path = "integration/document_signatures.rs"]
 mod document_signatures;
 #[path = "integration/documents.rs"]
@@ -45,6 +49,10 @@ mod helpdesk;
 mod notices;
 #[path = "integration/plans.rs"]
 mod plans;
+#[path = "integration/proposals.rs"]
+mod proposals;
+#[path = "integration/reminders.rs"]
+mod reminders;
 #[path = "integration/request_limits.rs"]
 mod request_limits;
 #[path = "integration/search.rs"]

@@ -19,6 +19,9 @@ pub enum Role {
     PlanResponsible,
     /// Watches control-instruction deadlines (I385 §48–§51).
     Controller,
+    /// The e-document system's connector: pushes imports of control instructions
+    /// (I385 §48), signed in by a token or its registered client certificate, nothing else.
+    Connector,
     /// User-support service (I617 §13–§16): accounts help, tickets.
     SupportAdmin,
     /// Runs the appliance: agencies, accounts, configuration. Reads no documents unless granted.
@@ -36,6 +39,7 @@ impl Role {
         Role::OkdoOfficer,
         Role::PlanResponsible,
         Role::Controller,
+        Role::Connector,
         Role::SupportAdmin,
         Role::SystemAdmin,
         Role::Auditor,
@@ -51,6 +55,7 @@ impl Role {
             Role::OkdoOfficer => "okdo_officer",
             Role::PlanResponsible => "plan_responsible",
             Role::Controller => "controller",
+            Role::Connector => "connector",
             Role::SupportAdmin => "support_admin",
             Role::SystemAdmin => "system_admin",
             Role::Auditor => "auditor",

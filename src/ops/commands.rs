@@ -67,6 +67,8 @@ pub enum Command {
     Signatures(super::signatures::SignCommand),
     /// `ipgo calendar …`.
     Calendar(crate::portal::calendar::cli::CalendarCommand),
+    /// `ipgo reminders …`.
+    Reminders(crate::portal::reminders::cli::RemindersCommand),
     /// Rebuild the search index from the store.
     Reindex,
     /// Online backup of the data (never the keys) to a file, or to a timed file in a
@@ -111,6 +113,7 @@ impl Command {
             Command::Verify => "verify",
             Command::Signatures(c) => c.name(),
             Command::Calendar(c) => c.name(),
+            Command::Reminders(c) => c.name(),
             Command::Reindex => "reindex",
             Command::Backup { .. } => "backup",
             Command::BackupKeys { .. } => "backup-keys",
@@ -129,6 +132,7 @@ impl Command {
                 | Command::Verify
         ) || matches!(self, Command::Signatures(c) if c.read_only())
             || matches!(self, Command::Calendar(c) if c.read_only())
+            || matches!(self, Command::Reminders(c) if c.read_only())
     }
 }
 
@@ -192,6 +196,7 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
         Command::Clock { set, advance } => return clock(actor, set, advance, out),
         Command::Signatures(c) => return super::signatures::run(app, actor, c, out),
         Command::Calendar(c) => return crate::portal::calendar::cli::run(app, actor, c, out),
+        Command::Reminders(c) => return crate::portal::reminders::cli::run(app, actor, c, out),
         Command::AgencyAdd { code, name_ru, name_kk, name_en } => {
             let agency = directory::create_agency(
                 app,

@@ -4,8 +4,10 @@
 //! service and render).
 
 pub mod accesslog;
+pub mod account_requests;
 pub mod calendar;
 pub mod directory;
+pub mod discussions;
 pub mod documents;
 pub mod drafts;
 pub mod helpdesk;
@@ -14,6 +16,8 @@ pub mod inbox;
 pub mod maintenance;
 pub mod plans;
 pub mod polls;
+pub mod proposals;
+pub mod reminders;
 pub mod search;
 pub mod support;
 pub mod trust;
@@ -22,10 +26,17 @@ pub mod trust;
 /// of a subject (`draft:3` → drafts). The one place that joins the engine to features.
 pub fn install_poll_hooks() {
     use polls::service::Hooks;
-    static HOOKS: &[Hooks] = &[Hooks {
-        prefix: "draft",
-        opened: drafts::vote::poll_opened,
-        closed: drafts::vote::poll_closed,
-    }];
+    static HOOKS: &[Hooks] = &[
+        Hooks {
+            prefix: "draft",
+            opened: drafts::vote::poll_opened,
+            closed: drafts::vote::poll_closed,
+        },
+        Hooks {
+            prefix: "discussion",
+            opened: discussions::service::poll_opened,
+            closed: discussions::service::poll_closed,
+        },
+    ];
     polls::service::install_hooks(HOOKS);
 }

@@ -292,6 +292,7 @@ pub fn render(app: &App) -> String {
         );
     }
     trust_store_expiry(app, &mut out, now);
+    reminders_refreshes(app, &mut out, now);
     out
 }
 
@@ -334,6 +335,40 @@ fn trust_store_expiry(app: &App, out: &mut String, now: i64) {
                     next.as_second() - now
                 );
             }
+        }
+    }
+}
+
+/// When each source of reminders was last refreshed (I385 §51) and how long ago.
+fn reminders_refreshes(app: &App, out: &mut String, now: i64) {
+    let Ok(states) = crate::portal::reminders::refresh::states(app) else { return };
+    let _ = writeln!(
+        out,
+        "# HELP ipgo_reminders_last_refresh_timestamp_seconds When the source's reminders were last refreshed (Unix time; 0: never).\n# TYPE ipgo_reminders_last_refresh_timestamp_seconds gauge"
+    );
+    let at = |s: &Option<crate::portal::reminders::store::RefreshState>| {
+        s.as_ref().and_then(|s| crate::clock::parse(&s.at)).map(|t| t.as_second())
+    };
+    for (source, state) in &states {
+        let _ = writeln!(
+            out,
+            "ipgo_reminders_last_refresh_timestamp_seconds{{source=\"{}\"}} {}",
+            source.name(),
+            at(state).unwrap_or(0)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP ipgo_reminders_refresh_age_seconds Seconds since the source's last refresh.\n# TYPE ipgo_reminders_refresh_age_seconds gauge"
+    );
+    for (source, state) in &states {
+        if let Some(t) = at(state) {
+            let _ = writeln!(
+                out,
+                "ipgo_reminders_refresh_age_seconds{{source=\"{}\"}} {}",
+                source.name(),
+                now - t
+            );
         }
     }
 }

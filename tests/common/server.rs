@@ -87,6 +87,14 @@ impl ServerBuilder {
         self
     }
 
+    /// Mail on, relayed to the SMTP server the test started on loopback `port`.
+    pub fn mail_to(self, port: u16) -> Self {
+        self.env("IPGO_MAIL__ENABLED", "true")
+            .env("IPGO_MAIL__RELAY", "127.0.0.1")
+            .env("IPGO_MAIL__PORT", &port.to_string())
+            .env("IPGO_MAIL__FROM", "Portal <portal@ipgo.test>")
+    }
+
     /// Runs `ipgo demo` instead of `ipgo serve`.
     pub fn demo(mut self) -> Self {
         self.demo = true;
@@ -318,6 +326,15 @@ impl Server {
     pub fn add_user(&self, login: &str, agency: &str, roles: &[&str]) -> u64 {
         let out = self.cli(&user_add_args(login, agency, roles, true), Some(super::PASSWORD)).ok();
         parse_user_id(&out.stdout)
+    }
+
+    /// Like [`add_user`](Self::add_user), with the e-mail address `<login>@ipgo.test` for
+    /// tests that read the mail the portal sends.
+    pub fn add_user_with_email(&self, login: &str, agency: &str, roles: &[&str]) -> u64 {
+        let email = format!("{login}@ipgo.test");
+        let mut args = user_add_args(login, agency, roles, true);
+        args.extend(["--email", email.as_str()]);
+        parse_user_id(&self.cli(&args, Some(super::PASSWORD)).ok().stdout)
     }
 
     /// Adds an account with a one-time password; returns its id and the password.

@@ -46,12 +46,7 @@ fn world_built(
     builder: crate::common::server::ServerBuilder,
 ) -> World {
     let smtp = Smtp::start();
-    let mut builder = builder
-        .env("IPGO_MAIL__ENABLED", "true")
-        .env("IPGO_MAIL__RELAY", "127.0.0.1")
-        .env("IPGO_MAIL__PORT", &smtp.port.to_string())
-        .env("IPGO_MAIL__FROM", "Portal <portal@ipgo.test>")
-        .env("IPGO_DRAFTS__CHANCELLERY_AGENCY", "KPM");
+    let mut builder = builder.mail_to(smtp.port).env("IPGO_DRAFTS__CHANCELLERY_AGENCY", "KPM");
     if public_url {
         builder = builder.env("IPGO_SERVER__PUBLIC_URL", "https://portal.ipgo.test");
     }

@@ -47,10 +47,7 @@ fn world() -> World {
     let smtp = Smtp::start();
     let server = Server::builder()
         .controllable_clock()
-        .env("IPGO_MAIL__ENABLED", "true")
-        .env("IPGO_MAIL__RELAY", "127.0.0.1")
-        .env("IPGO_MAIL__PORT", &smtp.port.to_string())
-        .env("IPGO_MAIL__FROM", "Portal <portal@ipgo.test>")
+        .mail_to(smtp.port)
         .env("IPGO_HELPDESK__FIRST_RESPONSE_MINUTES__NORMAL", "60")
         .env("IPGO_HELPDESK__RESOLUTION_MINUTES__NORMAL", "600")
         .env("IPGO_LOGIN__ATTEMPTS_PER_MINUTE_PER_IP", "1000")

@@ -23,10 +23,7 @@ fn world() -> World {
     let smtp = Smtp::start();
     let server = Server::builder()
         .controllable_clock()
-        .env("IPGO_MAIL__ENABLED", "true")
-        .env("IPGO_MAIL__RELAY", "127.0.0.1")
-        .env("IPGO_MAIL__PORT", &smtp.port.to_string())
-        .env("IPGO_MAIL__FROM", "Portal <portal@ipgo.test>")
+        .mail_to(smtp.port)
         .env("IPGO_PLANS__GOVERNMENT_AGENCY", "KPM")
         // Everyone signs in again after each jump of the clock.
         .env("IPGO_LOGIN__ATTEMPTS_PER_MINUTE_PER_IP", "1000")
@@ -81,6 +78,17 @@ fn ok(r: (u16, Value), status: u16) -> Value {
 
 fn item_by_number(plan: &Value, n: &str) -> Value {
     plan["items"].as_array().unwrap().iter().find(|i| i["number"] == n).cloned().unwrap()
+}
+
+/// Sends a CMS signature over an item's consolidated report as `c`.
+fn sign_consolidated(c: &Client, item: &str, cms: &[u8]) -> crate::common::client::Resp {
+    let csrf = c.csrf().unwrap();
+    c.send(
+        "POST",
+        &format!("{item}/consolidated/signature"),
+        &[("x-csrf-token", &csrf)],
+        Some(("application/pkcs7-signature", cms.to_vec())),
+    )
 }
 
 #[test]
@@ -267,15 +275,7 @@ fn i385_s29_s37_government_plan_from_posting_to_the_signed_report() {
     assert_eq!(manifest.status, 200, "{}", manifest.body);
     let (cert, key) = person("plans-mne.head");
     let cms = openssl_cms_sign(&cert, &key, manifest.body.as_bytes());
-    let sign = |c: &Client| {
-        let csrf = c.csrf().unwrap();
-        c.send(
-            "POST",
-            &format!("{it1}/consolidated/signature"),
-            &[("x-csrf-token", &csrf)],
-            Some(("application/pkcs7-signature", cms.clone())),
-        )
-    };
+    let sign = |c: &Client| sign_consolidated(c, &it1, &cms);
     assert_eq!(sign(&mne).status, 403, "only the head signs");
     let r = sign(&head);
     assert_eq!(r.status, 200, "{}", r.body);
@@ -369,13 +369,7 @@ fn i385_s30_s37_agency_plan_signed_report_opens_to_every_employee_of_the_agency(
     assert_eq!(manifest.status, 200, "{}", manifest.body);
     let (cert, key) = person("plans-mne.head");
     let cms = openssl_cms_sign(&cert, &key, manifest.body.as_bytes());
-    let csrf = head.csrf().unwrap();
-    let r = head.send(
-        "POST",
-        &format!("{it}/consolidated/signature"),
-        &[("x-csrf-token", &csrf)],
-        Some(("application/pkcs7-signature", cms)),
-    );
+    let r = sign_consolidated(&head, &it, &cms);
     assert_eq!(r.status, 200, "{}", r.body);
     w.smtp.wait_for_mail("mne.plan@ipgo.test", "Подписан сводный отчёт");
     // §37: after signing, every employee of the agency; still nobody outside it.

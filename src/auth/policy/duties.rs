@@ -28,7 +28,8 @@ use crate::auth::roles::{Role, RoleSet};
 use crate::error::{Error, Result};
 
 /// Roles that must be an account's only role.
-pub const STANDALONE: &[Role] = &[Role::SystemAdmin, Role::SupportAdmin, Role::Auditor];
+pub const STANDALONE: &[Role] =
+    &[Role::SystemAdmin, Role::SupportAdmin, Role::Auditor, Role::Connector];
 
 pub fn stands_alone(role: Role) -> bool {
     STANDALONE.contains(&role)
@@ -67,6 +68,7 @@ pub fn message_key(role: Role) -> &'static str {
         Role::SystemAdmin => "roles-stand-alone-system-admin",
         Role::SupportAdmin => "roles-stand-alone-support-admin",
         Role::Auditor => "roles-stand-alone-auditor",
+        Role::Connector => "roles-stand-alone-connector",
         _ => "roles-stand-alone",
     }
 }

@@ -39,6 +39,7 @@ pub mod helpdesk;
 mod plans;
 mod polls;
 mod proposals;
+mod reminders;
 mod trainings;
 mod usage;
 
@@ -51,6 +52,7 @@ pub use helpdesk::HelpdeskAction;
 pub use plans::PlanAction;
 pub use polls::PollAction;
 pub use proposals::ProposalAction;
+pub use reminders::ReminderAction;
 pub use trainings::TrainingAction;
 pub use usage::UsageAction;
 
@@ -123,6 +125,8 @@ pub enum Action {
     DirectorySync(DirectorySyncAction),
     /// Action plans (I385 §29–§37): `plans.rs`.
     Plan(PlanAction),
+    /// Reminders of control instructions (I385 §48–§51): `reminders.rs`.
+    Reminder(ReminderAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -154,6 +158,7 @@ impl Action {
         all.extend(UsageAction::ALL.iter().map(|a| Action::Usage(*a)));
         all.extend(DirectorySyncAction::ALL.iter().map(|a| Action::DirectorySync(*a)));
         all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
+        all.extend(ReminderAction::ALL.iter().map(|a| Action::Reminder(*a)));
         all
     }
 
@@ -222,6 +227,7 @@ impl Action {
             | Action::SearchReindex => true,
             Action::Draft(a) => drafts::ADMINISTRATIVE.contains(&a),
             Action::Calendar(a) => calendar::ADMINISTRATIVE.contains(&a),
+            Action::Reminder(a) => reminders::ADMINISTRATIVE.contains(&a),
             Action::Helpdesk(a) => helpdesk::ADMINISTRATIVE.contains(&a),
             Action::AccountRequest(a) => account_requests::ADMINISTRATIVE.contains(&a),
             Action::Training(a) => trainings::ADMINISTRATIVE.contains(&a),
@@ -274,6 +280,7 @@ impl Action {
             Action::Usage(a) => a.name().into(),
             Action::DirectorySync(a) => a.name().into(),
             Action::Plan(a) => a.name().into(),
+            Action::Reminder(a) => a.name().into(),
         }
     }
 }
@@ -313,6 +320,9 @@ pub enum Object<'a> {
     PlanItem { owner: u64, responsible: u64, task_executors: &'a [u64] },
     /// A consolidated report on an item (§35–§37): who sees it depends on the signature.
     PlanReport { owner: u64, responsible: u64, author: u64, signed: bool },
+    /// An instruction under control (I385 §48–§51): its executor agency (`None` until the
+    /// administrator maps the name the source gave) and the executor's account, if known.
+    Reminder { agency: Option<u64>, executor: Option<u64> },
 }
 
 impl Object<'_> {
@@ -336,12 +346,14 @@ impl Object<'_> {
             Object::Proposal { .. } => None,
             Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
             Object::PlanItem { .. } | Object::PlanReport { .. } => None,
+            Object::Reminder { .. } => Some(Action::Reminder(ReminderAction::Read)),
         }
     }
 
     pub(super) fn agency(self) -> Option<u64> {
         match self {
             Object::Appliance | Object::Poll { .. } | Object::Proposal { .. } => None,
+            Object::Reminder { agency, .. } => agency,
             Object::Agency(id)
             | Object::Discussion { agency: id, .. }
             | Object::User { agency_id: id, .. }
@@ -461,6 +473,8 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         directory_sync::decide(user, a, object)
     } else if let Action::Plan(a) = action {
         plans::decide(user, a, object)
+    } else if let Action::Reminder(a) = action {
+        reminders::decide(user, a, object)
     } else {
         match action {
             Action::Draft(a) => drafts::decide(user, a, object),

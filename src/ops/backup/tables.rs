@@ -93,6 +93,7 @@ use crate::auth::session::SESSIONS;
 use crate::db::META;
 use crate::notify::store as notify;
 use crate::portal::directory::store as directory;
+use crate::portal::discussions::store as discussions;
 use crate::portal::documents::signatures as document_signatures;
 use crate::portal::documents::store as documents;
 use crate::portal::drafts::store as drafts;
@@ -138,6 +139,8 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(polls::BALLOTS, Rows::Copy),
     &Typed(polls::VOTERS, Rows::Copy),
     &Typed(polls::COUNTS, Rows::Copy),
+    &Typed(discussions::DISCUSSIONS, Rows::Copy),
+    &Typed(discussions::COMMENTS, Rows::Copy),
     &Typed(sign::CAS, Rows::Copy),
     &Typed(sign::CRLS, Rows::Copy),
     &Typed(sign::CRL_DER, Rows::Copy),
@@ -152,10 +155,23 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::helpdesk::store::TICKETS, Rows::Copy),
     &Typed(crate::portal::helpdesk::store::RULES, Rows::Copy),
     &Typed(crate::portal::helpdesk::store::TEAMS, Rows::Copy),
+    // Improvement proposals with their supporters and review steps.
+    &Typed(crate::portal::proposals::store::PROPOSALS, Rows::Copy),
+    // Account requests (newcomers, leavers) with their outcomes.
+    &Typed(crate::portal::account_requests::store::ACCOUNT_REQUESTS, Rows::Copy),
     // Action plans (I385 §29–§37): plans, items with their tasks and reports, reminders sent.
     &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
     &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),
     &Typed(crate::portal::plans::store::REMINDED, Rows::Copy),
+    // Reminders of control instructions (I385 §48–§51): instructions with their history,
+    // records received and not yet refreshed, the import log, refreshes, connector tokens.
+    &Typed(crate::portal::reminders::store::INSTRUCTIONS, Rows::Copy),
+    &Typed(crate::portal::reminders::store::BY_RECORD, Rows::Copy),
+    &Typed(crate::portal::reminders::store::BY_AGENCY, Rows::Copy),
+    &Typed(crate::portal::reminders::store::PENDING, Rows::Copy),
+    &Typed(crate::portal::reminders::store::IMPORTS, Rows::Copy),
+    &Typed(crate::portal::reminders::store::REFRESHES, Rows::Copy),
+    &Typed(crate::portal::reminders::store::TOKENS, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].

@@ -279,7 +279,17 @@ async fn download(
 ) -> Result<HttpResponse> {
     let (id, n, file) = path.into_inner();
     let (a, actor) = (arc(&app), s.actor.clone());
-    let (meta, mut reader) = blocking(move || service::open_file(&a, &actor, id, n, file)).await?;
+    let (meta, reader) = blocking(move || service::open_file(&a, &actor, id, n, file)).await?;
+    Ok(file_response(id, file, meta, reader))
+}
+
+/// Streams a stored file's exact bytes (a workflow showing a document's files uses it too).
+pub fn file_response(
+    id: u64,
+    file: u64,
+    meta: crate::portal::documents::model::FileMeta,
+    mut reader: crate::blobs::BlobReader,
+) -> HttpResponse {
     let len = reader.len();
     let (tx, rx) = flume::bounded::<std::result::Result<web::Bytes, std::io::Error>>(4);
     tokio::task::spawn_blocking(move || {
@@ -300,12 +310,12 @@ async fn download(
             }
         }
     });
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type(meta.format.media_type())
         .insert_header(disposition(&meta.name))
         .insert_header(("x-content-sha256", meta.sha256.clone()))
         .no_chunking(len)
-        .streaming(rx.into_stream()))
+        .streaming(rx.into_stream())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -223,6 +223,9 @@ fn meta_from_form(form: BTreeMap<String, String>) -> Result<Meta> {
                     if !v.trim().is_empty() {
                         meta.fields.insert(name.to_owned(), v);
                     }
+                } else if let Some(name) = other.strip_prefix("discussion.") {
+                    let settings = meta.discussion.get_or_insert_with(|| serde_json::json!({}));
+                    settings[name] = serde_json::Value::String(v);
                 } else if let Some(code) = other.strip_prefix("approving.") {
                     meta.approving.push(code.to_owned());
                 } else if let Some(id) = other.strip_prefix("keep.") {

@@ -4,7 +4,8 @@
 
 use crate::actor::Actor;
 use crate::auth::policy::{
-    AccountRequestAction, Action, HelpdeskAction, Object, TrainingAction, UsageAction, decide,
+    AccountRequestAction, Action, HelpdeskAction, Object, ProposalAction, TrainingAction,
+    UsageAction, decide,
 };
 
 /// Which tabs of the support section a person sees, and the current one.
@@ -12,6 +13,7 @@ pub struct Tabs {
     pub current: &'static str,
     pub queue: bool,
     pub routing: bool,
+    pub proposals: bool,
     pub trainings: bool,
     pub accounts: bool,
     pub usage: bool,
@@ -25,6 +27,7 @@ impl Tabs {
             current,
             queue: may(Action::Helpdesk(HelpdeskAction::Queue), Object::Appliance),
             routing: may(Action::Helpdesk(HelpdeskAction::ManageRouting), Object::Appliance),
+            proposals: may(Action::Proposal(ProposalAction::Read), Object::Appliance),
             trainings: may(Action::Training(TrainingAction::Read), Object::Agency(agency)),
             accounts: may(
                 Action::AccountRequest(AccountRequestAction::Read),

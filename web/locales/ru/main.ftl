@@ -106,6 +106,7 @@ role-civil-service-verifier = Проверяющий (госслужба)
 role-okdo-officer = Сотрудник ОКДО
 role-plan-responsible = Ответственный за план мероприятий
 role-controller = Контролёр
+role-connector = Коннектор ЕСЭДО (загружает контрольные поручения)
 role-support-admin = Служба поддержки пользователей
 role-system-admin = Системный администратор
 role-auditor = Аудитор
