@@ -156,7 +156,9 @@ impl App {
             crate::portal::proposals::store::ensure_tables(txn)?;
             crate::portal::account_requests::store::ensure_tables(txn)?;
             crate::portal::plans::store::ensure_tables(txn)?;
+            crate::portal::meetings::store::ensure_tables(txn)?;
             crate::portal::reminders::store::ensure_tables(txn)?;
+            crate::portal::surveys::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?

@@ -34,7 +34,9 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "discussions",
     "proposals",
     "account_requests",
-    "reminders"
+    "reminders",
+    "meetings",
+    "surveys"
 ];
 
 /// The sources of one language, file by file.

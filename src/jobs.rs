@@ -52,6 +52,11 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "opening and closing polls failed");
         }
     }));
+    jobs.push(every(app.clone(), polls_period, "surveys", |app| {
+        if let Err(e) = crate::portal::surveys::service::run_due(app) {
+            tracing::error!(error = %e, "opening and closing surveys failed");
+        }
+    }));
     jobs.push(every(app.clone(), polls_period, "discussion-reminders", |app| {
         if let Err(e) = crate::portal::discussions::service::remind_closing(app) {
             tracing::error!(error = %e, "reminding of discussions that close soon failed");

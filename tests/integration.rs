@@ -45,10 +45,14 @@ mod drafts_vote;
 mod gost;
 #[path = "integration/helpdesk.rs"]
 mod helpdesk;
+#[path = "integration/meetings.rs"]
+mod meetings;
 #[path = "integration/notices.rs"]
 mod notices;
 #[path = "integration/plans.rs"]
 mod plans;
+#[path = "integration/polls_secrecy.rs"]
+mod polls_secrecy;
 #[path = "integration/proposals.rs"]
 mod proposals;
 #[path = "integration/reminders.rs"]
@@ -65,6 +69,8 @@ mod signatures;
 mod signin;
 #[path = "integration/signing_browser.rs"]
 mod signing_browser;
+#[path = "integration/surveys.rs"]
+mod surveys;
 #[path = "integration/trust_admin.rs"]
 mod trust_admin;
 #[path = "integration/web_security.rs"]
@@ -73,5 +79,7 @@ mod web_security;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
 
+#[path = "integration/meetings_session.rs"]
+mod meetings_session;
 #[path = "integration/packaging.rs"]
 mod packaging;

@@ -279,6 +279,7 @@ pub fn seed(app: &App, actor: &Actor, out: &mut dyn Write) -> Result<Vec<(String
     let pki = super::demo_pki::DemoPki::install(app, actor)?;
     crate::portal::drafts::demo::seed(app, actor, &pki)?;
     crate::portal::discussions::demo::seed(app, actor)?;
+    crate::portal::meetings::demo::seed(app, actor, &pki)?;
     writeln!(
         out,
         "Heads sign with the demo keys in {} (password \"{}\"): ipgo sign --p12 FILE …",

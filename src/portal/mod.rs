@@ -14,12 +14,14 @@ pub mod helpdesk;
 pub mod home;
 pub mod inbox;
 pub mod maintenance;
+pub mod meetings;
 pub mod plans;
 pub mod polls;
 pub mod proposals;
 pub mod reminders;
 pub mod search;
 pub mod support;
+pub mod surveys;
 pub mod trust;
 
 /// Tells the voting engine which feature hears of the openings and closings of the polls
@@ -36,6 +38,11 @@ pub fn install_poll_hooks() {
             prefix: "discussion",
             opened: discussions::service::poll_opened,
             closed: discussions::service::poll_closed,
+        },
+        Hooks {
+            prefix: "meeting",
+            opened: meetings::votes::poll_opened,
+            closed: meetings::votes::poll_closed,
         },
     ];
     polls::service::install_hooks(HOOKS);

@@ -263,12 +263,18 @@ document.addEventListener("click", function (event) {
     pending[id] = true;
     window.setTimeout(function () { refreshPoll(id, panel); }, 1000);
   });
+  var typed = false;
+  document.addEventListener("input", function () { typed = true; });
+  document.addEventListener("change", function () { typed = true; });
   source.addEventListener("change", function (event) {
     var data = JSON.parse(event.data);
     var holder = document.querySelector("[data-topic]");
     var notice = document.querySelector(".live-notice");
     if (holder && notice && holder.getAttribute("data-topic") === data.topic) {
       notice.hidden = false;
+      // A page that follows its object live (a meeting's current question) loads again,
+      // unless the person has started filling a form there (then the notice stays).
+      if (holder.hasAttribute("data-follow") && !typed) { window.location.reload(); }
     }
   });
 })();

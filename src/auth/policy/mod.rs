@@ -36,10 +36,12 @@ mod documents;
 mod drafts;
 pub mod duties;
 pub mod helpdesk;
+mod meetings;
 mod plans;
 mod polls;
 mod proposals;
 mod reminders;
+pub mod surveys;
 mod trainings;
 mod usage;
 
@@ -49,10 +51,12 @@ pub use directory_sync::DirectorySyncAction;
 pub use discussions::DiscussionAction;
 pub use drafts::DraftAction;
 pub use helpdesk::HelpdeskAction;
+pub use meetings::MeetingAction;
 pub use plans::PlanAction;
 pub use polls::PollAction;
 pub use proposals::ProposalAction;
 pub use reminders::ReminderAction;
+pub use surveys::{SurveyAction, SurveyAudience};
 pub use trainings::TrainingAction;
 pub use usage::UsageAction;
 
@@ -127,6 +131,10 @@ pub enum Action {
     Plan(PlanAction),
     /// Reminders of control instructions (I385 §48–§51): `reminders.rs`.
     Reminder(ReminderAction),
+    /// Government meetings (I385 §38–§47): `meetings.rs`.
+    Meeting(MeetingAction),
+    /// Sociological surveys (I385 §7.8): `surveys.rs`.
+    Survey(SurveyAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -159,6 +167,8 @@ impl Action {
         all.extend(DirectorySyncAction::ALL.iter().map(|a| Action::DirectorySync(*a)));
         all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
         all.extend(ReminderAction::ALL.iter().map(|a| Action::Reminder(*a)));
+        all.extend(MeetingAction::ALL.iter().map(|a| Action::Meeting(*a)));
+        all.extend(SurveyAction::ALL.iter().map(|a| Action::Survey(*a)));
         all
     }
 
@@ -281,6 +291,8 @@ impl Action {
             Action::DirectorySync(a) => a.name().into(),
             Action::Plan(a) => a.name().into(),
             Action::Reminder(a) => a.name().into(),
+            Action::Meeting(a) => a.name().into(),
+            Action::Survey(a) => a.name().into(),
         }
     }
 }
@@ -323,6 +335,12 @@ pub enum Object<'a> {
     /// An instruction under control (I385 §48–§51): its executor agency (`None` until the
     /// administrator maps the name the source gave) and the executor's account, if known.
     Reminder { agency: Option<u64>, executor: Option<u64> },
+    /// A Government meeting: the officer responsible for it, its members, and everyone who
+    /// reads it (members, invited persons, substitutes, the responsible officer).
+    Meeting { responsible: u64, members: &'a [u64], readers: &'a [u64] },
+    /// A survey: its author and their agency, whether it has been published (opened or
+    /// scheduled) and who it asks.
+    Survey { author: u64, agency: u64, published: bool, audience: SurveyAudience<'a> },
 }
 
 impl Object<'_> {
@@ -347,12 +365,17 @@ impl Object<'_> {
             Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
             Object::PlanItem { .. } | Object::PlanReport { .. } => None,
             Object::Reminder { .. } => Some(Action::Reminder(ReminderAction::Read)),
+            Object::Meeting { .. } => Some(Action::Meeting(MeetingAction::Read)),
+            Object::Survey { .. } => Some(Action::Survey(SurveyAction::Read)),
         }
     }
 
     pub(super) fn agency(self) -> Option<u64> {
         match self {
-            Object::Appliance | Object::Poll { .. } | Object::Proposal { .. } => None,
+            Object::Appliance
+            | Object::Poll { .. }
+            | Object::Proposal { .. }
+            | Object::Meeting { .. } => None,
             Object::Reminder { agency, .. } => agency,
             Object::Agency(id)
             | Object::Discussion { agency: id, .. }
@@ -364,7 +387,8 @@ impl Object<'_> {
             | Object::Training { agency_id: id, .. }
             | Object::Plan { owner: id, .. }
             | Object::PlanItem { owner: id, .. }
-            | Object::PlanReport { owner: id, .. } => Some(id),
+            | Object::PlanReport { owner: id, .. }
+            | Object::Survey { agency: id, .. } => Some(id),
         }
     }
 }
@@ -475,6 +499,10 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         plans::decide(user, a, object)
     } else if let Action::Reminder(a) = action {
         reminders::decide(user, a, object)
+    } else if let Action::Meeting(a) = action {
+        meetings::decide(user, a, object)
+    } else if let Action::Survey(a) = action {
+        surveys::decide(user, a, object)
     } else {
         match action {
             Action::Draft(a) => drafts::decide(user, a, object),

@@ -163,6 +163,8 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
     &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),
     &Typed(crate::portal::plans::store::REMINDED, Rows::Copy),
+    // Government meetings (I385 §38–§47): meetings with their agenda versions and attendance.
+    &Typed(crate::portal::meetings::store::MEETINGS, Rows::Copy),
     // Reminders of control instructions (I385 §48–§51): instructions with their history,
     // records received and not yet refreshed, the import log, refreshes, connector tokens.
     &Typed(crate::portal::reminders::store::INSTRUCTIONS, Rows::Copy),
@@ -172,6 +174,11 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::reminders::store::IMPORTS, Rows::Copy),
     &Typed(crate::portal::reminders::store::REFRESHES, Rows::Copy),
     &Typed(crate::portal::reminders::store::TOKENS, Rows::Copy),
+    // Surveys (I385 §7.8): who has answered and the answers, apart (see surveys/store.rs).
+    &Typed(crate::portal::surveys::store::SURVEYS, Rows::Copy),
+    &Typed(crate::portal::surveys::store::DUE, Rows::Copy),
+    &Typed(crate::portal::surveys::store::RESPONDENTS, Rows::Copy),
+    &Typed(crate::portal::surveys::store::RESPONSES, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].
