@@ -155,7 +155,9 @@ impl App {
             crate::portal::helpdesk::store::ensure_tables(txn)?;
             crate::portal::proposals::store::ensure_tables(txn)?;
             crate::portal::account_requests::store::ensure_tables(txn)?;
+            crate::portal::trainings::store::ensure_tables(txn)?;
             crate::portal::plans::store::ensure_tables(txn)?;
+            crate::portal::headcount::store::ensure_tables(txn)?;
             crate::portal::meetings::store::ensure_tables(txn)?;
             crate::portal::reminders::store::ensure_tables(txn)?;
             crate::portal::surveys::store::ensure_tables(txn)?;

@@ -41,8 +41,12 @@ mod documents_hostile;
 mod drafts;
 #[path = "integration/drafts_vote.rs"]
 mod drafts_vote;
+#[path = "integration/forms.rs"]
+mod forms;
 #[path = "integration/gost.rs"]
 mod gost;
+#[path = "integration/headcount.rs"]
+mod headcount;
 #[path = "integration/helpdesk.rs"]
 mod helpdesk;
 #[path = "integration/meetings.rs"]
@@ -76,6 +80,8 @@ mod trust_admin;
 #[path = "integration/web_security.rs"]
 mod web_security;
 
+#[path = "integration/trainings.rs"]
+mod trainings;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
 

@@ -359,6 +359,8 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
         seed(app, &actor, &mut text).map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
         crate::portal::plans::demo::seed(app, &actor, &mut text)
             .map_err(|e| anyhow::anyhow!("demo action plans: {e}"))?;
+        crate::portal::headcount::demo::seed(app, &actor, &mut text)
+            .map_err(|e| anyhow::anyhow!("demo headcount: {e}"))?;
         crate::portal::reminders::demo::seed(app, &actor, &mut text)
             .map_err(|e| anyhow::anyhow!("demo reminders: {e}"))?;
         crate::portal::helpdesk::demo::seed(app, &actor)
@@ -367,6 +369,8 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
             .map_err(|e| anyhow::anyhow!("demo proposals: {e}"))?;
         crate::portal::account_requests::demo::seed(app, &actor)
             .map_err(|e| anyhow::anyhow!("demo account requests: {e}"))?;
+        crate::portal::trainings::demo::seed(app, &actor)
+            .map_err(|e| anyhow::anyhow!("demo training: {e}"))?;
         stdout.write_all(&text)?;
         let file = app.config.data_dir().join("demo-accounts.txt");
         crate::keys::write_private(&file, &text)?;

@@ -10,6 +10,7 @@ pub mod directory;
 pub mod discussions;
 pub mod documents;
 pub mod drafts;
+pub mod headcount;
 pub mod helpdesk;
 pub mod home;
 pub mod inbox;
@@ -22,6 +23,7 @@ pub mod reminders;
 pub mod search;
 pub mod support;
 pub mod surveys;
+pub mod trainings;
 pub mod trust;
 
 /// Tells the voting engine which feature hears of the openings and closings of the polls

@@ -7,6 +7,7 @@ pub mod client_cert;
 pub mod conntap;
 pub mod cookies;
 pub mod errors;
+pub mod forms;
 pub mod health;
 pub mod limits;
 pub mod listener;

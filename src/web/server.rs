@@ -30,7 +30,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::helpdesk::http::routes(cfg);
     crate::portal::proposals::http::routes(cfg);
     crate::portal::account_requests::http::routes(cfg);
+    crate::portal::trainings::http::routes(cfg);
     crate::portal::plans::http::routes(cfg);
+    crate::portal::headcount::http::routes(cfg);
     crate::portal::meetings::http::routes(cfg);
     crate::portal::reminders::http::routes(cfg);
     crate::portal::surveys::http::routes(cfg);

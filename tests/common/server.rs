@@ -322,6 +322,22 @@ impl Server {
         self.cli(&["agency", "add", "--code", code, "--name-ru", &ru, "--name-kk", &kk], None).ok();
     }
 
+    /// Adds the Ministry of Digital Development as `DEV`, named in kk, ru and en (for tests
+    /// of names shown in the reader's language).
+    pub fn add_digital_ministry(&self) {
+        let names = [
+            "--name-ru",
+            "Министерство цифрового развития",
+            "--name-kk",
+            "Цифрлық даму министрлігі",
+            "--name-en",
+            "Ministry of Digital Development",
+        ];
+        let mut args = vec!["agency", "add", "--code", "DEV"];
+        args.extend(names);
+        self.cli(&args, None).ok();
+    }
+
     /// Adds an account with [`super::PASSWORD`] (not forced to change); returns its id.
     pub fn add_user(&self, login: &str, agency: &str, roles: &[&str]) -> u64 {
         let out = self.cli(&user_add_args(login, agency, roles, true), Some(super::PASSWORD)).ok();

@@ -91,11 +91,12 @@ fn i385_s42_s44_members_answer_with_a_signature_and_name_a_substitute() {
         content_type: "text/plain",
         bytes: value.as_bytes().to_vec(),
     };
-    let csrf = mne.csrf().unwrap();
+    // As the page sends it: the token is the first part, never in the address.
     let res = post_parts(
         &mne,
-        &format!("/meetings/{id}/act/answer?csrf={csrf}"),
+        &format!("/meetings/{id}/act/answer"),
         &[
+            part("csrf", &mne.csrf().unwrap()),
             part("answer", "attend"),
             Part {
                 name: "signature",
@@ -370,8 +371,9 @@ fn i385_s46_s47_s21_votes_on_resolutions_and_signed_minutes_move_the_draft_on() 
     };
     let res = post_parts(
         &jus,
-        &format!("/meetings/{id}/act/vote?csrf={}", jus.csrf().unwrap()),
+        &format!("/meetings/{id}/act/vote"),
         &[
+            text("csrf", &jus.csrf().unwrap()),
             text("question", "2"),
             text("choice", "for"),
             Part {
@@ -556,8 +558,9 @@ fn i385_s40_s45_the_main_path_in_chromium() {
     browser.click("input[name='answer'][value='absent']");
     browser.type_into("textarea[name='reason']", "Служебная командировка");
     browser.type_into("input[name='substitute']", "mne.deputy");
-    // The form's own button shows the exact text to sign (no script involved).
-    browser.click("#attendance button[formmethod='get']");
+    // The form's own button shows the exact text to sign (no script involved; a POST, so
+    // the form's CSRF field never lands in an address).
+    browser.click("#attendance button[formaction$='/act/answer_text']");
     let text = wait_for("the answer text", 30, || {
         let t = browser.text();
         t.contains("IPGO-MEETING-ATTENDANCE 1").then_some(t)
@@ -574,7 +577,7 @@ fn i385_s40_s45_the_main_path_in_chromium() {
     browser.type_into("input[name='substitute']", "mne.deputy");
     browser.type_into("form[action*='/act/answer'] input[name='signature']", p.to_str().unwrap());
     browser.screenshot(&shots, "meetings-2-answer");
-    browser.click("form[action*='/act/answer'] button:not([formmethod])");
+    browser.click("form[action$='/act/answer'] button:not([formaction])");
     wait_for("the answer recorded", 30, || {
         browser.text().contains("Ваш ответ: Не буду участвовать").then_some(())
     });

@@ -313,3 +313,72 @@ fn the_controllers_page_in_chromium_in_kk_ru_en() {
         assert!(std::fs::metadata(&png).is_ok_and(|m| m.len() > 1000));
     }
 }
+
+/// Issue 15 §1: a connector pushes over mutual TLS with its registered client certificate
+/// (made by openssl, chained to a trusted root), no password and no token; the same
+/// certificate registered to a person without the connector role is refused; a token the
+/// administrator revokes stops working at once.
+#[test]
+fn i385_s48_a_connector_pushes_over_mutual_tls_and_a_revoked_token_is_refused() {
+    use crate::signatures::pki::{pki, unique};
+    let pki = pki();
+    let (connector, person) = (format!("conn{}", unique()), format!("pers{}", unique()));
+    for name in [&connector, &person] {
+        pki.issue(name, "p256", "v3_auth");
+    }
+    let s = Server::builder().tls().start();
+    s.add_agency("MINFIN");
+    s.add_user("esedo", "MINFIN", &["connector"]);
+    s.add_user("fin.emp", "MINFIN", &["employee"]);
+    let p = |n: &str| pki.path(n).to_str().unwrap().to_owned();
+    let crl = pki.issuing_crl(&format!("crl-{}.pem", unique()));
+    s.cli(&["trust", "add", &p("trusted.pem")], None).ok();
+    s.cli(&["trust", "crl", &p("root/crl.pem")], None).ok();
+    s.cli(&["trust", "crl", crl.to_str().unwrap()], None).ok();
+    s.cli(&["cert", "register", "--login", "esedo", &p(&format!("{connector}.pem"))], None).ok();
+    s.cli(&["cert", "register", "--login", "fin.emp", &p(&format!("{person}.pem"))], None).ok();
+    let with_cert = |name: &str| {
+        Client::with_certificate(
+            &s,
+            &pki.read(&format!("{name}.pem")),
+            &pki.read(&format!("{name}.key")),
+        )
+    };
+    let batch = json!({"source": "chancellery", "instructions": [
+        record("M1", "MINFIN", "2026-12-01", "2026-12-17", "on_control")]});
+    let body = serde_json::to_vec(&batch).unwrap();
+    let push_with = |c: &Client| {
+        let res = c.send(
+            "POST",
+            "/api/v1/reminders/import?source=chancellery",
+            &[],
+            Some(("application/json", body.clone())),
+        );
+        (res.status, res.json())
+    };
+    let log = ok(push_with(&with_cert(&connector)), 200);
+    assert_eq!(log["accepted"].as_u64(), Some(1), "{log}");
+    assert_eq!(push_with(&with_cert(&person)).0, 401, "a person's certificate pushes nothing");
+    assert_eq!(push_with(&s.client()).0, 401, "no certificate, no token");
+    let entries = s.audit_entries();
+    let imports = crate::common::entries_for(&entries, "POST", "/api/v1/reminders/import");
+    assert!(imports.iter().any(|e| e["actor"] == "esedo" && e["outcome"] == "ok"), "{imports:?}");
+
+    // Token issued, listed, revoked: refused at once after.
+    let out =
+        s.cli(&["reminders", "token-issue", "--login", "esedo", "--label", "host-2"], None).ok();
+    let line = out.stdout.lines().next().unwrap().to_owned();
+    let token = line.rsplit(": ").next().unwrap().trim().to_owned();
+    let number = line.split_whitespace().nth(1).unwrap().to_owned();
+    assert_eq!(push(&s, &token, &batch).0, 200);
+    let listed = s.cli(&["reminders", "token-list"], None).ok();
+    assert!(
+        listed.stdout.contains("active") && !listed.stdout.contains(&token),
+        "{}",
+        listed.stdout
+    );
+    s.cli(&["reminders", "token-revoke", &number], None).ok();
+    assert_eq!(push(&s, &token, &batch).0, 401, "a revoked token");
+    let listed = s.cli(&["reminders", "token-list"], None).ok();
+    assert!(listed.stdout.contains("revoked"), "{}", listed.stdout);
+}

@@ -288,6 +288,21 @@ fn an_anonymous_survey_leaves_no_person_answer_link_and_its_results_match_the_an
     assert_eq!(status, 200);
     assert!(String::from_utf8(csv).unwrap().contains("жауап-сәуле"));
 
+    // The pages: the results with a chart per question and the breakdown's
+    // "other"; the list in the reader's language; results refused to a respondent.
+    let page = author.get(&format!("/surveys/{first}/results?by=agency"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<svg") && page.body.contains("Довольны ли вы?"), "{}", page.body);
+    assert!(page.body.contains(&ftl("ru", "surveys-other")));
+    assert!(page.body.contains("жауап-сәуле"), "free texts listed");
+    let list = clients[0].get("/surveys");
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body.contains(&ftl("kk", "surveys-title")) && list.body.contains("Жұмыс жағдайлары")
+    );
+    assert!(list.body.contains(&ftl("kk", "surveys-answered")), "{}", list.body);
+    assert_eq!(clients[0].get(&format!("/surveys/{first}/results")).status, 403);
+
     // The job closes it at its time; answers are refused after.
     server.advance_clock("49h");
     let author = server.signed_in("sociolog");
@@ -390,7 +405,7 @@ fn an_anonymous_survey_leaves_no_person_answer_link_and_its_results_match_the_an
         .iter()
         .filter(|e| e["operation"] == "survey.results" && e["outcome"] == "denied")
         .collect();
-    assert_eq!(refused.len(), 1, "the refused results are logged as denied");
+    assert_eq!(refused.len(), 2, "the refused results (API and page) are logged as denied");
     // 5. The server's output says nothing of the answers; 6. the index did not change.
     let output = format!("{}{}", server.stdout(), server.stderr());
     assert!(!TEXTS.iter().any(|t| output.contains(t)), "{output}");

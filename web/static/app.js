@@ -1,5 +1,7 @@
 // ipgo — small progressive enhancements; every page works without this file.
 "use strict";
+// Pages may style what only works with this script (and tests can tell it ran).
+document.documentElement.setAttribute("data-js", "1");
 document.addEventListener("submit", function (event) {
   var button = event.submitter;
   var question = button && button.getAttribute("data-confirm");

@@ -159,10 +159,18 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::proposals::store::PROPOSALS, Rows::Copy),
     // Account requests (newcomers, leavers) with their outcomes.
     &Typed(crate::portal::account_requests::store::ACCOUNT_REQUESTS, Rows::Copy),
+    // Training requests with their sessions and attendance.
+    &Typed(crate::portal::trainings::store::TRAININGS, Rows::Copy),
     // Action plans (I385 §29–§37): plans, items with their tasks and reports, reminders sent.
     &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
     &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),
     &Typed(crate::portal::plans::store::REMINDED, Rows::Copy),
+    // Headcount monitoring (I385 §26–§28): form definitions, campaigns, returns (accepted
+    // ones never change), the index of returns by campaign and agency.
+    &Typed(crate::portal::headcount::store::FORMS, Rows::Copy),
+    &Typed(crate::portal::headcount::store::CAMPAIGNS, Rows::Copy),
+    &Typed(crate::portal::headcount::store::RETURNS, Rows::Copy),
+    &Typed(crate::portal::headcount::store::BY_CAMPAIGN, Rows::Copy),
     // Government meetings (I385 §38–§47): meetings with their agenda versions and attendance.
     &Typed(crate::portal::meetings::store::MEETINGS, Rows::Copy),
     // Reminders of control instructions (I385 §48–§51): instructions with their history,

@@ -3,7 +3,6 @@
 //! approve and refuse and the HR officer's withdraw. They call the same functions as the
 //! API. A refused form is shown again with what was typed and the message by its field.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -14,10 +13,10 @@ use super::views::{ListQuery, RequestView};
 use crate::app::App;
 use crate::auth::policy::{AccountRequestAction, Action, Object, decide};
 use crate::auth::roles::Role;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::portal::directory::model::Department;
 use crate::portal::directory::service as directory;
-use crate::portal::support::Tabs;
+use crate::portal::support::{FieldError, Tabs};
 use crate::web::render::{PageCtx, html, see_other};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form};
@@ -45,18 +44,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account-requests/{id}/approve", web::post().to(approve_form))
         .route("/account-requests/{id}/refuse", web::post().to(refuse_form))
         .route("/account-requests/{id}/withdraw", web::post().to(withdraw_form));
-}
-
-/// A refused form: which field, and the translated message.
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn is(&self, field: &str) -> bool {
-        self.field == field
-    }
 }
 
 #[derive(Template)]
@@ -160,21 +147,13 @@ async fn list_page(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<H
     render_list(&app, &s, q.into_inner(), NewRequest::default(), None).await
 }
 
-/// Input refused on one of its fields is shown again in the form; anything else (no right,
-/// a broken body) is the error page.
-fn field_error(app: &App, s: &SignedIn, e: Error) -> Result<(StatusCode, FieldError)> {
-    let Some(field) = e.field.clone() else { return Err(e) };
-    let status = StatusCode::from_u16(e.code.http_status()).map_err(Error::internal)?;
-    Ok((status, FieldError { field, message: app.i18n.error_message(s.state.lang, &e) }))
-}
-
 async fn file_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let typed: NewRequest = form(&body)?;
     match api::file(&app, &s, typed.clone()).await {
         Ok(id) => Ok(see_other(&format!("/account-requests/{id}"))),
         Err(e) => {
-            let (status, error) = field_error(&app, &s, e)?;
+            let (status, error) = FieldError::from_refusal(&app, s.state.lang, e)?;
             let mut page = render_list(&app, &s, ListQuery::default(), typed, Some(error)).await?;
             *page.status_mut() = status;
             Ok(page)

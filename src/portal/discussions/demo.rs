@@ -1,6 +1,7 @@
 //! `ipgo demo`: discussions a visitor should see (I385 §52–§54) — one open with a named
 //! vote, comments in a thread and some ballots cast; one open with a secret vote on options
-//! of its own; one closed early by its initiator with its result. Every step goes through
+//! of its own; one closed early by its initiator with its result; one upcoming, which the
+//! server opens by itself in two days. Every step goes through
 //! the services as the person whose step it is, so notices, polls and the access log are
 //! the real ones.
 
@@ -21,6 +22,8 @@ struct Demo {
     text: &'static str,
     secret: bool,
     options: &'static [&'static str],
+    /// Starts in this many days (0: now, an upcoming discussion otherwise).
+    starts: i64,
     days: i64,
     /// (member, paragraph answered, words) in order; a comment with `reply` answers the
     /// previous one.
@@ -38,6 +41,7 @@ const DEMOS: &[Demo] = &[
                3. Ожидаемые результаты: перевод 90 процентов внутреннего документооборота в электронный вид к 2029 году.",
         secret: false,
         options: &[],
+        starts: 0,
         days: 5,
         comments: &[
             (
@@ -69,6 +73,7 @@ const DEMOS: &[Demo] = &[
                Продолжительность семинара — четыре часа, место проведения — конференц-зал министерства.",
         secret: true,
         options: &["15 января 2027 года", "22 января 2027 года", "29 января 2027 года"],
+        starts: 0,
         days: 3,
         comments: &[(
             "plan.responsible",
@@ -86,10 +91,24 @@ const DEMOS: &[Demo] = &[
                Дежурным обеспечить круглосуточную связь с оперативным штабом.",
         secret: false,
         options: &[],
+        starts: 0,
         days: 2,
         comments: &[("econ.head", None, false, "Согласовано, замечаний нет.")],
         ballots: &[("dev.head", "for"), ("fin.head", "for"), ("econ.head", "for")],
         close_reason: Some("Все члены рабочей группы высказались, решение принято досрочно."),
+    },
+    Demo {
+        title_ru: "Об изменении порядка согласования служебных командировок",
+        title_kk: "Қызметтік іссапарларды келісу тәртібін өзгерту туралы",
+        text: "Предлагается согласовывать служебные командировки в электронном виде через портал.\n\n\
+               Заявка на командировку подаётся не позднее чем за пять рабочих дней до её начала.",
+        secret: false,
+        options: &[],
+        starts: 2,
+        days: 7,
+        comments: &[],
+        ballots: &[],
+        close_reason: None,
     },
 ];
 
@@ -105,9 +124,16 @@ pub fn seed(app: &App, operator: &Actor) -> Result<()> {
             text: demo.text.into(),
             ..Default::default()
         };
-        let ends = crate::clock::now() + jiff::SignedDuration::from_hours(24 * demo.days);
+        let now = crate::clock::now();
+        let starts = now + jiff::SignedDuration::from_hours(24 * demo.starts);
+        let ends = now + jiff::SignedDuration::from_hours(24 * demo.days);
         let settings = Settings {
             members: MEMBERS.iter().map(|m| (*m).into()).collect(),
+            starts_at: if demo.starts > 0 {
+                crate::clock::utc_string(starts)
+            } else {
+                String::new()
+            },
             ends_at: crate::clock::utc_string(ends),
             secret: demo.secret,
             options: demo.options.iter().map(|o| (*o).into()).collect(),

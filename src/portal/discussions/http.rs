@@ -33,7 +33,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/discussions", web::post().to(api_create))
         .route("/api/v1/discussions/{id}", web::get().to(api_view))
         .route("/api/v1/discussions/{id}/comments", web::post().to(api_comment))
-        .route("/api/v1/discussions/{id}/close", web::post().to(api_close));
+        .route("/api/v1/discussions/{id}/close", web::post().to(api_close))
+        .route("/api/v1/discussions/{id}/settings", web::put().to(api_change));
 }
 
 fn arc(app: &Data) -> std::sync::Arc<App> {
@@ -189,6 +190,22 @@ async fn api_close(
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     close(&app, &s, id, body.into_inner().reason).await?;
+    Ok(json(&view(&app, &s, id).await?))
+}
+
+/// Changes the settings before the discussion starts (the same JSON as creating it).
+async fn api_change(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<u64>,
+    payload: web::Payload,
+) -> Result<HttpResponse> {
+    let id = path.into_inner();
+    let body = read_body(payload, 256 * 1024).await?;
+    let settings: Settings = serde_json::from_slice(&body)
+        .map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+    let (a, actor) = (arc(&app), s.actor.clone());
+    blocking(move || service::change(&a, &actor, id, settings)).await?;
     Ok(json(&view(&app, &s, id).await?))
 }
 

@@ -171,17 +171,8 @@ pub fn prepare(app: &App, actor: &Actor) -> Result<Ticket> {
     documents::prepare_post(app, actor)
 }
 
-/// Creates the discussion and its poll in the caller's transaction; notices to the members
-/// if it is already open.
-fn create_in(
-    app: &App,
-    txn: &WriteTransaction,
-    me: &crate::actor::UserIdentity,
-    document_id: u64,
-    version: u32,
-    r: &Resolved,
-) -> Result<(Discussion, Poll, AfterCommit)> {
-    let id = crate::db::next_id(txn, "discussion")?;
+/// The poll a discussion asks of the voting engine (its ballot header set by the caller).
+fn spec_of(id: u64, document_id: u64, initiator: u64, r: &Resolved) -> PollSpec {
     let s = &r.settings;
     let mut spec =
         PollSpec::for_against(format!("discussion:{id}"), format!("/discussions/{id}"), 1);
@@ -200,7 +191,22 @@ fn create_in(
     spec.closes_at = r.ends_at.clone();
     spec.members = r.members.clone();
     spec.group = r.group;
-    spec.watchers = vec![me.id];
+    spec.watchers = vec![initiator];
+    spec
+}
+
+/// Creates the discussion and its poll in the caller's transaction; notices to the members
+/// if it is already open.
+fn create_in(
+    app: &App,
+    txn: &WriteTransaction,
+    me: &crate::actor::UserIdentity,
+    document_id: u64,
+    version: u32,
+    r: &Resolved,
+) -> Result<(Discussion, Poll, AfterCommit)> {
+    let id = crate::db::next_id(txn, "discussion")?;
+    let mut spec = spec_of(id, document_id, me.id, r);
     spec.ballot_header = vec![
         ("discussion".into(), id.to_string()),
         ("document".into(), document_id.to_string()),
@@ -294,6 +300,41 @@ pub fn create_on_document(app: &App, actor: &Actor, settings: Settings) -> Resul
     notify::after_commit(app, after);
     polls::published(app, &poll);
     Ok(id)
+}
+
+/// Changes who discusses, when and how the vote is held, before the discussion starts (the
+/// initiator, `discussion.manage`). Once its poll has opened, the voting engine refuses
+/// (`poll-frozen`, 409): options, rule, secrecy and electorate are frozen at opening.
+pub fn change(app: &App, actor: &Actor, id: u64, settings: Settings) -> Result<()> {
+    let d = load(app, id)?;
+    require(actor, Action::Discussion(DiscussionAction::Manage), object(&d))?;
+    actor.origin.set_operation("discussion.change");
+    if settings.document_id.is_some_and(|doc| doc != d.document_id) {
+        return Err(Error::invalid("document_id", "field-unknown"));
+    }
+    // Frozen first: an open poll is refused for what it is, whatever the new values say.
+    let before = polls::get(app, d.poll)?;
+    if before.state_at(&now()) != State::Scheduled {
+        return Err(polls::refused(Some(&before), crate::portal::polls::model::Refusal::Frozen));
+    }
+    let r = resolve(app, actor, settings)?;
+    let (d, poll) = app.audit.change(actor, "discussion.change", |txn| {
+        let mut d = store::get_in(txn, id)?.ok_or_else(Error::not_found)?;
+        let mut spec = spec_of(id, d.document_id, d.initiator, &r);
+        // The ballot text names the same discussion, document and version as before.
+        spec.ballot_header = before.ballot_header.clone();
+        let poll = polls::update_in(app, txn, d.poll, spec)?;
+        d.members = r.members.clone();
+        d.group = r.group;
+        d.starts_at = r.starts_at.clone();
+        d.ends_at = r.ends_at.clone();
+        store::put(txn, &d)?;
+        let detail = json!({"discussion": id, "poll": poll.id});
+        Ok(((d, poll), Some(detail)))
+    })?;
+    polls::published(app, &poll);
+    published(app, &d);
+    Ok(())
 }
 
 fn title_of(app: &App, d: &Discussion) -> Names {

@@ -175,8 +175,15 @@ struct ActForm {
     text: String,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct BallotForm {
+    question: usize,
+    choice: String,
+}
+
 /// One endpoint for every form of the meeting page: url-encoded fields, or the signature
-/// file (multipart, the CSRF token in the query).
+/// file (multipart, the CSRF token its first part).
 pub(super) async fn act_form(
     app: Data,
     s: SignedIn,
@@ -214,6 +221,23 @@ pub(super) async fn act_form(
         return Ok(back(id));
     }
     let body = read_form_body(payload).await?;
+    if action == "answer_text" {
+        // The text to sign for the answer typed in the form (a POST: the form's CSRF field
+        // stays in the body, never in an address).
+        s.actor.origin.set_success_status(200);
+        let input: AnswerInput = form(&body)?;
+        let (a, actor) = (arc(&app), s.actor.clone());
+        let text = blocking(move || attendance::text(&a, &actor, id, &input)).await?;
+        return Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(text));
+    }
+    if action == "ballot_text" {
+        // The ballot text for the choice marked in the vote form (POST, as above).
+        s.actor.origin.set_success_status(200);
+        let f: BallotForm = form(&body)?;
+        let (a, actor) = (arc(&app), s.actor.clone());
+        let text = blocking(move || votes::ballot(&a, &actor, id, f.question, &f.choice)).await?;
+        return Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(text));
+    }
     let f: ActForm = form(&body)?;
     let (a, actor) = (arc(&app), s.actor.clone());
     blocking(move || match action.as_str() {

@@ -22,6 +22,7 @@ const MAX_DESIGN: usize = 1024 * 1024;
 const MAX_RESPONSE: usize = 1024 * 1024;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    super::pages::routes(cfg);
     cfg.route("/api/v1/surveys", web::get().to(api_list))
         .route("/api/v1/surveys", web::post().to(api_create))
         .route("/api/v1/surveys/{id}", web::get().to(api_view))

@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod model;
+pub mod pages;
 pub mod reading;
 pub mod results;
 pub mod service;
