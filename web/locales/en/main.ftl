@@ -627,6 +627,8 @@ trust-crls = Certificate revocation lists (CRL)
 trust-no-crls = No CRL installed: certificates cannot be checked.
 trust-crl-issuer = Issuer
 trust-crl-issued = Issued
+# Less than an hour ago (never "0 h ago").
+time-just-now = just now
 trust-crl-age = { $hours } h ago
 trust-crl-next = Next update
 trust-crl-stale = out of date

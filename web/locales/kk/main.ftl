@@ -627,6 +627,8 @@ trust-crls = Кері қайтарылған сертификаттар тізі
 trust-no-crls = CRL орнатылмаған: сертификаттарды тексеру мүмкін емес.
 trust-crl-issuer = Тізімді берген
 trust-crl-issued = Шығарылды
+# Less than an hour ago (never "0 h ago").
+time-just-now = жаңа ғана
 trust-crl-age = { $hours } сағ. бұрын
 trust-crl-next = Келесі жаңарту
 trust-crl-stale = ескірген

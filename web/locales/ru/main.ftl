@@ -627,6 +627,8 @@ trust-crls = Списки отозванных сертификатов (CRL)
 trust-no-crls = CRL не установлены: сертификаты нельзя проверить.
 trust-crl-issuer = Издатель списка
 trust-crl-issued = Выпущен
+# Less than an hour ago (never "0 h ago").
+time-just-now = только что
 trust-crl-age = { $hours } ч. назад
 trust-crl-next = Следующее обновление
 trust-crl-stale = устарел
