@@ -53,6 +53,8 @@ mod helpdesk;
 mod meetings;
 #[path = "integration/notices.rs"]
 mod notices;
+#[path = "integration/pages.rs"]
+mod pages;
 #[path = "integration/plans.rs"]
 mod plans;
 #[path = "integration/polls_secrecy.rs"]
