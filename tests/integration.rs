@@ -84,6 +84,8 @@ mod trust_admin;
 #[path = "integration/web_security.rs"]
 mod web_security;
 
+#[path = "integration/tls_audit.rs"]
+mod tls_audit;
 #[path = "integration/trainings.rs"]
 mod trainings;
 #[path = "integration/upgrade.rs"]

@@ -78,6 +78,8 @@ pub struct ServerBuilder {
     demo: bool,
     corpus: Option<PathBuf>,
     data: Option<PathBuf>,
+    /// The CA the test client trusts when the server serves the agency's certificate.
+    trust: Option<PathBuf>,
 }
 
 impl ServerBuilder {
@@ -118,6 +120,14 @@ impl ServerBuilder {
         self.env("IPGO_TLS__SELF_SIGNED", "true")
     }
 
+    /// Serves over HTTPS with the agency's certificate and key (`tls.cert`, `tls.key`);
+    /// the test client trusts `ca`, the CA that issued them.
+    pub fn tls_files(mut self, cert: &Path, key: &Path, ca: &Path) -> Self {
+        self.trust = Some(ca.to_owned());
+        self.env("IPGO_TLS__CERT", cert.to_str().expect("UTF-8 path"))
+            .env("IPGO_TLS__KEY", key.to_str().expect("UTF-8 path"))
+    }
+
     /// Uses this data directory (e.g. one prepared with the CLI before the server starts).
     pub fn data(mut self, dir: &Path) -> Self {
         self.data = Some(dir.to_owned());
@@ -127,7 +137,8 @@ impl ServerBuilder {
     pub fn start(self) -> Server {
         let root = tempfile::Builder::new().prefix("ipgo-test-").tempdir().expect("temp dir");
         let data = self.data.clone().unwrap_or_else(|| root.path().join("data"));
-        let tls = self.env.iter().any(|(k, v)| k == "IPGO_TLS__SELF_SIGNED" && v == "true");
+        let tls = self.trust.is_some()
+            || self.env.iter().any(|(k, v)| k == "IPGO_TLS__SELF_SIGNED" && v == "true");
         let mut server = Server {
             root,
             data,
@@ -233,7 +244,7 @@ impl Server {
                 self.child = None;
                 return Err(format!("exit {status}\n{}", self.stderr()));
             }
-            if client.is_none() && (self.scheme == "http" || self.certificate().exists()) {
+            if client.is_none() && (self.scheme == "http" || self.trust_anchor().exists()) {
                 client = Some(Client::new(self));
             }
             if let Some(c) = &client
@@ -254,6 +265,12 @@ impl Server {
     /// The self-signed certificate the server made (TLS mode).
     pub fn certificate(&self) -> PathBuf {
         self.data.join("keys").join("tls-self-signed.crt")
+    }
+
+    /// The certificate the test client trusts: the agency's CA given to
+    /// [`ServerBuilder::tls_files`], else the self-signed certificate.
+    pub fn trust_anchor(&self) -> PathBuf {
+        self.builder.trust.clone().unwrap_or_else(|| self.certificate())
     }
 
     /// Stops the server the way systemd does (SIGTERM) and waits for it to finish its

@@ -23,8 +23,20 @@ impl Raw {
 }
 
 /// A GET by `curl` (a client that does not decompress unless asked), with the session's
-/// cookie and the given `Accept-Encoding`.
+/// cookie and the given `Accept-Encoding`, as the portal's own page makes it
+/// (`Sec-Fetch-Site: same-origin`).
 fn raw_get(client: &Client, url: &str, accept_encoding: Option<&str>, dir: &Path) -> Raw {
+    raw_get_from(client, url, accept_encoding, Some("same-origin"), dir)
+}
+
+/// [`raw_get`] with the `Sec-Fetch-Site` a browser sends (`None`: a client that sends none).
+fn raw_get_from(
+    client: &Client,
+    url: &str,
+    accept_encoding: Option<&str>,
+    sec_fetch_site: Option<&str>,
+    dir: &Path,
+) -> Raw {
     let head = dir.join("head.txt");
     let body = dir.join("body.bin");
     let mut cmd = Command::new("curl");
@@ -34,6 +46,9 @@ fn raw_get(client: &Client, url: &str, accept_encoding: Option<&str>, dir: &Path
     }
     if let Some(ae) = accept_encoding {
         cmd.args(["-H", &format!("accept-encoding: {ae}")]);
+    }
+    if let Some(site) = sec_fetch_site {
+        cmd.args(["-H", &format!("sec-fetch-site: {site}")]);
     }
     let out = cmd.arg(url).output().expect("curl runs (apt-get install curl)");
     assert!(out.status.success(), "curl {url}: {}", String::from_utf8_lossy(&out.stderr));
@@ -79,6 +94,15 @@ fn responses_are_compressed_and_assets_named_by_their_content() {
     assert!(String::from_utf8(plain.body).unwrap().contains("</html>"));
     let refused = raw_get(&client, &format!("{base}/"), Some("gzip;q=0"), dir.path());
     assert_eq!(refused.header("content-encoding"), None, "q=0 refuses gzip");
+    // BREACH: a page holds the CSRF token; a request another site makes the browser send,
+    // or one that does not say where it comes from, gets it uncompressed (issue 20, testssl).
+    for site in [Some("cross-site"), Some("same-site"), None] {
+        let from = raw_get_from(&client, &format!("{base}/"), Some("gzip"), site, dir.path());
+        assert_eq!(from.header("content-encoding"), None, "{site:?}: {:?}", from.headers);
+        assert!(String::from_utf8(from.body).unwrap().contains("</html>"));
+    }
+    let typed = raw_get_from(&client, &format!("{base}/"), Some("gzip"), Some("none"), dir.path());
+    assert_eq!(typed.header("content-encoding"), Some("gzip"), "an address typed by the person");
 
     // The style sheet and the script, by the hashed names the page links.
     for (ext, marker) in [("css", "{"), ("js", "function")] {
@@ -95,6 +119,10 @@ fn responses_are_compressed_and_assets_named_by_their_content() {
         let cache = res.header("cache-control").unwrap_or("");
         assert!(cache.contains("max-age=31536000") && cache.contains("immutable"), "{cache}");
         assert!(gunzip(&res.body, dir.path()).contains(marker));
+        // The same for everyone, no secret in it: compressed whoever asks.
+        let anyone =
+            raw_get_from(&client, &format!("{base}{link}"), Some("gzip"), None, dir.path());
+        assert_eq!(anyone.header("content-encoding"), Some("gzip"), "{link}");
         // The plain name still answers, but is not cached for long.
         let plain = raw_get(&client, &format!("{base}/static/app.{ext}"), None, dir.path());
         assert!(!plain.header("cache-control").unwrap_or("").contains("immutable"));
