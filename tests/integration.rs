@@ -25,6 +25,8 @@ mod calendar;
 mod certificate_signin;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/demo_signing.rs"]
+mod demo_signing;
 #[path = "integration/directory.rs"]
 mod directory;
 #[path = "integration/discussions.rs"]
