@@ -55,6 +55,8 @@ mod helpdesk;
 mod meetings;
 #[path = "integration/notices.rs"]
 mod notices;
+#[path = "integration/pages.rs"]
+mod pages;
 #[path = "integration/plans.rs"]
 mod plans;
 #[path = "integration/polls_secrecy.rs"]
@@ -82,6 +84,8 @@ mod trust_admin;
 #[path = "integration/web_security.rs"]
 mod web_security;
 
+#[path = "integration/tls_audit.rs"]
+mod tls_audit;
 #[path = "integration/trainings.rs"]
 mod trainings;
 #[path = "integration/upgrade.rs"]
