@@ -9,6 +9,8 @@ mod common;
 mod access_control;
 #[path = "integration/access_log.rs"]
 mod access_log;
+#[path = "integration/access_log_viewer.rs"]
+mod access_log_viewer;
 #[path = "integration/account_requests.rs"]
 mod account_requests;
 #[path = "integration/api_docs.rs"]
@@ -57,6 +59,8 @@ mod meetings;
 mod notices;
 #[path = "integration/pages.rs"]
 mod pages;
+#[path = "integration/pages_people.rs"]
+mod pages_people;
 #[path = "integration/plans.rs"]
 mod plans;
 #[path = "integration/polls_secrecy.rs"]
