@@ -83,6 +83,8 @@ mod signin;
 mod signing_browser;
 #[path = "integration/surveys.rs"]
 mod surveys;
+#[path = "integration/surveys_pages.rs"]
+mod surveys_pages;
 #[path = "integration/trust_admin.rs"]
 mod trust_admin;
 #[path = "integration/web_security.rs"]
