@@ -50,6 +50,12 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "closing resolved helpdesk requests failed");
         }
     }));
+    if !app.config.directory.agencies.is_empty() {
+        let period = Duration::from_secs(app.config.directory.sync_interval_seconds.max(1));
+        jobs.push(soon_and_every(app.clone(), period, "directory-sync", |app| {
+            crate::portal::ldap::sync::run_due(app);
+        }));
+    }
     jobs.push(every(app.clone(), Duration::from_secs(60), "refused-requests", |app| {
         app.audit.summarize_refused();
     }));

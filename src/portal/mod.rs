@@ -11,6 +11,7 @@ pub mod drafts;
 pub mod helpdesk;
 pub mod home;
 pub mod inbox;
+pub mod ldap;
 pub mod maintenance;
 pub mod plans;
 pub mod polls;

@@ -1,6 +1,7 @@
 //! Identity and the staff directory: agencies, departments, accounts, roles, working
 //! groups; signing in and out.
 
+pub mod external;
 pub mod http;
 pub mod model;
 pub mod pages;
