@@ -119,6 +119,16 @@ impl Origin {
         *self.state.operation.lock() = Some(op.to_owned());
     }
 
+    /// Names the operation unless one is named already: the first policy check of a request
+    /// is what the request does; checks made to show things around it (names from the
+    /// directory, the document of a draft) do not rename it.
+    pub fn name_operation_if_unnamed(&self, op: &str) {
+        let mut current = self.state.operation.lock();
+        if current.is_none() {
+            *current = Some(op.to_owned());
+        }
+    }
+
     pub fn operation(&self) -> Option<String> {
         self.state.operation.lock().clone()
     }

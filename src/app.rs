@@ -142,14 +142,21 @@ impl App {
             crate::notify::store::ensure_tables(txn)?;
             crate::portal::drafts::store::ensure_tables(txn)?;
             crate::portal::polls::store::ensure_tables(txn)?;
+            crate::portal::discussions::store::ensure_tables(txn)?;
             crate::portal::drafts::vote::move_legacy_votes(txn)?;
             crate::sign::store::ensure_tables(txn)?;
             crate::portal::maintenance::store::ensure_tables(txn)?;
             crate::ops::crl_fetch::ensure_tables(txn)?;
             crate::calendar::store::ensure_tables(txn)?;
             crate::portal::helpdesk::store::ensure_tables(txn)?;
+            crate::portal::proposals::store::ensure_tables(txn)?;
+            crate::portal::account_requests::store::ensure_tables(txn)?;
+            crate::portal::trainings::store::ensure_tables(txn)?;
             crate::portal::plans::store::ensure_tables(txn)?;
+            crate::portal::headcount::store::ensure_tables(txn)?;
+            crate::portal::meetings::store::ensure_tables(txn)?;
             crate::portal::reminders::store::ensure_tables(txn)?;
+            crate::portal::surveys::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?

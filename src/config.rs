@@ -31,6 +31,7 @@ pub struct Config {
     pub drafts: DraftsConfig,
     pub polls: crate::portal::polls::PollsConfig,
     pub plans: crate::portal::plans::PlansConfig,
+    pub headcount: crate::portal::headcount::HeadcountConfig,
     pub reminders: crate::portal::reminders::RemindersConfig,
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,

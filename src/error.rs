@@ -124,7 +124,8 @@ pub struct Error {
     pub detail_key: Option<&'static str>,
     /// Free-form detail that is safe to show (e.g. the name of a rejected archive member).
     pub detail: Option<String>,
-    /// Values for the variables of the `detail_key` message (e.g. `$limit` of a limit hit).
+    /// Values for the variables of the `detail_key` message (e.g. `$limit` of a limit hit,
+    /// a refused file's name and what it really is), so the reason reads as a sentence.
     pub args: Vec<(&'static str, String)>,
     /// The internal cause, logged but never shown.
     pub cause: Option<String>,

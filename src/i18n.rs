@@ -24,8 +24,22 @@ macro_rules! ftl_files {
 }
 
 /// (file name, [kk, ru, en] sources).
-const FILES: &[(&str, [&str; 3])] =
-    ftl_files!["main", "calendar", "security", "polls", "plans", "helpdesk", "reminders"];
+const FILES: &[(&str, [&str; 3])] = ftl_files![
+    "main",
+    "calendar",
+    "security",
+    "polls",
+    "plans",
+    "helpdesk",
+    "discussions",
+    "proposals",
+    "account_requests",
+    "trainings",
+    "reminders",
+    "meetings",
+    "headcount",
+    "surveys"
+];
 
 /// The sources of one language, file by file.
 fn sources(lang: &str) -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -104,13 +118,18 @@ impl I18n {
     /// The full text of an error: the code's message, then the precise reason.
     pub fn error_message(&self, lang: &str, error: &crate::error::Error) -> String {
         let mut text = self.text(lang, &error.code.message_key());
-        if let Some(key) = error.detail_key {
-            let args: Vec<(&str, &str)> =
-                error.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        if let Some(reason) = self.error_reason(lang, error) {
             text.push(' ');
-            text.push_str(&self.text_with(lang, key, &args));
+            text.push_str(&reason);
         }
         text
+    }
+
+    /// The precise reason of an error (its `detail_key` with its arguments), if it has one.
+    pub fn error_reason(&self, lang: &str, error: &crate::error::Error) -> Option<String> {
+        let key = error.detail_key?;
+        let args: Vec<(&str, &str)> = error.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Some(self.text_with(lang, key, &args))
     }
 
     pub fn has(&self, lang: &str, key: &str) -> bool {

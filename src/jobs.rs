@@ -45,6 +45,16 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "opening and closing polls failed");
         }
     }));
+    jobs.push(every(app.clone(), polls_period, "surveys", |app| {
+        if let Err(e) = crate::portal::surveys::service::run_due(app) {
+            tracing::error!(error = %e, "opening and closing surveys failed");
+        }
+    }));
+    jobs.push(every(app.clone(), polls_period, "discussion-reminders", |app| {
+        if let Err(e) = crate::portal::discussions::service::remind_closing(app) {
+            tracing::error!(error = %e, "reminding of discussions that close soon failed");
+        }
+    }));
     jobs.push(every(app.clone(), Duration::from_secs(600), "helpdesk-close", |app| {
         if let Err(e) = crate::portal::helpdesk::service::close_unanswered(app) {
             tracing::error!(error = %e, "closing resolved helpdesk requests failed");
@@ -56,6 +66,12 @@ pub fn start(app: Arc<App>) -> Jobs {
             crate::portal::ldap::sync::run_due(app);
         }));
     }
+    // Leavers' accounts are disabled on their day, in Astana time (I617 §20).
+    jobs.push(soon_and_every(app.clone(), Duration::from_secs(60), "account-requests", |app| {
+        if let Err(e) = crate::portal::account_requests::service::run_due(app) {
+            tracing::error!(error = %e, "disabling leavers' accounts failed");
+        }
+    }));
     jobs.push(every(app.clone(), Duration::from_secs(60), "refused-requests", |app| {
         app.audit.summarize_refused();
     }));

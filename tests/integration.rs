@@ -9,6 +9,8 @@ mod common;
 mod access_control;
 #[path = "integration/access_log.rs"]
 mod access_log;
+#[path = "integration/account_requests.rs"]
+mod account_requests;
 #[path = "integration/api_docs.rs"]
 mod api_docs;
 #[path = "integration/appliance.rs"]
@@ -25,6 +27,8 @@ mod certificate_signin;
 mod cli;
 #[path = "integration/directory.rs"]
 mod directory;
+#[path = "integration/discussions.rs"]
+mod discussions;
 #[path = "integration/document_signatures.rs"]
 mod document_signatures;
 #[path = "integration/documents.rs"]
@@ -37,14 +41,24 @@ mod documents_hostile;
 mod drafts;
 #[path = "integration/drafts_vote.rs"]
 mod drafts_vote;
+#[path = "integration/forms.rs"]
+mod forms;
 #[path = "integration/gost.rs"]
 mod gost;
+#[path = "integration/headcount.rs"]
+mod headcount;
 #[path = "integration/helpdesk.rs"]
 mod helpdesk;
+#[path = "integration/meetings.rs"]
+mod meetings;
 #[path = "integration/notices.rs"]
 mod notices;
 #[path = "integration/plans.rs"]
 mod plans;
+#[path = "integration/polls_secrecy.rs"]
+mod polls_secrecy;
+#[path = "integration/proposals.rs"]
+mod proposals;
 #[path = "integration/reminders.rs"]
 mod reminders;
 #[path = "integration/request_limits.rs"]
@@ -59,13 +73,19 @@ mod signatures;
 mod signin;
 #[path = "integration/signing_browser.rs"]
 mod signing_browser;
+#[path = "integration/surveys.rs"]
+mod surveys;
 #[path = "integration/trust_admin.rs"]
 mod trust_admin;
 #[path = "integration/web_security.rs"]
 mod web_security;
 
+#[path = "integration/trainings.rs"]
+mod trainings;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
 
+#[path = "integration/meetings_session.rs"]
+mod meetings_session;
 #[path = "integration/packaging.rs"]
 mod packaging;

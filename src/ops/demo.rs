@@ -278,6 +278,8 @@ pub fn seed(app: &App, actor: &Actor, out: &mut dyn Write) -> Result<Vec<(String
     }
     let pki = super::demo_pki::DemoPki::install(app, actor)?;
     crate::portal::drafts::demo::seed(app, actor, &pki)?;
+    crate::portal::discussions::demo::seed(app, actor)?;
+    crate::portal::meetings::demo::seed(app, actor, &pki)?;
     writeln!(
         out,
         "Heads sign with the demo keys in {} (password \"{}\"): ipgo sign --p12 FILE …",
@@ -357,10 +359,18 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
         seed(app, &actor, &mut text).map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
         crate::portal::plans::demo::seed(app, &actor, &mut text)
             .map_err(|e| anyhow::anyhow!("demo action plans: {e}"))?;
+        crate::portal::headcount::demo::seed(app, &actor, &mut text)
+            .map_err(|e| anyhow::anyhow!("demo headcount: {e}"))?;
         crate::portal::reminders::demo::seed(app, &actor, &mut text)
             .map_err(|e| anyhow::anyhow!("demo reminders: {e}"))?;
         crate::portal::helpdesk::demo::seed(app, &actor)
             .map_err(|e| anyhow::anyhow!("demo helpdesk: {e}"))?;
+        crate::portal::proposals::demo::seed(app, &actor)
+            .map_err(|e| anyhow::anyhow!("demo proposals: {e}"))?;
+        crate::portal::account_requests::demo::seed(app, &actor)
+            .map_err(|e| anyhow::anyhow!("demo account requests: {e}"))?;
+        crate::portal::trainings::demo::seed(app, &actor)
+            .map_err(|e| anyhow::anyhow!("demo training: {e}"))?;
         stdout.write_all(&text)?;
         let file = app.config.data_dir().join("demo-accounts.txt");
         crate::keys::write_private(&file, &text)?;

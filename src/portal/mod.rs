@@ -4,30 +4,49 @@
 //! service and render).
 
 pub mod accesslog;
+pub mod account_requests;
 pub mod calendar;
 pub mod directory;
+pub mod discussions;
 pub mod documents;
 pub mod drafts;
+pub mod headcount;
 pub mod helpdesk;
 pub mod home;
 pub mod inbox;
 pub mod ldap;
 pub mod maintenance;
+pub mod meetings;
 pub mod plans;
 pub mod polls;
+pub mod proposals;
 pub mod reminders;
 pub mod search;
 pub mod support;
+pub mod surveys;
+pub mod trainings;
 pub mod trust;
 
 /// Tells the voting engine which feature hears of the openings and closings of the polls
 /// of a subject (`draft:3` → drafts). The one place that joins the engine to features.
 pub fn install_poll_hooks() {
     use polls::service::Hooks;
-    static HOOKS: &[Hooks] = &[Hooks {
-        prefix: "draft",
-        opened: drafts::vote::poll_opened,
-        closed: drafts::vote::poll_closed,
-    }];
+    static HOOKS: &[Hooks] = &[
+        Hooks {
+            prefix: "draft",
+            opened: drafts::vote::poll_opened,
+            closed: drafts::vote::poll_closed,
+        },
+        Hooks {
+            prefix: "discussion",
+            opened: discussions::service::poll_opened,
+            closed: discussions::service::poll_closed,
+        },
+        Hooks {
+            prefix: "meeting",
+            opened: meetings::votes::poll_opened,
+            closed: meetings::votes::poll_closed,
+        },
+    ];
     polls::service::install_hooks(HOOKS);
 }

@@ -196,6 +196,12 @@ fn authenticate(
         lang: visitor_lang(req, app),
         client_ip,
         secure,
+        done: req
+            .query_string()
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("done="))
+            .filter(|k| k.len() <= 64 && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+            .map(str::to_owned),
     };
     let Some(token) = req.cookie(cookies::session_name(secure)).map(|c| c.value().to_owned())
     else {
@@ -303,8 +309,9 @@ async fn check_forgery(
     }
 }
 
-/// Reads the `csrf` field of an url-encoded form (bounded) and puts the body back; for
-/// multipart uploads the token travels in the query string.
+/// Reads the `csrf` field of a form body (bounded) and puts the body back. A multipart
+/// upload carries it as its first part (`{% call form::csrf(page) %}` is the first field of
+/// every form), so no token ever travels in an address.
 async fn form_token(req: &mut ServiceRequest) -> Option<String> {
     let content_type = req
         .headers()
@@ -313,9 +320,7 @@ async fn form_token(req: &mut ServiceRequest) -> Option<String> {
         .unwrap_or("")
         .to_owned();
     if content_type.starts_with("multipart/form-data") {
-        return web::Query::<CsrfField>::from_query(req.query_string())
-            .ok()
-            .map(|q| q.into_inner().csrf);
+        return multipart_token(req, &content_type).await;
     }
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         return None;
@@ -330,9 +335,83 @@ async fn form_token(req: &mut ServiceRequest) -> Option<String> {
     token
 }
 
-#[derive(serde::Deserialize)]
-struct CsrfField {
-    csrf: String,
+/// How far into a multipart body the `csrf` part is looked for.
+const MULTIPART_HEAD: usize = 8 * 1024;
+
+/// Reads the start of a multipart body until its first part is complete, takes the token
+/// from it when that part is `csrf`, and puts every byte back in front of the rest of the
+/// stream (which is not read: uploads stay streamed).
+async fn multipart_token(req: &mut ServiceRequest, content_type: &str) -> Option<String> {
+    use futures_util::StreamExt;
+    let boundary = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"').to_owned())?;
+    let mut payload = req.take_payload();
+    let mut head = web::BytesMut::new();
+    let mut failure = None;
+    let token = loop {
+        match first_part_token(&head, &boundary) {
+            FirstPart::Token(t) => break Some(t),
+            FirstPart::Other => break None,
+            FirstPart::Incomplete if head.len() < MULTIPART_HEAD => match payload.next().await {
+                Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+                Some(Err(e)) => {
+                    failure = Some(e);
+                    break None;
+                }
+                None => break None,
+            },
+            FirstPart::Incomplete => break None,
+        }
+    };
+    let front =
+        futures_util::stream::iter(std::iter::once(Ok(head.freeze())).chain(failure.map(Err)));
+    let stream: actix_http::BoxedPayloadStream = Box::pin(front.chain(payload));
+    req.set_payload(actix_web::dev::Payload::from(stream));
+    token
+}
+
+#[derive(Debug, PartialEq)]
+enum FirstPart {
+    Token(String),
+    /// The first part is complete and is not the token.
+    Other,
+    Incomplete,
+}
+
+/// The value of the first part of a multipart body if that part is the `csrf` field.
+fn first_part_token(buf: &[u8], boundary: &str) -> FirstPart {
+    let opening = format!("--{boundary}\r\n");
+    if buf.len() < opening.len() {
+        return FirstPart::Incomplete;
+    }
+    if !buf.starts_with(opening.as_bytes()) {
+        return FirstPart::Other;
+    }
+    let rest = &buf[opening.len()..];
+    let Some(headers_end) = find(rest, b"\r\n\r\n") else { return FirstPart::Incomplete };
+    let headers = String::from_utf8_lossy(&rest[..headers_end]).to_ascii_lowercase();
+    let is_csrf = headers.lines().any(|l| {
+        l.starts_with("content-disposition:")
+            && l.contains("name=\"csrf\"")
+            && !l.contains("filename")
+    });
+    if !is_csrf {
+        return FirstPart::Other;
+    }
+    let value = &rest[headers_end + 4..];
+    let closing = format!("\r\n--{boundary}");
+    match find(value, closing.as_bytes()) {
+        Some(end) => std::str::from_utf8(&value[..end])
+            .map(|v| FirstPart::Token(v.trim().to_owned()))
+            .unwrap_or(FirstPart::Other),
+        None => FirstPart::Incomplete,
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -443,6 +522,21 @@ mod tests {
     fn origins_are_cut_from_urls() {
         assert_eq!(origin_of_url("https://portal.gov.kz:8443/a/b?c"), "https://portal.gov.kz:8443");
         assert_eq!(origin_of_url("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn the_token_is_read_from_the_first_part_of_a_multipart_body() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok123\r\n--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nT\r\n--XyZ--\r\n";
+        assert_eq!(first_part_token(body, "XyZ"), FirstPart::Token("tok123".into()));
+        for cut in [0, 3, 10, 50, 60] {
+            assert_eq!(first_part_token(&body[..cut], "XyZ"), FirstPart::Incomplete, "{cut}");
+        }
+        let title_first =
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nT\r\n--XyZ--";
+        assert_eq!(first_part_token(title_first, "XyZ"), FirstPart::Other);
+        let file_named_csrf = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"; filename=\"a\"\r\n\r\nx\r\n--XyZ";
+        assert_eq!(first_part_token(file_named_csrf, "XyZ"), FirstPart::Other);
+        assert_eq!(first_part_token(b"garbage and more", "XyZ"), FirstPart::Other);
     }
 
     #[test]

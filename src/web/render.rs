@@ -22,6 +22,8 @@ pub struct NavUser {
     pub support: bool,
     pub auditor: bool,
     pub head: bool,
+    /// Takes part in headcount monitoring (HR officer, head, civil-service verifier).
+    pub headcount: bool,
     pub must_change: bool,
     /// Unread notices in the inbox.
     pub unread: u64,
@@ -41,6 +43,8 @@ pub struct PageCtx<'a> {
     pub search: String,
     /// Planned maintenance announced to every participant (I617 §17).
     pub maintenance: Vec<crate::portal::maintenance::service::Banner>,
+    /// The confirmation of what the person just did (after [`done`]), translated.
+    pub done: Option<String>,
 }
 
 impl<'a> PageCtx<'a> {
@@ -59,6 +63,9 @@ impl<'a> PageCtx<'a> {
                 support: u.roles.contains(Role::SupportAdmin),
                 auditor: u.roles.contains(Role::Auditor),
                 head: u.roles.contains(Role::Head),
+                headcount: [Role::HrOfficer, Role::Head, Role::CivilServiceVerifier]
+                    .iter()
+                    .any(|r| u.roles.contains(*r)),
                 must_change: u.must_change_password,
                 unread: crate::notify::unread_count(app, u.id),
             }),
@@ -74,7 +81,17 @@ impl<'a> PageCtx<'a> {
             nav,
             search: String::new(),
             maintenance: crate::portal::maintenance::service::banner(app, state.lang),
+            done: state
+                .done
+                .as_deref()
+                .filter(|k| k.starts_with("done-") && app.i18n.has(state.lang, k))
+                .map(|k| app.i18n.text(state.lang, k)),
         }
+    }
+
+    /// The hidden CSRF field, first in every POST form (see `web::forms`).
+    pub fn csrf_field(&self) -> crate::web::forms::Html {
+        crate::web::forms::csrf_field(&self.csrf)
     }
 
     /// Translated text.
@@ -142,6 +159,17 @@ pub fn created<T: Serialize>(value: &T) -> HttpResponse {
 /// 303 See Other: after a form post, the browser loads the page with GET.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header(("location", location.to_owned())).finish()
+}
+
+/// 303 See Other to `location`, which then confirms what was done: `message` is a message
+/// id starting with `done-` (e.g. `done-draft-approved`), shown at the top of the page in
+/// the person's language. Unknown ids are ignored, so the address cannot inject text.
+pub fn done(location: &str, message: &'static str) -> HttpResponse {
+    debug_assert!(message.starts_with("done-"));
+    let (path, fragment) = location.split_once('#').unwrap_or((location, ""));
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let fragment = if fragment.is_empty() { String::new() } else { format!("#{fragment}") };
+    see_other(&format!("{path}{sep}done={message}{fragment}"))
 }
 
 /// The media type of XLSX workbooks (report exports).

@@ -23,6 +23,9 @@ pub struct RequestState {
     pub client_ip: Option<IpAddr>,
     /// True when the connection is TLS (cookies get `__Host-` and `Secure`).
     pub secure: bool,
+    /// `?done=<message id>` after a form succeeded: the confirmation the page shows
+    /// (see `render::done`).
+    pub done: Option<String>,
 }
 
 fn state(req: &HttpRequest) -> Result<RequestState, Error> {

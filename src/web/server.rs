@@ -21,14 +21,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::trust::http::routes(cfg);
     crate::portal::drafts::http::routes(cfg);
     crate::portal::polls::http::routes(cfg);
+    crate::portal::discussions::http::routes(cfg);
     crate::portal::inbox::http::routes(cfg);
     crate::portal::accesslog::http::routes(cfg);
     crate::portal::search::http::routes(cfg);
     crate::portal::maintenance::http::routes(cfg);
     crate::portal::calendar::http::routes(cfg);
     crate::portal::helpdesk::http::routes(cfg);
+    crate::portal::proposals::http::routes(cfg);
+    crate::portal::account_requests::http::routes(cfg);
+    crate::portal::trainings::http::routes(cfg);
     crate::portal::plans::http::routes(cfg);
+    crate::portal::headcount::http::routes(cfg);
+    crate::portal::meetings::http::routes(cfg);
     crate::portal::reminders::http::routes(cfg);
+    crate::portal::surveys::http::routes(cfg);
     super::metrics::routes(cfg);
     super::openapi::routes(cfg);
 }

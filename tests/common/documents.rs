@@ -23,6 +23,25 @@ pub fn meta(value: &Value) -> Part<'static> {
     }
 }
 
+/// The CSRF token as the first part of a page's multipart form (where the pipeline reads
+/// it; no token travels in an address).
+pub fn csrf(token: &str) -> Part<'static> {
+    Part {
+        name: "csrf",
+        file_name: None,
+        content_type: "text/plain",
+        bytes: token.as_bytes().to_vec(),
+    }
+}
+
+/// POSTs a page's multipart form: the session's token first, then `parts`.
+pub fn post_form_parts(client: &Client, path: &str, parts: Vec<Part>) -> Resp {
+    let mut all = vec![csrf(&client.csrf().unwrap_or_default())];
+    all.extend(parts);
+    let (content_type, body) = multipart(&all);
+    client.send("POST", path, &[], Some((&content_type, body)))
+}
+
 pub fn file<'a>(name: &'a str, bytes: Vec<u8>) -> Part<'a> {
     Part { name: "file", file_name: Some(name), content_type: "application/octet-stream", bytes }
 }

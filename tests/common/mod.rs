@@ -11,6 +11,7 @@
 pub mod browser;
 pub mod client;
 pub mod documents;
+pub mod installation;
 pub mod server;
 pub mod smtp;
 pub mod xlsx;

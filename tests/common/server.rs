@@ -322,10 +322,35 @@ impl Server {
         self.cli(&["agency", "add", "--code", code, "--name-ru", &ru, "--name-kk", &kk], None).ok();
     }
 
+    /// Adds the Ministry of Digital Development as `DEV`, named in kk, ru and en (for tests
+    /// of names shown in the reader's language).
+    pub fn add_digital_ministry(&self) {
+        let names = [
+            "--name-ru",
+            "Министерство цифрового развития",
+            "--name-kk",
+            "Цифрлық даму министрлігі",
+            "--name-en",
+            "Ministry of Digital Development",
+        ];
+        let mut args = vec!["agency", "add", "--code", "DEV"];
+        args.extend(names);
+        self.cli(&args, None).ok();
+    }
+
     /// Adds an account with [`super::PASSWORD`] (not forced to change); returns its id.
     pub fn add_user(&self, login: &str, agency: &str, roles: &[&str]) -> u64 {
         let out = self.cli(&user_add_args(login, agency, roles, true), Some(super::PASSWORD)).ok();
         parse_user_id(&out.stdout)
+    }
+
+    /// Like [`add_user`](Self::add_user), with the e-mail address `<login>@ipgo.test` for
+    /// tests that read the mail the portal sends.
+    pub fn add_user_with_email(&self, login: &str, agency: &str, roles: &[&str]) -> u64 {
+        let email = format!("{login}@ipgo.test");
+        let mut args = user_add_args(login, agency, roles, true);
+        args.extend(["--email", email.as_str()]);
+        parse_user_id(&self.cli(&args, Some(super::PASSWORD)).ok().stdout)
     }
 
     /// Adds an account with a one-time password; returns its id and the password.

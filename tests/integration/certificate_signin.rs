@@ -95,14 +95,13 @@ fn i385_61_a_registered_certificate_signs_in_over_mutual_tls_and_others_are_refu
         content_type: "application/octet-stream",
         bytes: pki.read(&format!("{pending}.pem")),
     };
-    let (ct, mp) = crate::common::documents::multipart(&[part]);
-    let res = waiting.send(
-        "POST",
-        &format!("/certificates?csrf={}", waiting.csrf().unwrap()),
-        &[],
-        Some((&ct, mp)),
+    let res = crate::common::documents::post_form_parts(&waiting, "/certificates", vec![part]);
+    assert_eq!(
+        res.header("location"),
+        Some("/certificates?done=done-certificate-requested"),
+        "{}",
+        res.body
     );
-    assert_eq!(res.header("location"), Some("/certificates?done=requested"), "{}", res.body);
     let (status, body) =
         with_cert(&server, &pending).post_json("/api/v1/session/certificate", &Value::Null);
     assert_eq!(status, 401);

@@ -173,6 +173,7 @@ fn the_demo_prints_working_logins_for_every_role() {
     assert!(agencies.contains("KPM\t"), "the Chancellery is a demo agency: {agencies}");
 
     the_demo_shows_draft_acts_in_their_stages_signed_with_its_own_keys(&server, &logins);
+    crate::discussions::the_demo_shows_discussions_in_every_phase(&server, &logins);
 }
 
 /// The demo walks draft acts through their stages with real signatures (I385 §12–§25): every

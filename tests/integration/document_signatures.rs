@@ -604,18 +604,16 @@ fn the_document_page_shows_manifest_and_signatures_and_takes_a_signature_file_wi
         ftl(&lang, "signature-status-valid"),
         format!("/documents/{doc}/versions/1/manifest?download=1"),
         format!("/documents/{doc}/versions/1/evidence"),
-        format!(
-            "action=\"/documents/{doc}/versions/1/signatures?csrf={}\"",
-            client.csrf().unwrap()
-        ),
+        format!("action=\"/documents/{doc}/versions/1/signatures\""),
     ] {
         assert!(page.body.contains(&expected), "{expected:?} not on the page");
     }
+    assert!(!page.body.contains("?csrf="), "no token in any address of the page");
     let download = client.get(&format!("/documents/{doc}/versions/1/manifest?download=1"));
     assert_eq!(download.body.as_bytes(), manifest.as_slice());
     assert!(download.header("content-disposition").unwrap().starts_with("attachment"));
 
-    // The form without JavaScript: multipart, the CSRF token in the action's query string.
+    // The form without JavaScript: multipart, the CSRF token its first field.
     let upload = |sig: Vec<u8>| {
         let part = crate::common::documents::Part {
             name: "signature",
@@ -623,17 +621,15 @@ fn the_document_page_shows_manifest_and_signatures_and_takes_a_signature_file_wi
             content_type: "application/pkcs7-signature",
             bytes: sig,
         };
-        let (content_type, body) = crate::common::documents::multipart(&[part]);
-        let path =
-            format!("/documents/{doc}/versions/1/signatures?csrf={}", client.csrf().unwrap());
-        client.send("POST", &path, &[], Some((&content_type, body)))
+        let path = format!("/documents/{doc}/versions/1/signatures");
+        crate::common::documents::post_form_parts(&client, &path, vec![part])
     };
     let m = write_temp(pki, &manifest);
     let res = upload(openssl_sign(pki, "p256", &m, "sha256", &["-nodetach"]));
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(
         res.header("location"),
-        Some(format!("/documents/{doc}?version=1#signatures").as_str())
+        Some(format!("/documents/{doc}?version=1&done=done-signed#signatures").as_str())
     );
     let page = client.get(&format!("/documents/{doc}"));
     assert_eq!(page.body.matches("data-status=\"valid\"").count(), 2);

@@ -758,7 +758,8 @@ fn i_the_main_path_in_chromium_with_screenshots() {
         let u = browser.url();
         (u.contains("/drafts/") && !u.ends_with("/new")).then_some(u)
     });
-    let id: u64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    let path = url.split(['?', '#']).next().unwrap();
+    let id: u64 = path.rsplit('/').next().unwrap().parse().unwrap();
     assert!(browser.text().contains("ожидает подписи разработчика"), "{}", browser.text());
     browser.screenshot(&shots, "drafts-2-posted");
 
@@ -795,7 +796,7 @@ fn i_the_main_path_in_chromium_with_screenshots() {
     let layer = crate::signing_browser::ncalayer::NcaLayer::start(move |data, _attached| {
         openssl_cms_sign(&cert, &key, data)
     });
-    browser.click("form[action*='/act/approve'] [data-ncalayer-sign]");
+    browser.click("#act-approve [data-ncalayer-sign]");
     wait_for("FIN approved", 60, || browser.text().contains("согласовано").then_some(()));
     {
         let requests = layer.requests.lock().unwrap();

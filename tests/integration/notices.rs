@@ -29,23 +29,7 @@ fn inbox(server: &Server, login: &str, lang: &str) -> Value {
 fn a_notice_written_on_a_russian_page_reads_in_the_language_of_each_reader() {
     let server = Server::start();
     server.add_agency("FIN");
-    server
-        .cli(
-            &[
-                "agency",
-                "add",
-                "--code",
-                "DEV",
-                "--name-ru",
-                "Министерство цифрового развития",
-                "--name-kk",
-                "Цифрлық даму министрлігі",
-                "--name-en",
-                "Ministry of Digital Development",
-            ],
-            None,
-        )
-        .ok();
+    server.add_digital_ministry();
     server.add_user("dev", "DEV", &["employee"]);
     server.add_user("devhead", "DEV", &["employee", "head"]);
     server.add_user("devhead2", "DEV", &["employee", "head"]);

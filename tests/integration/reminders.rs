@@ -265,3 +265,120 @@ fn i385_s48_s51_import_refresh_twice_a_day_and_the_controllers_view() {
     assert!(imports.iter().any(|e| e["outcome"] == "denied" && e["status"] == 403), "{imports:?}");
     assert!(imports.iter().any(|e| e["outcome"] == "refused" && e["detail"]["refused"] == 1));
 }
+
+/// The controller's page in a real browser at 1024×768 in kk, ru and en: the list with an
+/// overdue and a due-soon row, without JavaScript needed. Screenshots go to
+/// `target/screenshots/reminders-<lang>.png`.
+#[test]
+fn the_controllers_page_in_chromium_in_kk_ru_en() {
+    use crate::common::browser::Browser;
+    let s = Server::start();
+    s.add_agency("MINFIN");
+    let today =
+        jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get("Asia/Almaty").unwrap()).date();
+    let day = |n: i64| today.checked_add(jiff::Span::new().days(n)).unwrap().to_string();
+    let batch = json!({"source": "chancellery", "instructions": [
+        record("OVERDUE", "MINFIN", &day(-20), &day(-2), "on_control"),
+        record("SOON", "MINFIN", &day(-20), &day(1), "on_control"),
+        record("LATER", "MINFIN", &day(-20), &day(30), "on_control"),
+    ]});
+    let file = s.scratch().join("batch.json");
+    std::fs::write(&file, serde_json::to_vec(&batch).unwrap()).unwrap();
+    s.cli(&["reminders", "import", "--source", "chancellery", file.to_str().unwrap()], None).ok();
+    s.cli(&["reminders", "refresh", "--source", "chancellery"], None).ok();
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+    let base = s.base_url();
+    for lang in ["kk", "ru", "en"] {
+        let login = format!("ctl.{lang}");
+        s.add_user(&login, "MINFIN", &["employee", "controller"]);
+        let (status, body) = s.signed_in(&login).patch_json("/api/v1/me", &json!({"lang": lang}));
+        assert_eq!(status, 200, "{body}");
+        let browser = Browser::start();
+        browser.goto(&format!("{base}/login?lang={lang}"));
+        browser.type_into("#login", &login);
+        browser.type_into("#password", crate::common::PASSWORD);
+        browser.click("#sign-in");
+        wait_for("signed in", 20, || (browser.url() == format!("{base}/")).then_some(()));
+        browser.goto(&format!("{base}/reminders"));
+        assert_eq!(browser.lang(), lang);
+        let text = browser.text();
+        assert!(text.contains(&crate::common::ftl(lang, "reminders-title")), "{text}");
+        for id in ["OVERDUE", "SOON", "LATER"] {
+            assert!(text.contains(&format!("17-01/{id}")), "{lang}: {id}\n{text}");
+        }
+        let classes = browser.script("return [...document.querySelectorAll('tr.overdue, tr.due-soon')].map(r => r.className).join(',')");
+        assert_eq!(classes, json!("overdue,due-soon"), "{lang}");
+        let png = browser.screenshot(&dir, &format!("reminders-{lang}"));
+        assert!(std::fs::metadata(&png).is_ok_and(|m| m.len() > 1000));
+    }
+}
+
+/// Issue 15 §1: a connector pushes over mutual TLS with its registered client certificate
+/// (made by openssl, chained to a trusted root), no password and no token; the same
+/// certificate registered to a person without the connector role is refused; a token the
+/// administrator revokes stops working at once.
+#[test]
+fn i385_s48_a_connector_pushes_over_mutual_tls_and_a_revoked_token_is_refused() {
+    use crate::signatures::pki::{pki, unique};
+    let pki = pki();
+    let (connector, person) = (format!("conn{}", unique()), format!("pers{}", unique()));
+    for name in [&connector, &person] {
+        pki.issue(name, "p256", "v3_auth");
+    }
+    let s = Server::builder().tls().start();
+    s.add_agency("MINFIN");
+    s.add_user("esedo", "MINFIN", &["connector"]);
+    s.add_user("fin.emp", "MINFIN", &["employee"]);
+    let p = |n: &str| pki.path(n).to_str().unwrap().to_owned();
+    let crl = pki.issuing_crl(&format!("crl-{}.pem", unique()));
+    s.cli(&["trust", "add", &p("trusted.pem")], None).ok();
+    s.cli(&["trust", "crl", &p("root/crl.pem")], None).ok();
+    s.cli(&["trust", "crl", crl.to_str().unwrap()], None).ok();
+    s.cli(&["cert", "register", "--login", "esedo", &p(&format!("{connector}.pem"))], None).ok();
+    s.cli(&["cert", "register", "--login", "fin.emp", &p(&format!("{person}.pem"))], None).ok();
+    let with_cert = |name: &str| {
+        Client::with_certificate(
+            &s,
+            &pki.read(&format!("{name}.pem")),
+            &pki.read(&format!("{name}.key")),
+        )
+    };
+    let batch = json!({"source": "chancellery", "instructions": [
+        record("M1", "MINFIN", "2026-12-01", "2026-12-17", "on_control")]});
+    let body = serde_json::to_vec(&batch).unwrap();
+    let push_with = |c: &Client| {
+        let res = c.send(
+            "POST",
+            "/api/v1/reminders/import?source=chancellery",
+            &[],
+            Some(("application/json", body.clone())),
+        );
+        (res.status, res.json())
+    };
+    let log = ok(push_with(&with_cert(&connector)), 200);
+    assert_eq!(log["accepted"].as_u64(), Some(1), "{log}");
+    assert_eq!(push_with(&with_cert(&person)).0, 401, "a person's certificate pushes nothing");
+    assert_eq!(push_with(&s.client()).0, 401, "no certificate, no token");
+    let entries = s.audit_entries();
+    let imports = crate::common::entries_for(&entries, "POST", "/api/v1/reminders/import");
+    assert!(imports.iter().any(|e| e["actor"] == "esedo" && e["outcome"] == "ok"), "{imports:?}");
+
+    // Token issued, listed, revoked: refused at once after.
+    let out =
+        s.cli(&["reminders", "token-issue", "--login", "esedo", "--label", "host-2"], None).ok();
+    let line = out.stdout.lines().next().unwrap().to_owned();
+    let token = line.rsplit(": ").next().unwrap().trim().to_owned();
+    let number = line.split_whitespace().nth(1).unwrap().to_owned();
+    assert_eq!(push(&s, &token, &batch).0, 200);
+    let listed = s.cli(&["reminders", "token-list"], None).ok();
+    assert!(
+        listed.stdout.contains("active") && !listed.stdout.contains(&token),
+        "{}",
+        listed.stdout
+    );
+    s.cli(&["reminders", "token-revoke", &number], None).ok();
+    assert_eq!(push(&s, &token, &batch).0, 401, "a revoked token");
+    let listed = s.cli(&["reminders", "token-list"], None).ok();
+    assert!(listed.stdout.contains("revoked"), "{}", listed.stdout);
+}

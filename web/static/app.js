@@ -1,5 +1,7 @@
 // ipgo — small progressive enhancements; every page works without this file.
 "use strict";
+// Pages may style what only works with this script (and tests can tell it ran).
+document.documentElement.setAttribute("data-js", "1");
 document.addEventListener("submit", function (event) {
   var button = event.submitter;
   var question = button && button.getAttribute("data-confirm");
@@ -263,12 +265,18 @@ document.addEventListener("click", function (event) {
     pending[id] = true;
     window.setTimeout(function () { refreshPoll(id, panel); }, 1000);
   });
+  var typed = false;
+  document.addEventListener("input", function () { typed = true; });
+  document.addEventListener("change", function () { typed = true; });
   source.addEventListener("change", function (event) {
     var data = JSON.parse(event.data);
     var holder = document.querySelector("[data-topic]");
     var notice = document.querySelector(".live-notice");
     if (holder && notice && holder.getAttribute("data-topic") === data.topic) {
       notice.hidden = false;
+      // A page that follows its object live (a meeting's current question) loads again,
+      // unless the person has started filling a form there (then the notice stays).
+      if (holder.hasAttribute("data-follow") && !typed) { window.location.reload(); }
     }
   });
 })();

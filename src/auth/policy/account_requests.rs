@@ -1,8 +1,9 @@
 //! Account requests (I617 §20): an agency's HR officer asks the support service for an
-//! account for a newcomer or for a leaver's account to be disabled on a date; the support
-//! or system administrator approves (the account is created, or disabled on the date) or
-//! refuses with a reason. A request names a person: it is seen by the agency's HR
-//! officers and the administrators only.
+//! account for a newcomer or for a leaver's account to be disabled on a date (the server
+//! disables it that day); the system administrator, who creates accounts, approves a
+//! newcomer's request (the account is created) or refuses a request with a reason. A
+//! request names a person: it is seen by the agency's HR officers and the support and
+//! system administrators only.
 //!
 //! Administration of accounts, like `user.create`: open to the administrators whose
 //! roles stand alone (`duties.rs`).
@@ -51,6 +52,8 @@ pub(super) fn decide(
 ) -> bool {
     let has = |r| user.roles.contains(r);
     let administrator = has(Role::SupportAdmin) || has(Role::SystemAdmin);
+    // Approving creates the account: the one who creates accounts decides.
+    let decider = has(Role::SystemAdmin);
     let hr_of = |agency: u64| has(Role::HrOfficer) && agency == user.agency_id;
     match (action, object) {
         (AccountRequestAction::Request, Object::Agency(a)) => hr_of(a),
@@ -60,7 +63,7 @@ pub(super) fn decide(
             hr_of(agency_id) || administrator
         }
         (AccountRequestAction::Withdraw, Object::AccountRequest { agency_id }) => hr_of(agency_id),
-        (AccountRequestAction::Decide, Object::AccountRequest { .. }) => administrator,
+        (AccountRequestAction::Decide, Object::AccountRequest { .. }) => decider,
         _ => false,
     }
 }
@@ -88,9 +91,10 @@ mod tests {
         check(&[Role::Employee], Read, own, false);
         check(&[Role::HrOfficer], Withdraw, own, true);
         check(&[Role::HrOfficer], Decide, own, false);
+        check(&[Role::SystemAdmin], Decide, other, true);
+        check(&[Role::SupportAdmin], Decide, other, false);
         for admin in [Role::SupportAdmin, Role::SystemAdmin] {
             check(&[admin], Read, other, true);
-            check(&[admin], Decide, other, true);
             check(&[admin], Request, Object::Agency(1), false);
             check(&[admin], Withdraw, other, false);
         }

@@ -35,11 +35,14 @@ mod discussions;
 mod documents;
 mod drafts;
 pub mod duties;
+mod headcount;
 pub mod helpdesk;
+mod meetings;
 mod plans;
 mod polls;
 mod proposals;
 mod reminders;
+pub mod surveys;
 mod trainings;
 mod usage;
 
@@ -48,11 +51,14 @@ pub use calendar::CalendarAction;
 pub use directory_sync::DirectorySyncAction;
 pub use discussions::DiscussionAction;
 pub use drafts::DraftAction;
+pub use headcount::HeadcountAction;
 pub use helpdesk::HelpdeskAction;
+pub use meetings::MeetingAction;
 pub use plans::PlanAction;
 pub use polls::PollAction;
 pub use proposals::ProposalAction;
 pub use reminders::ReminderAction;
+pub use surveys::{SurveyAction, SurveyAudience};
 pub use trainings::TrainingAction;
 pub use usage::UsageAction;
 
@@ -125,8 +131,14 @@ pub enum Action {
     DirectorySync(DirectorySyncAction),
     /// Action plans (I385 §29–§37): `plans.rs`.
     Plan(PlanAction),
+    /// Headcount monitoring (I385 §26–§28): `headcount.rs`.
+    Headcount(HeadcountAction),
     /// Reminders of control instructions (I385 §48–§51): `reminders.rs`.
     Reminder(ReminderAction),
+    /// Government meetings (I385 §38–§47): `meetings.rs`.
+    Meeting(MeetingAction),
+    /// Sociological surveys (I385 §7.8): `surveys.rs`.
+    Survey(SurveyAction),
     /// See the trusted CAs and CRLs (I385 §57).
     TrustRead,
     /// Add or remove trusted CA certificates, install CRLs.
@@ -158,7 +170,10 @@ impl Action {
         all.extend(UsageAction::ALL.iter().map(|a| Action::Usage(*a)));
         all.extend(DirectorySyncAction::ALL.iter().map(|a| Action::DirectorySync(*a)));
         all.extend(PlanAction::ALL.iter().map(|a| Action::Plan(*a)));
+        all.extend(HeadcountAction::ALL.iter().map(|a| Action::Headcount(*a)));
         all.extend(ReminderAction::ALL.iter().map(|a| Action::Reminder(*a)));
+        all.extend(MeetingAction::ALL.iter().map(|a| Action::Meeting(*a)));
+        all.extend(SurveyAction::ALL.iter().map(|a| Action::Survey(*a)));
         all
     }
 
@@ -238,6 +253,14 @@ impl Action {
         }
     }
 
+    /// Whether the action only reads or views (`*.read`, `*.read_*`, `*.view`, `*_view`): such a check
+    /// does not rename a request that something else named.
+    pub fn only_reads(self) -> bool {
+        let name = self.name();
+        let verb = name.rsplit('.').next().unwrap_or("");
+        verb == "read" || verb.starts_with("read_") || verb == "view" || verb.ends_with("_view")
+    }
+
     /// The operation name recorded in the access log.
     pub fn name(self) -> String {
         match self {
@@ -280,7 +303,10 @@ impl Action {
             Action::Usage(a) => a.name().into(),
             Action::DirectorySync(a) => a.name().into(),
             Action::Plan(a) => a.name().into(),
+            Action::Headcount(a) => a.name().into(),
             Action::Reminder(a) => a.name().into(),
+            Action::Meeting(a) => a.name().into(),
+            Action::Survey(a) => a.name().into(),
         }
     }
 }
@@ -320,9 +346,18 @@ pub enum Object<'a> {
     PlanItem { owner: u64, responsible: u64, task_executors: &'a [u64] },
     /// A consolidated report on an item (§35–§37): who sees it depends on the signature.
     PlanReport { owner: u64, responsible: u64, author: u64, signed: bool },
+    /// An agency's headcount return (I385 §26–§27). Which agencies return figures is no
+    /// secret (every campaign lists them), so a refusal is a plain 403.
+    HeadcountReturn { agency: u64 },
     /// An instruction under control (I385 §48–§51): its executor agency (`None` until the
     /// administrator maps the name the source gave) and the executor's account, if known.
     Reminder { agency: Option<u64>, executor: Option<u64> },
+    /// A Government meeting: the officer responsible for it, its members, and everyone who
+    /// reads it (members, invited persons, substitutes, the responsible officer).
+    Meeting { responsible: u64, members: &'a [u64], readers: &'a [u64] },
+    /// A survey: its author and their agency, whether it has been published (opened or
+    /// scheduled) and who it asks.
+    Survey { author: u64, agency: u64, published: bool, audience: SurveyAudience<'a> },
 }
 
 impl Object<'_> {
@@ -346,13 +381,19 @@ impl Object<'_> {
             Object::Proposal { .. } => None,
             Object::Plan { .. } => Some(Action::Plan(PlanAction::Read)),
             Object::PlanItem { .. } | Object::PlanReport { .. } => None,
+            Object::HeadcountReturn { .. } => None,
             Object::Reminder { .. } => Some(Action::Reminder(ReminderAction::Read)),
+            Object::Meeting { .. } => Some(Action::Meeting(MeetingAction::Read)),
+            Object::Survey { .. } => Some(Action::Survey(SurveyAction::Read)),
         }
     }
 
     pub(super) fn agency(self) -> Option<u64> {
         match self {
-            Object::Appliance | Object::Poll { .. } | Object::Proposal { .. } => None,
+            Object::Appliance
+            | Object::Poll { .. }
+            | Object::Proposal { .. }
+            | Object::Meeting { .. } => None,
             Object::Reminder { agency, .. } => agency,
             Object::Agency(id)
             | Object::Discussion { agency: id, .. }
@@ -364,7 +405,9 @@ impl Object<'_> {
             | Object::Training { agency_id: id, .. }
             | Object::Plan { owner: id, .. }
             | Object::PlanItem { owner: id, .. }
-            | Object::PlanReport { owner: id, .. } => Some(id),
+            | Object::PlanReport { owner: id, .. }
+            | Object::HeadcountReturn { agency: id }
+            | Object::Survey { agency: id, .. } => Some(id),
         }
     }
 }
@@ -374,14 +417,22 @@ impl Object<'_> {
 pub(super) const AGENCY_ROLES: &[Role] =
     &[Role::Employee, Role::Head, Role::HrOfficer, Role::PlanResponsible, Role::Controller];
 
-/// Checks the permission and names the operation in the access log.
+/// Checks the permission and names the operation in the access log. A check that only
+/// reads names the request when nothing named it yet (the draft a page shows, not the
+/// directory read that puts names on it); a check of an action that changes something
+/// names it always (a plan's item is read, then a task assigned: the request assigns).
 ///
 /// A refusal is `Error::forbidden()` (403) when the actor may know the object exists, and
 /// `Error::not_found()` — exactly the answer for an id that does not exist — when the object
 /// is confidential and hidden from them ([`require_visible`]). Either way the access log
 /// records the request as `denied`.
 pub fn require(actor: &Actor, action: Action, object: Object<'_>) -> Result<()> {
-    actor.origin.set_operation(&action.name());
+    let name = action.name();
+    if action.only_reads() {
+        actor.origin.name_operation_if_unnamed(&name);
+    } else {
+        actor.origin.set_operation(&name);
+    }
     if decide(actor, action, object) {
         return Ok(());
     }
@@ -401,9 +452,7 @@ pub fn require(actor: &Actor, action: Action, object: Object<'_>) -> Result<()> 
 pub fn require_visible(actor: &Actor, object: Object<'_>) -> Result<()> {
     match object.revealed_by() {
         Some(read) if !decide(actor, read, object) => {
-            if actor.origin.operation().is_none() {
-                actor.origin.set_operation(&read.name());
-            }
+            actor.origin.name_operation_if_unnamed(&read.name());
             actor.origin.mark_concealed_denial();
             Err(Error::not_found())
         }
@@ -473,8 +522,14 @@ fn decide_user(user: &UserIdentity, action: Action, object: Object<'_>) -> bool 
         directory_sync::decide(user, a, object)
     } else if let Action::Plan(a) = action {
         plans::decide(user, a, object)
+    } else if let Action::Headcount(a) = action {
+        headcount::decide(user, a, object)
     } else if let Action::Reminder(a) = action {
         reminders::decide(user, a, object)
+    } else if let Action::Meeting(a) = action {
+        meetings::decide(user, a, object)
+    } else if let Action::Survey(a) = action {
+        surveys::decide(user, a, object)
     } else {
         match action {
             Action::Draft(a) => drafts::decide(user, a, object),
@@ -513,6 +568,33 @@ pub(super) mod tests {
     pub(super) fn check(roles: &[Role], action: Action, object: Object, expected: bool) {
         let actor = user(1, roles);
         assert_eq!(decide(&actor, action, object), expected, "{roles:?} {action:?} {object:?}");
+    }
+
+    #[test]
+    fn reading_checks_do_not_rename_what_a_request_does() {
+        let reads: Vec<String> =
+            Action::all().into_iter().filter(|a| a.only_reads()).map(Action::name).collect();
+        for name in
+            ["directory.read", "document.read", "draft.read", "plan.read", "user.admin_view"]
+        {
+            assert!(reads.iter().any(|r| r == name), "{name} reads: {reads:?}");
+        }
+        for action in [
+            Action::Plan(PlanAction::Review),
+            Action::Plan(PlanAction::Assign),
+            Action::DocumentCreate,
+            Action::MaintenanceSchedule,
+        ] {
+            assert!(!action.only_reads(), "{action:?} changes something");
+        }
+        let actor = user(1, &[Role::Employee]);
+        let plan = Object::Plan { owner: 1, executors: &[] };
+        let _ = require(&actor, Action::Plan(PlanAction::Read), plan);
+        let _ = require(&actor, Action::DirectoryRead, Object::Appliance);
+        assert_eq!(actor.origin.operation().as_deref(), Some("plan.read"));
+        let _ = require(&actor, Action::Plan(PlanAction::Assign), plan);
+        let _ = require(&actor, Action::DirectoryRead, Object::Appliance);
+        assert_eq!(actor.origin.operation().as_deref(), Some("plan.assign"));
     }
 
     #[test]

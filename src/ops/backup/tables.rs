@@ -93,6 +93,7 @@ use crate::auth::session::SESSIONS;
 use crate::db::META;
 use crate::notify::store as notify;
 use crate::portal::directory::store as directory;
+use crate::portal::discussions::store as discussions;
 use crate::portal::documents::signatures as document_signatures;
 use crate::portal::documents::store as documents;
 use crate::portal::drafts::store as drafts;
@@ -139,6 +140,8 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(polls::BALLOTS, Rows::Copy),
     &Typed(polls::VOTERS, Rows::Copy),
     &Typed(polls::COUNTS, Rows::Copy),
+    &Typed(discussions::DISCUSSIONS, Rows::Copy),
+    &Typed(discussions::COMMENTS, Rows::Copy),
     &Typed(sign::CAS, Rows::Copy),
     &Typed(sign::CRLS, Rows::Copy),
     &Typed(sign::CRL_DER, Rows::Copy),
@@ -153,10 +156,24 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::helpdesk::store::TICKETS, Rows::Copy),
     &Typed(crate::portal::helpdesk::store::RULES, Rows::Copy),
     &Typed(crate::portal::helpdesk::store::TEAMS, Rows::Copy),
+    // Improvement proposals with their supporters and review steps.
+    &Typed(crate::portal::proposals::store::PROPOSALS, Rows::Copy),
+    // Account requests (newcomers, leavers) with their outcomes.
+    &Typed(crate::portal::account_requests::store::ACCOUNT_REQUESTS, Rows::Copy),
+    // Training requests with their sessions and attendance.
+    &Typed(crate::portal::trainings::store::TRAININGS, Rows::Copy),
     // Action plans (I385 §29–§37): plans, items with their tasks and reports, reminders sent.
     &Typed(crate::portal::plans::store::PLANS, Rows::Copy),
     &Typed(crate::portal::plans::store::ITEMS, Rows::Copy),
     &Typed(crate::portal::plans::store::REMINDED, Rows::Copy),
+    // Headcount monitoring (I385 §26–§28): form definitions, campaigns, returns (accepted
+    // ones never change), the index of returns by campaign and agency.
+    &Typed(crate::portal::headcount::store::FORMS, Rows::Copy),
+    &Typed(crate::portal::headcount::store::CAMPAIGNS, Rows::Copy),
+    &Typed(crate::portal::headcount::store::RETURNS, Rows::Copy),
+    &Typed(crate::portal::headcount::store::BY_CAMPAIGN, Rows::Copy),
+    // Government meetings (I385 §38–§47): meetings with their agenda versions and attendance.
+    &Typed(crate::portal::meetings::store::MEETINGS, Rows::Copy),
     // Reminders of control instructions (I385 §48–§51): instructions with their history,
     // records received and not yet refreshed, the import log, refreshes, connector tokens.
     &Typed(crate::portal::reminders::store::INSTRUCTIONS, Rows::Copy),
@@ -166,6 +183,11 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::reminders::store::IMPORTS, Rows::Copy),
     &Typed(crate::portal::reminders::store::REFRESHES, Rows::Copy),
     &Typed(crate::portal::reminders::store::TOKENS, Rows::Copy),
+    // Surveys (I385 §7.8): who has answered and the answers, apart (see surveys/store.rs).
+    &Typed(crate::portal::surveys::store::SURVEYS, Rows::Copy),
+    &Typed(crate::portal::surveys::store::DUE, Rows::Copy),
+    &Typed(crate::portal::surveys::store::RESPONDENTS, Rows::Copy),
+    &Typed(crate::portal::surveys::store::RESPONSES, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].

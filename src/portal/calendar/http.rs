@@ -324,7 +324,7 @@ async fn remove_form(app: Data, s: SignedIn, path: web::Path<String>) -> Result<
     Ok(see_other(&format!("/calendar?year={year}")))
 }
 
-/// The CSV file of the import form (multipart; the CSRF token is in the query).
+/// The CSV file of the import form (multipart; the CSRF token is its first part).
 async fn import_form(app: Data, s: SignedIn, mp: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let max_parts = app.config.server.max_parts_per_request;

@@ -2,9 +2,12 @@
 //! groups; signing in and out.
 
 pub mod external;
+pub mod admin_http;
+pub mod departure;
 pub mod http;
 pub mod model;
 pub mod pages;
 pub mod service;
 pub mod signin;
+pub mod signin_http;
 pub mod store;

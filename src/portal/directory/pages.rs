@@ -5,6 +5,7 @@ use askama::Template;
 use super::model::{Agency, Department, WorkingGroup};
 use super::service::{AccountView, StaffEntry};
 use crate::auth::roles::Role;
+use crate::web::forms::Form;
 use crate::web::render::PageCtx;
 
 #[derive(Template)]
@@ -17,6 +18,8 @@ pub struct LoginPage<'a> {
     pub next: String,
     /// The subject of the client certificate presented on this TLS connection.
     pub certificate: Option<String>,
+    /// The language picked on this page, which signing in saves to the profile.
+    pub chosen_lang: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -24,8 +27,8 @@ pub struct LoginPage<'a> {
 pub struct PasswordPage<'a> {
     pub page: PageCtx<'a>,
     pub forced: bool,
-    pub error: Option<String>,
     pub min_len: usize,
+    pub f: Form,
 }
 
 #[derive(Template)]
@@ -46,7 +49,8 @@ pub struct ProfilePage<'a> {
     pub me: AccountView,
     pub agency: Option<Agency>,
     pub department: Option<Department>,
-    pub saved: bool,
+    /// The contacts form.
+    pub f: Form,
 }
 
 #[derive(Template)]
@@ -56,6 +60,23 @@ pub struct AgenciesPage<'a> {
     pub agencies: Vec<Agency>,
     pub departments: Vec<Department>,
     pub can_add_agency: bool,
+    /// A refused form: `agency`, or `department` with the agency's id in `agency`.
+    pub f: Form,
+}
+
+impl AgenciesPage<'_> {
+    pub fn new_agency(&self) -> Form {
+        if self.f.id == "agency" { self.f.clone() } else { Form::new("agency") }
+    }
+
+    /// The new-department form of agency `id`.
+    pub fn new_department(&self, id: &u64) -> Form {
+        if self.f.id == "department" && self.f.value("agency") == id.to_string() {
+            self.f.clone().instance(id)
+        } else {
+            Form::new("department").instance(id)
+        }
+    }
 }
 
 #[derive(Template)]
@@ -74,6 +95,14 @@ pub struct NewAccountPage<'a> {
     pub agencies: Vec<Agency>,
     pub departments: Vec<Department>,
     pub roles: &'static [Role],
+    pub f: Form,
+}
+
+impl NewAccountPage<'_> {
+    /// The departments of one agency (the list names its agency).
+    pub fn departments_of(&self, agency: &Agency) -> Vec<&Department> {
+        self.departments.iter().filter(|d| d.agency_id == agency.id).collect()
+    }
 }
 
 #[derive(Template)]
@@ -83,6 +112,39 @@ pub struct AccountPage<'a> {
     pub account: AccountView,
     pub departments: Vec<Department>,
     pub roles: &'static [Role],
+    /// A refused form: `profile`, `roles` or `status`.
+    pub f: Form,
+}
+
+impl AccountPage<'_> {
+    /// The profile form, pre-filled from the account unless refused.
+    pub fn profile(&self) -> Form {
+        if self.f.id == "profile" {
+            return self.f.clone();
+        }
+        let u = &self.account.user;
+        Form::new("profile")
+            .set("name_kk", u.name_kk.clone())
+            .set("name_ru", u.name_ru.clone())
+            .set("position_kk", u.position_kk.clone())
+            .set("position_ru", u.position_ru.clone())
+            .set("department_id", u.department_id.map(|d| d.to_string()).unwrap_or_default())
+            .set("email", u.email.clone())
+            .set("phone", u.phone.clone())
+    }
+
+    /// The roles form, with the account's roles unless refused.
+    pub fn roles_form(&self) -> Form {
+        if self.f.id == "roles" {
+            return self.f.clone();
+        }
+        self.account.user.roles.iter().fold(Form::new("roles"), |f, r| f.add("role", r.name()))
+    }
+
+    /// The reason enabling or disabling was refused.
+    pub fn status(&self) -> Form {
+        if self.f.id == "status" { self.f.clone() } else { Form::new("status") }
+    }
 }
 
 #[derive(Template)]
@@ -103,6 +165,27 @@ pub struct GroupsPage<'a> {
     pub page: PageCtx<'a>,
     pub groups: Vec<GroupView>,
     pub can_create: bool,
+    /// A refused form: `group` (new group) or `members` (with the group's id in `group`).
+    pub f: Form,
+}
+
+impl GroupsPage<'_> {
+    /// The new-group form as shown.
+    pub fn new_group(&self) -> Form {
+        if self.f.id == "group" { self.f.clone() } else { Form::new("group") }
+    }
+
+    /// The members form of group `id` as shown (its id is unique on the page).
+    pub fn members(&self, g: &WorkingGroup, members: &[(u64, String, String)]) -> Form {
+        if self.f.id == "members" && self.f.value("group") == g.id.to_string() {
+            return self.f.clone().instance(g.id);
+        }
+        let logins: Vec<&str> = members.iter().map(|(_, login, _)| login.as_str()).collect();
+        Form::new("members")
+            .instance(g.id)
+            .set("members", logins.join("\n"))
+            .set("group", g.id.to_string())
+    }
 }
 
 impl AccountView {

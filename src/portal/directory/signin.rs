@@ -35,6 +35,20 @@ pub fn sign_in(
     login: &str,
     secret: &str,
 ) -> Result<SignedIn> {
+    sign_in_in_language(app, visitor, ip, login, secret, None)
+}
+
+/// [`sign_in`] from the sign-in page, where the person may have chosen a language: a
+/// supported `lang` becomes their profile's language in the same transaction (the page says
+/// so), instead of the profile's overriding what they just chose.
+pub fn sign_in_in_language(
+    app: &App,
+    visitor: &Actor,
+    ip: Option<IpAddr>,
+    login: &str,
+    secret: &str,
+    lang: Option<&str>,
+) -> Result<SignedIn> {
     visitor.origin.set_operation("session.create");
     let attempted: String = login.trim().chars().take(64).collect();
     visitor.origin.set_detail(json!({"login": attempted}));
@@ -101,7 +115,9 @@ pub fn sign_in(
         visitor.origin.set_detail(json!({"login": attempted, "reason": reason}));
         return Err(refused());
     }
-    let identity = super::service::identity(app, user.id, cred.must_change)?.ok_or_else(refused)?;
+    let mut identity =
+        super::service::identity(app, user.id, cred.must_change)?.ok_or_else(refused)?;
+    let new_lang = lang.and_then(crate::i18n::supported).filter(|l| *l != user.lang);
     let as_user = Actor { who: Who::User(identity.clone()), origin: visitor.origin.clone() };
     let session = app.audit.change(&as_user, "session.create", |txn| {
         let mut cred = credentials::get_in(txn, user.id)?.unwrap_or(cred);
@@ -109,9 +125,20 @@ pub fn sign_in(
             cred.failures = 0;
             credentials::put(txn, user.id, &cred)?;
         }
+        let mut detail = json!({"must_change_password": identity.must_change_password});
+        if let Some(l) = new_lang {
+            let mut u = user.clone();
+            u.lang = l.to_owned();
+            super::store::Writer(txn).put_user(&u)?;
+            detail["lang"] = l.into();
+        }
         let session = app.sessions.create_in(txn, user.id)?;
-        Ok((session, Some(json!({"must_change_password": identity.must_change_password}))))
+        Ok((session, Some(detail)))
     })?;
+    if let Some(l) = new_lang {
+        identity.lang = l.to_owned();
+        app.directory_changed();
+    }
     app.sessions.activate(&session);
     Ok(SignedIn { session, identity })
 }
@@ -234,18 +261,41 @@ pub fn sign_in_with_certificate(
     ip: Option<IpAddr>,
     presented: Option<&[u8]>,
 ) -> Result<SignedIn> {
-    use crate::sign::store::CertStatus;
     visitor.origin.set_operation("session.create");
-    let refuse = |key: &'static str, detail: serde_json::Value| {
-        visitor.origin.set_detail(detail);
-        Error::new(Code::InvalidCredentials).with_detail_key(key)
-    };
     if let Some(ip) = ip
         && !app.throttle.allow(ip)
     {
         visitor.origin.set_detail(json!({"method": "certificate", "reason": "throttled"}));
         return Err(Error::new(Code::TooManyRequests));
     }
+    let (user, fingerprint, cert) = certificate_holder(app, visitor, presented)?;
+    let identity = super::service::identity(app, user.id, false)?.ok_or_else(refused)?;
+    let as_user = Actor { who: Who::User(identity.clone()), origin: visitor.origin.clone() };
+    let session = app.audit.change(&as_user, "session.create", |txn| {
+        let session = app.sessions.create_in(txn, user.id)?;
+        let detail = json!({"method": "certificate", "fingerprint": fingerprint,
+            "subject": cert.summary().subject});
+        Ok((session, Some(detail)))
+    })?;
+    app.sessions.activate(&session);
+    Ok(SignedIn { session, identity })
+}
+
+/// The active account a client certificate of a mutual-TLS connection is registered to,
+/// with the certificate's fingerprint: checked against the trust store as it is now, then
+/// the registration (active) and the account (active). Shared by sign-in and by machine
+/// clients that authenticate each request with their certificate (the reminders
+/// connector); a refusal names its reason in the visitor's access-log detail.
+pub fn certificate_holder(
+    app: &App,
+    visitor: &Actor,
+    presented: Option<&[u8]>,
+) -> Result<(super::model::User, String, crate::sign::x509::Cert)> {
+    use crate::sign::store::CertStatus;
+    let refuse = |key: &'static str, detail: serde_json::Value| {
+        visitor.origin.set_detail(detail);
+        Error::new(Code::InvalidCredentials).with_detail_key(key)
+    };
     let Some(der) = presented else {
         return Err(refuse(
             "cert-signin-none",
@@ -301,14 +351,5 @@ pub fn sign_in_with_certificate(
         ));
     }
     let user = user.ok_or_else(refused)?;
-    let identity = super::service::identity(app, user.id, false)?.ok_or_else(refused)?;
-    let as_user = Actor { who: Who::User(identity.clone()), origin: visitor.origin.clone() };
-    let session = app.audit.change(&as_user, "session.create", |txn| {
-        let session = app.sessions.create_in(txn, user.id)?;
-        let detail = json!({"method": "certificate", "fingerprint": fingerprint,
-            "subject": cert.summary().subject});
-        Ok((session, Some(detail)))
-    })?;
-    app.sessions.activate(&session);
-    Ok(SignedIn { session, identity })
+    Ok((user, fingerprint, cert))
 }

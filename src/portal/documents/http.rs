@@ -13,12 +13,13 @@ use serde::Deserialize;
 
 use super::destroy;
 use super::pages::*;
-use super::receive::receive;
+use super::receive::{Refused, receive};
 use super::service::{self, ListFilter, Ticket};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::web::blocking;
-use crate::web::render::{PageCtx, created, html, json, see_other};
+use crate::web::forms::{self, Form};
+use crate::web::render::{PageCtx, created, done, html, json};
 use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
@@ -62,7 +63,7 @@ async fn post_document(
     req: &HttpRequest,
     payload: Multipart,
     doc: Option<u64>,
-) -> Result<service::Posted> {
+) -> std::result::Result<service::Posted, Refused> {
     let (a, actor) = (arc(app), s.actor.clone());
     // The right to post is checked before a single byte of the body is read.
     let ticket: Ticket = blocking(move || match doc {
@@ -71,10 +72,16 @@ async fn post_document(
     })
     .await?;
     let mut received = receive(app.clone(), req, &ticket, payload).await?;
+    let values = std::mem::take(&mut received.values);
+    if !received.refused.is_empty() {
+        return Err(Refused { errors: std::mem::take(&mut received.refused), values });
+    }
     let files = received.take_files();
     let meta = std::mem::take(&mut received.meta);
     let (a, actor) = (arc(app), s.actor.clone());
-    blocking(move || service::commit(&a, &actor, ticket, meta, files)).await
+    blocking(move || service::commit(&a, &actor, ticket, meta, files))
+        .await
+        .map_err(|e| Refused { errors: vec![e], values })
 }
 
 async fn api_post(
@@ -84,7 +91,7 @@ async fn api_post(
     payload: Multipart,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
-    let posted = post_document(&app, &s, &req, payload, None).await?;
+    let posted = post_document(&app, &s, &req, payload, None).await.map_err(Refused::first)?;
     Ok(created(&posted))
 }
 
@@ -96,7 +103,9 @@ async fn api_version(
     path: web::Path<u64>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
-    let posted = post_document(&app, &s, &req, payload, Some(path.into_inner())).await?;
+    let posted = post_document(&app, &s, &req, payload, Some(path.into_inner()))
+        .await
+        .map_err(Refused::first)?;
     Ok(created(&posted))
 }
 
@@ -107,8 +116,25 @@ async fn post_form(
     payload: Multipart,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    let posted = post_document(&app, &s, &req, payload, None).await?;
-    Ok(see_other(&format!("/documents/{}", posted.id)))
+    match post_document(&app, &s, &req, payload, None).await {
+        Ok(posted) => Ok(done(&format!("/documents/{}", posted.id), "done-document-posted")),
+        Err(refused) => {
+            let doc_type = refused
+                .values
+                .iter()
+                .find(|(k, _)| k == "type")
+                .and_then(|(_, v)| super::model::type_spec(v))
+                .filter(|t| offered_type(t))
+                .unwrap_or(&super::model::TYPES[0]);
+            let f = Form::from_pairs("document", refused.values).refuse_all(
+                &app.i18n,
+                s.state.lang,
+                refused.errors,
+                &posting_fields(doc_type.code),
+            )?;
+            edit_form(&app, &s, None, Some(doc_type), f)
+        }
+    }
 }
 
 async fn version_form(
@@ -119,8 +145,20 @@ async fn version_form(
     path: web::Path<u64>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    let posted = post_document(&app, &s, &req, payload, Some(path.into_inner())).await?;
-    Ok(see_other(&format!("/documents/{}", posted.id)))
+    let id = path.into_inner();
+    match post_document(&app, &s, &req, payload, Some(id)).await {
+        Ok(posted) => Ok(done(&format!("/documents/{}", posted.id), "done-document-version")),
+        Err(refused) => {
+            let doc = get(&app, &s, id).await?;
+            let f = Form::from_pairs("document", refused.values).refuse_all(
+                &app.i18n,
+                s.state.lang,
+                refused.errors,
+                &posting_fields(&doc.doc_type),
+            )?;
+            edit_form(&app, &s, Some(doc), None, f)
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -220,12 +258,23 @@ async fn view_page(
     path: web::Path<u64>,
     q: web::Query<VersionQuery>,
 ) -> Result<HttpResponse> {
-    let doc = get(&app, &s, path.into_inner()).await?;
-    let shown = q.version.unwrap_or(doc.current_version);
+    view_form(&app, &s, path.into_inner(), q.version, Form::new("")).await
+}
+
+/// The document page, with the refused form `f` (signature upload or comment) if any.
+pub(super) async fn view_form(
+    app: &Data,
+    s: &SignedIn,
+    id: u64,
+    version: Option<u32>,
+    f: Form,
+) -> Result<HttpResponse> {
+    let doc = get(app, s, id).await?;
+    let shown = version.unwrap_or(doc.current_version);
     if doc.version(shown).is_none() {
         return Err(Error::not_found());
     }
-    let (a, actor, id, lang) = (arc(&app), s.actor.clone(), doc.id, s.state.lang);
+    let (a, actor, id, lang) = (arc(app), s.actor.clone(), doc.id, s.state.lang);
     let signing = blocking(move || {
         let (manifest, views) = super::signatures::for_page(&a, &actor, id, shown)?;
         let ids: Vec<u64> = views.iter().map(|v| v.user_id).collect();
@@ -244,12 +293,14 @@ async fn view_page(
         Ok(SigningSection { manifest, rows })
     })
     .await?;
-    html(&ViewPage {
-        page: PageCtx::new(&app, &s.state, "document-title", "documents"),
+    let page = ViewPage {
+        page: PageCtx::new(app, &s.state, "document-title", "documents"),
         document: doc,
         shown,
         signing,
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
 }
 
 /// `filename*` (RFC 6266 / 5987) keeps Cyrillic names; `filename` gives old clients an
@@ -279,7 +330,17 @@ async fn download(
 ) -> Result<HttpResponse> {
     let (id, n, file) = path.into_inner();
     let (a, actor) = (arc(&app), s.actor.clone());
-    let (meta, mut reader) = blocking(move || service::open_file(&a, &actor, id, n, file)).await?;
+    let (meta, reader) = blocking(move || service::open_file(&a, &actor, id, n, file)).await?;
+    Ok(file_response(id, file, meta, reader))
+}
+
+/// Streams a stored file's exact bytes (a workflow showing a document's files uses it too).
+pub fn file_response(
+    id: u64,
+    file: u64,
+    meta: crate::portal::documents::model::FileMeta,
+    mut reader: crate::blobs::BlobReader,
+) -> HttpResponse {
     let len = reader.len();
     let (tx, rx) = flume::bounded::<std::result::Result<web::Bytes, std::io::Error>>(4);
     tokio::task::spawn_blocking(move || {
@@ -300,25 +361,49 @@ async fn download(
             }
         }
     });
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type(meta.format.media_type())
         .insert_header(disposition(&meta.name))
         .insert_header(("x-content-sha256", meta.sha256.clone()))
         .no_chunking(len)
-        .streaming(rx.into_stream()))
+        .streaming(rx.into_stream())
 }
 
 // ---------------------------------------------------------------------------------------
 // Forms
 
-async fn new_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewQuery {
+    #[serde(rename = "type")]
+    doc_type: String,
+}
+
+/// Without a type: the choice of type; with one: the form of that type only.
+async fn new_page(app: Data, s: SignedIn, q: web::Query<NewQuery>) -> Result<HttpResponse> {
     s.actor.origin.set_operation("page.document_new");
-    html(&EditPage {
-        page: PageCtx::new(&app, &s.state, "document-new-title", "documents"),
-        document: None,
-        types: super::model::TYPES,
-        max_mb: app.config.documents.max_document_mb,
-    })
+    let spec = super::model::type_spec(&q.doc_type).filter(|t| offered_type(t));
+    edit_form(&app, &s, None, spec, Form::new("document").set("access", "agency"))
+}
+
+fn edit_form(
+    app: &Data,
+    s: &SignedIn,
+    document: Option<service::DocumentView>,
+    doc_type: Option<&'static super::model::TypeSpec>,
+    f: Form,
+) -> Result<HttpResponse> {
+    let title = if document.is_some() { "document-version-title" } else { "document-new-title" };
+    forms::page(
+        &EditPage {
+            page: PageCtx::new(app, &s.state, title, "documents"),
+            document,
+            doc_type,
+            max_mb: app.config.documents.max_document_mb,
+            f: f.clone(),
+        },
+        &f,
+    )
 }
 
 async fn edit_page(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
@@ -326,12 +411,8 @@ async fn edit_page(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpR
     if !doc.can_edit {
         return Err(Error::forbidden());
     }
-    html(&EditPage {
-        page: PageCtx::new(&app, &s.state, "document-version-title", "documents"),
-        document: Some(doc),
-        types: super::model::TYPES,
-        max_mb: app.config.documents.max_document_mb,
-    })
+    let f = super::pages::version_form(doc.current());
+    edit_form(&app, &s, Some(doc), None, f)
 }
 
 #[derive(Deserialize, Default)]
@@ -353,8 +434,14 @@ async fn comment_form(
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let f: CommentBody = crate::web::form(&body)?;
-    add_comment(&app, &s, id, f.text).await?;
-    Ok(see_other(&format!("/documents/{id}#comments")))
+    match add_comment(&app, &s, id, f.text).await {
+        Ok(_) => Ok(done(&format!("/documents/{id}#comments"), "done-comment-added")),
+        Err(e) => {
+            let fields = [forms::Field::new("text", "document-comment-add")];
+            let f = Form::posted("comment", &body).refuse(&app.i18n, s.state.lang, e, &fields)?;
+            view_form(&app, &s, id, None, f).await
+        }
+    }
 }
 
 async fn api_comment(
@@ -426,16 +513,27 @@ async fn api_diff(
 // Destruction
 
 async fn destroy_page(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
-    let doc = get(&app, &s, path.into_inner()).await?;
+    destroy_with(&app, &s, path.into_inner(), Form::new("destroy")).await
+}
+
+async fn destroy_with(app: &Data, s: &SignedIn, id: u64, f: Form) -> Result<HttpResponse> {
+    let doc = get(app, s, id).await?;
     if !doc.can_destroy {
         s.actor.origin.set_operation("document.destroy");
         return Err(Error::forbidden());
     }
-    html(&DestroyPage {
-        page: PageCtx::new(&app, &s.state, "destroy-title", "documents"),
+    let page = DestroyPage {
+        page: PageCtx::new(app, &s.state, "destroy-title", "documents"),
         document: doc,
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
 }
+
+const DESTROY_FIELDS: &[forms::Field] = &[
+    forms::Field::new("reason", "destroy-reason"),
+    forms::Field::new("confirm", "destroy-confirm-label"),
+];
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -463,11 +561,24 @@ async fn destroy_form(
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let f: DestroyBody = crate::web::form(&body)?;
-    if f.confirm.as_deref().map(str::trim) != Some(id.to_string().as_str()) {
+    let result = if f.confirm.as_deref().map(str::trim) != Some(id.to_string().as_str()) {
         s.actor.origin.set_operation("document.destroy");
-        return Err(Error::invalid("confirm", "destroy-confirm-mismatch"));
-    }
-    let certificate = run_destroy(&app, &s, id, f.reason).await?;
+        Err(Error::invalid("confirm", "destroy-confirm-mismatch"))
+    } else {
+        run_destroy(&app, &s, id, f.reason).await
+    };
+    let certificate = match result {
+        Ok(c) => c,
+        Err(e) => {
+            let f = Form::posted("destroy", &body).refuse(
+                &app.i18n,
+                s.state.lang,
+                e,
+                DESTROY_FIELDS,
+            )?;
+            return destroy_with(&app, &s, id, f).await;
+        }
+    };
     html(&DestroyedPage {
         page: PageCtx::new(&app, &s.state, "destroyed-title", "documents"),
         certificate_json: serde_json::to_string_pretty(&certificate).unwrap_or_default(),

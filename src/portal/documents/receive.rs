@@ -7,6 +7,9 @@
 //! file is inspected before the next part is read. Whatever is refused leaves nothing behind.
 //! A body of more parts than `server.max_parts_per_request`, or more files than
 //! `documents.max_files_per_document`, is refused at the first part over the limit.
+//!
+//! A refused file does not stop the reading: every file is inspected and every refusal
+//! kept, with the form's fields, so the page can show the form again with all of them.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -32,17 +35,46 @@ const OVERHEAD: u64 = 1024 * 1024;
 pub struct Received {
     pub meta: Meta,
     files: Vec<AcceptedFile>,
+    /// The form's text fields as sent, and `("file", name)` for each file accepted (for a
+    /// form shown again).
+    pub values: Vec<(String, String)>,
+    /// Why files or fields were refused (each refused file named); empty when all passed.
+    pub refused: Vec<Error>,
 }
 
 impl Received {
     pub fn take_files(&mut self) -> Vec<AcceptedFile> {
         std::mem::take(&mut self.files)
     }
+
+    /// The first refusal, for API clients (one error per answer).
+    pub fn first_refusal(&mut self) -> Option<Error> {
+        (!self.refused.is_empty()).then(|| self.refused.remove(0))
+    }
 }
 
 impl Drop for Received {
     fn drop(&mut self) {
         upload::discard_all(std::mem::take(&mut self.files));
+    }
+}
+
+/// A posting the services refused, with what the person sent (for the form again).
+pub struct Refused {
+    pub errors: Vec<Error>,
+    pub values: Vec<(String, String)>,
+}
+
+impl From<Error> for Refused {
+    fn from(e: Error) -> Refused {
+        Refused { errors: vec![e], values: Vec::new() }
+    }
+}
+
+impl Refused {
+    /// One error for API clients.
+    pub fn first(mut self) -> Error {
+        self.errors.remove(0)
     }
 }
 
@@ -78,11 +110,62 @@ pub async fn receive(
     if declared.is_some_and(|n| n > limit + OVERHEAD) {
         return Err(too_large(&app));
     }
-    let mut received = Received { meta: Meta::default(), files: Vec::new() };
+    let mut received = Received {
+        meta: Meta::default(),
+        files: Vec::new(),
+        values: Vec::new(),
+        refused: Vec::new(),
+    };
     let mut meta_json: Option<Vec<u8>> = None;
     let mut form: BTreeMap<String, String> = BTreeMap::new();
     let mut total = 0u64;
     let mut payload = Parts::new(payload, app.config.server.max_parts_per_request);
+    if let Err(e) = read_parts(
+        &app,
+        ticket,
+        &mut payload,
+        &mut received,
+        &mut meta_json,
+        &mut form,
+        &mut total,
+        limit,
+    )
+    .await
+    {
+        if e.code == Code::Internal || e.code == Code::InsufficientStorage {
+            return Err(e);
+        }
+        // Too large, or a broken body: what was read so far is kept for the form.
+        received.refused.push(e);
+    }
+    received.values = form.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    received.values.extend(received.files.iter().map(|f| ("file".to_owned(), f.name.clone())));
+    let meta = match meta_json {
+        Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(Code::InvalidInput).with_field("meta").with_detail(e.to_string())
+        }),
+        None => meta_from_form(form),
+    };
+    match meta {
+        Ok(meta) => received.meta = meta,
+        Err(e) => received.refused.push(e),
+    }
+    Ok(received)
+}
+
+/// Reads every part: text fields into `form` (or `meta_json`), files streamed, inspected
+/// and accepted or refused (a refusal is recorded and the reading goes on).
+#[allow(clippy::too_many_arguments)]
+async fn read_parts(
+    app: &web::Data<App>,
+    ticket: &Ticket,
+    payload: &mut Parts,
+    received: &mut Received,
+    meta_json: &mut Option<Vec<u8>>,
+    form: &mut BTreeMap<String, String>,
+    total: &mut u64,
+    limit: u64,
+) -> Result<()> {
     while let Some(field) = payload.next().await {
         let mut field = field?;
         let name = field.name().unwrap_or("").to_owned();
@@ -95,9 +178,9 @@ pub async fn receive(
             ("file" | "files" | "file[]", Some(raw_name)) => {
                 // Refused at the first file over the count, before it is read.
                 if received.files.len() >= app.config.documents.max_files_per_document {
-                    return Err(too_many_files(&app));
+                    return Err(too_many_files(app));
                 }
-                let pending = stream_file(&app, ticket, &mut field, &mut total, limit).await?;
+                let pending = stream_file(app, ticket, &mut field, total, limit).await?;
                 let Some(pending) = pending else { continue };
                 if raw_name.is_empty() && pending.plain_len == 0 {
                     // An HTML form's empty file input.
@@ -107,27 +190,31 @@ pub async fn receive(
                 let app2 = app.clone().into_inner();
                 let key = ticket.key.clone();
                 let name = clean_file_name(&raw_name);
-                let accepted = web::block(move || upload::accept(&app2, &key, name, pending))
+                match web::block(move || upload::accept(&app2, &key, name, pending))
                     .await
-                    .map_err(Error::internal)??;
-                received.files.push(accepted);
+                    .map_err(Error::internal)?
+                {
+                    Ok(accepted) => received.files.push(accepted),
+                    Err(e) if e.code == Code::Internal => return Err(e),
+                    Err(refused) => received.refused.push(refused),
+                }
             }
             _ => {
                 // The field's own limit, or what is left of the document's if that is less.
-                let document_bound = limit - total < MAX_FIELD as u64;
-                let cap = if document_bound { (limit - total) as usize } else { MAX_FIELD };
+                let document_bound = limit - *total < MAX_FIELD as u64;
+                let cap = if document_bound { (limit - *total) as usize } else { MAX_FIELD };
                 let value = read_capped(&mut field, cap, "limit-form-field", MAX_FIELD >> 20)
                     .await
                     .map_err(|e| {
                         if e.code == Code::TooLarge && document_bound {
-                            too_large(&app)
+                            too_large(app)
                         } else {
                             e.with_field(&name)
                         }
                     })?;
-                total += value.len() as u64;
+                *total += value.len() as u64;
                 if name == "meta" {
-                    meta_json = Some(value);
+                    *meta_json = Some(value);
                 } else {
                     let text = String::from_utf8(value)
                         .map_err(|_| Error::invalid(&name, "invalid-utf8"))?;
@@ -136,13 +223,7 @@ pub async fn receive(
             }
         }
     }
-    received.meta = match meta_json {
-        Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            Error::new(Code::InvalidInput).with_field("meta").with_detail(e.to_string())
-        })?,
-        None => meta_from_form(form)?,
-    };
-    Ok(received)
+    Ok(())
 }
 
 /// Streams one file part into a temp blob. `None` for a part with no bytes and no name.
@@ -223,6 +304,9 @@ fn meta_from_form(form: BTreeMap<String, String>) -> Result<Meta> {
                     if !v.trim().is_empty() {
                         meta.fields.insert(name.to_owned(), v);
                     }
+                } else if let Some(name) = other.strip_prefix("discussion.") {
+                    let settings = meta.discussion.get_or_insert_with(|| serde_json::json!({}));
+                    settings[name] = serde_json::Value::String(v);
                 } else if let Some(code) = other.strip_prefix("approving.") {
                     meta.approving.push(code.to_owned());
                 } else if let Some(id) = other.strip_prefix("keep.") {

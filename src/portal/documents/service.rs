@@ -67,6 +67,9 @@ pub struct Meta {
     pub base_version: Option<u32>,
     /// For a draft legal act: codes of the approving agencies (I385 §13).
     pub approving: Vec<String>,
+    /// For a document posted for discussion (I385 §52): the discussion's settings, read
+    /// by the discussions feature (the HTML form's `discussion.<name>` fields as strings).
+    pub discussion: Option<serde_json::Value>,
 }
 
 /// Permission and key obtained before any byte of the body is read.
@@ -608,14 +611,36 @@ pub fn open_file(
 ) -> Result<(FileMeta, BlobReader)> {
     let (_, key) = readable(app, actor, id)?;
     actor.origin.set_operation("document.download");
+    open_file_with(app, id, n, file_id, &key)
+}
+
+/// [`open_file`] for a workflow that has checked its reader's right itself (a discussion's
+/// members read the document it discusses).
+pub fn open_file_for_workflow(
+    app: &App,
+    id: u64,
+    n: u32,
+    file_id: u64,
+) -> Result<(FileMeta, BlobReader)> {
+    let key = app.vault.key(id).ok_or_else(Error::not_found)?;
+    open_file_with(app, id, n, file_id, &key)
+}
+
+fn open_file_with(
+    app: &App,
+    id: u64,
+    n: u32,
+    file_id: u64,
+    key: &DataKey,
+) -> Result<(FileMeta, BlobReader)> {
     let txn = app.db.read()?;
     let version = Reader(&txn).version(id, n)?.ok_or_else(Error::not_found)?;
     let stored = version.files.iter().find(|f| f.id == file_id).ok_or_else(Error::not_found)?;
-    let content = store::open_content(&key, &version)?;
+    let content = store::open_content(key, &version)?;
     let meta = content.files.into_iter().find(|f| f.id == file_id).ok_or_else(Error::not_found)?;
     let reader = app
         .blobs
-        .open_reader(&stored.blob, &key)
+        .open_reader(&stored.blob, key)
         .map_err(|e| Error::internal(format!("blob {}: {e}", stored.blob.0)))?;
     Ok((meta, reader))
 }

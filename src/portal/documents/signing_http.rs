@@ -11,7 +11,8 @@ use serde::Deserialize;
 use super::{evidence, signatures};
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::web::render::{created, json, see_other};
+use crate::web::forms::{Field, Form};
+use crate::web::render::{created, done, json};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, limits};
 
@@ -98,7 +99,8 @@ async fn api_sign(
 }
 
 /// The page's form without JavaScript: a multipart upload whose `signature` field holds a
-/// `.p7s`/`.cms` file (the CSRF token travels as `?csrf=` in the action URL).
+/// `.p7s`/`.cms` file (the CSRF token is its first field). A refused signature comes back
+/// on the document page with the reason by the field.
 async fn sign_form(
     app: Data,
     s: SignedIn,
@@ -107,15 +109,28 @@ async fn sign_form(
 ) -> Result<HttpResponse> {
     let (id, n) = path.into_inner();
     s.actor.origin.set_success_status(303);
+    let result = match read_signature(&app, payload).await {
+        Ok(body) => submit(&app, &s, id, n, body).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(done(&format!("/documents/{id}?version={n}#signatures"), "done-signed")),
+        Err(e) => {
+            let e = if e.field.is_none() { e.with_field("signature") } else { e };
+            let fields = [Field::new("signature", "signatures-upload")];
+            let f = Form::new("sign").refuse(&app.i18n, s.state.lang, e, &fields)?;
+            super::http::view_form(&app, &s, id, Some(n), f).await
+        }
+    }
+}
+
+/// The `signature` file of the page's form.
+async fn read_signature(app: &Data, payload: Multipart) -> Result<Vec<u8>> {
     let max_parts = app.config.server.max_parts_per_request;
     let cap = MAX_SIGNATURE;
     let parts = limits::small_form(payload, max_parts, cap, "limit-signature-file", cap / 1024);
     let signature = parts.await?.into_iter().find(|(name, _)| name == "signature").map(|(_, b)| b);
-    let body = signature
-        .filter(|b| !b.is_empty())
-        .ok_or_else(|| Error::invalid("signature", "field-required"))?;
-    submit(&app, &s, id, n, body).await?;
-    Ok(see_other(&format!("/documents/{id}?version={n}#signatures")))
+    signature.filter(|b| !b.is_empty()).ok_or_else(|| Error::invalid("signature", "field-required"))
 }
 
 async fn evidence_package(

@@ -16,30 +16,47 @@ pub struct AcceptedFile {
     pub pending: PendingBlob,
 }
 
-/// Turns a refusal into the error the person sees, naming the file and the reason.
+/// How a format is named to a person: its usual upper-case name (PDF, DOCX, ZIP).
+fn label(format: Format) -> String {
+    format.name().to_uppercase()
+}
+
+/// Turns a refusal into the error the person sees: the file's name and the reason as a
+/// sentence (`detail_key` with arguments); `detail` keeps the short technical form for API
+/// clients.
 pub fn refusal_error(name: &str, refusal: Refusal) -> Error {
-    match refusal {
+    let claimed = || Format::from_file_name(name).map(label).unwrap_or_default();
+    let error = match refusal {
         Refusal::Empty => Error::new(Code::ContentMismatch)
-            .with_field("file")
             .with_detail_key("file-empty")
             .with_detail(name.to_owned()),
         Refusal::NotAllowed(actual) => Error::new(Code::FormatNotAllowed)
-            .with_field("file")
-            .with_detail_key("file-not-allowed")
+            .with_detail_key(match actual {
+                Format::Executable => "file-program",
+                Format::Unknown => "file-unknown",
+                _ => "file-not-allowed",
+            })
+            .with_arg("actual", label(actual))
             .with_detail(format!("{name}: {}", actual.name())),
         Refusal::Mismatch { claimed, actual } => Error::new(Code::ContentMismatch)
-            .with_field("file")
-            .with_detail_key("file-mismatch")
+            .with_detail_key(match actual {
+                Format::Executable => "file-mismatch-program",
+                Format::Unknown | Format::Html => "file-mismatch-unknown",
+                _ => "file-mismatch",
+            })
+            .with_arg("claimed", label(claimed))
+            .with_arg("actual", label(actual))
             .with_detail(format!("{name}: .{} / {}", claimed.name(), actual.name())),
         Refusal::Damaged(format, why) => Error::new(Code::ContentMismatch)
-            .with_field("file")
             .with_detail_key("file-damaged")
+            .with_arg("claimed", label(format))
             .with_detail(format!("{name} ({}): {why}", format.name())),
         Refusal::Archive(why) => Error::new(Code::ArchiveRejected)
-            .with_field("file")
             .with_detail_key("archive-unsafe")
+            .with_arg("claimed", claimed())
             .with_detail(format!("{name}: {why}")),
-    }
+    };
+    error.with_field("file").with_arg("file", name)
 }
 
 /// Inspects a finished temp blob; deletes it when refused.

@@ -10,9 +10,11 @@ use serde::Deserialize;
 use super::view::DraftView;
 use super::{service, view as reading, vote};
 use crate::app::App;
-use crate::error::{Error, Result};
-use crate::portal::documents::receive::receive;
-use crate::web::render::{PageCtx, created, html, json, see_other};
+use crate::error::{Code, Error, Result};
+use crate::portal::documents::pages::posting_fields;
+use crate::portal::documents::receive::{Received, Refused, receive};
+use crate::web::forms::{self, Field, Form};
+use crate::web::render::{PageCtx, created, done, html, json};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form, limits};
 
@@ -77,13 +79,36 @@ async fn api_view(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpRe
     Ok(json(&view(&app, &s, path.into_inner()).await?))
 }
 
-async fn create(app: &Data, s: &SignedIn, req: &HttpRequest, payload: Multipart) -> Result<u64> {
+/// Reads a posting's body; a refused file or field comes back with what was sent.
+async fn received(
+    app: &Data,
+    req: &HttpRequest,
+    ticket: &crate::portal::documents::service::Ticket,
+    payload: Multipart,
+) -> std::result::Result<Received, Refused> {
+    let mut received = receive(app.clone(), req, ticket, payload).await?;
+    if received.refused.is_empty() {
+        return Ok(received);
+    }
+    let errors = std::mem::take(&mut received.refused);
+    Err(Refused { errors, values: std::mem::take(&mut received.values) })
+}
+
+async fn create(
+    app: &Data,
+    s: &SignedIn,
+    req: &HttpRequest,
+    payload: Multipart,
+) -> std::result::Result<u64, Refused> {
     let (a, actor) = (arc(app), s.actor.clone());
     let ticket = blocking(move || service::prepare(&a, &actor)).await?;
-    let mut received = receive(app.clone(), req, &ticket, payload).await?;
+    let mut received = received(app, req, &ticket, payload).await?;
     let (files, meta) = (received.take_files(), std::mem::take(&mut received.meta));
+    let values = std::mem::take(&mut received.values);
     let (a, actor) = (arc(app), s.actor.clone());
-    blocking(move || service::create(&a, &actor, ticket, meta, files)).await
+    blocking(move || service::create(&a, &actor, ticket, meta, files))
+        .await
+        .map_err(|e| Refused { errors: vec![e], values })
 }
 
 async fn api_create(
@@ -93,7 +118,7 @@ async fn api_create(
     payload: Multipart,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
-    let id = create(&app, &s, &req, payload).await?;
+    let id = create(&app, &s, &req, payload).await.map_err(Refused::first)?;
     Ok(created(&view(&app, &s, id).await?))
 }
 
@@ -103,13 +128,16 @@ async fn revise(
     req: &HttpRequest,
     payload: Multipart,
     id: u64,
-) -> Result<u32> {
+) -> std::result::Result<u32, Refused> {
     let (a, actor) = (arc(app), s.actor.clone());
     let ticket = blocking(move || service::prepare_revision(&a, &actor, id)).await?;
-    let mut received = receive(app.clone(), req, &ticket, payload).await?;
+    let mut received = received(app, req, &ticket, payload).await?;
     let (files, meta) = (received.take_files(), std::mem::take(&mut received.meta));
+    let values = std::mem::take(&mut received.values);
     let (a, actor) = (arc(app), s.actor.clone());
-    blocking(move || service::revise(&a, &actor, id, ticket, meta, files)).await
+    blocking(move || service::revise(&a, &actor, id, ticket, meta, files))
+        .await
+        .map_err(|e| Refused { errors: vec![e], values })
 }
 
 async fn api_revise(
@@ -121,7 +149,7 @@ async fn api_revise(
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let id = path.into_inner();
-    revise(&app, &s, &req, payload, id).await?;
+    revise(&app, &s, &req, payload, id).await.map_err(Refused::first)?;
     Ok(created(&view(&app, &s, id).await?))
 }
 
@@ -132,18 +160,20 @@ async fn attachment(
     payload: Multipart,
     id: u64,
     agency: Option<String>,
-) -> Result<u64> {
+) -> std::result::Result<u64, Refused> {
     let chancellery = agency.is_none();
     let (a, actor) = (arc(app), s.actor.clone());
     let ticket = blocking(move || service::prepare_attachment(&a, &actor, id, chancellery)).await?;
-    let mut received = receive(app.clone(), req, &ticket, payload).await?;
+    let mut received = received(app, req, &ticket, payload).await?;
     let (files, meta) = (received.take_files(), std::mem::take(&mut received.meta));
+    let values = std::mem::take(&mut received.values);
     let (a, actor) = (arc(app), s.actor.clone());
     blocking(move || match agency {
         Some(code) => service::attach_protocol(&a, &actor, id, &code, ticket, meta, files),
         None => service::post_minutes(&a, &actor, id, ticket, meta, files),
     })
     .await
+    .map_err(|e| Refused { errors: vec![e], values })
 }
 
 #[derive(Deserialize, Default)]
@@ -165,7 +195,9 @@ async fn api_protocol(
     if q.agency.is_empty() {
         return Err(Error::invalid("agency", "field-required"));
     }
-    let pid = attachment(&app, &s, &req, payload, id, Some(q.into_inner().agency)).await?;
+    let pid = attachment(&app, &s, &req, payload, id, Some(q.into_inner().agency))
+        .await
+        .map_err(Refused::first)?;
     Ok(created(&serde_json::json!({"protocol": pid, "draft": view(&app, &s, id).await?})))
 }
 
@@ -178,7 +210,7 @@ async fn api_minutes(
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let id = path.into_inner();
-    let doc = attachment(&app, &s, &req, payload, id, None).await?;
+    let doc = attachment(&app, &s, &req, payload, id, None).await.map_err(Refused::first)?;
     Ok(created(&serde_json::json!({"minutes": doc, "draft": view(&app, &s, id).await?})))
 }
 
@@ -387,11 +419,29 @@ struct NewPage<'a> {
     page: PageCtx<'a>,
     agencies: Vec<crate::portal::directory::model::Agency>,
     max_mb: u64,
+    f: Form,
+}
+
+impl NewPage<'_> {
+    fn chosen_files(&self) -> String {
+        self.f.values_of("file").join(", ")
+    }
+}
+
+/// The fields of the new-draft form.
+fn draft_fields() -> Vec<Field> {
+    let mut fields = posting_fields("draft_act");
+    fields.push(Field::new("approving", "draft-approving"));
+    fields
 }
 
 async fn new_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
     s.actor.origin.set_operation("page.draft_new");
-    let (a, actor) = (arc(&app), s.actor.clone());
+    new_form(&app, &s, Form::new("draft")).await
+}
+
+async fn new_form(app: &Data, s: &SignedIn, f: Form) -> Result<HttpResponse> {
+    let (a, actor) = (arc(app), s.actor.clone());
     let mine = s.actor.user().map(|u| u.agency_id).unwrap_or(0);
     let agencies: Vec<_> =
         blocking(move || crate::portal::directory::service::agencies(&a, &actor))
@@ -399,11 +449,13 @@ async fn new_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
             .into_iter()
             .filter(|a| a.id != mine)
             .collect();
-    html(&NewPage {
-        page: PageCtx::new(&app, &s.state, "draft-new-title", "drafts"),
+    let page = NewPage {
+        page: PageCtx::new(app, &s.state, "draft-new-title", "drafts"),
         agencies,
         max_mb: app.config.documents.max_document_mb,
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
 }
 
 async fn create_form(
@@ -413,8 +465,18 @@ async fn create_form(
     payload: Multipart,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    let id = create(&app, &s, &req, payload).await?;
-    Ok(see_other(&format!("/drafts/{id}")))
+    match create(&app, &s, &req, payload).await {
+        Ok(id) => Ok(done(&format!("/drafts/{id}"), "done-draft-posted")),
+        Err(r) => {
+            let f = Form::from_pairs("draft", r.values).refuse_all(
+                &app.i18n,
+                s.state.lang,
+                r.errors,
+                &draft_fields(),
+            )?;
+            new_form(&app, &s, f).await
+        }
+    }
 }
 
 async fn revise_form(
@@ -426,8 +488,10 @@ async fn revise_form(
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let id = path.into_inner();
-    revise(&app, &s, &req, payload, id).await?;
-    Ok(see_other(&format!("/drafts/{id}")))
+    match revise(&app, &s, &req, payload, id).await {
+        Ok(_) => Ok(done(&format!("/drafts/{id}"), "done-draft-revised")),
+        Err(r) => refused_on_page(&app, &s, id, "revise", r).await,
+    }
 }
 
 #[derive(Template)]
@@ -436,6 +500,10 @@ struct ViewPage<'a> {
     page: PageCtx<'a>,
     draft: DraftView,
     groups: Vec<crate::portal::directory::model::WorkingGroup>,
+    /// The text and files of the version being approved.
+    version: Option<crate::portal::documents::service::VersionView>,
+    /// The refused form of one action (its id is the action), or an empty one.
+    f: Form,
 }
 
 impl ViewPage<'_> {
@@ -444,24 +512,110 @@ impl ViewPage<'_> {
     }
 
     fn act(&self, action: &str) -> String {
-        format!("/drafts/{}/act/{action}?csrf={}", self.draft.id, self.page.csrf)
+        format!("/drafts/{}/act/{action}", self.draft.id)
+    }
+
+    /// The form of `action` as shown: the refused one with its values and messages, or a
+    /// fresh one.
+    fn form(&self, action: &'static str) -> Form {
+        if self.f.id == action { self.f.clone() } else { Form::new(action) }
     }
 }
 
 async fn view_page(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
-    let draft = view(&app, &s, path.into_inner()).await?;
-    let (a, actor) = (arc(&app), s.actor.clone());
+    view_form(&app, &s, path.into_inner(), Form::new("")).await
+}
+
+async fn view_form(app: &Data, s: &SignedIn, id: u64, f: Form) -> Result<HttpResponse> {
+    let draft = view(app, s, id).await?;
+    let (a, actor, lang, doc) = (arc(app), s.actor.clone(), s.state.lang, draft.document_id);
     let mine = s.actor.user().map(|u| u.agency_id).unwrap_or(0);
-    let groups = blocking(move || crate::portal::directory::service::groups(&a, &actor))
-        .await?
+    let (groups, version) = blocking(move || {
+        let groups = crate::portal::directory::service::groups(&a, &actor)?;
+        // The text the head signs, on the page they sign from (I385 §14, §16).
+        let version = crate::portal::documents::service::get(&a, &actor, doc, lang)
+            .ok()
+            .map(|d| d.current().clone());
+        Ok((groups, version))
+    })
+    .await?;
+    let groups = groups.into_iter().filter(|g| g.agency_id == mine).collect();
+    let page = ViewPage {
+        page: PageCtx::new(app, &s.state, "draft-title", "drafts"),
+        draft,
+        groups,
+        version,
+        f,
+    };
+    forms::page(&page, &page.f)
+}
+
+/// The fields of each form of the draft page.
+fn action_fields(action: &str) -> Vec<Field> {
+    let signature = Field::aliased("signature", "draft-signature-file", &["file"]);
+    match action {
+        "register_letter" => vec![Field::new("number", "draft-action-register")],
+        "working_group" => vec![Field::aliased("group_id", "draft-action-group", &["group"])],
+        "reject" => vec![
+            Field::new("reason", "draft-action-reject"),
+            Field::new("confirm", "draft-reject-confirm"),
+        ],
+        "chancellery_check" | "finish" => vec![Field::new("reason", "draft-reason")],
+        "open_vote" => vec![Field::new("heads", "draft-action-open-vote")],
+        "revise" | "protocol" | "minutes" => posting_fields("draft_act"),
+        _ => vec![signature],
+    }
+}
+
+/// Names of the actions of the page's forms (the form ids).
+const ACTIONS: &[&str] = &[
+    "developer_sign",
+    "approve",
+    "sign_protocol",
+    "register_letter",
+    "working_group",
+    "reject",
+    "chancellery_check",
+    "open_vote",
+    "finish",
+    "protocol",
+    "minutes",
+    "revise",
+];
+
+/// The draft page again with the refused form of `action`.
+async fn refused_on_page(
+    app: &Data,
+    s: &SignedIn,
+    id: u64,
+    action: &str,
+    refused: Refused,
+) -> Result<HttpResponse> {
+    let action = ACTIONS.iter().copied().find(|a| *a == action).ok_or_else(Error::not_found)?;
+    let errors = refused
+        .errors
         .into_iter()
-        .filter(|g| g.agency_id == mine)
+        .map(|e| {
+            // A refused signature is about the signature file.
+            if e.field.is_none() && e.code == Code::SignatureRejected {
+                e.with_field("signature")
+            } else {
+                e
+            }
+        })
         .collect();
-    html(&ViewPage { page: PageCtx::new(&app, &s.state, "draft-title", "drafts"), draft, groups })
+    let f = Form::from_pairs(action, refused.values).refuse_all(
+        &app.i18n,
+        s.state.lang,
+        errors,
+        &action_fields(action),
+    )?;
+    view_form(app, s, id, f).await
 }
 
 /// One endpoint for every form of the draft page: multipart (a signature file, or a
-/// protocol/minutes posting) or url-encoded fields; the CSRF token is in the query.
+/// protocol/minutes posting) or url-encoded fields. A refused form comes back on the page
+/// with what was entered.
 async fn act_form(
     app: Data,
     s: SignedIn,
@@ -471,20 +625,48 @@ async fn act_form(
 ) -> Result<HttpResponse> {
     let (id, action) = path.into_inner();
     s.actor.origin.set_success_status(303);
+    match act(&app, &s, &req, id, &action, payload).await {
+        Ok(message) => Ok(done(&format!("/drafts/{id}"), message)),
+        Err(r) => refused_on_page(&app, &s, id, &action, r).await,
+    }
+}
+
+/// The confirmation shown after an action.
+fn done_message(action: &str) -> &'static str {
+    match action {
+        "developer_sign" | "approve" | "sign_protocol" => "done-draft-signed",
+        "register_letter" => "done-draft-letter",
+        "working_group" => "done-draft-group",
+        "reject" => "done-draft-rejected",
+        "protocol" | "minutes" => "done-draft-attached",
+        _ => "done-draft-saved",
+    }
+}
+
+async fn act(
+    app: &Data,
+    s: &SignedIn,
+    req: &HttpRequest,
+    id: u64,
+    action: &str,
+    payload: web::Payload,
+) -> std::result::Result<&'static str, Refused> {
     let content_type =
         req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let back = see_other(&format!("/drafts/{id}"));
-    if matches!(action.as_str(), "protocol" | "minutes") {
+    let message = done_message(action);
+    if matches!(action, "protocol" | "minutes") {
         let multipart = Multipart::new(req.headers(), payload);
-        let agency = if action == "protocol" { Some(agency_of_form(&req)?) } else { None };
-        attachment(&app, &s, &req, multipart, id, agency).await?;
-        return Ok(back);
+        let agency = if action == "protocol" { Some(agency_of_form(req)?) } else { None };
+        attachment(app, s, req, multipart, id, agency).await?;
+        return Ok(message);
     }
+    let action = action.to_owned();
     if content_type.starts_with("multipart/form-data") {
         // A signature file uploaded from the page.
         let (cms, fields) =
-            read_signature_upload(&app, Multipart::new(req.headers(), payload)).await?;
-        let (a, actor) = (arc(&app), s.actor.clone());
+            read_signature_upload(app, Multipart::new(req.headers(), payload)).await?;
+        let values = fields.clone();
+        let (a, actor) = (arc(app), s.actor.clone());
         blocking(move || match action.as_str() {
             "developer_sign" => service::developer_sign(&a, &actor, id, &cms),
             "approve" => service::approve(&a, &actor, id, &cms),
@@ -498,8 +680,9 @@ async fn act_form(
             }
             _ => Err(Error::not_found()),
         })
-        .await?;
-        return Ok(back);
+        .await
+        .map_err(|e| Refused { errors: vec![e], values })?;
+        return Ok(message);
     }
     let mut payload = payload;
     let body = limits::read_capped(&mut payload, 64 * 1024, "limit-form-body", 64).await?;
@@ -511,9 +694,15 @@ async fn act_form(
         reason: String,
         accepted: String,
         heads: String,
+        confirm: String,
     }
+    let values = Form::posted("", &body);
+    let values: Vec<(String, String)> = ["number", "group_id", "reason", "accepted", "heads"]
+        .iter()
+        .map(|k| ((*k).to_owned(), values.value(k).to_owned()))
+        .collect();
     let f: F = form(&body)?;
-    let (a, actor) = (arc(&app), s.actor.clone());
+    let (a, actor) = (arc(app), s.actor.clone());
     blocking(move || match action.as_str() {
         "register_letter" => service::register_letter(&a, &actor, id, &f.number),
         "working_group" => service::name_working_group(
@@ -522,6 +711,10 @@ async fn act_form(
             id,
             f.group_id.parse().map_err(|_| Error::invalid("group_id", "field-required"))?,
         ),
+        // A rejection is confirmed on the page, also without JavaScript.
+        "reject" if f.confirm != "yes" => {
+            Err(Error::invalid("confirm", "draft-reject-confirm-required"))
+        }
         "reject" => service::reject(&a, &actor, id, &f.reason),
         "chancellery_check" => {
             service::chancellery_check(&a, &actor, id, f.accepted == "yes", &f.reason)
@@ -538,8 +731,9 @@ async fn act_form(
         "finish" => service::finish(&a, &actor, id, f.accepted == "yes", &f.reason),
         _ => Err(Error::not_found()),
     })
-    .await?;
-    Ok(back)
+    .await
+    .map_err(|e| Refused { errors: vec![e], values })?;
+    Ok(message)
 }
 
 fn agency_of_form(req: &HttpRequest) -> Result<String> {
@@ -556,7 +750,10 @@ async fn read_signature_upload(
     mp: Multipart,
 ) -> Result<(Vec<u8>, Vec<(String, String)>)> {
     match crate::portal::polls::http::read_multipart(app, mp).await? {
-        (fields, Some(cms)) if !cms.is_empty() => Ok((cms, fields)),
+        (mut fields, Some(cms)) if !cms.is_empty() => {
+            fields.retain(|(k, _)| k != "csrf");
+            Ok((cms, fields))
+        }
         _ => Err(Error::invalid("signature", "field-required")),
     }
 }

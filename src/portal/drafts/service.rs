@@ -702,6 +702,31 @@ pub fn post_minutes(
     Ok(posted.id)
 }
 
+/// §21: the signed minutes of a Government meeting that accepted a resolution on the draft,
+/// attached in the meeting's transaction (the meeting feature checked its own rights: the
+/// officer responsible for the meeting signed them). The draft's agencies may read the
+/// minutes; everyone involved is told. Returns what to do after the commit.
+pub fn minutes_from_meeting_in(
+    app: &App,
+    txn: &WriteTransaction,
+    id: u64,
+    document_id: u64,
+    by: u64,
+) -> Result<AfterCommit> {
+    let mut d = store::get_in(txn, id)?.ok_or_else(Error::not_found)?;
+    let w = crate::portal::documents::store::Writer(txn);
+    let mut doc = w.document(document_id)?.ok_or_else(Error::not_found)?;
+    let access = access_for(app, d.developer_agency, &d.approving_agencies)?;
+    doc.access.agencies.extend(access.agencies);
+    doc.access.agencies.sort_unstable();
+    doc.access.agencies.dedup();
+    w.put_document(&doc)?;
+    d.post_minutes(document_id, by, &now()).map_err(refused)?;
+    store::put(txn, &d)?;
+    let title = title_of(app, &d);
+    tell(app, txn, &everyone_involved(app, &d)?, &notice("draft-minutes", &d, &title, &[]))
+}
+
 /// Posting a protocol or minutes: OKDO officers and the developer act outside their own
 /// agency's document rights, so the ticket is issued by the workflow after its own check.
 pub fn prepare_attachment(app: &App, actor: &Actor, id: u64, chancellery: bool) -> Result<Ticket> {

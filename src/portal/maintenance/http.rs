@@ -7,7 +7,8 @@ use super::model::{NewWindow, Window};
 use super::service;
 use crate::app::App;
 use crate::error::Result;
-use crate::web::render::{PageCtx, created, html, json, see_other};
+use crate::web::forms::{self, Field, Form};
+use crate::web::render::{PageCtx, created, done, json};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form};
 
@@ -27,6 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct AdminPage<'a> {
     page: PageCtx<'a>,
     windows: Vec<Window>,
+    /// The scheduling form (or the reason a cancellation was refused, id `cancel`).
+    f: Form,
 }
 
 impl AdminPage<'_> {
@@ -40,14 +43,29 @@ impl AdminPage<'_> {
 }
 
 async fn page(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    page_with(&app, &s, Form::new("window").set("effect", "stops")).await
+}
+
+async fn page_with(app: &Data, s: &SignedIn, f: Form) -> Result<HttpResponse> {
     let app2 = app.clone().into_inner();
     let actor = s.actor.clone();
     let windows = blocking(move || service::list(&app2, &actor)).await?;
-    html(&AdminPage {
-        page: PageCtx::new(&app, &s.state, "maintenance-title", "maintenance"),
+    let page = AdminPage {
+        page: PageCtx::new(app, &s.state, "maintenance-title", "maintenance"),
         windows,
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
 }
+
+const FIELDS: &[Field] = &[
+    Field::new("starts", "maintenance-starts"),
+    Field::new("ends", "maintenance-ends"),
+    Field::new("effect", "maintenance-effect"),
+    Field::new("note_kk", "maintenance-note-kk"),
+    Field::new("note_ru", "maintenance-note-ru"),
+    Field::new("note_en", "maintenance-note-en"),
+];
 
 async fn schedule(app: &Data, s: &SignedIn, input: NewWindow) -> Result<Window> {
     let app = app.clone().into_inner();
@@ -62,13 +80,23 @@ async fn cancel(app: &Data, s: &SignedIn, id: u64) -> Result<Window> {
 }
 
 async fn submit(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpResponse> {
-    schedule(&app, &s, form(&body)?).await?;
-    Ok(see_other("/admin/maintenance"))
+    match schedule(&app, &s, form(&body)?).await {
+        Ok(_) => Ok(done("/admin/maintenance", "done-maintenance-scheduled")),
+        Err(e) => {
+            let f = Form::posted("window", &body).refuse(&app.i18n, s.state.lang, e, FIELDS)?;
+            page_with(&app, &s, f).await
+        }
+    }
 }
 
 async fn cancel_submit(app: Data, s: SignedIn, id: web::Path<u64>) -> Result<HttpResponse> {
-    cancel(&app, &s, id.into_inner()).await?;
-    Ok(see_other("/admin/maintenance"))
+    match cancel(&app, &s, id.into_inner()).await {
+        Ok(_) => Ok(done("/admin/maintenance", "done-maintenance-cancelled")),
+        Err(e) => {
+            let f = Form::new("cancel").refuse(&app.i18n, s.state.lang, e, FIELDS)?;
+            page_with(&app, &s, f).await
+        }
+    }
 }
 
 /// What every signed-in participant is told now.

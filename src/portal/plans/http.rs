@@ -4,16 +4,15 @@
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::monitor;
 use super::service::{self, NewItem, NewPlan, NewReport, NewTask};
 use crate::app::App;
-use crate::error::{Code, Error, Result};
+use crate::error::{Error, Result};
 use crate::web::render::{XLSX, created, download, json, see_other};
 use crate::web::request::SignedIn;
-use crate::web::{blocking, form};
+use crate::web::{blocking, form, read_file_field, read_form_body};
 
 type Data = web::Data<App>;
 
@@ -258,15 +257,7 @@ async fn act_form(
         blocking(move || service::sign_consolidated(&a, &actor, at, &cms)).await?;
         return Ok(back);
     }
-    let mut body = web::BytesMut::new();
-    let mut payload = payload;
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        if body.len() + chunk.len() > 256 * 1024 {
-            return Err(Error::new(Code::TooLarge));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_form_body(payload).await?;
     let f: ActForm = form(&body)?;
     let (a, actor) = (arc(&app), s.actor.clone());
     blocking(move || match action.as_str() {
@@ -291,27 +282,4 @@ async fn act_form(
     })
     .await?;
     Ok(back)
-}
-
-async fn read_file_field(mut mp: Multipart, wanted: &str) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    while let Some(field) = mp.next().await {
-        let mut field =
-            field.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-        let name = field.name().unwrap_or("").to_owned();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
-            if out.len() + chunk.len() > 1024 * 1024 {
-                return Err(Error::new(Code::TooLarge).with_field(&name));
-            }
-            if name == wanted {
-                out.extend_from_slice(&chunk);
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(Error::invalid(wanted, "field-required"));
-    }
-    Ok(out)
 }

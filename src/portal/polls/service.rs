@@ -457,6 +457,8 @@ pub fn cast(
 ) -> Result<()> {
     let poll = load(app, id)?;
     require_vote(actor, &poll)?;
+    // A ballot the engine refuses is logged under the same step as a counted one.
+    actor.origin.set_operation(operation);
     let poll = open_if_due(app, poll)?;
     let me = actor.user_id().ok_or_else(Error::forbidden)?;
     let now = now();

@@ -1,7 +1,9 @@
 //! The engine against a real store (redb, access log): secrecy proved over every table,
 //! one ballot per seat, frozen polls, closing with the rule. Time-dependent behaviour (the
 //! job opening and closing polls) is tested through the real server with a controllable
-//! clock (`tests/integration/polls.rs`).
+//! clock (`tests/integration/discussions.rs`, `tests/integration/drafts_vote.rs`); secrecy
+//! through the real server over every table, the access log and the search index in
+//! `tests/integration/polls_secrecy.rs`.
 
 use super::model::*;
 use super::service::{self, PollSpec};

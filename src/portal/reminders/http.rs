@@ -1,6 +1,6 @@
 //! Routes of the reminders: `/api/v1/reminders/...` JSON and the `/reminders` pages over
 //! the same services. The import route authenticates its connector itself — a bearer
-//! token — since a connector has no browser session (and so no CSRF token); a signed-in
+//! token or its registered client certificate over mutual TLS — since a connector has no browser session (and so no CSRF token); a signed-in
 //! person reaching it is refused by the policy like any other forbidden step.
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -120,9 +120,17 @@ fn pusher(app: &App, v: &Visitor, req: &HttpRequest) -> Result<Actor> {
         .get("authorization")
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")));
+    let certificate =
+        req.conn_data::<crate::web::client_cert::ClientCertificate>().and_then(|c| c.end_entity());
     match bearer {
         Some(token) => import::connector_by_token(app, v.actor.origin.clone(), token),
         None if matches!(v.state.who, Who::User(_)) => Ok(v.actor.clone()),
+        // A connector on mutual TLS: its registered client certificate on this connection.
+        None if certificate.is_some() => import::connector_by_certificate(
+            app,
+            v.actor.origin.clone(),
+            certificate.unwrap_or(&[]),
+        ),
         None => Err(Error::new(v.state.session_problem.unwrap_or(Code::Unauthenticated))),
     }
 }

@@ -250,6 +250,25 @@ pub fn connector_by_token(app: &App, origin: Origin, token: &str) -> Result<Acto
     Ok(Actor { who: Who::User(identity), origin })
 }
 
+/// The connector holding the client certificate of this mutual-TLS connection, as the
+/// actor of its request: the certificate must be registered to an active account (as for
+/// sign-in with a certificate) that holds the connector role; anything else is
+/// `unauthenticated` with its reason in the access log.
+pub fn connector_by_certificate(app: &App, origin: Origin, der: &[u8]) -> Result<Actor> {
+    let refused = || Error::new(Code::Unauthenticated).with_detail_key("reminders-token-invalid");
+    let visitor = Actor { who: Who::System("reminders-connector"), origin: origin.clone() };
+    let (user, fingerprint, _) =
+        crate::portal::directory::signin::certificate_holder(app, &visitor, Some(der))
+            .map_err(|_| refused())?;
+    let identity = directory::identity(app, user.id, false)?.ok_or_else(refused)?;
+    if !identity.roles.contains(Role::Connector) {
+        origin.set_detail(json!({"method": "certificate", "fingerprint": fingerprint,
+            "reason": "not_connector"}));
+        return Err(refused());
+    }
+    Ok(Actor { who: Who::User(identity), origin })
+}
+
 /// Issues a token to a connector account; the token is shown once and only its hash kept.
 pub fn issue_token(app: &App, actor: &Actor, login: &str, label: &str) -> Result<(Token, String)> {
     require(actor, Action::Reminder(ReminderAction::Administer), Object::Appliance)?;

@@ -12,9 +12,10 @@ use serde::Deserialize;
 use super::pages::*;
 use crate::app::App;
 use crate::auth::policy::{Action, Object, decide};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::sign::service as sign;
-use crate::web::render::{PageCtx, html, json, see_other};
+use crate::web::forms::{self, Field, Form};
+use crate::web::render::{PageCtx, done, json};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form, limits};
 
@@ -47,28 +48,6 @@ fn arc(app: &Data) -> std::sync::Arc<App> {
     app.clone().into_inner()
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Done {
-    done: String,
-}
-
-/// The message shown after a change (only known ids; anything else shows nothing).
-fn done_key(done: &str) -> Option<&'static str> {
-    Some(match done {
-        "ca" => "trust-done-ca",
-        "crl" => "trust-done-crl",
-        "removed" => "trust-done-removed",
-        "fetched" => "trust-done-fetched",
-        "registered" => "certificate-done-registered",
-        "requested" => "certificate-done-requested",
-        "confirmed" => "certificate-done-confirmed",
-        "revoked" => "certificate-done-revoked",
-        "destroyed" => "certificate-done-destroyed",
-        _ => return None,
-    })
-}
-
 /// Reads a multipart form (uploads of certificates and CRLs) into memory, within `limit`.
 async fn multipart(
     app: &Data,
@@ -77,7 +56,7 @@ async fn multipart(
 ) -> Result<BTreeMap<String, Vec<u8>>> {
     let max_parts = app.config.server.max_parts_per_request;
     let parts = limits::small_form(payload, max_parts, limit, "limit-upload-file", limit >> 20);
-    Ok(parts.await?.into_iter().collect())
+    Ok(parts.await?.into_iter().filter(|(name, _)| name != "csrf").collect())
 }
 
 fn file(fields: &BTreeMap<String, Vec<u8>>) -> Result<Vec<u8>> {
@@ -91,52 +70,97 @@ fn file(fields: &BTreeMap<String, Vec<u8>>) -> Result<Vec<u8>> {
 // ---------------------------------------------------------------------------------------
 // The trust store
 
-async fn trust_page(app: Data, s: SignedIn, q: web::Query<Done>) -> Result<HttpResponse> {
-    let (a, actor) = (arc(&app), s.actor.clone());
+async fn trust_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    trust_form(&app, &s, Form::new("")).await
+}
+
+/// The trust store; `f` is a refused form (`ca`, `crl`, or `remove`/`fetch` for the reason
+/// a button's action was refused).
+async fn trust_form(app: &Data, s: &SignedIn, f: Form) -> Result<HttpResponse> {
+    let (a, actor) = (arc(app), s.actor.clone());
     let (listing, fetches) = blocking(move || {
         Ok((sign::trust_listing(&a, &actor)?, crate::ops::crl_fetch::fetches(&a)?))
     })
     .await?;
     let now = crate::clock::now();
-    html(&TrustPage {
-        page: PageCtx::new(&app, &s.state, "trust-title", "trust"),
+    let page = TrustPage {
+        page: PageCtx::new(app, &s.state, "trust-title", "trust"),
         cas: listing.cas.into_iter().map(|c| CaRow::new(c, now)).collect(),
         crls: listing.crls.into_iter().map(|c| CrlRow::new(c, now)).collect(),
         fetches,
         crl_urls: app.config.signatures.crl_urls.clone(),
         can_manage: decide(&s.actor, Action::TrustManage, Object::Appliance),
         can_view_certificates: decide(&s.actor, Action::CertificateView, Object::Appliance),
-        done: done_key(&q.done),
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
+}
+
+const CA_FIELDS: &[Field] = &[Field::new("file", "trust-add-ca")];
+const CRL_FIELDS: &[Field] = &[Field::new("file", "trust-add-crl")];
+
+/// A refused upload of the trust page: the page again with the reason by the file field
+/// (the reasons about certificates and CRLs are about the file).
+async fn refused_upload(
+    app: &Data,
+    s: &SignedIn,
+    id: &'static str,
+    fields: &[Field],
+    e: Error,
+) -> Result<HttpResponse> {
+    let e = if e.field.is_none() { e.with_field("file") } else { e };
+    let f = Form::new(id).refuse(&app.i18n, s.state.lang, e, fields)?;
+    trust_form(app, s, f).await
 }
 
 async fn add_ca(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    let bytes = file(&multipart(&app, payload, MAX_CERT).await?)?;
     let (a, actor) = (arc(&app), s.actor.clone());
-    blocking(move || sign::add_cas(&a, &actor, &bytes)).await?;
-    Ok(see_other("/admin/trust?done=ca"))
+    let result = match multipart(&app, payload, MAX_CERT).await.and_then(|f| file(&f)) {
+        Ok(bytes) => blocking(move || sign::add_cas(&a, &actor, &bytes)).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(done("/admin/trust#cas", "done-trust-ca")),
+        Err(e) => refused_upload(&app, &s, "ca", CA_FIELDS, e).await,
+    }
 }
 
 async fn add_crl(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    let bytes = file(&multipart(&app, payload, MAX_CRL).await?)?;
     let (a, actor) = (arc(&app), s.actor.clone());
-    blocking(move || {
-        let (record, new) = sign::add_crl(&a, &actor, &bytes)?;
-        if new {
-            crate::portal::documents::revocations::crl_installed(&a, &actor, &record.sha256)?;
+    let result = match multipart(&app, payload, MAX_CRL).await.and_then(|f| file(&f)) {
+        Ok(bytes) => {
+            blocking(move || {
+                let (record, new) = sign::add_crl(&a, &actor, &bytes)?;
+                if new {
+                    crate::portal::documents::revocations::crl_installed(
+                        &a,
+                        &actor,
+                        &record.sha256,
+                    )?;
+                }
+                Ok(())
+            })
+            .await
         }
-        Ok(())
-    })
-    .await?;
-    Ok(see_other("/admin/trust?done=crl"))
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(done("/admin/trust#crls", "done-trust-crl")),
+        Err(e) => refused_upload(&app, &s, "crl", CRL_FIELDS, e).await,
+    }
 }
 
 async fn remove_ca(app: Data, s: SignedIn, path: web::Path<String>) -> Result<HttpResponse> {
     let (a, actor, fp) = (arc(&app), s.actor.clone(), path.into_inner());
-    blocking(move || sign::remove_ca(&a, &actor, &fp)).await?;
-    Ok(see_other("/admin/trust?done=removed"))
+    match blocking(move || sign::remove_ca(&a, &actor, &fp)).await {
+        Ok(_) => Ok(done("/admin/trust#cas", "done-trust-removed")),
+        Err(e) => {
+            let f = Form::new("remove").refuse(&app.i18n, s.state.lang, e, CA_FIELDS)?;
+            trust_form(&app, &s, f).await
+        }
+    }
 }
 
 async fn fetch_now(app: Data, s: SignedIn) -> Result<HttpResponse> {
@@ -144,7 +168,7 @@ async fn fetch_now(app: Data, s: SignedIn) -> Result<HttpResponse> {
     s.actor.origin.set_operation("trust.crl_fetch");
     let a = arc(&app);
     blocking(move || Ok(crate::ops::crl_fetch::run(&a))).await?;
-    Ok(see_other("/admin/trust?done=fetched"))
+    Ok(done("/admin/trust#fetch", "done-trust-fetched"))
 }
 
 async fn api_trust(app: Data, s: SignedIn) -> Result<HttpResponse> {
@@ -185,37 +209,89 @@ fn rows(
     Ok(rows)
 }
 
-async fn certificates_page(app: Data, s: SignedIn, q: web::Query<Done>) -> Result<HttpResponse> {
-    let (a, actor, lang) = (arc(&app), s.actor.clone(), s.state.lang);
+async fn certificates_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    certificates_form(&app, &s, Form::new("")).await
+}
+
+/// The registrations; `f` is a refused form (`register`, or `revoke`/`destroy`/`confirm`
+/// with the certificate's fingerprint in `fp`).
+async fn certificates_form(app: &Data, s: &SignedIn, f: Form) -> Result<HttpResponse> {
+    let (a, actor, lang) = (arc(app), s.actor.clone(), s.state.lang);
     let rows = blocking(move || rows(&a, &actor, None, lang)).await?;
-    html(&CertificatesPage {
-        page: PageCtx::new(&app, &s.state, "certificates-title", "trust"),
+    let page = CertificatesPage {
+        page: PageCtx::new(app, &s.state, "certificates-title", "trust"),
         rows,
         can_manage: decide(&s.actor, Action::CertificateManage, Object::Appliance),
-        done: done_key(&q.done),
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
 }
+
+const CERT_FIELDS: &[Field] = &[
+    Field::aliased("login", "field-login", &["user"]),
+    Field::aliased("file", "certificate-file", &["certificate"]),
+    Field::new("reason", "certificate-revoke-reason"),
+    Field::new("confirm", "certificate-destroy"),
+];
 
 async fn register_for(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    let fields = multipart(&app, payload, MAX_CERT).await?;
-    let bytes = file(&fields)?;
-    let login = String::from_utf8_lossy(fields.get("login").map(Vec::as_slice).unwrap_or_default())
-        .trim()
-        .to_owned();
-    let (a, actor) = (arc(&app), s.actor.clone());
-    blocking(move || {
-        let user = crate::portal::directory::service::user_by_login(&a, &actor, &login)?;
-        sign::register_certificate(&a, &actor, user.id, &bytes)
-    })
-    .await?;
-    Ok(see_other("/admin/certificates?done=registered"))
+    let fields = multipart(&app, payload, MAX_CERT).await;
+    let login = fields
+        .as_ref()
+        .ok()
+        .and_then(|f| f.get("login"))
+        .map(|v| String::from_utf8_lossy(v).trim().to_owned())
+        .unwrap_or_default();
+    let (a, actor, who) = (arc(&app), s.actor.clone(), login.clone());
+    let result = match fields.and_then(|f| file(&f)) {
+        Ok(bytes) => {
+            blocking(move || {
+                let user = crate::portal::directory::service::user_by_login(&a, &actor, &who)
+                    .map_err(|e| match e.code {
+                        // An unknown login is a typing mistake, said by the field.
+                        Code::NotFound => {
+                            Error::invalid("login", "unknown-login").with_detail(who.clone())
+                        }
+                        _ if e.field.is_none() => e.with_field("login"),
+                        _ => e,
+                    })?;
+                sign::register_certificate(&a, &actor, user.id, &bytes)
+                    .map_err(|e| if e.field.is_none() { e.with_field("file") } else { e })
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(done("/admin/certificates", "done-certificate-registered")),
+        Err(e) => {
+            let f = Form::new("register").set("login", login).refuse(
+                &app.i18n,
+                s.state.lang,
+                e,
+                CERT_FIELDS,
+            )?;
+            certificates_form(&app, &s, f).await
+        }
+    }
 }
 
 async fn confirm(app: Data, s: SignedIn, path: web::Path<String>) -> Result<HttpResponse> {
     let (a, actor, fp) = (arc(&app), s.actor.clone(), path.into_inner());
-    blocking(move || sign::confirm_certificate(&a, &actor, &fp)).await?;
-    Ok(see_other("/admin/certificates?done=confirmed"))
+    let fp2 = fp.clone();
+    match blocking(move || sign::confirm_certificate(&a, &actor, &fp2)).await {
+        Ok(_) => Ok(done("/admin/certificates", "done-certificate-confirmed")),
+        Err(e) => {
+            let f = Form::new("confirm").set("fp", fp).refuse(
+                &app.i18n,
+                s.state.lang,
+                e,
+                CERT_FIELDS,
+            )?;
+            certificates_form(&app, &s, f).await
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -240,8 +316,19 @@ async fn revoke(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse> {
-    revoke_with(&app, &s, path.into_inner(), &body).await?;
-    Ok(see_other("/admin/certificates?done=revoked"))
+    let fp = path.into_inner();
+    match revoke_with(&app, &s, fp.clone(), &body).await {
+        Ok(()) => Ok(done("/admin/certificates", "done-certificate-revoked")),
+        Err(e) => {
+            let f = Form::posted("revoke", &body).set("fp", fp).refuse(
+                &app.i18n,
+                s.state.lang,
+                e,
+                CERT_FIELDS,
+            )?;
+            certificates_form(&app, &s, f).await
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -258,13 +345,26 @@ async fn destroy(
     body: web::Bytes,
 ) -> Result<HttpResponse> {
     let f: DestroyForm = form(&body)?;
-    if f.confirm != "yes" {
+    let fp = path.into_inner();
+    let result = if f.confirm != "yes" {
         s.actor.origin.set_operation("certificate.destroy");
-        return Err(Error::invalid("confirm", "certificate-destroy-confirm"));
+        Err(Error::invalid("confirm", "certificate-destroy-confirm"))
+    } else {
+        let (a, actor, fp) = (arc(&app), s.actor.clone(), fp.clone());
+        blocking(move || sign::destroy_certificate(&a, &actor, &fp)).await.map(|_| ())
+    };
+    match result {
+        Ok(()) => Ok(done("/admin/certificates", "done-certificate-destroyed")),
+        Err(e) => {
+            let f = Form::new("destroy").set("fp", fp).refuse(
+                &app.i18n,
+                s.state.lang,
+                e,
+                CERT_FIELDS,
+            )?;
+            certificates_form(&app, &s, f).await
+        }
     }
-    let (a, actor, fp) = (arc(&app), s.actor.clone(), path.into_inner());
-    blocking(move || sign::destroy_certificate(&a, &actor, &fp)).await?;
-    Ok(see_other("/admin/certificates?done=destroyed"))
 }
 
 #[derive(Deserialize, Default)]
@@ -305,29 +405,42 @@ async fn api_certificates(
 // ---------------------------------------------------------------------------------------
 // One's own certificates
 
-async fn my_page(app: Data, s: SignedIn, q: web::Query<Done>) -> Result<HttpResponse> {
+async fn my_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    my_form(&app, &s, Form::new("")).await
+}
+
+/// One's own certificates; `f` is a refused form (`request`, or `revoke` with `fp`).
+async fn my_form(app: &Data, s: &SignedIn, f: Form) -> Result<HttpResponse> {
     let me = s.actor.user_id().ok_or_else(Error::forbidden)?;
-    let (a, actor, lang) = (arc(&app), s.actor.clone(), s.state.lang);
+    let (a, actor, lang) = (arc(app), s.actor.clone(), s.state.lang);
     let rows = blocking(move || rows(&a, &actor, Some(me), lang)).await?;
-    html(&MyCertificatesPage {
-        page: PageCtx::new(&app, &s.state, "my-certificates-title", "profile"),
+    let page = MyCertificatesPage {
+        page: PageCtx::new(app, &s.state, "my-certificates-title", "profile"),
         rows,
-        done: done_key(&q.done),
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
 }
 
 async fn request_own(app: Data, s: SignedIn, payload: Multipart) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let me = s.actor.user_id().ok_or_else(Error::forbidden)?;
-    let bytes = file(&multipart(&app, payload, MAX_CERT).await?)?;
     let (a, actor) = (arc(&app), s.actor.clone());
-    let record = blocking(move || sign::register_certificate(&a, &actor, me, &bytes)).await?;
-    let done = if record.status == crate::sign::store::CertStatus::Active {
-        "registered"
-    } else {
-        "requested"
+    let result = match multipart(&app, payload, MAX_CERT).await.and_then(|f| file(&f)) {
+        Ok(bytes) => blocking(move || sign::register_certificate(&a, &actor, me, &bytes)).await,
+        Err(e) => Err(e),
     };
-    Ok(see_other(&format!("/certificates?done={done}")))
+    match result {
+        Ok(record) if record.status == crate::sign::store::CertStatus::Active => {
+            Ok(done("/certificates", "done-certificate-registered"))
+        }
+        Ok(_) => Ok(done("/certificates", "done-certificate-requested")),
+        Err(e) => {
+            let e = if e.field.is_none() { e.with_field("file") } else { e };
+            let f = Form::new("request").refuse(&app.i18n, s.state.lang, e, CERT_FIELDS)?;
+            my_form(&app, &s, f).await
+        }
+    }
 }
 
 async fn revoke_own(
@@ -336,6 +449,17 @@ async fn revoke_own(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse> {
-    revoke_with(&app, &s, path.into_inner(), &body).await?;
-    Ok(see_other("/certificates?done=revoked"))
+    let fp = path.into_inner();
+    match revoke_with(&app, &s, fp.clone(), &body).await {
+        Ok(()) => Ok(done("/certificates", "done-certificate-revoked")),
+        Err(e) => {
+            let f = Form::posted("revoke", &body).set("fp", fp).refuse(
+                &app.i18n,
+                s.state.lang,
+                e,
+                CERT_FIELDS,
+            )?;
+            my_form(&app, &s, f).await
+        }
+    }
 }

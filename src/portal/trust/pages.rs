@@ -6,6 +6,7 @@ use askama::Template;
 
 use crate::ops::crl_fetch::Fetch;
 use crate::sign::store::{CaRecord, CertStatus, CrlRecord, UserCertRecord};
+use crate::web::forms::Form;
 use crate::web::render::PageCtx;
 
 fn day(t: jiff::Timestamp) -> String {
@@ -77,8 +78,8 @@ pub struct TrustPage<'a> {
     pub crl_urls: Vec<String>,
     pub can_manage: bool,
     pub can_view_certificates: bool,
-    /// What the last change did (a message id).
-    pub done: Option<&'static str>,
+    /// A refused form: `ca`, `crl`, `remove`.
+    pub f: Form,
 }
 
 /// A registration as the certificate pages show it.
@@ -129,7 +130,39 @@ pub struct CertificatesPage<'a> {
     pub page: PageCtx<'a>,
     pub rows: Vec<CertRow>,
     pub can_manage: bool,
-    pub done: Option<&'static str>,
+    /// A refused form: `register`, or `revoke`/`destroy`/`confirm` with the row's `fp`.
+    pub f: Form,
+}
+
+/// The form `id` of the row `row` (revoke, destroy) as shown.
+fn row_form(f: &Form, id: &'static str, row: &CertRow) -> Form {
+    if f.id == id && f.value("fp") == row.cert.fingerprint { f.clone() } else { Form::new(id) }
+}
+
+impl CertificatesPage<'_> {
+    pub fn form(&self, id: &'static str) -> Form {
+        if self.f.id == id { self.f.clone() } else { Form::new(id) }
+    }
+
+    pub fn row_form(&self, id: &'static str, row: &CertRow) -> Form {
+        row_form(&self.f, id, row)
+    }
+}
+
+impl MyCertificatesPage<'_> {
+    pub fn form(&self, id: &'static str) -> Form {
+        if self.f.id == id { self.f.clone() } else { Form::new(id) }
+    }
+
+    pub fn row_form(&self, id: &'static str, row: &CertRow) -> Form {
+        row_form(&self.f, id, row)
+    }
+}
+
+impl TrustPage<'_> {
+    pub fn form(&self, id: &'static str) -> Form {
+        if self.f.id == id { self.f.clone() } else { Form::new(id) }
+    }
 }
 
 #[derive(Template)]
@@ -137,5 +170,6 @@ pub struct CertificatesPage<'a> {
 pub struct MyCertificatesPage<'a> {
     pub page: PageCtx<'a>,
     pub rows: Vec<CertRow>,
-    pub done: Option<&'static str>,
+    /// A refused form: `request`, or `revoke` with the row's `fp`.
+    pub f: Form,
 }

@@ -48,6 +48,7 @@ poll-ballot = Vote
 poll-not-voted-yet = has not voted
 poll-voted-secret = has voted
 poll-signature-valid = signature valid
+poll-changed = This vote has just changed.
 poll-live = The count updates by itself.
 poll-not-open-yet = Voting has not started yet. The opening time is shown below.
 poll-closed = Voting has closed; ballots are no longer accepted. The closing time is shown below.

@@ -1,0 +1,262 @@
+//! What people read of headcount monitoring: campaigns with each called agency's standing,
+//! a return with its fields under their labels (in the reader's language), the problems
+//! still to fix and the verifier's comments, and the lists of returns (the verifier's queue,
+//! an agency's own).
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use super::model::*;
+use super::service::{self, act, describe, return_object};
+use super::store;
+use crate::actor::Actor;
+use crate::app::App;
+use crate::auth::policy::{HeadcountAction, Object, decide, require};
+use crate::error::Result;
+use crate::portal::directory::model::Agency;
+use crate::portal::directory::service as directory;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgencyRef {
+    pub id: u64,
+    pub code: String,
+    pub name: String,
+}
+
+pub(super) fn agency_ref(agencies: &HashMap<u64, Agency>, id: u64, lang: &str) -> AgencyRef {
+    match agencies.get(&id) {
+        Some(a) => AgencyRef { id, code: a.code.clone(), name: a.name(lang).to_owned() },
+        None => AgencyRef { id, code: String::new(), name: format!("#{id}") },
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldView {
+    pub key: String,
+    pub label: String,
+    pub value: Option<u64>,
+    /// The verifier's comment on this field, if the return came back.
+    pub comment: Option<String>,
+    /// What is wrong with it now (a missing figure, a total that does not add up).
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemView {
+    pub field: String,
+    pub label: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnView {
+    pub id: u64,
+    pub campaign: u64,
+    pub period: String,
+    pub due: Date,
+    pub agency: AgencyRef,
+    pub state: State,
+    pub revision: u64,
+    pub form_version: u32,
+    pub fields: Vec<FieldView>,
+    pub problems: Vec<ProblemView>,
+    /// The verifier's comment on the return as a whole.
+    pub general_comments: Vec<String>,
+    pub corrects: Option<u64>,
+    pub reason: String,
+    /// Corrections made of this return (newest last).
+    pub corrected_by: Vec<u64>,
+    /// Whether its figures are the agency's figures for the period now.
+    pub current: bool,
+    pub submitted: Option<Submission>,
+    pub accepted: Option<Acceptance>,
+    pub history: Vec<Event>,
+    pub can_edit: bool,
+    pub can_review: bool,
+    pub can_correct: bool,
+}
+
+pub fn get(app: &App, actor: &Actor, id: u64, lang: &str) -> Result<ReturnView> {
+    let r = service::readable(app, actor, id)?;
+    let c = service::campaign(app, r.campaign)?;
+    let def = service::definition(app, r.form_version)?;
+    let siblings = {
+        let txn = app.db.read()?;
+        store::returns_of(&txn, r.campaign)?
+    };
+    let siblings: Vec<&Return> = siblings.iter().filter(|s| s.agency == r.agency).collect();
+    let agencies = directory::agencies_by_id(app)?;
+    let problems = def.problems(&r.values);
+    let problem_of = |k: &str| {
+        problems.iter().find(|p| p.field == k).map(|p| describe(&app.i18n, lang, &def, p))
+    };
+    let fields = def
+        .fields
+        .iter()
+        .map(|f| FieldView {
+            key: f.key.clone(),
+            label: f.label.get(lang).to_owned(),
+            value: r.values.get(&f.key).copied(),
+            comment: r.comments.iter().find(|c| c.field == f.key).map(|c| c.text.clone()),
+            problem: if r.state.editable() { problem_of(&f.key) } else { None },
+        })
+        .collect();
+    let current = current_accepted(siblings.iter().copied()).map(|a| a.id);
+    let open_correction = siblings.iter().any(|s| s.state != State::Accepted);
+    let may = |a| decide(actor, act(a), return_object(&r));
+    Ok(ReturnView {
+        id: r.id,
+        campaign: r.campaign,
+        period: c.period.key.clone(),
+        due: c.due,
+        agency: agency_ref(&agencies, r.agency, lang),
+        state: r.state,
+        revision: r.revision,
+        form_version: r.form_version,
+        fields,
+        problems: problems
+            .iter()
+            .map(|p| ProblemView {
+                field: p.field.clone(),
+                label: def.label(&p.field, lang),
+                message: describe(&app.i18n, lang, &def, p),
+            })
+            .collect(),
+        general_comments: r
+            .comments
+            .iter()
+            .filter(|c| c.field.is_empty())
+            .map(|c| c.text.clone())
+            .collect(),
+        corrects: r.corrects,
+        reason: r.reason.clone(),
+        corrected_by: siblings.iter().filter(|s| s.corrects == Some(r.id)).map(|s| s.id).collect(),
+        current: current == Some(r.id),
+        submitted: r.submitted.clone(),
+        accepted: r.accepted.clone(),
+        history: r.history.clone(),
+        can_edit: r.state.editable() && may(HeadcountAction::EditReturn),
+        can_review: r.state == State::Submitted && may(HeadcountAction::ReviewReturn),
+        can_correct: current == Some(r.id) && !open_correction && may(HeadcountAction::EditReturn),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnRow {
+    pub id: u64,
+    pub campaign: u64,
+    pub period: String,
+    pub agency: AgencyRef,
+    pub state: State,
+    pub revision: u64,
+    pub corrects: Option<u64>,
+    pub late: bool,
+    pub late_working_days: i64,
+    pub submitted_at: Option<String>,
+}
+
+/// Returns the actor may read: the verifier every agency's, others their own agency's;
+/// of one campaign, or of all; `state` narrows (the verifier's queue is `submitted`).
+pub fn list(
+    app: &App,
+    actor: &Actor,
+    campaign: Option<u64>,
+    state: Option<State>,
+    lang: &str,
+) -> Result<Vec<ReturnRow>> {
+    require(actor, act(HeadcountAction::ReadCampaigns), Object::Appliance)?;
+    actor.origin.set_operation(HeadcountAction::ReadReturn.name());
+    let txn = app.db.read()?;
+    let campaigns: HashMap<u64, Campaign> =
+        store::campaigns(&txn)?.into_iter().map(|c| (c.id, c)).collect();
+    let agencies = directory::agencies_by_id(app)?;
+    let mut out = Vec::new();
+    let mut ids: Vec<u64> =
+        campaigns.keys().copied().filter(|c| campaign.is_none_or(|x| x == *c)).collect();
+    ids.sort_unstable();
+    for cid in ids.into_iter().rev() {
+        for r in store::returns_of(&txn, cid)? {
+            if state.is_some_and(|s| s != r.state)
+                || !decide(actor, act(HeadcountAction::ReadReturn), return_object(&r))
+            {
+                continue;
+            }
+            out.push(ReturnRow {
+                id: r.id,
+                campaign: cid,
+                period: campaigns[&cid].period.key.clone(),
+                agency: agency_ref(&agencies, r.agency, lang),
+                state: r.state,
+                revision: r.revision,
+                corrects: r.corrects,
+                late: r.submitted.as_ref().is_some_and(|s| s.late),
+                late_working_days: r.submitted.as_ref().map(|s| s.late_working_days).unwrap_or(0),
+                submitted_at: r.submitted.as_ref().map(|s| s.at.clone()),
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignView {
+    pub id: u64,
+    pub period: String,
+    pub kind: PeriodKind,
+    pub start: Date,
+    pub end: Date,
+    pub due: Date,
+    /// Working days left to the due date (negative: days past it).
+    pub working_days_left: i64,
+    pub form_version: u32,
+    pub agencies: usize,
+    /// Returns by state, and agencies that have none yet (`not_started`).
+    pub counts: std::collections::BTreeMap<String, usize>,
+    /// The actor's own agency's return, if the actor's agency is called.
+    pub my_return: Option<u64>,
+    pub my_agency_called: bool,
+}
+
+pub fn campaigns(app: &App, actor: &Actor) -> Result<Vec<CampaignView>> {
+    require(actor, act(HeadcountAction::ReadCampaigns), Object::Appliance)?;
+    let txn = app.db.read()?;
+    let cal = app.calendar.get();
+    let today = crate::calendar::today();
+    let mine = actor.user().map(|u| u.agency_id);
+    let mut out = Vec::new();
+    for c in store::campaigns(&txn)?.into_iter().rev() {
+        let returns = store::returns_of(&txn, c.id)?;
+        let mut counts = std::collections::BTreeMap::new();
+        for a in &c.agencies {
+            // An agency's standing is that of its latest return.
+            let state = returns
+                .iter()
+                .filter(|r| r.agency == *a)
+                .max_by_key(|r| r.id)
+                .map(|r| r.state.name())
+                .unwrap_or("not_started");
+            *counts.entry(state.to_owned()).or_insert(0) += 1;
+        }
+        out.push(CampaignView {
+            id: c.id,
+            period: c.period.key.clone(),
+            kind: c.period.kind,
+            start: c.period.start,
+            end: c.period.end,
+            due: c.due,
+            working_days_left: cal.working_days_between(today, c.due),
+            form_version: c.form_version,
+            agencies: c.agencies.len(),
+            counts,
+            my_return: returns
+                .iter()
+                .filter(|r| Some(r.agency) == mine && r.corrects.is_none())
+                .map(|r| r.id)
+                .next(),
+            my_agency_called: mine.is_some_and(|m| c.agencies.contains(&m)),
+        });
+    }
+    Ok(out)
+}

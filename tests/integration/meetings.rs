@@ -1,0 +1,306 @@
+//! Government meetings end to end (I385 §38–§47) through the real server: the agenda with
+//! its materials signed by the responsible officer with an `openssl cms` signature over the
+//! manifest and published to the members by inbox and mail; a change after publishing as a
+//! new signed version with the earlier one still readable; a material changed after signing
+//! named in an invalid signature; forbidden steps 403 (or 404 for a stranger) and logged.
+//! Mail goes to a real SMTP server; time moves with the controllable clock. One server is
+//! shared by the scenarios.
+
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+
+use crate::common::Server;
+use crate::common::client::Client;
+use crate::common::documents::{self, post_parts};
+use crate::common::smtp::Smtp;
+use crate::drafts::{openssl_cms_sign, post_cms};
+use crate::signatures::pki::{person, pki};
+
+pub(crate) struct World {
+    pub server: Server,
+    pub smtp: Smtp,
+}
+
+const PEOPLE: &[(&str, &str, &[&str])] = &[
+    ("okdo.a", "GOV", &["employee", "okdo_officer"]),
+    ("okdo.b", "GOV", &["employee", "okdo_officer"]),
+    ("mne.head", "MNE", &["employee", "head"]),
+    ("fin.head", "FIN", &["employee", "head"]),
+    ("kpm.head", "KPM", &["employee", "head"]),
+    ("mne.deputy", "MNE", &["employee"]),
+    ("stranger", "FIN", &["employee"]),
+];
+
+fn world() -> &'static World {
+    static WORLD: OnceLock<World> = OnceLock::new();
+    WORLD.get_or_init(start_world)
+}
+
+/// A server with the agencies, people and certificates of these scenarios, and its SMTP
+/// server; scenarios that move the clock start their own.
+pub(crate) fn start_world() -> World {
+    let smtp = Smtp::start();
+    let server = Server::builder()
+        .controllable_clock()
+        .mail_to(smtp.port)
+        .env("IPGO_LOGIN__ATTEMPTS_PER_MINUTE_PER_IP", "1000")
+        .start();
+    for a in ["GOV", "MNE", "FIN", "KPM"] {
+        server.add_agency(a);
+    }
+    let p = pki();
+    let (root, inter) = (p.path("root/cert.pem"), p.path("inter/cert.pem"));
+    server.cli(&["trust", "add", root.to_str().unwrap(), inter.to_str().unwrap()], None).ok();
+    server.cli(&["trust", "crl", p.path("root/crl.pem").to_str().unwrap()], None).ok();
+    server.cli(&["trust", "crl", p.path("inter/crl.pem").to_str().unwrap()], None).ok();
+    for (login, agency, roles) in PEOPLE {
+        let email = format!("{login}@ipgo.test");
+        let mut args = vec!["user", "add", "--login", login, "--agency", agency, "--email", &email];
+        args.push("--password-stdin");
+        for r in *roles {
+            args.extend(["--role", r]);
+        }
+        server.cli(&args, Some(crate::common::PASSWORD)).ok();
+        if roles.contains(&"okdo_officer") || roles.contains(&"head") || *login == "mne.deputy" {
+            let (cert, _) = person(&format!("meetings-{login}"));
+            let register = ["cert", "register", "--login", login, cert.to_str().unwrap()];
+            server.cli(&register, None).ok();
+        }
+    }
+    // The clock starts at the real time: openssl stamps signatures with it, and the test
+    // CRLs are fresh for 7 days.
+    World { server, smtp }
+}
+
+/// A day `days` after today in Astana: (`YYYY-MM-DD`, `DD.MM.YYYY`).
+fn day_after(days: i64) -> (String, String) {
+    let t = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * days);
+    let d = t.in_tz("Asia/Almaty").unwrap().date();
+    (d.to_string(), d.strftime("%d.%m.%Y").to_string())
+}
+
+pub(crate) fn ok(r: (u16, Value), status: u16) -> Value {
+    assert_eq!(r.0, status, "{}", r.1);
+    r.1
+}
+
+/// A CMS signature by `login` (its registered demo certificate) over `content`.
+pub(crate) fn sign_as(login: &str, content: &[u8]) -> Vec<u8> {
+    let (cert, key) = person(&format!("meetings-{login}"));
+    openssl_cms_sign(&cert, &key, content)
+}
+
+/// Posts a document readable by everyone; returns its id.
+pub(crate) fn post_document(c: &Client, title: &str, file: (&str, &[u8])) -> u64 {
+    let res = documents::post(
+        c,
+        &json!({"title": title, "text": format!("{title}.\n"), "access": "all"}),
+        &[(file.0, file.1.to_vec())],
+    );
+    assert_eq!(res.status, 201, "{}", res.body);
+    res.json()["id"].as_u64().unwrap()
+}
+
+fn create_meeting(okdo: &Client, title: &str, starts: &str) -> u64 {
+    let input = json!({"title": title, "starts_at": starts, "place": "",
+        "members": ["mne.head", "fin.head", "kpm.head"], "invited": ["okdo.b"]});
+    ok(okdo.post_json("/api/v1/meetings", &input), 201)["id"].as_u64().unwrap()
+}
+
+/// Signs the meeting's current unsigned agenda as `login`.
+pub(crate) fn sign_agenda(c: &Client, login: &str, id: u64) -> (u16, Value) {
+    let path = format!("/api/v1/meetings/{id}/agenda/signature");
+    post_cms(c, &path, sign_as(login, &manifest_bytes(c, id)))
+}
+
+pub(crate) fn manifest_bytes(c: &Client, id: u64) -> Vec<u8> {
+    let (status, _, body) = c.get_bytes(&format!("/api/v1/meetings/{id}/agenda/manifest"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    body
+}
+
+#[test]
+fn i385_s38_s41_the_agenda_is_signed_published_and_changed_as_a_new_version() {
+    let w = world();
+    let s = &w.server;
+    let okdo = s.signed_in("okdo.a");
+    let other_okdo = s.signed_in("okdo.b");
+    let head = s.signed_in("mne.head");
+    let stranger = s.signed_in("stranger");
+
+    let plan = "Жоба мәтіні: цифрландыру туралы қаулы\n".as_bytes().to_vec();
+    let note = "Пояснительная записка к вопросу".as_bytes().to_vec();
+    let doc1 = post_document(&okdo, "Проект постановления о цифровизации", ("proekt.txt", &plan));
+    let doc2 = post_document(&okdo, "Справка Министерства финансов", ("spravka.txt", &note));
+
+    // Only an OKDO officer creates a meeting; bad input is refused by field.
+    let (day, shown) = day_after(3);
+    let starts = format!("{day}T10:00");
+    let input = json!({"title": "Заседание", "starts_at": starts, "members": ["mne.head"]});
+    ok(head.post_json("/api/v1/meetings", &input), 403);
+    let mut bad = input.clone();
+    bad["members"] = json!(["mne.deputy"]);
+    let e = ok(okdo.post_json("/api/v1/meetings", &bad), 400);
+    assert_eq!((e["field"].as_str(), e["detail"].as_str()), (Some("members"), Some("mne.deputy")));
+    bad = input.clone();
+    bad["starts_at"] = json!(format!("{}T10:00", day_after(-1).0));
+    assert_eq!(ok(okdo.post_json("/api/v1/meetings", &bad), 400)["field"], "starts_at");
+
+    let id = create_meeting(&okdo, "Заседание Правительства Республики Казахстан", &starts);
+    let m = ok(okdo.get_json(&format!("/api/v1/meetings/{id}")), 200);
+    assert_eq!(m["starts_at"], format!("{day}T05:00:00.000000Z"), "10:00 Astana time");
+    assert_eq!(
+        (m["videoconference"].as_bool(), m["responsible"]["login"].as_str()),
+        (Some(true), Some("okdo.a"))
+    );
+    // A stranger may not even learn that the meeting exists.
+    ok(stranger.get_json(&format!("/api/v1/meetings/{id}")), 404);
+
+    // Nothing to sign yet; the agenda is composed with its materials.
+    assert_eq!(okdo.get_bytes(&format!("/api/v1/meetings/{id}/agenda/manifest")).0, 409);
+    let agenda = json!({"questions": [
+        {"title": "О проекте постановления о цифровизации государственных услуг", "materials": [doc1]},
+        {"title": "О ходе исполнения республиканского бюджета", "materials": [doc2]},
+    ]});
+    ok(head.post_json(&format!("/api/v1/meetings/{id}/agenda"), &agenda), 403);
+    let e = ok(
+        okdo.post_json(&format!("/api/v1/meetings/{id}/agenda"), &json!({"questions": []})),
+        400,
+    );
+    assert_eq!(e["field"], "questions");
+    let m = ok(okdo.post_json(&format!("/api/v1/meetings/{id}/agenda"), &agenda), 200);
+    assert_eq!(
+        (m["agenda"]["version"].as_u64(), m["agenda"]["published"].as_bool()),
+        (Some(1), Some(false))
+    );
+    // Members see no unsigned agenda.
+    let seen = ok(head.get_json(&format!("/api/v1/meetings/{id}")), 200);
+    assert!(seen["agenda"].is_null(), "{seen}");
+
+    // The manifest names every question and the sha256 of every material.
+    let manifest = String::from_utf8(manifest_bytes(&okdo, id)).unwrap();
+    assert!(
+        manifest.starts_with(&format!("IPGO-MEETING-AGENDA 1\nmeeting: {id}\nagenda-version: 1\n"))
+    );
+    assert!(
+        manifest
+            .contains("question 1: О проекте постановления о цифровизации государственных услуг\n")
+    );
+    assert!(manifest.contains("question 2: О ходе исполнения республиканского бюджета\n"));
+    assert!(
+        manifest.contains(&format!(
+            "sha256={} size={} name=proekt.txt",
+            documents::sha256(&plan),
+            plan.len()
+        )),
+        "{manifest}"
+    );
+    assert!(manifest.contains(&format!(
+        "sha256={} size={} name=spravka.txt",
+        documents::sha256(&note),
+        note.len()
+    )));
+
+    // Only the responsible officer signs; a signature over other bytes is refused.
+    let refused = post_cms(
+        &other_okdo,
+        &format!("/api/v1/meetings/{id}/agenda/signature"),
+        sign_as("okdo.b", manifest.as_bytes()),
+    );
+    assert_eq!(refused.0, 403, "{}", refused.1);
+    let wrong = post_cms(
+        &okdo,
+        &format!("/api/v1/meetings/{id}/agenda/signature"),
+        sign_as("okdo.a", b"another text"),
+    );
+    assert_eq!(
+        (wrong.0, wrong.1["code"].as_str()),
+        (422, Some("signature_rejected")),
+        "{}",
+        wrong.1
+    );
+    let m = ok(sign_agenda(&okdo, "okdo.a", id), 200);
+    assert_eq!(m["agenda"]["signature"]["status"], "valid", "{m}");
+    assert_eq!(m["agenda_version"], 1);
+
+    // Published: members are told by mail and inbox, with the link.
+    let mail = w.smtp.wait_for_mail("mne.head@ipgo.test", "Повестка заседания");
+    assert!(mail["body"].as_str().unwrap().contains(&format!("{shown} 10:00")), "{mail}");
+    w.smtp.wait_for_mail("kpm.head@ipgo.test", "Повестка заседания");
+    let inbox = ok(head.get_json("/api/v1/inbox"), 200);
+    assert!(inbox.to_string().contains(&format!("/meetings/{id}")), "{inbox}");
+    let seen = ok(head.get_json(&format!("/api/v1/meetings/{id}")), 200);
+    assert_eq!(seen["agenda"]["questions"].as_array().unwrap().len(), 2);
+    assert_eq!(seen["actions"], json!(["answer"]), "a member composes nothing, answers");
+    // Signing twice is refused.
+    let again = post_cms(
+        &okdo,
+        &format!("/api/v1/meetings/{id}/agenda/signature"),
+        sign_as("okdo.a", manifest.as_bytes()),
+    );
+    assert_eq!(again.0, 409, "{}", again.1);
+
+    // A change after publishing is a new version; members keep reading version 1 until the
+    // new one is signed, then are told what changed.
+    let changed = json!({"questions": [
+        {"title": "О проекте постановления о цифровизации государственных услуг", "materials": [doc1]},
+        {"title": "О ходе исполнения республиканского бюджета", "materials": [doc2]},
+        {"title": "Разное"},
+    ], "changes": "Добавлен вопрос «Разное»"});
+    let m = ok(okdo.post_json(&format!("/api/v1/meetings/{id}/agenda"), &changed), 200);
+    assert_eq!(m["agenda"]["version"], 2);
+    assert_eq!(ok(head.get_json(&format!("/api/v1/meetings/{id}")), 200)["agenda"]["version"], 1);
+    ok(sign_agenda(&okdo, "okdo.a", id), 200);
+    let mail = w.smtp.wait_for_mail("fin.head@ipgo.test", "Изменена повестка");
+    assert!(mail["body"].as_str().unwrap().contains("Добавлен вопрос «Разное»"), "{mail}");
+    let seen = ok(head.get_json(&format!("/api/v1/meetings/{id}")), 200);
+    assert_eq!(seen["agenda"]["version"], 2);
+    let versions: Vec<u64> = seen["agenda_versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions, vec![2, 1], "the earlier version stays readable");
+
+    // A material changed after signing: the signature shows invalid and names it.
+    let res = post_parts(
+        &okdo,
+        &format!("/api/v1/documents/{doc2}/versions"),
+        &[documents::meta(
+            &json!({"title": "Справка Министерства финансов", "text": "Уточнено.\n", "base_version": 1}),
+        )],
+        &[],
+    );
+    assert_eq!(res.status, 201, "{}", res.body);
+    let seen = ok(head.get_json(&format!("/api/v1/meetings/{id}")), 200);
+    let sig = &seen["agenda"]["signature"];
+    assert_eq!(sig["status"], "invalid", "{seen}");
+    assert_eq!(sig["changed"], json!(["2.1 Справка Министерства финансов"]));
+
+    // The pages: list and meeting, as a member.
+    let page = head.get(&format!("/meetings/{id}"));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Разное") && page.body.contains("Материалы изменены после подписания")
+    );
+    let list = head.get("/meetings");
+    assert!(list.body.contains("Заседание Правительства Республики Казахстан"));
+    assert!(
+        !stranger.get("/meetings").body.contains("Заседание Правительства Республики Казахстан")
+    );
+
+    // Forbidden steps are in the access log as denials.
+    let log = s.audit_entries();
+    let denied: Vec<&str> = log
+        .iter()
+        .filter(|e| e["outcome"] == "denied")
+        .filter_map(|e| e["operation"].as_str())
+        .filter(|o| o.starts_with("meeting."))
+        .collect();
+    for op in ["meeting.create", "meeting.read", "meeting.manage", "meeting.sign"] {
+        assert!(denied.contains(&op), "{op} denied in {denied:?}");
+    }
+    assert!(log.iter().any(|e| e["operation"] == "meeting.sign_agenda" && e["outcome"] == "ok"));
+}
