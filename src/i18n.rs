@@ -38,7 +38,8 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "reminders",
     "meetings",
     "headcount",
-    "surveys"
+    "surveys",
+    "ldap"
 ];
 
 /// The sources of one language, file by file.

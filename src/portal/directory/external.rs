@@ -126,7 +126,7 @@ pub fn apply(
             let logins = txn.open_table(super::store::LOGINS)?;
             let id = logins.get(login.as_str())?.map(|g| g.value());
             match id {
-                Some(id) => get_json::<User>(&txn.open_table(super::store::USERS)?, id)?,
+                Some(id) => get_json::<u64, User, _>(&txn.open_table(super::store::USERS)?, id)?,
                 None => None,
             }
         };
@@ -137,7 +137,8 @@ pub fn apply(
         };
         let (user, applied) = match (existing, link) {
             (Some(_), None) => {
-                let detail = json!({"login": login, "agency": agency.code, "applied": "local_account"});
+                let detail =
+                    json!({"login": login, "agency": agency.code, "applied": "local_account"});
                 return Ok(((None, Applied::LocalAccount), Some(detail)));
             }
             (None, _) => {
@@ -226,7 +227,8 @@ fn department_for(app: &App, actor: &Actor, agency_id: u64, name: &str) -> Resul
     let Ok(clean) = clean_name("department", name, true) else {
         return Ok(None);
     };
-    let dept = Department { id: 0, agency_id, name_kk: clean.clone(), name_ru: clean, created: now() };
+    let dept =
+        Department { id: 0, agency_id, name_kk: clean.clone(), name_ru: clean, created: now() };
     let dept = app.audit.change(actor, "department.create", |txn| {
         let dept = Writer(txn).insert_department(dept)?;
         Ok((dept.clone(), Some(json!({"department_id": dept.id, "agency_id": agency_id}))))

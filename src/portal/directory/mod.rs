@@ -1,9 +1,9 @@
 //! Identity and the staff directory: agencies, departments, accounts, roles, working
 //! groups; signing in and out.
 
-pub mod external;
 pub mod admin_http;
 pub mod departure;
+pub mod external;
 pub mod http;
 pub mod model;
 pub mod pages;

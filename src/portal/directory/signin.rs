@@ -158,7 +158,9 @@ fn sign_in_with_directory(
     let user = match authenticate(app, agency, attempted, secret) {
         Outcome::Accepted(user) => user,
         Outcome::Refused(reason) => {
-            visitor.origin.set_detail(json!({"login": attempted, "method": "directory", "reason": reason}));
+            visitor
+                .origin
+                .set_detail(json!({"login": attempted, "method": "directory", "reason": reason}));
             return Err(refused());
         }
         Outcome::Unreachable(cause) => {
@@ -168,7 +170,9 @@ fn sign_in_with_directory(
         }
     };
     if user.status != super::model::UserStatus::Active {
-        visitor.origin.set_detail(json!({"login": attempted, "method": "directory", "reason": "disabled"}));
+        visitor
+            .origin
+            .set_detail(json!({"login": attempted, "method": "directory", "reason": "disabled"}));
         return Err(refused());
     }
     let identity = super::service::identity(app, user.id, false)?.ok_or_else(refused)?;

@@ -14,22 +14,53 @@ use ldap3::{LdapConn, LdapConnSettings, LdapError, Scope, SearchEntry};
 use super::config::{AgencyDirectory, AttributeMap, Transport};
 use crate::portal::directory::external::DirectoryPerson;
 
-/// Why a directory could not answer or refused.
-#[derive(Debug)]
+/// Why a directory could not answer or refused. Each kind has a stable key whose
+/// translated message (`web/locales/*/ldap.ftl`) tells the administrator what to do; the
+/// detail is the technical cause, for the log and the settings page.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
-    /// The server cannot be reached or its TLS is not trusted: configuration or network.
+    /// No connection: the server is down, the address or port is wrong, or a firewall.
     Unreachable(String),
-    /// The directory answered with an error (bad filter, no such base, service account
-    /// refused).
+    /// The server's certificate has expired (or is not yet valid).
+    CertificateExpired(String),
+    /// The server's certificate is not issued by the configured CA, or not for its name.
+    CertificateUntrusted(String),
+    /// The service account's bind was refused: wrong `bind_dn` or password.
+    ServiceBindRefused(String),
+    /// The portal's own settings cannot be used (a file that cannot be read, a bad URL).
+    Settings(String),
+    /// The directory answered with an error (bad filter, no such base).
     Refused(String),
+}
+
+impl Failure {
+    /// The message key of this kind of failure.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Failure::Unreachable(_) => "ldap-error-unreachable",
+            Failure::CertificateExpired(_) => "ldap-error-certificate-expired",
+            Failure::CertificateUntrusted(_) => "ldap-error-certificate-untrusted",
+            Failure::ServiceBindRefused(_) => "ldap-error-service-bind",
+            Failure::Settings(_) => "ldap-error-settings",
+            Failure::Refused(_) => "ldap-error-refused",
+        }
+    }
+
+    pub fn detail(&self) -> &str {
+        match self {
+            Failure::Unreachable(d)
+            | Failure::CertificateExpired(d)
+            | Failure::CertificateUntrusted(d)
+            | Failure::ServiceBindRefused(d)
+            | Failure::Settings(d)
+            | Failure::Refused(d) => d,
+        }
+    }
 }
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Unreachable(why) => write!(f, "directory unreachable: {why}"),
-            Failure::Refused(why) => write!(f, "directory refused: {why}"),
-        }
+        write!(f, "{}: {}", self.key(), self.detail())
     }
 }
 
@@ -49,37 +80,63 @@ pub struct Connection {
 }
 
 fn tls_config(settings: &AgencyDirectory) -> Result<Arc<rustls::ClientConfig>, Failure> {
-    let pem = std::fs::read(&settings.ca_file).map_err(|e| {
-        Failure::Unreachable(format!("cannot read ca_file {}: {e}", settings.ca_file))
-    })?;
+    let pem = std::fs::read(&settings.ca_file)
+        .map_err(|e| Failure::Settings(format!("cannot read ca_file {}: {e}", settings.ca_file)))?;
     let mut roots = rustls::RootCertStore::empty();
     let mut added = 0;
     for cert in rustls_pki_types::pem::PemObject::pem_slice_iter(&pem) {
-        let cert: rustls_pki_types::CertificateDer<'static> = cert
-            .map_err(|e| Failure::Unreachable(format!("ca_file {}: {e}", settings.ca_file)))?;
+        let cert: rustls_pki_types::CertificateDer<'static> =
+            cert.map_err(|e| Failure::Settings(format!("ca_file {}: {e}", settings.ca_file)))?;
         roots
             .add(cert)
-            .map_err(|e| Failure::Unreachable(format!("ca_file {}: {e}", settings.ca_file)))?;
+            .map_err(|e| Failure::Settings(format!("ca_file {}: {e}", settings.ca_file)))?;
         added += 1;
     }
     if added == 0 {
-        return Err(Failure::Unreachable(format!("ca_file {} holds no certificate", settings.ca_file)));
+        return Err(Failure::Settings(format!(
+            "ca_file {} holds no certificate",
+            settings.ca_file
+        )));
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Failure::Unreachable(e.to_string()))?
+        .map_err(|e| Failure::Settings(e.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
 }
 
+/// Sorts an `ldap3` error: an LDAP answer is a refusal; a TLS alert about the server's
+/// certificate (found down the chain of sources, where tokio-rustls wraps it in an I/O
+/// error) is a certificate problem; anything else on the wire is "unreachable".
 fn classify(e: LdapError) -> Failure {
-    match e {
-        LdapError::LdapResult { result } => {
-            Failure::Refused(format!("result code {}: {}", result.rc, result.text))
+    if let LdapError::LdapResult { result } = &e {
+        return Failure::Refused(format!("result code {}: {}", result.rc, result.text));
+    }
+    let text = e.to_string();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(err) = source {
+        let tls = err.downcast_ref::<rustls::Error>().or_else(|| {
+            err.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(tls) = tls {
+            return certificate_failure(tls, text);
         }
-        other => Failure::Unreachable(other.to_string()),
+        source = err.source();
+    }
+    Failure::Unreachable(text)
+}
+
+fn certificate_failure(tls: &rustls::Error, text: String) -> Failure {
+    use rustls::CertificateError as C;
+    match tls {
+        rustls::Error::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        ) => Failure::CertificateExpired(text),
+        _ => Failure::CertificateUntrusted(text),
     }
 }
 
@@ -88,7 +145,7 @@ impl Connection {
     /// (anonymously when none is configured).
     pub fn open(settings: &AgencyDirectory, timeout_seconds: u64) -> Result<Connection, Failure> {
         let timeout = Duration::from_secs(timeout_seconds.max(1));
-        let transport = settings.transport().map_err(Failure::Unreachable)?;
+        let transport = settings.transport().map_err(Failure::Settings)?;
         let mut conn_settings = LdapConnSettings::new().set_conn_timeout(timeout);
         if transport != Transport::PlainLoopback {
             conn_settings = conn_settings
@@ -101,20 +158,26 @@ impl Connection {
             String::new()
         } else {
             let raw = std::fs::read_to_string(&settings.bind_password_file).map_err(|e| {
-                Failure::Refused(format!(
+                Failure::Settings(format!(
                     "cannot read bind_password_file {}: {e}",
                     settings.bind_password_file
                 ))
             })?;
             raw.trim_end_matches(['\r', '\n']).to_owned()
         };
-        connection
+        let bound = connection
             .conn
             .with_timeout(timeout)
             .simple_bind(&settings.bind_dn, &password)
-            .and_then(|r| r.success())
             .map_err(classify)?;
-        Ok(connection)
+        match bound.rc {
+            0 => Ok(connection),
+            INVALID_CREDENTIALS => Err(Failure::ServiceBindRefused(format!(
+                "bind as {:?} refused (result code 49): {}",
+                settings.bind_dn, bound.text
+            ))),
+            rc => Err(Failure::Refused(format!("bind answered result code {rc}: {}", bound.text))),
+        }
     }
 
     /// People matching `filter` under `base`, with the mapped attributes.

@@ -22,7 +22,11 @@ pub struct DirectoryConfig {
 
 impl Default for DirectoryConfig {
     fn default() -> Self {
-        DirectoryConfig { sync_interval_seconds: 3600, timeout_seconds: 5, agencies: BTreeMap::new() }
+        DirectoryConfig {
+            sync_interval_seconds: 3600,
+            timeout_seconds: 5,
+            agencies: BTreeMap::new(),
+        }
     }
 }
 
@@ -179,7 +183,8 @@ fn is_loopback(host_port: &str) -> bool {
         Some(v6) => v6.split(']').next().unwrap_or(""),
         None => host_port.rsplit_once(':').map(|(h, _)| h).unwrap_or(host_port),
     };
-    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl DirectoryConfig {

@@ -7,7 +7,10 @@
 
 pub mod client;
 pub mod config;
+pub mod http;
+pub mod pages;
 pub mod signin;
+pub mod store;
 pub mod sync;
 
 pub use config::DirectoryConfig;

@@ -13,7 +13,7 @@ use crate::portal::directory::model::User;
 #[derive(Debug)]
 pub enum Outcome {
     /// The password is right; the portal account as it is now.
-    Accepted(User),
+    Accepted(Box<User>),
     /// Why the sign-in is refused, as recorded in the access log.
     Refused(&'static str),
     /// No directory that could answer was reachable.
@@ -25,7 +25,9 @@ pub enum Outcome {
 pub fn authenticate(app: &App, agency_code: Option<&str>, login: &str, password: &str) -> Outcome {
     let config = &app.config.directory;
     let candidates: Vec<(&String, &AgencyDirectory)> = match agency_code {
-        Some(code) => config.agencies.iter().filter(|(c, _)| c.eq_ignore_ascii_case(code)).collect(),
+        Some(code) => {
+            config.agencies.iter().filter(|(c, _)| c.eq_ignore_ascii_case(code)).collect()
+        }
         None => config.agencies.iter().collect(),
     };
     if candidates.is_empty() {
@@ -78,7 +80,7 @@ fn check(
     let actor = Actor::system_job_bypassing_user_policy("directory-signin");
     let applied = external::apply(app, &actor, code, &entry.dn, &entry.person);
     Ok(Some(match applied {
-        Ok((Some(user), _)) => Outcome::Accepted(user),
+        Ok((Some(user), _)) => Outcome::Accepted(Box::new(user)),
         Ok((None, Applied::LocalAccount)) => Outcome::Refused("local_account"),
         Ok((None, _)) => Outcome::Refused("directory_invalid_login"),
         Err(e) => {

@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::client::{Connection, Failure};
 use super::config::AgencyDirectory;
@@ -19,10 +19,15 @@ use crate::actor::Actor;
 use crate::app::App;
 use crate::portal::directory::external::{self, Applied};
 
-/// What one agency's synchronisation did.
-#[derive(Debug, Clone, Default, Serialize)]
+/// What one agency's synchronisation did; the last one of each agency is kept
+/// (`store::SYNC_RUNS`) and shown on the settings page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Report {
     pub agency: String,
+    /// When it ran, on the portal's clock (UTC, RFC 3339).
+    pub at: String,
+    /// `schedule` (the job) or `manual` (an administrator's "synchronise now").
+    pub trigger: String,
     pub found: usize,
     pub created: usize,
     pub updated: usize,
@@ -30,8 +35,11 @@ pub struct Report {
     pub disabled: usize,
     /// Entries left alone: a local account with that login, or a login the portal refuses.
     pub skipped: usize,
-    /// Why the directory could not be synchronised, when it could not.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why the directory could not be synchronised, when it could not: the message key
+    /// (`ldap-error-…`, translated on the page) and the technical detail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -42,7 +50,8 @@ static LAST_RUN: Mutex<Option<jiff::Timestamp>> = Mutex::new(None);
 /// The scheduled job: synchronises when the interval has passed since the last run.
 pub fn run_due(app: &App) {
     let now = crate::clock::now();
-    let interval = jiff::SignedDuration::from_secs(app.config.directory.sync_interval_seconds as i64);
+    let interval =
+        jiff::SignedDuration::from_secs(app.config.directory.sync_interval_seconds as i64);
     {
         let mut last = LAST_RUN.lock().unwrap_or_else(|p| p.into_inner());
         if last.is_some_and(|t| now.duration_since(t) < interval) {
@@ -51,9 +60,11 @@ pub fn run_due(app: &App) {
         *last = Some(now);
     }
     let actor = Actor::system_job_bypassing_user_policy("directory-sync");
-    for report in run_all(app, &actor) {
+    for report in run_all(app, &actor, "schedule") {
         match &report.error {
-            Some(e) => tracing::warn!(agency = %report.agency, error = %e, "directory synchronisation failed"),
+            Some(e) => {
+                tracing::warn!(agency = %report.agency, error = %e, "directory synchronisation failed")
+            }
             None => tracing::info!(agency = %report.agency, found = report.found,
                 created = report.created, updated = report.updated, disabled = report.disabled,
                 "directory synchronised"),
@@ -61,16 +72,26 @@ pub fn run_due(app: &App) {
     }
 }
 
-/// Synchronises every configured directory now.
-pub fn run_all(app: &App, actor: &Actor) -> Vec<Report> {
+/// Synchronises every configured directory now and records each run. A directory that
+/// fails changes nothing and does not stop the others.
+pub fn run_all(app: &App, actor: &Actor, trigger: &str) -> Vec<Report> {
     app.config
         .directory
         .agencies
         .iter()
         .map(|(code, settings)| {
-            let mut report = Report { agency: code.to_uppercase(), ..Report::default() };
-            if let Err(e) = run_one(app, actor, code, settings, &mut report) {
-                report.error = Some(e);
+            let mut report = Report {
+                agency: code.to_uppercase(),
+                at: crate::clock::utc_string(crate::clock::now()),
+                trigger: trigger.to_owned(),
+                ..Report::default()
+            };
+            if let Err(failure) = run_one(app, actor, code, settings, &mut report) {
+                report.error_key = Some(failure.key().to_owned());
+                report.error = Some(failure.detail().to_owned());
+            }
+            if let Err(e) = super::store::record(app, &report) {
+                tracing::error!(error = %e, "cannot record the directory synchronisation");
             }
             report
         })
@@ -83,19 +104,16 @@ fn run_one(
     code: &str,
     settings: &AgencyDirectory,
     report: &mut Report,
-) -> Result<(), String> {
-    let found = (|| -> Result<_, Failure> {
-        let mut conn = Connection::open(settings, app.config.directory.timeout_seconds)?;
-        let found = conn.search(&settings.base_dn, &settings.sync_filter)?;
-        conn.close();
-        Ok(found)
-    })()
-    .map_err(|f| f.to_string())?;
+) -> Result<(), Failure> {
+    let mut conn = Connection::open(settings, app.config.directory.timeout_seconds)?;
+    let found = conn.search(&settings.base_dn, &settings.sync_filter)?;
+    conn.close();
+    let portal = |e: crate::error::Error| Failure::Refused(format!("portal: {e}"));
     report.found = found.len();
     let mut seen = HashSet::new();
     for entry in &found {
         let (user, applied) =
-            external::apply(app, actor, code, &entry.dn, &entry.person).map_err(|e| e.to_string())?;
+            external::apply(app, actor, code, &entry.dn, &entry.person).map_err(portal)?;
         match applied {
             Applied::Created => report.created += 1,
             Applied::Updated => report.updated += 1,
@@ -110,7 +128,7 @@ fn run_one(
     if found.is_empty() {
         return Ok(());
     }
-    let disabled = external::disable_missing(app, actor, code, &seen).map_err(|e| e.to_string())?;
+    let disabled = external::disable_missing(app, actor, code, &seen).map_err(portal)?;
     report.disabled = disabled.len();
     Ok(())
 }
