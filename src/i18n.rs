@@ -39,7 +39,8 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "meetings",
     "headcount",
     "surveys",
-    "accesslog"
+    "accesslog",
+    "ldap"
 ];
 
 /// The sources of one language, file by file.

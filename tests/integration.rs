@@ -53,6 +53,8 @@ mod gost;
 mod headcount;
 #[path = "integration/helpdesk.rs"]
 mod helpdesk;
+#[path = "integration/ldap.rs"]
+mod ldap;
 #[path = "integration/meetings.rs"]
 mod meetings;
 #[path = "integration/notices.rs"]
