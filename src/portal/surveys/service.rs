@@ -93,6 +93,8 @@ fn seen(app: &App, actor: &Actor, survey: Survey) -> Result<Seen> {
 
 /// A survey the actor may read (its author; its audience once published).
 pub fn get(app: &App, actor: &Actor, id: u64) -> Result<Seen> {
+    // Named before loading: a request for a missing survey is logged as what it tried.
+    actor.origin.name_operation_if_unnamed(SurveyAction::Read.name());
     let s = load(app, id)?;
     require(actor, Action::Survey(SurveyAction::Read), object(&s))?;
     seen(app, actor, s)
@@ -334,6 +336,45 @@ pub fn respond(app: &App, actor: &Actor, id: u64, answers: &Answers) -> Result<(
         }
         store::put_response(txn, id, me.id, &response)?;
         Ok(((), Some(json!({"survey": id}))))
+    })
+}
+
+/// The survey a person is about to answer: readable, open and not answered yet.
+fn answerable(app: &App, actor: &Actor, id: u64) -> Result<(Survey, u64)> {
+    let me = me(actor)?.id;
+    let s = load(app, id)?;
+    require(actor, Action::Survey(SurveyAction::Answer), object(&s))?;
+    let state = s.state_at(&now());
+    if state != State::Open {
+        return Err(not_open(&s, state));
+    }
+    Ok((s, me))
+}
+
+/// A named survey's unfinished answers of the actor (none for an anonymous survey: its
+/// pages carry them in the form, see `store::DRAFTS`).
+pub fn draft(app: &App, actor: &Actor, id: u64) -> Result<Option<store::Draft>> {
+    let Some(me) = actor.user_id() else { return Ok(None) };
+    let txn = app.db.read()?;
+    match store::get(&txn, id)? {
+        Some(s) if s.anonymity == Anonymity::Named => store::draft(&txn, id, me),
+        _ => Ok(None),
+    }
+}
+
+/// Keeps a named survey's unfinished answers between pages and sessions. An anonymous
+/// survey's answers are never stored before they are submitted: nothing is written.
+pub fn save_draft(app: &App, actor: &Actor, id: u64, draft: &store::Draft) -> Result<bool> {
+    let (s, me) = answerable(app, actor, id)?;
+    if s.anonymity == Anonymity::Anonymous {
+        return Ok(false);
+    }
+    app.audit.change(actor, "survey.draft", |txn| {
+        if store::has_answered_in(txn, id, me)? {
+            return Err(conflict("survey-already-answered"));
+        }
+        store::put_draft(txn, id, me, draft)?;
+        Ok((true, Some(json!({"survey": id}))))
     })
 }
 
