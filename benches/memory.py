@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Memory under load (not a test): the resident memory of a release `ipgo serve`, sampled
 every second while it is loaded and while it rests afterwards, beside the ceiling its
-configuration promises (docs/admin-guide.md, chapter 22 "Sizing").
+configuration promises (docs/admin-guide.md, chapter 23 "Sizing").
 
 Phases, in one run:
   1. idle (10 s);
