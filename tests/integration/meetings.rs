@@ -399,6 +399,7 @@ fn issue21_refused_meeting_forms_keep_what_was_typed() {
         &[("questions", lines), ("changes", "")],
     );
     refused_form("agenda line", &res, "meeting-questions", &["О цифровизации | 12, x\nРазное"]);
+    assert!(res.body.contains("href=\"/documents/new\""), "a new file goes in as a document");
     let doc = post_document(&okdo, "Справка к заседанию", ("spravka.txt", b"spravka\n"));
     let lines = format!("О цифровизации | {doc}\nРазное");
     let res = submit(

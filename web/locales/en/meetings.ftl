@@ -165,3 +165,4 @@ meeting-minutes-certificate = Certificate
 meeting-minutes-signature-status = Signature
 meeting-minutes-back = Back to the meeting
 meeting-sig-revoked_later = valid (the certificate was revoked later)
+meeting-new-material = A new file: post it as a document, then give its number here.

@@ -165,3 +165,4 @@ meeting-minutes-certificate = Сертификат
 meeting-minutes-signature-status = Қолтаңба
 meeting-minutes-back = Отырысқа оралу
 meeting-sig-revoked_later = жарамды (сертификат кейін кері қайтарылды)
+meeting-new-material = Жаңа файл: оны құжат ретінде орналастырып, нөмірін осында көрсетіңіз.

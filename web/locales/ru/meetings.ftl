@@ -165,3 +165,4 @@ meeting-minutes-certificate = Сертификат
 meeting-minutes-signature-status = Подпись
 meeting-minutes-back = К заседанию
 meeting-sig-revoked_later = действительна (сертификат отозван позже)
+meeting-new-material = Новый файл: разместите его как документ и укажите здесь его номер.
