@@ -44,6 +44,8 @@ pub struct ResultsView {
 }
 
 fn require_results(app: &App, actor: &Actor, id: u64) -> Result<Seen> {
+    // Named before loading: a request for a missing survey's results is logged as such.
+    actor.origin.set_operation(SurveyAction::Results.name());
     let seen = get(app, actor, id)?;
     require(actor, Action::Survey(SurveyAction::Results), object(&seen.survey))?;
     Ok(seen)

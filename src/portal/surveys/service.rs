@@ -93,6 +93,8 @@ fn seen(app: &App, actor: &Actor, survey: Survey) -> Result<Seen> {
 
 /// A survey the actor may read (its author; its audience once published).
 pub fn get(app: &App, actor: &Actor, id: u64) -> Result<Seen> {
+    // Named before loading: a request for a missing survey is logged as what it tried.
+    actor.origin.name_operation_if_unnamed(SurveyAction::Read.name());
     let s = load(app, id)?;
     require(actor, Action::Survey(SurveyAction::Read), object(&s))?;
     seen(app, actor, s)
