@@ -16,14 +16,15 @@ use crate::app::App;
 use crate::error::Result;
 use crate::report::chart::{self, Bar, Bars, Series};
 use crate::web::blocking;
-use crate::web::render::{PageCtx, html};
+use crate::web::render::{PageCtx, done, html};
 use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/surveys", web::get().to(list_page))
-        .route("/surveys/{id}/results", web::get().to(results_page));
+        .route("/surveys/{id}/results", web::get().to(results_page))
+        .route("/surveys/{id}/remind", web::post().to(remind_submit));
     super::answer::routes(cfg);
 }
 
@@ -194,4 +195,12 @@ async fn results_page(
         view,
         groups,
     })
+}
+
+/// `POST /surveys/{id}/remind`: the author reminds those who have not answered; the results
+/// page then says that it was done (never to whom).
+async fn remind_submit(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
+    let (a, actor, id) = (arc(&app), s.actor.clone(), path.into_inner());
+    blocking(move || service::remind(&a, &actor, id)).await?;
+    Ok(done(&format!("/surveys/{id}/results"), "done-survey-reminded"))
 }
