@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/surveys", web::get().to(list_page))
         .route("/surveys/{id}/results", web::get().to(results_page))
         .route("/surveys/{id}/remind", web::post().to(remind_submit));
+    super::builder::routes(cfg);
     super::answer::routes(cfg);
 }
 
@@ -46,6 +47,7 @@ pub struct Row {
 struct ListPage<'a> {
     page: PageCtx<'a>,
     rows: Vec<Row>,
+    can_create: bool,
 }
 
 async fn list_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
@@ -63,7 +65,12 @@ async fn list_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
             closes_at: x.survey.closes_at.clone(),
         })
         .collect();
-    html(&ListPage { page: PageCtx::new(&app, &s.state, "surveys-title", "surveys"), rows })
+    let can_create = service::can_create(&s.actor);
+    html(&ListPage {
+        page: PageCtx::new(&app, &s.state, "surveys-title", "surveys"),
+        rows,
+        can_create,
+    })
 }
 
 /// One question as the results page shows it.

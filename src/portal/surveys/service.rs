@@ -167,8 +167,53 @@ fn build(d: Design, id: u64, me: &UserIdentity, created: String) -> Result<Surve
         copied_from: None,
         created,
     };
-    s.check_design().map_err(refused)?;
+    match s.check_design() {
+        // A draft may be empty while the builder adds its questions; opening checks it whole.
+        Err(r) if r.key == "survey-no-questions" => {}
+        other => other.map_err(refused)?,
+    }
     Ok(s)
+}
+
+/// Whether the actor may design surveys: the builder asks before showing its form, so the
+/// refusal is a 403 logged under `survey.create`.
+pub fn may_create(actor: &Actor) -> Result<()> {
+    require_create(actor).map(|_| ())
+}
+
+/// Whether to offer "new survey" (asked without logging anything: a page's link only).
+pub fn can_create(actor: &Actor) -> bool {
+    actor.user().is_some_and(|me| {
+        crate::auth::policy::decide(
+            actor,
+            Action::Survey(SurveyAction::Create),
+            Object::Agency(me.agency_id),
+        )
+    })
+}
+
+/// A survey as its author changes it in the builder or previews it: the right to manage it.
+pub fn for_edit(app: &App, actor: &Actor, id: u64) -> Result<Seen> {
+    // Named before the survey is looked up: an unknown id is a refused `survey.manage` too.
+    actor.origin.set_operation(SurveyAction::Manage.name());
+    let s = load(app, id)?;
+    require(actor, Action::Survey(SurveyAction::Manage), object(&s))?;
+    seen(app, actor, s)
+}
+
+/// The design a survey holds (the builder changes a part and saves it whole, through the
+/// same checks as the API).
+pub fn design_of(s: &Survey) -> Design {
+    Design {
+        title: s.title.clone(),
+        description: s.description.clone(),
+        anonymity: s.anonymity,
+        k: s.k,
+        audience: s.audience.clone(),
+        opens_at: s.opens_at.clone(),
+        closes_at: s.closes_at.clone(),
+        sections: s.sections.clone(),
+    }
 }
 
 fn require_create(actor: &Actor) -> Result<UserIdentity> {
