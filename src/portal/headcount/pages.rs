@@ -372,8 +372,7 @@ pub(super) async fn return_form(
     let e = match result {
         Ok(()) => {
             s.actor.origin.set_success_status(303);
-            let message =
-                if submit { "done-headcount-submitted" } else { "done-headcount-saved" };
+            let message = if submit { "done-headcount-submitted" } else { "done-headcount-saved" };
             return Ok(done(&format!("/headcount/returns/{id}"), message));
         }
         Err(e) => e,
@@ -381,9 +380,8 @@ pub(super) async fn return_form(
     let r = view(&app, &s, id).await?;
     let errors = if e.detail_key.is_some_and(|k| k.starts_with("headcount-problem")) {
         let (a, actor, lang) = (arc(&app), s.actor.clone(), s.state.lang);
-        let all =
-            blocking(move || service::input_problems(&a, &actor, id, &values, submit, lang))
-                .await?;
+        let all = blocking(move || service::input_problems(&a, &actor, id, &values, submit, lang))
+            .await?;
         if all.is_empty() { vec![e] } else { all }
     } else {
         vec![e]
