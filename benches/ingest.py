@@ -10,37 +10,13 @@ Figures go to stdout; copy them into docs/benchmarks.md with the date and the ma
 """
 
 import argparse
-import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-MB = 1024 * 1024
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def make_pdf(path, size):
-    """A file the portal accepts as PDF (header and end marker) of exactly `size` bytes."""
-    head, tail = b"%PDF-1.7\n", b"\n%%EOF\n"
-    with open(path, "wb") as f:
-        f.write(head)
-        left = size - len(head) - len(tail)
-        chunk = os.urandom(MB)
-        while left > 0:
-            n = min(left, len(chunk))
-            f.write(chunk[:n])
-            left -= n
-        f.write(tail)
+from portal_server import MB, Portal, make_pdf, run
 
 
 def rss_kb(pid, field):
@@ -51,8 +27,45 @@ def rss_kb(pid, field):
     return 0
 
 
-def run(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, **kw)
+def measure(portal_server, args, work, files):
+    """Both sizes through the portal and through the baseline; prints the table."""
+    server = portal_server.server
+    results = []
+    for label, size, count in (("1 MB", MB, args.small), ("60 MB", 60 * MB - 4096, args.large)):
+        paths = []
+        for i in range(count):
+            p = os.path.join(files, f"{label.replace(' ', '')}-{i}.pdf")
+            make_pdf(p, size)
+            paths.append(p)
+        run(["sync"])
+        # Baseline: hash, copy, make durable — the same bytes, the same disk.
+        dest = os.path.join(work, "baseline")
+        os.makedirs(dest, exist_ok=True)
+        t0 = time.perf_counter()
+        for p in paths:
+            run(["openssl", "dgst", "-sha256", p])
+            shutil.copyfile(p, os.path.join(dest, os.path.basename(p)))
+            run(["sync"])
+        baseline = time.perf_counter() - t0
+        shutil.rmtree(dest)
+        hwm_before = rss_kb(server.pid, "VmHWM")
+        rss_before = rss_kb(server.pid, "VmRSS")
+        t0 = time.perf_counter()
+        for p in paths:
+            portal_server.post_document({"title": "bench"}, p)
+        portal = time.perf_counter() - t0
+        hwm_after = rss_kb(server.pid, "VmHWM")
+        total_mb = size * count / MB
+        results.append((label, count, total_mb / portal, total_mb / baseline, rss_before, hwm_after - hwm_before))
+        for p in paths:
+            os.remove(p)
+
+    print(f"{'size':>6} {'docs':>5} {'portal MB/s':>12} {'baseline MB/s':>14} {'ratio':>6} {'RSS before':>11} {'peak growth':>12}")
+    for label, count, portal, base_rate, rss, growth in results:
+        print(f"{label:>6} {count:>5} {portal:>12.1f} {base_rate:>14.1f} {portal / base_rate:>6.2f} "
+              f"{rss / 1024:>9.1f}MB {growth / 1024:>10.1f}MB")
+    print("baseline = openssl dgst -sha256 + cp + sync of the same files; portal = HTTP multipart POST "
+          "/api/v1/documents (curl), encrypted, hashed twice, fsynced, recorded and logged")
 
 
 def main():
@@ -63,69 +76,12 @@ def main():
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     work = tempfile.mkdtemp(prefix="ipgo-ingest-", dir=os.environ.get("BENCH_DIR", "/var/tmp"))
-    data, keys, files = (os.path.join(work, d) for d in ("data", "keys", "files"))
+    files = os.path.join(work, "files")
     os.makedirs(files)
-    port = free_port()
-    env = dict(os.environ, IPGO_STORAGE__KEYS_DIR=keys, IPGO_LOG="warn")
-    run([binary, "init", "--data", data], env=env)
-    run([binary, "agency", "add", "--data", data, "--code", "BENCH", "--name-ru", "Бенчмарк", "--name-kk", "Бенчмарк"], env=env)
-    run([binary, "user", "add", "--data", data, "--login", "bench", "--agency", "BENCH", "--role", "employee", "--password-stdin"],
-        input=b"Ingest-secret-2026", env=env)
-    server = subprocess.Popen([binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.1)
-        jar = os.path.join(work, "cookies")
-        login = run(["curl", "-sf", "-c", jar, "-H", "content-type: application/json", "-d",
-                     json.dumps({"login": "bench", "password": "Ingest-secret-2026"}), base + "/api/v1/session"])
-        csrf = json.loads(login.stdout)["csrf"]
-
-        results = []
-        for label, size, count in (("1 MB", MB, args.small), ("60 MB", 60 * MB - 4096, args.large)):
-            paths = []
-            for i in range(count):
-                p = os.path.join(files, f"{label.replace(' ', '')}-{i}.pdf")
-                make_pdf(p, size)
-                paths.append(p)
-            run(["sync"])
-            # Baseline: hash, copy, make durable — the same bytes, the same disk.
-            dest = os.path.join(work, "baseline")
-            os.makedirs(dest, exist_ok=True)
-            t0 = time.perf_counter()
-            for p in paths:
-                run(["openssl", "dgst", "-sha256", p])
-                shutil.copyfile(p, os.path.join(dest, os.path.basename(p)))
-                run(["sync"])
-            baseline = time.perf_counter() - t0
-            shutil.rmtree(dest)
-            hwm_before = rss_kb(server.pid, "VmHWM")
-            rss_before = rss_kb(server.pid, "VmRSS")
-            t0 = time.perf_counter()
-            for p in paths:
-                run(["curl", "-sf", "-o", "/dev/null", "-b", jar, "-H", f"X-CSRF-Token: {csrf}",
-                     "-F", 'meta={"title":"bench"};type=application/json', "-F", f"file=@{p}", base + "/api/v1/documents"])
-            portal = time.perf_counter() - t0
-            hwm_after = rss_kb(server.pid, "VmHWM")
-            total_mb = size * count / MB
-            results.append((label, count, total_mb / portal, total_mb / baseline, rss_before, hwm_after - hwm_before))
-            for p in paths:
-                os.remove(p)
-
-        print(f"{'size':>6} {'docs':>5} {'portal MB/s':>12} {'baseline MB/s':>14} {'ratio':>6} {'RSS before':>11} {'peak growth':>12}")
-        for label, count, portal, base_rate, rss, growth in results:
-            print(f"{label:>6} {count:>5} {portal:>12.1f} {base_rate:>14.1f} {portal / base_rate:>6.2f} "
-                  f"{rss / 1024:>9.1f}MB {growth / 1024:>10.1f}MB")
-        print("baseline = openssl dgst -sha256 + cp + sync of the same files; portal = HTTP multipart POST "
-              "/api/v1/documents (curl), encrypted, hashed twice, fsynced, recorded and logged")
+        with Portal(binary, work, "Ingest-secret-2026") as portal_server:
+            measure(portal_server, args, work, files)
     finally:
-        server.terminate()
-        server.wait(timeout=20)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -5,16 +5,31 @@
 //! look-alike letters) or in another Kazakh inflection, where PostgreSQL finds nothing.
 //!
 //! The corpus (`search::corpus_gen`: Zipf sampling of the regulations' vocabulary with kk/ru
-//! inflections, 30 % of documents with a text attachment) is written once per size to a TSV
-//! file; both engines index from that file. 1 % of documents get a letter-spaced word, 1 % a
+//! inflections) is shaped like a portal's store (`GenConfig::portal`: median text ≈ 3 KB, one
+//! document in twenty with 50–200 KB of attachment text; `SHAPE=classic` for the earlier
+//! shape, 30 % with 200–2 000 words) and written once per size to a TSV file; both engines
+//! index from that file. 1 % of documents get a letter-spaced word, 1 % a
 //! word with a Latin look-alike letter, 1 % a Kazakh noun in another case than the one searched
 //! — each a word the generated text never contains otherwise, so recall counts only what the
 //! artifact lets an engine find. Indexing is reported per wall-clock second and per CPU-second
 //! (the machine may be shared; CPU time is the fairer comparison).
 //!
+//! Every query of the mix is also answered by the reference evaluation
+//! ([`query::search_exhaustive`]: every match scored, counted and faceted); the bench stops if
+//! any answer differs (ids, order, exact totals) or an estimated total is off by more than the
+//! documented bound — the correctness guard of the query optimisations.
+//!
 //! Run: `benches/search.sh` (installs PostgreSQL when missing) or
-//! `cargo bench --bench search -- 10000 100000` (sizes; `IPGO_CORPUS`, `ROUNDS`,
-//! `BENCH_DIR`). Prints figures; asserts nothing about speed.
+//! `cargo bench --bench search -- 10000 100000` (sizes). Settings by environment: `ROUNDS`
+//! (30) and `PG_ROUNDS` (as ROUNDS) timed rounds of the mix, `ENGINES` (`ipgo,postgres`),
+//! `SHAPE` (`portal`), `IPGO_CORPUS`, `BENCH_DIR`, `KEEP=1` (keep the corpus file and ipgo's
+//! index and reuse them in the next run), `INDEX_ONLY=1` (no queries: for profiling the
+//! indexing). Prints figures; asserts nothing about speed.
+
+#[path = "search/pg.rs"]
+mod pg;
+
+use pg::Postgres;
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::{BufRead, BufWriter, Write};
@@ -187,12 +202,24 @@ fn principals(id: u64) -> Vec<String> {
     }
 }
 
-/// Writes `n` documents as TSV (PostgreSQL COPY text format); returns the bytes of text.
-fn write_corpus(vocab: &Vocabulary, art: &Artifacts, n: usize, path: &Path) -> u64 {
-    let mut out = BufWriter::new(std::fs::File::create(path).expect("corpus file"));
+/// Documents per generated block (each block has its own seed, so blocks are generated in
+/// parallel and the corpus is the same every run).
+const BLOCK: u64 = 1024;
+
+/// One block of the corpus as TSV lines, and its bytes of text.
+fn corpus_block(
+    vocab: &Vocabulary,
+    shape: &GenConfig,
+    art: &Artifacts,
+    b: u64,
+    n: u64,
+) -> (String, u64) {
+    let first = b * BLOCK + 1;
+    let count = BLOCK.min(n + 1 - first) as usize;
+    let mut out = String::new();
     let mut text_bytes = 0u64;
     let start = 1_700_000_000_000i64;
-    for d in Generator::new(vocab, 7, GenConfig::default()).take(n) {
+    for d in Generator::starting_at(vocab, 7 + b * 1_000_003, shape.clone(), first).take(count) {
         let mut body = d.body;
         if let Some(s) = art.sentence(d.id) {
             body.push_str("\n\n");
@@ -202,24 +229,99 @@ fn write_corpus(vocab: &Vocabulary, art: &Artifacts, n: usize, path: &Path) -> u
             d.attachments.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join("\n\n");
         text_bytes += (d.title.len() + body.len() + attachment.len()) as u64;
         let doc_type = if d.id.is_multiple_of(5) { "regulation" } else { "generic" };
-        let mut line = format!(
+        out.push_str(&format!(
             "{}\t{}\t{}\t{}\t{{{}}}\t",
             d.id,
             d.id % AGENCIES,
             doc_type,
             start + d.id as i64 * 60_000,
             principals(d.id).join(",")
-        );
-        escape_tsv(&d.title, &mut line);
-        line.push('\t');
-        escape_tsv(&body, &mut line);
-        line.push('\t');
-        escape_tsv(&attachment, &mut line);
-        line.push('\n');
-        out.write_all(line.as_bytes()).expect("write corpus");
+        ));
+        escape_tsv(&d.title, &mut out);
+        out.push('\t');
+        escape_tsv(&body, &mut out);
+        out.push('\t');
+        escape_tsv(&attachment, &mut out);
+        out.push('\n');
     }
+    (out, text_bytes)
+}
+
+/// Writes `n` documents as TSV (PostgreSQL COPY text format), generated on every core;
+/// returns the bytes of text.
+fn write_corpus(
+    vocab: &Vocabulary,
+    shape: &GenConfig,
+    art: &Artifacts,
+    n: usize,
+    path: &Path,
+) -> u64 {
+    // Compressed on the way to disk (the 1M-document corpus is ≈ 9 GB of text; both engines
+    // read it back through `zstd -dc`, which costs both the same).
+    let mut zstd = Command::new("zstd")
+        .args(["-q", "-f", "-3", "-T0", "-o"])
+        .arg(path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("zstd (apt-get install zstd)");
+    let mut out = BufWriter::with_capacity(1 << 20, zstd.stdin.take().expect("zstd stdin"));
+    let blocks = (n as u64).div_ceil(BLOCK);
+    let next = std::sync::atomic::AtomicU64::new(0);
+    let threads = std::thread::available_parallelism().map(|t| t.get()).unwrap_or(2);
+    let (tx, rx) = flume::bounded::<(u64, String, u64)>(2 * threads);
+    let mut text_bytes = 0u64;
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let (tx, next) = (tx.clone(), &next);
+            s.spawn(move || {
+                loop {
+                    let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if b >= blocks {
+                        break;
+                    }
+                    let (lines, bytes) = corpus_block(vocab, shape, art, b, n as u64);
+                    if tx.send((b, lines, bytes)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Blocks arrive in any order; they are written in order.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut expected = 0;
+        for (b, lines, bytes) in rx.iter() {
+            waiting.insert(b, (lines, bytes));
+            while let Some((lines, bytes)) = waiting.remove(&expected) {
+                out.write_all(lines.as_bytes()).expect("write corpus");
+                text_bytes += bytes;
+                expected += 1;
+            }
+        }
+    });
     out.flush().expect("flush corpus");
+    drop(out);
+    assert!(zstd.wait().expect("zstd").success(), "zstd failed");
     text_bytes
+}
+
+/// The corpus file's lines, decompressed by a `zstd -dc` child.
+fn corpus_lines(path: &Path) -> impl Iterator<Item = String> {
+    let mut child = Command::new("zstd")
+        .arg("-dcq")
+        .arg(path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("zstd (apt-get install zstd)");
+    let out = child.stdout.take().expect("zstd stdout");
+    let mut lines = std::io::BufReader::with_capacity(1 << 20, out).lines();
+    std::iter::from_fn(move || match lines.next() {
+        Some(line) => Some(line.expect("corpus line")),
+        None => {
+            let _ = child.wait();
+            None
+        }
+    })
 }
 
 struct Row {
@@ -312,10 +414,9 @@ fn ipgo_index(corpus: &Path, dir: &Path, threads: usize) -> (SearchIndex, f64, f
                 }
             });
         }
-        let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(corpus).unwrap());
         let mut batch = Vec::with_capacity(BATCH);
-        for line in file.lines() {
-            batch.push(line.unwrap());
+        for line in corpus_lines(corpus) {
+            batch.push(line);
             if batch.len() == BATCH {
                 tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).unwrap();
             }
@@ -429,17 +530,81 @@ fn ipgo_latencies(index: &SearchIndex, qs: &[Q], rounds: usize, full: bool) -> V
     out
 }
 
-/// How many documents each query of the mix finds for the benchmark's user.
-fn ipgo_totals(index: &SearchIndex, qs: &[Q]) -> Vec<u64> {
+/// How many documents each query of the mix finds for the benchmark's user, and whether the
+/// number was counted (else estimated).
+fn ipgo_totals(index: &SearchIndex, qs: &[Q]) -> (Vec<u64>, Vec<bool>) {
     let mut stems = Stems::default();
     let principals = user_principals();
     qs.iter()
         .map(|q| {
             let parsed = query::parse(&mut stems, &q.text);
             let res = query::search(index, &ipgo_request(q, &parsed, &principals, false));
-            res.expect("search").total as u64
+            let res = res.expect("search");
+            (res.total as u64, res.total_exact)
         })
-        .collect()
+        .unzip()
+}
+
+/// Largest error of an estimated total the guard accepts (docs/benchmarks.md).
+const ESTIMATE_BOUND: f64 = 0.05;
+
+/// The correctness guard of the query optimisations: every query of the mix (as written, by
+/// date, with facets, on the third page), the artifact queries and a filter-only listing are
+/// answered by `query::search` and by the reference evaluation `query::search_exhaustive`;
+/// the bench stops on any difference in hits, order or scores (beyond rounding, see
+/// `query::hits_differ`), on an exact total or facet
+/// count that differs, and on an estimated total off by more than `ESTIMATE_BOUND`.
+fn guard(index: &SearchIndex, qs: &[Q], art: &Artifacts) {
+    let mut stems = Stems::default();
+    let principals = user_principals();
+    let mut texts: Vec<(String, Option<&'static str>)> =
+        qs.iter().map(|q| (q.text.clone(), q.doc_type)).collect();
+    texts.extend(art.queries().into_iter().map(|(_, q, _)| (q, None)));
+    texts.push((String::new(), Some("regulation")));
+    let (mut compared, mut estimated, mut worst) = (0, 0, 0.0f64);
+    for (text, doc_type) in &texts {
+        let parsed = query::parse(&mut stems, text);
+        for (sort, facets, offset) in
+            [(Sort::Relevance, true, 0), (Sort::Relevance, false, 20), (Sort::Newest, true, 0)]
+        {
+            let req = Request {
+                parsed: &parsed,
+                principals: &principals,
+                filters: Filters { doc_type: doc_type.map(str::to_owned), ..Default::default() },
+                sort,
+                offset,
+                limit: 10,
+                facets,
+            };
+            let fast = query::search(index, &req).expect("search");
+            let full = query::search_exhaustive(index, &req).expect("reference search");
+            if let Some(difference) = query::hits_differ(&fast, &full) {
+                panic!("{text:?} {sort:?} offset {offset}: {difference}");
+            }
+            if fast.total_exact {
+                assert_eq!(fast.total, full.total, "{text:?}: exact totals differ");
+                let facets = |r: &query::Response| format!("{:?}", r.facets);
+                assert_eq!(facets(&fast), facets(&full), "{text:?}: exact facet counts differ");
+            } else {
+                let error = (fast.total as f64 - full.total as f64).abs() / full.total as f64;
+                assert!(
+                    error <= ESTIMATE_BOUND,
+                    "{text:?}: estimated {} for {} matches ({:.1} %)",
+                    fast.total,
+                    full.total,
+                    error * 100.0
+                );
+                estimated += 1;
+                worst = worst.max(error);
+            }
+            compared += 1;
+        }
+    }
+    println!(
+        "correctness guard: {compared} answers identical to the reference evaluation (hits, order, \
+         scores; exact totals and facets); {estimated} estimated totals, largest error {:.2} %",
+        worst * 100.0
+    );
 }
 
 /// The median of each query's latencies (`v` holds rounds of `n` queries in mix order).
@@ -470,213 +635,6 @@ fn ipgo_found(index: &SearchIndex, text: &str) -> BTreeSet<u64> {
         facets: false,
     };
     query::search(index, &req).expect("search").hits.iter().map(|h| h.doc_id).collect()
-}
-
-// ---------------------------------------------------------------------------------------
-// PostgreSQL
-
-struct Postgres {
-    bin: PathBuf,
-    dir: PathBuf,
-    port: u16,
-}
-
-fn pg_bin() -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-        .filter(|p| p.join("initdb").exists())
-        .collect();
-    dirs.sort();
-    dirs.pop()
-}
-
-impl Postgres {
-    /// PostgreSQL refuses to run as root: as root, run it as the `postgres` account.
-    fn server_cmd(&self, prog: &str) -> Command {
-        let path = self.bin.join(prog);
-        if rustix::process::geteuid().is_root() {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(path);
-            c
-        } else {
-            Command::new(path)
-        }
-    }
-
-    fn start(work: &Path) -> Postgres {
-        let bin = pg_bin()
-            .expect("PostgreSQL not found: run benches/search.sh (apt-get install postgresql)");
-        let dir = work.join("pg");
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        if rustix::process::geteuid().is_root() {
-            let uid = Command::new("id").args(["-u", "postgres"]).output().unwrap();
-            let gid = Command::new("id").args(["-g", "postgres"]).output().unwrap();
-            let parse = |o: std::process::Output| {
-                String::from_utf8(o.stdout).unwrap().trim().parse::<u32>().unwrap()
-            };
-            std::os::unix::fs::chown(&dir, Some(parse(uid)), Some(parse(gid))).unwrap();
-        }
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let pg = Postgres { bin, dir, port };
-        let data = pg.dir.join("data");
-        let ok = pg
-            .server_cmd("initdb")
-            .args([
-                "-D",
-                data.to_str().unwrap(),
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-                "--auth=trust",
-                "-U",
-                "postgres",
-            ])
-            .stdout(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(ok.success(), "initdb failed");
-        let opts = format!(
-            "-p {port} -k {} -c listen_addresses='' -c shared_buffers=1GB -c maintenance_work_mem=1GB \
-             -c max_wal_size=8GB -c checkpoint_timeout=30min -c work_mem=64MB -c jit=off",
-            pg.dir.display()
-        );
-        let ok = pg
-            .server_cmd("pg_ctl")
-            .args(["-D", data.to_str().unwrap(), "-o", &opts, "-l"])
-            .arg(pg.dir.join("log"))
-            .args(["-w", "start"])
-            .stdout(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(ok.success(), "pg_ctl start failed");
-        pg
-    }
-
-    /// Runs SQL through psql; returns its output.
-    fn psql(&self, sql: &str) -> String {
-        let mut child = Command::new(self.bin.join("psql"))
-            .args([
-                "-X",
-                "-q",
-                "-A",
-                "-t",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-            ])
-            .args(["-h", self.dir.to_str().unwrap(), "-p", &self.port.to_string()])
-            // Queries of only stop words are part of the comparison, not worth a notice each.
-            .env("PGOPTIONS", "-c client_min_messages=warning")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("psql");
-        child.stdin.take().unwrap().write_all(sql.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "psql failed on: {}", &sql[..sql.len().min(300)]);
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn version(&self) -> String {
-        self.psql("SELECT version();").trim().to_owned()
-    }
-
-    // The tsvector is computed while copying.
-    /// CPU seconds of the server: the postmaster, its background processes and its sessions.
-    fn cpu(&self) -> f64 {
-        let pid = std::fs::read_to_string(self.dir.join("data/postmaster.pid"))
-            .ok()
-            .and_then(|s| s.lines().next()?.trim().parse().ok())
-            .expect("postmaster.pid");
-        cpu_secs(pid, true)
-    }
-
-    /// Loads the corpus and builds the GIN index; returns the seconds of each, the server's
-    /// CPU seconds for both, and the bytes of table and index.
-    fn index(&self, corpus: &Path) -> (f64, f64, f64, u64) {
-        self.psql(
-            "DROP TABLE IF EXISTS docs;
-             CREATE TABLE docs (id bigint PRIMARY KEY, agency int, doc_type text, updated bigint,
-               principals text[], title text, body text, attachment text,
-               tsv tsvector GENERATED ALWAYS AS (
-                 setweight(to_tsvector('russian', title), 'A') ||
-                 to_tsvector('russian', body) || to_tsvector('russian', attachment)) STORED);",
-        );
-        let cpu = self.cpu();
-        let t = Instant::now();
-        self.psql(&format!("\\copy docs (id, agency, doc_type, updated, principals, title, body, attachment) FROM '{}'\n", corpus.display()));
-        let load = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        self.psql("CREATE INDEX docs_tsv ON docs USING gin (tsv); ANALYZE docs;");
-        let gin = t.elapsed().as_secs_f64();
-        let cpu = self.cpu() - cpu;
-        let size: u64 = self.psql("SELECT pg_total_relation_size('docs');").trim().parse().unwrap();
-        (load, gin, cpu, size)
-    }
-
-    fn statement(q: &Q) -> String {
-        let filter = match q.doc_type {
-            Some(t) => format!(" AND doc_type = '{t}'"),
-            None => String::new(),
-        };
-        let order = if q.sort_by_date { "updated" } else { "r" };
-        format!(
-            "WITH m AS MATERIALIZED (SELECT id, updated, ts_rank(tsv, q) AS r FROM docs, {pg} q \
-             WHERE tsv @@ q AND principals && '{{all,agency:1,user:5}}'{filter}) \
-             SELECT (SELECT count(*) FROM m), (SELECT array_agg(id) FROM (SELECT id FROM m ORDER BY {order} DESC LIMIT 10) t);\n",
-            pg = q.pg
-        )
-    }
-
-    /// Latencies (ms, as psql's `\\timing` reports them) of `rounds` rounds of the mix after
-    /// an untimed one, and the hit count of each query (from the untimed round).
-    fn latencies(&self, qs: &[Q], rounds: usize) -> (Vec<f64>, Vec<u64>) {
-        let mut sql = String::new();
-        for q in qs {
-            sql.push_str(&Self::statement(q)); // warm-up round, untimed
-        }
-        sql.push_str("\\timing on\n");
-        for _ in 0..rounds {
-            for q in qs {
-                sql.push_str(&Self::statement(q));
-            }
-        }
-        let out = self.psql(&sql);
-        let times = out
-            .lines()
-            .filter_map(|l| l.strip_prefix("Time: "))
-            .filter_map(|t| t.split_whitespace().next()?.parse().ok())
-            .collect();
-        // Result rows read `count|{ids}`.
-        let counts =
-            out.lines().filter_map(|l| l.split_once('|')?.0.parse().ok()).take(qs.len()).collect();
-        (times, counts)
-    }
-
-    fn found(&self, word: &str) -> BTreeSet<u64> {
-        self.psql(&format!(
-            "SELECT id FROM docs WHERE tsv @@ plainto_tsquery('russian', '{word}');"
-        ))
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .collect()
-    }
-
-    fn stop(&self) {
-        let _ = self
-            .server_cmd("pg_ctl")
-            .args(["-D", self.dir.join("data").to_str().unwrap(), "-m", "fast", "stop"])
-            .stdout(Stdio::null())
-            .status();
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -733,6 +691,63 @@ fn load() -> String {
         .join(" ")
 }
 
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// What PostgreSQL measured for one size.
+struct PgFigures {
+    latencies: Vec<f64>,
+    hits: Vec<u64>,
+    found: Vec<BTreeSet<u64>>,
+}
+
+/// Loads, queries and drops PostgreSQL's table for one size (dropped so that both engines'
+/// data need not fit on the disk at once).
+fn run_postgres(pg: &Postgres, corpus: &Path, mb: f64, qs: &[Q], art: &Artifacts) -> PgFigures {
+    let (load_s, gin_s, pg_cpu, pg_size) = pg.index(corpus);
+    println!(
+        "  PostgreSQL         {:>10.1} {:>18.1}   ({:.1} s = COPY with to_tsvector {load_s:.1} s + GIN {gin_s:.1} s, {pg_cpu:.1} CPU-s; table+index {:.0} MB, cluster directory with WAL {:.0} MB)",
+        mb / (load_s + gin_s),
+        mb / pg_cpu,
+        load_s + gin_s,
+        pg_size as f64 / 1e6,
+        pg.disk() as f64 / 1e6
+    );
+    println!("  load {}", load());
+    let rounds = env_or("PG_ROUNDS", env_or("ROUNDS", 30usize));
+    let (latencies, hits) = pg.latencies(qs, rounds);
+    let found = art.queries().iter().map(|(_, q, _)| pg.found(q)).collect();
+    pg.drop_table();
+    PgFigures { latencies, hits, found }
+}
+
+/// Indexes the corpus (or reopens the index kept by an earlier run with `KEEP=1`).
+fn open_or_index(corpus: &Path, dir: &Path, mb: f64, threads: usize, keep: bool) -> SearchIndex {
+    let done = dir.join(".bench-complete");
+    if keep && done.exists() {
+        let index = SearchIndex::open(dir, Settings::default()).expect("open kept index");
+        println!(
+            "  ipgo               (index kept from an earlier run: {} documents, {:.0} MB)",
+            index.status().documents,
+            dir_size(dir) as f64 / 1e6
+        );
+        return index;
+    }
+    let (index, secs, cpu, size) = ipgo_index(corpus, dir, threads);
+    println!(
+        "  ipgo               {:>10.1} {:>18.1}   ({secs:.1} s, {cpu:.1} CPU-s; index {:.0} MB; {threads} analysing threads, 2 tantivy threads)",
+        mb / secs,
+        mb / cpu,
+        size as f64 / 1e6
+    );
+    println!("  load {}", load());
+    if keep {
+        std::fs::write(&done, b"").expect("mark the index complete");
+    }
+    index
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let sizes: Vec<usize> = if args.is_empty() {
@@ -740,7 +755,16 @@ fn main() {
     } else {
         args.iter().map(|a| a.replace('_', "").parse().expect("size")).collect()
     };
-    let rounds: usize = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(30);
+    let rounds: usize = env_or("ROUNDS", 30);
+    let engines = std::env::var("ENGINES").unwrap_or_else(|_| "ipgo,postgres".into());
+    let (with_ipgo, with_pg) = (engines.contains("ipgo"), engines.contains("postgres"));
+    let keep = std::env::var("KEEP").is_ok_and(|v| v == "1");
+    let index_only = std::env::var("INDEX_ONLY").is_ok_and(|v| v == "1");
+    let shape_name = std::env::var("SHAPE").unwrap_or_else(|_| "portal".into());
+    let shape = match shape_name.as_str() {
+        "classic" => GenConfig::default(),
+        _ => GenConfig::portal(),
+    };
     let corpus_dir = std::env::var_os("IPGO_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
@@ -754,6 +778,7 @@ fn main() {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     println!("# ipgo search benchmark");
     println!("cores: {threads}; load average at start: {}", load());
+    println!("corpus shape: {shape_name} ({shape:?})");
     println!("query mix ({} queries, {rounds} rounds after one warm-up round):", qs.len());
     for q in &qs {
         println!(
@@ -767,84 +792,123 @@ fn main() {
             }
         );
     }
-    let pg = Postgres::start(&work);
-    println!("{}", pg.version());
+    let pg = with_pg.then(|| Postgres::start(&work));
+    if let Some(pg) = &pg {
+        println!("{}", pg.version());
+    }
     for n in sizes {
-        let corpus = work.join(format!("corpus-{n}.tsv"));
+        let corpus = work.join(format!("corpus-{shape_name}-{n}.tsv.zst"));
+        let bytes_file = work.join(format!("corpus-{shape_name}-{n}.bytes"));
         let t = Instant::now();
-        let bytes = write_corpus(&vocab, &art, n, &corpus);
+        let bytes = match std::fs::read_to_string(&bytes_file).ok().and_then(|b| b.parse().ok()) {
+            Some(b) if keep && corpus.exists() => b,
+            _ => {
+                let b = write_corpus(&vocab, &shape, &art, n, &corpus);
+                std::fs::write(&bytes_file, b.to_string()).unwrap();
+                b
+            }
+        };
         let mb = bytes as f64 / 1e6;
         println!(
-            "\n## {n} documents: {mb:.0} MB of text (generated in {:.0} s); load {}",
+            "\n## {n} documents: {mb:.0} MB of text (corpus file {:.0} MB with zstd, ready in {:.0} s); load {}",
+            std::fs::metadata(&corpus).map(|m| m.len()).unwrap_or(0) as f64 / 1e6,
             t.elapsed().as_secs_f64(),
             load()
         );
-
-        let (index, secs, cpu, size) =
-            ipgo_index(&corpus, &work.join(format!("ipgo-{n}")), threads);
         println!("indexing:           MB/s (wall)  MB per CPU-second");
-        println!(
-            "  ipgo               {:>10.1} {:>18.1}   ({secs:.1} s, {cpu:.1} CPU-s; index {:.0} MB; {threads} analysing threads, 2 tantivy threads)",
-            mb / secs,
-            mb / cpu,
-            size as f64 / 1e6
-        );
-        let (load_s, gin_s, pg_cpu, pg_size) = pg.index(&corpus);
-        println!(
-            "  PostgreSQL         {:>10.1} {:>18.1}   ({:.1} s = COPY with to_tsvector {load_s:.1} s + GIN {gin_s:.1} s, {pg_cpu:.1} CPU-s; table+index {:.0} MB)",
-            mb / (load_s + gin_s),
-            mb / pg_cpu,
-            load_s + gin_s,
-            pg_size as f64 / 1e6
-        );
-        println!("load {}", load());
-
-        let ipgo_ms = ipgo_latencies(&index, &qs, rounds, false);
-        let ipgo_per_query = per_query_median(&ipgo_ms, qs.len());
-        let (i50, i99, imax) = summary(ipgo_ms);
-        let (f50, f99, fmax) = summary(ipgo_latencies(&index, &qs, rounds, true));
-        let (pg_ms, pg_hits) = pg.latencies(&qs, rounds);
-        let pg_per_query = per_query_median(&pg_ms, qs.len());
-        let (p50, p99, pmax) = summary(pg_ms);
-        println!(
-            "query latency, ms ({} queries each):      p50      p99      max",
-            qs.len() * rounds
-        );
-        println!("  ipgo (top 10 + count)              {i50:>8.2} {i99:>8.2} {imax:>8.2}");
-        println!("  ipgo + facets + snippets           {f50:>8.2} {f99:>8.2} {fmax:>8.2}");
-        println!("  PostgreSQL (top 10 + count)        {p50:>8.2} {p99:>8.2} {pmax:>8.2}");
-        println!("  p99 PostgreSQL / ipgo: {:.1}×", p99 / i99);
-        println!("per query (median ms, hits for the user; ipgo top 10 + count):");
-        let ipgo_hits = ipgo_totals(&index, &qs);
-        for (i, q) in qs.iter().enumerate() {
-            println!(
-                "  {:<40} ipgo {:>8.2} ms {:>7} hits   PostgreSQL {:>8.2} ms {:>7} hits",
-                q.text,
-                ipgo_per_query[i],
-                ipgo_hits[i],
-                pg_per_query[i],
-                pg_hits.get(i).copied().unwrap_or(0)
-            );
+        let theirs = pg.as_ref().map(|pg| run_postgres(pg, &corpus, mb, &qs, &art));
+        let dir = work.join(format!("ipgo-{shape_name}-{n}"));
+        let index = with_ipgo.then(|| open_or_index(&corpus, &dir, mb, threads, keep));
+        if !index_only {
+            if let Some(index) = &index {
+                guard(index, &qs, &art);
+            }
+            report(n, index.as_ref(), theirs.as_ref(), &qs, &art, rounds);
         }
-        println!("recall on artifact queries (documents with the artifact found):");
-        for (name, q, kind) in art.queries() {
-            let injected: BTreeSet<u64> = (1..=n as u64).filter(|id| id % 100 == kind).collect();
-            let ours = ipgo_found(&index, &q).intersection(&injected).count();
-            let theirs = pg.found(&q).intersection(&injected).count();
-            println!(
-                "  {name:<26} {q:<22} ipgo {ours:>6}/{} ({:>5.1} %)   PostgreSQL {theirs:>6}/{} ({:>5.1} %)",
-                injected.len(),
-                100.0 * ours as f64 / injected.len().max(1) as f64,
-                injected.len(),
-                100.0 * theirs as f64 / injected.len().max(1) as f64
-            );
+        if let Some(index) = index {
+            index.shutdown();
         }
-        index.shutdown();
-        drop(index);
-        let _ = std::fs::remove_dir_all(work.join(format!("ipgo-{n}")));
-        let _ = std::fs::remove_file(&corpus);
+        if !keep {
+            let _ = std::fs::remove_dir_all(&dir);
+            let _ = std::fs::remove_file(&corpus);
+            let _ = std::fs::remove_file(&bytes_file);
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
-    pg.stop();
+    if let Some(pg) = pg {
+        pg.stop();
+    }
     println!("\nload average at end: {}", load());
+}
+
+/// Latencies, per-query medians and recall of both engines for one size.
+fn report(
+    n: usize,
+    index: Option<&SearchIndex>,
+    theirs: Option<&PgFigures>,
+    qs: &[Q],
+    art: &Artifacts,
+    rounds: usize,
+) {
+    println!("query latency, ms:                       p50      p99      max   (queries)");
+    let mut ours = None;
+    if let Some(index) = index {
+        let ms = ipgo_latencies(index, qs, rounds, false);
+        let per_query = per_query_median(&ms, qs.len());
+        let count = ms.len();
+        let (i50, i99, imax) = summary(ms);
+        println!(
+            "  ipgo (top 10 + count)              {i50:>8.2} {i99:>8.2} {imax:>8.2}   ({count})"
+        );
+        let ms = ipgo_latencies(index, qs, rounds, true);
+        let count = ms.len();
+        let (f50, f99, fmax) = summary(ms);
+        println!(
+            "  ipgo + facets + snippets           {f50:>8.2} {f99:>8.2} {fmax:>8.2}   ({count})"
+        );
+        ours = Some((per_query, i99, f99, ipgo_totals(index, qs)));
+    }
+    if let Some(pg) = theirs {
+        let count = pg.latencies.len();
+        let (p50, p99, pmax) = summary(pg.latencies.clone());
+        println!(
+            "  PostgreSQL (top 10 + count)        {p50:>8.2} {p99:>8.2} {pmax:>8.2}   ({count})"
+        );
+        if let Some((_, i99, f99, _)) = &ours {
+            println!(
+                "  p99 PostgreSQL / ipgo: {:.1}× (top 10 + count), {:.1}× (with facets and snippets)",
+                p99 / i99,
+                p99 / f99
+            );
+        }
+    }
+    println!("per query (median ms, hits for the user; ipgo top 10 + count):");
+    let pg_per_query = theirs.map(|pg| per_query_median(&pg.latencies, qs.len()));
+    for (i, q) in qs.iter().enumerate() {
+        let mine = ours.as_ref().map_or(String::from("-"), |(m, _, _, (totals, exact))| {
+            format!("{:>8.2} ms {:>8}{} hits", m[i], totals[i], if exact[i] { " " } else { "≈" })
+        });
+        let other = match (&pg_per_query, theirs) {
+            (Some(m), Some(pg)) => {
+                format!("{:>8.2} ms {:>8} hits", m[i], pg.hits.get(i).copied().unwrap_or(0))
+            }
+            _ => "-".into(),
+        };
+        println!("  {:<40} ipgo {mine}   PostgreSQL {other}", q.text);
+    }
+    println!("recall on artifact queries (documents with the artifact found):");
+    for (k, (name, q, kind)) in art.queries().into_iter().enumerate() {
+        let injected: BTreeSet<u64> = (1..=n as u64).filter(|id| id % 100 == kind).collect();
+        let of = |found: &BTreeSet<u64>| {
+            let c = found.intersection(&injected).count();
+            format!(
+                "{c:>6}/{} ({:>5.1} %)",
+                injected.len(),
+                100.0 * c as f64 / injected.len().max(1) as f64
+            )
+        };
+        let mine = index.map_or("-".into(), |index| of(&ipgo_found(index, &q)));
+        let other = theirs.map_or("-".into(), |pg| of(&pg.found[k]));
+        println!("  {name:<26} {q:<22} ipgo {mine}   PostgreSQL {other}");
+    }
 }

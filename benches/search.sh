@@ -7,16 +7,21 @@
 #
 # Usage: benches/search.sh [SIZES...]        (default: 10000 100000)
 #   ROUNDS=30  rounds of the query mix         IPGO_CORPUS=../shared/corpus  vocabulary source
-#   BENCH_DIR=/tmp/ipgo-search-bench  work directory (corpus file, both indexes; ~25 GB at 1M)
+#   BENCH_DIR=/tmp/ipgo-search-bench  work directory (compressed corpus, one engine's data at a
+#   time: PostgreSQL's table is dropped before ipgo indexes; ~15 GB at 1M documents)
+#   ENGINES=ipgo,postgres  SHAPE=portal|classic  PG_ROUNDS  KEEP=1  (see benches/search.rs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v zstd >/dev/null || missing+=(zstd)
+if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    postgresql >/dev/null
+    "${missing[@]}" >/dev/null
 fi
 
 if [ "$#" -eq 0 ]; then

@@ -31,6 +31,8 @@ pub struct App {
     pub search: crate::portal::search::Search,
     /// Request counts and latencies for `/metrics`.
     pub metrics: crate::web::metrics::Metrics,
+    /// When to give memory freed after a burst back to the system.
+    pub memory: crate::memory::Releaser,
     /// The working-day calendar (built-in data and the administrator's entries), rebuilt
     /// after each change of the entries.
     pub calendar: crate::calendar::Shared,
@@ -115,6 +117,7 @@ impl App {
     /// Opens the data directory: keys, database (with migrations), tables, access log.
     pub fn open(config: Config) -> Result<Arc<App>, StartError> {
         let other = |e: &dyn std::fmt::Display| StartError::Other(e.to_string());
+        crate::memory::configure(&config.storage);
         if config.testing.controllable_clock {
             tracing::warn!(
                 "[testing] controllable_clock is on: `ipgo clock` can move this portal's time; \
@@ -128,10 +131,12 @@ impl App {
                 config.data_dir().display()
             ))
         })?;
-        let db = Db::open(&config.database_path())?;
+        let cache = usize::try_from(config.storage.db_cache_mb << 20).unwrap_or(usize::MAX);
+        let db = Db::open_with_cache(&config.database_path(), cache)?;
         let key = Arc::new(signing_key(&config, &db)?);
         let vault = open_vault(&config, &db)?;
-        let blobs = BlobStore::open(config.data_dir()).map_err(|e| other(&e))?;
+        let blobs = BlobStore::open(config.data_dir(), config.storage.disk_floor_mb)
+            .map_err(|e| other(&e))?;
         db.write(|txn| {
             crate::auth::credentials::ensure_tables(txn)?;
             crate::auth::session::ensure_tables(txn)?;
@@ -178,6 +183,7 @@ impl App {
             crate::calendar::Shared::new(crate::calendar::Calendar::new(entries))
         };
         let workers = config.search.workers;
+        let config_release_ticks = config.storage.release_memory_after_seconds;
         let app = Arc::new(App {
             config,
             db,
@@ -192,6 +198,7 @@ impl App {
             trust: Default::default(),
             search,
             metrics: Default::default(),
+            memory: crate::memory::Releaser::new(config_release_ticks),
             calendar,
             started_unix: crate::clock::now().as_second(),
             directory_generation: AtomicU64::new(1),

@@ -116,6 +116,19 @@ pub struct StorageConfig {
     /// Below this much free space (MiB) on the data filesystem, writes that add data are
     /// refused and `/readyz` reports not ready.
     pub disk_floor_mb: u64,
+    /// redb's page cache, MiB: the pages of records, sessions and the access log read or
+    /// written lately. Without a bound it grows with the database (redb's default is 1 GiB).
+    pub db_cache_mb: u64,
+    /// Blocks of the search index's document store (sealed texts for snippets) kept decoded
+    /// per index segment; each block holds a few documents (≈16 KiB, or one large document).
+    pub index_cache_blocks: usize,
+    /// Memory pools (arenas) of the C allocator. Each thread group keeps the memory it freed
+    /// in its own pool; fewer pools keep less after a burst. 0: the allocator's default
+    /// (eight per core).
+    pub allocator_arenas: usize,
+    /// Memory freed after a burst of work goes back to the system once no request has
+    /// arrived for this many seconds (0: never; the allocator then keeps it for reuse).
+    pub release_memory_after_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -400,6 +413,11 @@ impl Default for StorageConfig {
             data_dir: PathBuf::from("/var/lib/ipgo"),
             keys_dir: PathBuf::new(),
             disk_floor_mb: 512,
+            // Sized for a 4 GB server (docs/admin-guide.md, "Sizing").
+            db_cache_mb: 128,
+            index_cache_blocks: 10,
+            allocator_arenas: 2,
+            release_memory_after_seconds: 10,
         }
     }
 }
@@ -491,6 +509,9 @@ impl Config {
         }
         if !matches!(self.ui.default_language.as_str(), "kk" | "ru" | "en") {
             anyhow::bail!("ui.default_language must be kk, ru or en");
+        }
+        if self.storage.db_cache_mb < 8 {
+            anyhow::bail!("storage.db_cache_mb must be at least 8");
         }
         if self.session.idle_timeout_seconds == 0 || self.session.absolute_timeout_seconds == 0 {
             anyhow::bail!("session timeouts must be positive");

@@ -39,6 +39,13 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "overdue notices failed");
         }
     }));
+    if app.config.storage.release_memory_after_seconds > 0 {
+        jobs.push(every(app.clone(), Duration::from_secs(1), "memory-release", |app| {
+            if app.memory.tick(app.metrics.requests()) {
+                crate::memory::release();
+            }
+        }));
+    }
     let polls_period = Duration::from_secs(app.config.polls.check_seconds.max(1));
     jobs.push(every(app.clone(), polls_period, "polls", |app| {
         if let Err(e) = crate::portal::polls::service::run_due(app) {

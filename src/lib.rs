@@ -16,6 +16,7 @@ pub mod formats;
 pub mod i18n;
 pub mod jobs;
 pub mod keys;
+pub mod memory;
 pub mod notify;
 pub mod ops;
 pub mod portal;

@@ -53,6 +53,8 @@ mod helpdesk;
 mod meetings;
 #[path = "integration/notices.rs"]
 mod notices;
+#[path = "integration/pages.rs"]
+mod pages;
 #[path = "integration/plans.rs"]
 mod plans;
 #[path = "integration/polls_secrecy.rs"]
@@ -75,11 +77,15 @@ mod signin;
 mod signing_browser;
 #[path = "integration/surveys.rs"]
 mod surveys;
+#[path = "integration/surveys_pages.rs"]
+mod surveys_pages;
 #[path = "integration/trust_admin.rs"]
 mod trust_admin;
 #[path = "integration/web_security.rs"]
 mod web_security;
 
+#[path = "integration/tls_audit.rs"]
+mod tls_audit;
 #[path = "integration/trainings.rs"]
 mod trainings;
 #[path = "integration/upgrade.rs"]

@@ -25,7 +25,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::keys::ApplianceKey;
 
-pub use chain::Entry;
+pub use chain::{Entry, Pending};
 pub use writer::Checkpoint;
 
 pub struct AuditLog {
@@ -107,7 +107,12 @@ impl AuditLog {
 
     /// Queues an entry for the next group commit.
     pub async fn submit(&self, entry: Entry) {
-        if self.tx.send_async(writer::Msg::Entry(Box::new(entry))).await.is_err() {
+        self.submit_pending(Pending::from_entry(&entry)).await;
+    }
+
+    /// Queues an entry serialised where the request was handled (the HTTP layer's path).
+    pub async fn submit_pending(&self, entry: Pending) {
+        if self.tx.send_async(writer::Msg::Entry(entry)).await.is_err() {
             tracing::error!("access log writer has stopped; entry lost");
         }
     }
@@ -117,7 +122,7 @@ impl AuditLog {
     /// the queue full is counted too.
     pub fn refused(&self, ip: Option<std::net::IpAddr>, method: &str, path: &str, status: u16) {
         let Some(entry) = self.refused.entry(ip, method, path, status) else { return };
-        if self.tx.try_send(writer::Msg::Entry(Box::new(entry))).is_err() {
+        if self.tx.try_send(writer::Msg::Entry(Pending::from_entry(&entry))).is_err() {
             self.refused.count(ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()));
         }
     }
@@ -132,7 +137,7 @@ impl AuditLog {
 
     /// Queues an entry from a non-async context.
     pub fn submit_blocking(&self, entry: Entry) {
-        if self.tx.send(writer::Msg::Entry(Box::new(entry))).is_err() {
+        if self.tx.send(writer::Msg::Entry(Pending::from_entry(&entry))).is_err() {
             tracing::error!("access log writer has stopped; entry lost");
         }
     }

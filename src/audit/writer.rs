@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
-use super::chain::{self, CHECKPOINTS, Entry, Head};
+use super::chain::{self, CHECKPOINTS, Head, Pending};
 use crate::db::{Db, META};
 use crate::error::Result;
 use crate::keys::ApplianceKey;
@@ -22,7 +22,7 @@ const MAX_BATCH: usize = 4096;
 pub(super) const QUEUE: usize = 16 * 1024;
 
 pub(super) enum Msg {
-    Entry(Box<Entry>),
+    Entry(Pending),
     Flush(flume::Sender<()>),
     Shutdown(flume::Sender<()>),
 }
@@ -64,7 +64,7 @@ pub(super) fn spawn(
 
 fn run(db: Db, key: Arc<ApplianceKey>, rx: flume::Receiver<Msg>, settings: Settings) {
     let mut last_checkpoint_at = Instant::now();
-    let mut batch: Vec<Entry> = Vec::new();
+    let mut batch: Vec<Pending> = Vec::new();
     let mut waiters: Vec<flume::Sender<()>> = Vec::new();
     let mut shutdown: Option<flume::Sender<()>> = None;
     loop {
@@ -102,10 +102,10 @@ fn run(db: Db, key: Arc<ApplianceKey>, rx: flume::Receiver<Msg>, settings: Setti
         }
         if let Some(done) = shutdown.take() {
             // Drain anything sent after the shutdown request was queued.
-            let rest: Vec<Entry> = rx
+            let rest: Vec<Pending> = rx
                 .try_iter()
                 .filter_map(|m| match m {
-                    Msg::Entry(e) => Some(*e),
+                    Msg::Entry(e) => Some(e),
                     _ => None,
                 })
                 .collect();
@@ -122,21 +122,21 @@ fn run(db: Db, key: Arc<ApplianceKey>, rx: flume::Receiver<Msg>, settings: Setti
 
 fn take(
     msg: Msg,
-    batch: &mut Vec<Entry>,
+    batch: &mut Vec<Pending>,
     waiters: &mut Vec<flume::Sender<()>>,
     shutdown: &mut Option<flume::Sender<()>>,
 ) {
     match msg {
-        Msg::Entry(e) => batch.push(*e),
+        Msg::Entry(e) => batch.push(e),
         Msg::Flush(w) => waiters.push(w),
         Msg::Shutdown(w) => *shutdown = Some(w),
     }
 }
 
-fn commit_with_retry(db: &Db, batch: &mut Vec<Entry>) {
+fn commit_with_retry(db: &Db, batch: &mut Vec<Pending>) {
     let mut delay = Duration::from_millis(50);
     loop {
-        match db.write(|txn| chain::append_all(txn, batch.iter_mut())) {
+        match db.write(|txn| chain::append_pending(txn, batch.iter())) {
             Ok(_) => {
                 batch.clear();
                 return;

@@ -43,13 +43,43 @@ impl BlobId {
 #[derive(Clone)]
 pub struct BlobStore {
     root: PathBuf,
+    /// Below this much free space (MiB) the store takes no new blobs.
+    floor_mb: u64,
+}
+
+/// Free space on the file system holding the blobs (the data directory's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Space {
+    pub free_mb: u64,
+    pub floor_mb: u64,
+}
+
+impl Space {
+    /// Whether new data may be written (free space at or above the floor).
+    pub fn room(&self) -> bool {
+        self.free_mb >= self.floor_mb
+    }
 }
 
 impl BlobStore {
-    pub fn open(data_dir: &Path) -> std::io::Result<BlobStore> {
+    /// Opens `data_dir/blobs`; `floor_mb`: free space (MiB) kept back on its file system.
+    pub fn open(data_dir: &Path, floor_mb: u64) -> std::io::Result<BlobStore> {
         let root = data_dir.join("blobs");
         fs::create_dir_all(root.join("tmp"))?;
-        Ok(BlobStore { root })
+        Ok(BlobStore { root, floor_mb })
+    }
+
+    /// Free space against the floor; `None` when the file system cannot say.
+    pub fn space(&self) -> Option<Space> {
+        let stat = rustix::fs::statvfs(&self.root).ok()?;
+        let free_mb = stat.f_bavail.saturating_mul(stat.f_frsize) / (1024 * 1024);
+        Some(Space { free_mb, floor_mb: self.floor_mb })
+    }
+
+    /// Whether a new upload may start: free space at or above the floor (or unknown — the
+    /// write itself then reports a full disk).
+    pub fn has_room(&self) -> bool {
+        self.space().is_none_or(|s| s.room())
     }
 
     pub fn root(&self) -> &Path {
@@ -182,7 +212,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, BlobStore) {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::open(dir.path()).unwrap();
+        let store = BlobStore::open(dir.path(), 0).unwrap();
         (dir, store)
     }
 
@@ -230,6 +260,16 @@ mod tests {
                 assert_eq!(head, data[..3]);
             }
         }
+    }
+
+    #[test]
+    fn free_space_is_judged_against_the_floor() {
+        let dir = tempfile::tempdir().unwrap();
+        let roomy = BlobStore::open(dir.path(), 0).unwrap();
+        let space = roomy.space().expect("statvfs of a temp dir");
+        assert!(space.room() && roomy.has_room());
+        let full = BlobStore::open(dir.path(), space.free_mb + 1_000_000).unwrap();
+        assert!(!full.has_room(), "a floor above the free space refuses new blobs");
     }
 
     #[test]

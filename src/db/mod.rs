@@ -55,16 +55,27 @@ impl From<OpenError> for Error {
     }
 }
 
+/// redb's page cache when the configuration does not say (`storage.db_cache_mb`).
+pub const DEFAULT_CACHE_BYTES: usize = 128 << 20;
+
 impl Db {
     /// Opens (creating if needed) the database and brings its schema up to date.
     pub fn open(path: &Path) -> std::result::Result<Db, OpenError> {
+        Db::open_with_cache(path, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Like [`open`](Self::open) with a bound on redb's page cache: redb keeps every page it
+    /// reads or writes cached up to this size (its own default, 1 GiB, lets the portal's
+    /// memory grow with the access log).
+    pub fn open_with_cache(path: &Path, cache_bytes: usize) -> std::result::Result<Db, OpenError> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| OpenError::Other(e.to_string()))?;
         }
-        let database = Database::builder().create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse,
-            other => OpenError::Other(other.to_string()),
-        })?;
+        let database =
+            Database::builder().set_cache_size(cache_bytes).create(path).map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse,
+                other => OpenError::Other(other.to_string()),
+            })?;
         let db = Db { inner: Arc::new(database) };
         migrations::run(&db)?;
         Ok(db)

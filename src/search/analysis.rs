@@ -12,14 +12,15 @@ use std::borrow::Cow;
 
 use tantivy::Index;
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, Token,
-    TokenFilter, TokenStream, Tokenizer,
+    Language, LowerCaser, RemoveLongFilter, StopWordFilter, TextAnalyzer, Token, TokenFilter,
+    TokenStream, Tokenizer,
 };
 
 use super::kazakh;
 use super::lang::Lang;
 use super::normalize::fold_chars;
 use super::russian::RussianStemmer;
+use super::tokens::{Prepared, Words};
 
 /// Russian: lowercase, fold, drop stop words, Snowball stem ([`super::russian::stem`]).
 pub const RU: &str = "ipgo_ru";
@@ -27,6 +28,9 @@ pub const RU: &str = "ipgo_ru";
 pub const KK: &str = "ipgo_kk";
 /// Exact words (both languages): lowercase and fold only; for phrases and exact matches.
 pub const EXACT: &str = "ipgo_exact";
+/// The index's text fields: tokens analysed beforehand by the analyzers above, handed over
+/// as one encoded list per field ([`super::tokens::Prepared`]).
+pub const PREPARED: &str = "ipgo_prepared";
 
 /// Tokens longer than this many bytes are dropped (base64 blobs, hashes): 40 Cyrillic letters.
 const MAX_TOKEN_BYTES: usize = 80;
@@ -40,7 +44,7 @@ pub fn analyzer_name(lang: Lang) -> &'static str {
 }
 
 pub fn russian() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(Words::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(FOLD)
@@ -50,7 +54,7 @@ pub fn russian() -> TextAnalyzer {
 }
 
 pub fn kazakh() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(Words::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(FOLD)
@@ -60,7 +64,7 @@ pub fn kazakh() -> TextAnalyzer {
 }
 
 pub fn exact() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(Words::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(FOLD)
@@ -79,6 +83,7 @@ pub fn register(index: &Index) {
     manager.register(RU, russian());
     manager.register(KK, kazakh());
     manager.register(EXACT, exact());
+    manager.register(PREPARED, TextAnalyzer::from(Prepared::default()));
 }
 
 /// The token texts `analyzer` makes of `text` (for tests, benchmarks and query building).

@@ -85,6 +85,19 @@ impl Default for GenConfig {
     }
 }
 
+impl GenConfig {
+    /// Shaped like a portal's store: most documents a short text (median ≈ 3 KB, ≈ 190
+    /// words), one in twenty with an attachment's text of 50–200 KB.
+    pub fn portal() -> Self {
+        GenConfig {
+            body_words: (100, 280),
+            attachment_share: 0.05,
+            attachment_words: (3_200, 12_800),
+            ..GenConfig::default()
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct GenAttachment {
     pub name: String,
@@ -136,6 +149,14 @@ pub struct Generator {
 }
 
 impl Generator {
+    /// Documents from id `first` on, drawn with their own seed: blocks of a large corpus
+    /// can be generated in parallel and still come out the same every time.
+    pub fn starting_at(vocab: &Vocabulary, seed: u64, config: GenConfig, first: u64) -> Self {
+        let mut g = Generator::new(vocab, seed, config);
+        g.next_id = first;
+        g
+    }
+
     /// Panics if either language's vocabulary is empty.
     pub fn new(vocab: &Vocabulary, seed: u64, config: GenConfig) -> Self {
         assert!(!vocab.kk.is_empty() && !vocab.ru.is_empty(), "empty vocabulary");

@@ -3,6 +3,7 @@
 //! benchmarks, and the index built on them (schema, writer, queries, access filtering).
 
 pub mod analysis;
+pub mod common_words;
 pub mod corpus_gen;
 pub mod extract;
 pub mod index;
@@ -12,6 +13,7 @@ pub mod normalize;
 #[cfg(test)]
 mod quality_tests;
 pub mod russian;
+pub mod tokens;
 
 #[cfg(test)]
 pub(crate) mod test_corpus;

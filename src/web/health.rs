@@ -16,19 +16,14 @@ async fn healthz(visitor: Visitor) -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
 }
 
-/// Free space (MiB) on the filesystem holding `path`.
-pub fn free_mb(path: &std::path::Path) -> Option<u64> {
-    let stat = rustix::fs::statvfs(path).ok()?;
-    Some(stat.f_bavail.saturating_mul(stat.f_frsize) / (1024 * 1024))
-}
-
 async fn readyz(app: web::Data<App>, visitor: Visitor) -> HttpResponse {
     visitor.actor.origin.set_operation("health.ready");
     let app = app.into_inner();
     let checks = web::block(move || {
         let database = app.db.read().is_ok();
-        let free = free_mb(app.config.data_dir());
-        let disk = free.is_some_and(|mb| mb >= app.config.storage.disk_floor_mb);
+        let space = app.blobs.space();
+        let disk = space.is_some_and(|s| s.room());
+        let free = space.map(|s| s.free_mb);
         (database, free, disk, app.config.storage.disk_floor_mb, Some(app.search.status()))
     })
     .await;

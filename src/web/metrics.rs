@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
@@ -41,13 +42,20 @@ struct RouteStats {
 #[derive(Default)]
 pub struct Metrics {
     routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+    requests: AtomicU64,
     /// `notAfter` (Unix seconds) of the certificate the server presents, from when it
     /// starts serving: a renewed file is not served before a restart.
     served_certificate: Mutex<Option<i64>>,
 }
 
 impl Metrics {
+    /// Requests answered since start.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
     pub fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
         let seconds = elapsed.as_secs_f64();
         let mut routes = self.routes.lock();
         let stats = routes.entry((route.to_owned(), method.to_owned())).or_default();
@@ -209,6 +217,17 @@ pub fn render(app: &App) -> String {
         app.sessions.count(),
     );
     search(&mut out, app);
+    let memory = crate::memory::Resident::now();
+    let _ = writeln!(
+        out,
+        "# HELP ipgo_memory_resident_bytes Resident memory: private (heap, caches) and mapped \
+         files (the search index, dropped by the system under pressure).\n\
+         # TYPE ipgo_memory_resident_bytes gauge\n\
+         ipgo_memory_resident_bytes{{kind=\"private\"}} {}\n\
+         ipgo_memory_resident_bytes{{kind=\"file\"}} {}",
+        memory.anon_kb * 1024,
+        memory.file_kb * 1024
+    );
     let data = app.config.data_dir();
     if let Ok(stat) = rustix::fs::statvfs(data) {
         let _ = writeln!(

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod client_cert;
+pub mod compress;
 pub mod conntap;
 pub mod cookies;
 pub mod errors;

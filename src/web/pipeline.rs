@@ -25,7 +25,7 @@ use super::cookies;
 use super::request::RequestState;
 use crate::actor::{Channel, Origin, Who};
 use crate::app::App;
-use crate::audit::Entry;
+use crate::audit::Pending;
 use crate::auth::session::Lookup;
 use crate::error::{Code, Error};
 
@@ -478,12 +478,14 @@ async fn log_request(
     let signed_in = res.request().extensions().get::<SignedInAs>().map(|s| s.0.clone());
     let who = signed_in.as_ref().unwrap_or(&state.who);
     let route = res.request().match_pattern().unwrap_or_else(|| "-".into());
-    let operation = origin.operation().unwrap_or_else(|| default_operation(&route, unsafe_method));
-    let mut entry =
-        Entry::of(who, origin, &operation, crate::audit::outcome_for(origin, status, None), status);
-    entry.route = if route.len() <= 200 { route } else { truncate(&route, 200) };
-    entry.detail = origin.detail();
-    app.audit.submit(entry).await;
+    let route = if route.len() <= 200 { route } else { truncate(&route, 200) };
+    let operation = origin.operation();
+    let operation =
+        operation.as_deref().unwrap_or_else(|| default_operation(&route, unsafe_method));
+    let outcome = crate::audit::outcome_for(origin, status, None);
+    let detail = origin.detail();
+    let entry = Pending::of(who, origin, operation, outcome, status, &route, detail.as_ref());
+    app.audit.submit_pending(entry).await;
 }
 
 /// Recorded by handlers whose request changed who is signed in (sign-in), so the log names
@@ -491,15 +493,15 @@ async fn log_request(
 #[derive(Clone)]
 pub struct SignedInAs(pub Who);
 
-fn default_operation(route: &str, unsafe_method: bool) -> String {
+fn default_operation(route: &str, unsafe_method: bool) -> &'static str {
     if route.starts_with("/static") {
-        "static.read".into()
+        "static.read"
     } else if route.starts_with("/api/") {
-        if unsafe_method { "api.write".into() } else { "api.read".into() }
+        if unsafe_method { "api.write" } else { "api.read" }
     } else if unsafe_method {
-        "page.submit".into()
+        "page.submit"
     } else {
-        "page.view".into()
+        "page.view"
     }
 }
 

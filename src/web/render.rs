@@ -89,6 +89,11 @@ impl<'a> PageCtx<'a> {
         }
     }
 
+    /// The address of a static asset, by its content-hashed name (`web::assets`).
+    pub fn asset(&self, name: &str) -> String {
+        crate::web::assets::url(name)
+    }
+
     /// The hidden CSRF field, first in every POST form (see `web::forms`).
     pub fn csrf_field(&self) -> crate::web::forms::Html {
         crate::web::forms::csrf_field(&self.csrf)

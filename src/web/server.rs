@@ -91,6 +91,8 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
             .app_data(web::FormConfig::default().limit(super::limits::FORM_BODY))
             .app_data(web::PayloadConfig::default().limit(super::limits::FORM_BODY))
             .wrap(from_fn(super::pipeline::pipeline))
+            // Outermost: compresses what the pipeline finished (error pages too).
+            .wrap(from_fn(super::compress::compress))
             .configure(routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, Error>(Error::not_found())

@@ -77,7 +77,7 @@ impl Client {
             .allow_non_standard_methods(true)
             .timeout_global(Some(Duration::from_secs(60)));
         if server.scheme == "https" {
-            let pem = std::fs::read(server.certificate()).expect("read the server certificate");
+            let pem = std::fs::read(server.trust_anchor()).expect("read the trusted certificate");
             let cert = ureq::tls::Certificate::from_pem(&pem).expect("certificate PEM");
             let tls = ureq::tls::TlsConfig::builder()
                 .root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]))

@@ -78,6 +78,8 @@ pub struct ServerBuilder {
     demo: bool,
     corpus: Option<PathBuf>,
     data: Option<PathBuf>,
+    /// The CA the test client trusts when the server serves the agency's certificate.
+    trust: Option<PathBuf>,
 }
 
 impl ServerBuilder {
@@ -118,6 +120,14 @@ impl ServerBuilder {
         self.env("IPGO_TLS__SELF_SIGNED", "true")
     }
 
+    /// Serves over HTTPS with the agency's certificate and key (`tls.cert`, `tls.key`);
+    /// the test client trusts `ca`, the CA that issued them.
+    pub fn tls_files(mut self, cert: &Path, key: &Path, ca: &Path) -> Self {
+        self.trust = Some(ca.to_owned());
+        self.env("IPGO_TLS__CERT", cert.to_str().expect("UTF-8 path"))
+            .env("IPGO_TLS__KEY", key.to_str().expect("UTF-8 path"))
+    }
+
     /// Uses this data directory (e.g. one prepared with the CLI before the server starts).
     pub fn data(mut self, dir: &Path) -> Self {
         self.data = Some(dir.to_owned());
@@ -127,7 +137,8 @@ impl ServerBuilder {
     pub fn start(self) -> Server {
         let root = tempfile::Builder::new().prefix("ipgo-test-").tempdir().expect("temp dir");
         let data = self.data.clone().unwrap_or_else(|| root.path().join("data"));
-        let tls = self.env.iter().any(|(k, v)| k == "IPGO_TLS__SELF_SIGNED" && v == "true");
+        let tls = self.trust.is_some()
+            || self.env.iter().any(|(k, v)| k == "IPGO_TLS__SELF_SIGNED" && v == "true");
         let mut server = Server {
             root,
             data,
@@ -233,7 +244,7 @@ impl Server {
                 self.child = None;
                 return Err(format!("exit {status}\n{}", self.stderr()));
             }
-            if client.is_none() && (self.scheme == "http" || self.certificate().exists()) {
+            if client.is_none() && (self.scheme == "http" || self.trust_anchor().exists()) {
                 client = Some(Client::new(self));
             }
             if let Some(c) = &client
@@ -254,6 +265,12 @@ impl Server {
     /// The self-signed certificate the server made (TLS mode).
     pub fn certificate(&self) -> PathBuf {
         self.data.join("keys").join("tls-self-signed.crt")
+    }
+
+    /// The certificate the test client trusts: the agency's CA given to
+    /// [`ServerBuilder::tls_files`], else the self-signed certificate.
+    pub fn trust_anchor(&self) -> PathBuf {
+        self.builder.trust.clone().unwrap_or_else(|| self.certificate())
     }
 
     /// Stops the server the way systemd does (SIGTERM) and waits for it to finish its
@@ -278,11 +295,33 @@ impl Server {
         }
     }
 
-    /// Kills the server with SIGKILL, as a power cut or the OOM killer would.
+    /// Kills the server with SIGKILL, as a power cut or the OOM killer would, together with
+    /// its children as systemd kills the unit's whole cgroup before it restarts the service.
+    /// An extraction child caught between fork and exec still shares the server's open
+    /// database file and so its lock: a restart before that child is gone would find the data
+    /// directory "in use". The server is frozen first so it forks nothing more while its
+    /// family is collected, and the restart waits until every member is gone.
     pub fn kill9(&mut self) {
         let Some(mut child) = self.child.take() else { return };
+        let pid = child.id();
+        let _ = rustix::process::kill_process(
+            rustix::process::Pid::from_child(&child),
+            rustix::process::Signal::STOP,
+        );
+        crate::common::wait_for("the server to stop (SIGSTOP)", 30, || {
+            all_threads_stopped(pid).then_some(())
+        });
+        let family = descendants(pid);
         let _ = child.kill();
+        for &(p, _) in &family {
+            if let Some(p) = rustix::process::Pid::from_raw(p as i32) {
+                let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
+            }
+        }
         let _ = child.wait();
+        crate::common::wait_for("the killed server's children to end", 30, || {
+            family.iter().all(|&(p, start)| !alive(p, start)).then_some(())
+        });
     }
 
     /// Starts the server on the same data directory after [`kill9`](Self::kill9).
@@ -459,4 +498,55 @@ impl Drop for Server {
             let _ = child.wait();
         }
     }
+}
+
+/// A process's parent, state and start time from `/proc/PID/stat` (None once it is gone).
+fn proc_stat(path: &str) -> Option<(u32, char, u64)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    // The command name may hold spaces and parentheses: fields start after the last ')'.
+    let rest = &text[text.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let state = fields.first()?.chars().next()?;
+    let ppid = fields.get(1)?.parse().ok()?;
+    let start = fields.get(19)?.parse().ok()?;
+    Some((ppid, state, start))
+}
+
+/// Whether every thread of `pid` is stopped (or already dead).
+fn all_threads_stopped(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return true };
+    tasks.flatten().all(|t| {
+        let path = format!("/proc/{pid}/task/{}/stat", t.file_name().to_string_lossy());
+        proc_stat(&path).is_none_or(|(_, state, _)| matches!(state, 'T' | 't' | 'Z' | 'X'))
+    })
+}
+
+/// Every descendant of `pid` (children, grandchildren, …) with its start time, so a reused
+/// process id is not mistaken for it later.
+fn descendants(pid: u32) -> Vec<(u32, u64)> {
+    let mut all: Vec<(u32, u32, u64)> = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(p) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        if let Some((ppid, _, start)) = proc_stat(&format!("/proc/{p}/stat")) {
+            all.push((p, ppid, start));
+        }
+    }
+    let mut family: Vec<(u32, u64)> = Vec::new();
+    let mut parents = vec![pid];
+    while let Some(parent) = parents.pop() {
+        for &(p, ppid, start) in &all {
+            if ppid == parent && !family.iter().any(|&(q, _)| q == p) {
+                family.push((p, start));
+                parents.push(p);
+            }
+        }
+    }
+    family
+}
+
+/// Whether the process `pid` started at `start` still exists and holds its resources (a
+/// zombie has already released its files).
+fn alive(pid: u32, start: u64) -> bool {
+    proc_stat(&format!("/proc/{pid}/stat"))
+        .is_some_and(|(_, state, s)| s == start && !matches!(state, 'Z' | 'X'))
 }

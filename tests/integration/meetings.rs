@@ -304,3 +304,167 @@ fn i385_s38_s41_the_agenda_is_signed_published_and_changed_as_a_new_version() {
     }
     assert!(log.iter().any(|e| e["operation"] == "meeting.sign_agenda" && e["outcome"] == "ok"));
 }
+
+/// A refused page form, as the forms pattern (`web::forms`, issue 21) wants it: the same page
+/// (not the error page) with a 4xx status, the summary and the message under the field's
+/// own label, the field marked and focused, every value typed still there.
+fn refused_form(what: &str, res: &crate::common::client::Resp, label_key: &str, kept: &[&str]) {
+    use crate::common::ftl;
+    assert!((400..500).contains(&res.status), "{what}: status {}\n{}", res.status, res.body);
+    let body = &res.body;
+    assert!(
+        !body.contains(&format!("<h1>{}</h1>", ftl("ru", "error-title"))),
+        "{what}: error page"
+    );
+    assert!(body.contains("class=\"error-summary\""), "{what}: no summary:\n{body}");
+    let label = ftl("ru", label_key);
+    let label = label.split(" {").next().unwrap().replace('"', "&quot;");
+    assert!(body.contains(&label), "{what}: the label {label:?}");
+    assert!(body.contains(" autofocus") && body.contains("aria-invalid=\"true\""), "{what}");
+    assert!(body.contains("class=\"field-error\""), "{what}: the message by the field");
+    for value in kept {
+        let value = value.replace('&', "&amp;").replace('"', "&quot;");
+        assert!(body.contains(&value), "{what}: {value:?} was lost:\n{body}");
+    }
+    for address in ["?csrf=", "&csrf=", "&amp;csrf="] {
+        assert!(!body.contains(address), "{what}: a token in an address");
+    }
+}
+
+/// Issue 12 with issue 21: every form of the meetings pages refused comes back with what was
+/// typed — the new meeting (time passed, a member who is not a head, a quorum that is not a
+/// number), the agenda (a line that cannot be read), the signature of the agenda (a file that
+/// is no signature), the attendance answer (absent without a reason, in both the "text to
+/// sign" button and the signed answer, and the answer without its signature file).
+#[test]
+fn issue21_refused_meeting_forms_keep_what_was_typed() {
+    use crate::common::documents::Part;
+    let w = world();
+    let okdo = w.server.signed_in("okdo.a");
+    let head = w.server.signed_in("kpm.head");
+    let submit = |c: &Client, path: &str, fields: &[(&str, &str)]| {
+        let token = c.csrf().unwrap();
+        let mut all = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        c.post_form(path, &all)
+    };
+    let (day, _) = day_after(4);
+    let starts = format!("{day}T11:30");
+    let form = |starts: &str, members: &str, quorum: &str| {
+        vec![
+            ("title".to_owned(), "Заседание «формы»".to_owned()),
+            ("starts_at".to_owned(), starts.to_owned()),
+            ("place".to_owned(), "Зал № 3".to_owned()),
+            ("members".to_owned(), members.to_owned()),
+            ("invited".to_owned(), "okdo.b".to_owned()),
+            ("majority".to_owned(), "two_thirds".to_owned()),
+            ("quorum_percent".to_owned(), quorum.to_owned()),
+        ]
+    };
+    let post = |f: Vec<(String, String)>| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        submit(&okdo, "/meetings", &pairs)
+    };
+    let kept = ["Заседание «формы»", "Зал № 3", "okdo.b"];
+    let res = post(form("2020-01-01T10:00", "mne.head, fin.head", "60"));
+    refused_form("a time passed", &res, "meeting-starts", &kept);
+    assert!(
+        res.body.contains("value=\"2020-01-01T10:00\"") && res.body.contains("mne.head, fin.head")
+    );
+    assert!(res.body.contains("value=\"two_thirds\" selected"), "the rule chosen is kept");
+    let res = post(form(&starts, "mne.head, mne.deputy", "60"));
+    refused_form("not a head", &res, "meeting-members", &kept);
+    assert!(res.body.contains("mne.deputy"), "the member named");
+    let res = post(form(&starts, "mne.head", "много"));
+    refused_form("quorum", &res, "meeting-quorum", &kept);
+    assert!(res.body.contains("value=\"много\""));
+    // Not mne.head: the agenda scenario waits for mne.head's first agenda mail.
+    let res = post(form(&starts, "fin.head, kpm.head", "60"));
+    assert_eq!(res.status, 303, "{}", res.body);
+    let location = res.header("location").unwrap().to_owned();
+    assert!(location.contains("done=done-meeting-created"), "{location}");
+    let id: u64 =
+        location.trim_start_matches("/meetings/").split('?').next().unwrap().parse().unwrap();
+    let m = ok(okdo.get_json(&format!("/api/v1/meetings/{id}")), 200);
+    assert_eq!(
+        (m["title"].as_str(), m["place"].as_str()),
+        (Some("Заседание «формы»"), Some("Зал № 3"))
+    );
+
+    // The agenda: a line whose material is not a number.
+    let lines = "О цифровизации | 12, x\nРазное";
+    let res = submit(
+        &okdo,
+        &format!("/meetings/{id}/act/agenda"),
+        &[("questions", lines), ("changes", "")],
+    );
+    refused_form("agenda line", &res, "meeting-questions", &["О цифровизации | 12, x\nРазное"]);
+    let doc = post_document(&okdo, "Справка к заседанию", ("spravka.txt", b"spravka\n"));
+    let lines = format!("О цифровизации | {doc}\nРазное");
+    let res = submit(
+        &okdo,
+        &format!("/meetings/{id}/act/agenda"),
+        &[("questions", &lines), ("changes", "")],
+    );
+    assert_eq!(res.status, 303, "{}", res.body);
+
+    // The signature of the agenda: a file that is no signature of the manifest.
+    let part = |name: &'static str, value: &str| Part {
+        name,
+        file_name: None,
+        content_type: "text/plain",
+        bytes: value.as_bytes().to_vec(),
+    };
+    let file = |bytes: Vec<u8>| Part {
+        name: "signature",
+        file_name: Some("s.p7s"),
+        content_type: "application/pkcs7-signature",
+        bytes,
+    };
+    let res = post_parts(
+        &okdo,
+        &format!("/meetings/{id}/act/sign"),
+        &[part("csrf", &okdo.csrf().unwrap()), file(sign_as("okdo.a", b"not the manifest"))],
+        &[],
+    );
+    refused_form("agenda signature", &res, "meeting-signature-file", &[]);
+    ok(sign_agenda(&okdo, "okdo.a", id), 200);
+
+    // Attendance: "will not attend" without a reason, through the text button and the
+    // signed answer; then the answer without its file.
+    let fields = [("answer", "absent"), ("reason", ""), ("substitute", "mne.deputy")];
+    let res = submit(&head, &format!("/meetings/{id}/act/answer_text"), &fields);
+    refused_form("absent without a reason (text)", &res, "meeting-reason", &["mne.deputy"]);
+    assert!(res.body.contains("value=\"absent\" checked"), "the answer chosen is kept");
+    let res = post_parts(
+        &head,
+        &format!("/meetings/{id}/act/answer"),
+        &[
+            part("csrf", &head.csrf().unwrap()),
+            part("answer", "absent"),
+            part("reason", ""),
+            part("substitute", "mne.deputy"),
+            file(sign_as("kpm.head", b"whatever")),
+        ],
+        &[],
+    );
+    refused_form("absent without a reason (signed)", &res, "meeting-reason", &["mne.deputy"]);
+    assert!(res.body.contains(&crate::common::ftl("ru", "meeting-choose-file-again")));
+    let res = post_parts(
+        &head,
+        &format!("/meetings/{id}/act/answer"),
+        &[
+            part("csrf", &head.csrf().unwrap()),
+            part("answer", "absent"),
+            part("reason", "Командировка в г. Шымкент"),
+            part("substitute", "mne.deputy"),
+        ],
+        &[],
+    );
+    refused_form(
+        "no signature file",
+        &res,
+        "meeting-signature-file",
+        &["Командировка в г. Шымкент", "mne.deputy"],
+    );
+}

@@ -419,6 +419,10 @@ fn i385_s46_s47_s21_votes_on_resolutions_and_signed_minutes_move_the_draft_on() 
     let doc = m["minutes"]["document_id"].as_u64().unwrap();
     assert_eq!(m["minutes"]["signed"], false);
     ok(okdo.post_json(&format!("/api/v1/meetings/{id}/minutes"), &json!({"text": text})), 409);
+    // Issue 12 item 5: posted, not yet signed, the printable minutes say so at the top.
+    let print = okdo.get(&format!("/meetings/{id}/minutes/print"));
+    assert_eq!(print.status, 200, "{}", print.body);
+    assert!(print.body.contains("НЕ ПОДПИСАН"), "{}", print.body);
     let (_, _, manifest) = okdo.get_bytes(&format!("/api/v1/documents/{doc}/versions/1/manifest"));
     let path = format!("/api/v1/meetings/{id}/minutes/signature");
     assert_eq!(post_cms(&okdo, &path, w.sign("okdo", b"other")).0, 422);
@@ -427,6 +431,35 @@ fn i385_s46_s47_s21_votes_on_resolutions_and_signed_minutes_move_the_draft_on() 
     let m = ok(post_cms(&okdo, &path, w.sign("okdo", &manifest)), 200);
     assert_eq!(m["minutes"]["signed"], true);
     ok(post_cms(&okdo, &path, w.sign("okdo", &manifest)), 409);
+
+    // Issue 12 item 5: the signed minutes as an A4 page, linked from the meeting page: the
+    // text as posted, the attendance with the substitute (a table of the reporting layer),
+    // the signature's standing and certificate; the shared print stylesheet sets A4 and
+    // hides what must not print. Members read it; a stranger does not.
+    let page = okdo.get(&format!("/meetings/{id}"));
+    assert!(page.body.contains(&format!("href=\"/meetings/{id}/minutes/print\"")));
+    let print = eco.get(&format!("/meetings/{id}/minutes/print"));
+    assert_eq!(print.status, 200, "{}", print.body);
+    let body = &print.body;
+    assert!(!body.contains("НЕ ПОДПИСАН"), "signed now");
+    for part in ["Одобрить проект постановления", "решение принято", "нет кворума"]
+    {
+        assert!(body.contains(part), "{part} in the printed minutes");
+    }
+    assert!(body.contains("class=\"list report\"") && body.contains("Лист участия"), "{body}");
+    let m = ok(okdo.get_json(&format!("/api/v1/meetings/{id}")), 200);
+    let sub = row(&m["attendance"], "finhead")["substitute"]["name"].as_str().unwrap().to_owned();
+    let tr = body.split("<tr>").find(|r| r.contains("Не буду участвовать")).expect("absent row");
+    assert!(tr.contains(&format!("<td>{sub}</td>")), "the substitute {sub} in the row: {tr}");
+    assert!(body.contains("Подпись: действительна") && body.contains("CN="), "{body}");
+    assert!(body.contains("class=\"no-print\""));
+    let css_href = body.split("rel=\"stylesheet\" href=\"").nth(1).unwrap().split('"').next();
+    let (status, _, css) = eco.get_bytes(css_href.unwrap());
+    assert_eq!(status, 200);
+    let css = String::from_utf8(css).unwrap();
+    assert!(css.contains("@page { size:A4") && css.contains(".no-print"), "A4 print rules");
+    let denied = stranger.get(&format!("/meetings/{id}/minutes/print")).status;
+    assert!(denied == 403 || denied == 404, "{denied}");
 
     // §21: the draft decided at the meeting received the minutes; its developer reads them,
     // OKDO may now set the final status; members are told.
@@ -446,6 +479,7 @@ fn i385_s46_s47_s21_votes_on_resolutions_and_signed_minutes_move_the_draft_on() 
         "meeting.close_vote",
         "meeting.minutes",
         "meeting.sign_minutes",
+        "meeting.minutes_print",
     ] {
         assert!(log.iter().any(|e| e["operation"] == op && e["outcome"] == "ok"), "{op}");
     }
@@ -496,6 +530,19 @@ fn the_demo_shows_a_held_meeting_with_signed_minutes_and_an_upcoming_one_answere
     assert_eq!(row(sheet, "fin.head")["signature"], "valid");
     let page = okdo.get(&format!("/meetings/{}", upcoming["id"]));
     assert!(page.body.contains("Служебная командировка") && page.body.contains("Напомнить"));
+    // Its first question carries a draft act at the stage "for decision" (§21) as a material.
+    let q = &m["agenda"]["questions"][0];
+    let draft = q["draft"].as_u64().expect("a draft act on the agenda");
+    let d = ok(okdo.get_json(&format!("/api/v1/drafts/{draft}")), 200);
+    assert_eq!(d["stage"], "for_decision", "{d}");
+    let materials = q["materials"].as_array().unwrap();
+    assert!(materials.iter().any(|x| x["document_id"] == d["document_id"]), "{q}");
+    assert!(page.body.contains(&format!("href=\"/drafts/{draft}\"")));
+
+    // The held meeting's signed minutes print.
+    let print = okdo.get(&format!("/meetings/{}/minutes/print", held["id"]));
+    assert_eq!(print.status, 200);
+    assert!(print.body.contains("проактивный формат") && print.body.contains("действительна"));
 }
 
 /// The main path in headless Chromium, no script needed: the officer composes the agenda

@@ -187,6 +187,7 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::surveys::store::DUE, Rows::Copy),
     &Typed(crate::portal::surveys::store::RESPONDENTS, Rows::Copy),
     &Typed(crate::portal::surveys::store::RESPONSES, Rows::Copy),
+    &Typed(crate::portal::surveys::store::DRAFTS, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].

@@ -120,12 +120,7 @@ pub fn prepare_version_as_workflow(app: &App, id: u64) -> Result<Ticket> {
 
 /// Refuses writes that add data when the disk is nearly full, before anything is written.
 pub fn check_disk(app: &App) -> Result<()> {
-    match crate::web::health::free_mb(app.config.data_dir()) {
-        Some(free) if free < app.config.storage.disk_floor_mb => {
-            Err(Error::new(Code::InsufficientStorage))
-        }
-        _ => Ok(()),
-    }
+    if app.blobs.has_room() { Ok(()) } else { Err(Error::new(Code::InsufficientStorage)) }
 }
 
 fn load_active(app: &App, id: u64) -> Result<DocumentRecord> {

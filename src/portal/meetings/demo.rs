@@ -1,7 +1,8 @@
 //! `ipgo demo`: Government meetings a visitor should see (I385 §38–§47) — one held at the
 //! time of seeding, with its signed agenda, attendance, a vote on its resolution and signed
 //! minutes; one in five days with its agenda published and attendance answered in part (a
-//! member absent, with a substitute). Every step goes through the services as the person
+//! member absent, with a substitute) and, on its first question, a draft act at the stage
+//! "for the Government's decision" (§21) as a material. Every step goes through the services as the person
 //! whose step it is, signed with the demo keys (`ops::demo_pki`), so notices, polls and the
 //! access log are the real ones.
 
@@ -11,7 +12,7 @@ use super::{minutes, votes};
 use crate::actor::Actor;
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::ops::demo::acting_as;
+use crate::ops::demo::{acting_as, demo_file};
 use crate::ops::demo_pki::DemoPki;
 use crate::sign::signer::SigningIdentity;
 
@@ -40,6 +41,50 @@ fn question(title: &str) -> NewQuestion {
     NewQuestion { title: title.into(), draft: None, materials: Vec::new() }
 }
 
+/// The draft act the upcoming meeting decides on (§21): written by the Ministry of Digital
+/// Development, signed by its head, approved by the two approving agencies and accepted by
+/// the Chancellery for the Government's decision — each step through the drafts service as
+/// the person whose step it is. Returns the draft's id.
+fn draft_for_decision(app: &App, operator: &Actor) -> Result<u64> {
+    use crate::portal::documents::service::Meta;
+    use crate::portal::documents::signatures;
+    use crate::portal::drafts::{service as drafts, view as draft_view};
+    const TITLE_RU: &str = "Об утверждении Концепции развития интранет-порталов государственных органов на 2027–2029 годы";
+    const TITLE_KK: &str = "Мемлекеттік органдардың интранет-порталдарын дамытудың 2027–2029 жылдарға арналған тұжырымдамасын бекіту туралы";
+    let text = "Правительство Республики Казахстан ПОСТАНОВЛЯЕТ:\n\
+                1. Утвердить прилагаемую Концепцию развития интранет-порталов государственных \
+                органов на 2027–2029 годы.\n\
+                2. Настоящее постановление вводится в действие со дня его подписания.\n";
+    let as_ = |login: &str| acting_as(app, operator, login, "demo meeting draft");
+    // Signs the draft's current version as `login` (the manifest of its document).
+    let signed = |login: &str, id: u64| -> Result<Vec<u8>> {
+        let who = as_(login)?;
+        let d = draft_view::view(app, &who, id, "ru")?;
+        let manifest = signatures::manifest(app, &who, d.document_id, d.version)?;
+        sign(&DemoPki::key_of(app, login)?, &manifest)
+    };
+    let dev = as_(SUBSTITUTE)?;
+    let ticket = drafts::prepare(app, &dev)?;
+    let file = demo_file(app, &ticket, "Проект постановления.txt", text.as_bytes())?;
+    let meta = Meta {
+        title: TITLE_RU.into(),
+        title_ru: TITLE_RU.into(),
+        title_kk: TITLE_KK.into(),
+        text: text.into(),
+        approving: vec!["MINFIN".into(), "MNE".into()],
+        ..Default::default()
+    };
+    let id = drafts::create(app, &dev, ticket, meta, vec![file])?;
+    drafts::developer_sign(app, &as_("dev.head")?, id, &signed("dev.head", id)?)?;
+    for (n, (code, head)) in [("MINFIN", "fin.head"), ("MNE", "econ.head")].iter().enumerate() {
+        let h = as_(head)?;
+        drafts::register_letter(app, &h, id, &format!("{code}-04-{}/{}", 2100 + id, n + 1))?;
+        drafts::approve(app, &h, id, &signed(head, id)?)?;
+    }
+    drafts::chancellery_check(app, &as_(OKDO)?, id, true, "")?;
+    Ok(id)
+}
+
 /// Creates a meeting, composes and signs its agenda as the officer; returns its id.
 fn prepared(
     app: &App,
@@ -47,7 +92,7 @@ fn prepared(
     okdo_key: &SigningIdentity,
     title: &str,
     starts_at: String,
-    questions: &[&str],
+    questions: Vec<NewQuestion>,
 ) -> Result<u64> {
     let id = service::create(
         app,
@@ -62,10 +107,7 @@ fn prepared(
             quorum_percent: Some(50),
         },
     )?;
-    let agenda = NewAgenda {
-        questions: questions.iter().map(|q| question(q)).collect(),
-        changes: String::new(),
-    };
+    let agenda = NewAgenda { questions, changes: String::new() };
     service::compose(app, okdo, id, agenda)?;
     let manifest = service::manifest(app, okdo, id)?;
     service::sign(app, okdo, id, &sign(okdo_key, &manifest)?)?;
@@ -97,9 +139,9 @@ pub fn seed(app: &App, operator: &Actor, pki: &DemoPki) -> Result<()> {
         &okdo_key,
         "Заседание Правительства Республики Казахстан по цифровизации",
         crate::clock::utc_string(starts),
-        &[
-            "О ходе перевода государственных услуг в проактивный формат",
-            "О плане мероприятий по развитию интранет-порталов государственных органов",
+        vec![
+            question("О ходе перевода государственных услуг в проактивный формат"),
+            question("О плане мероприятий по развитию интранет-порталов государственных органов"),
         ],
     )?;
     for login in MEMBERS {
@@ -134,16 +176,19 @@ pub fn seed(app: &App, operator: &Actor, pki: &DemoPki) -> Result<()> {
     // substitute, one has not answered.
     let day =
         (now + jiff::SignedDuration::from_hours(24 * 5)).to_zoned(crate::clock::astana()).date();
+    let concept =
+        "О проекте Концепции развития интранет-порталов государственных органов на 2027–2029 годы";
+    let draft = draft_for_decision(app, operator)?;
     let upcoming = prepared(
         app,
         &okdo,
         &okdo_key,
         "Заседание Правительства Республики Казахстан",
         format!("{day}T10:00"),
-        &[
-            "О проекте Концепции развития интранет-порталов государственных органов на 2027–2029 годы",
-            "Об исполнении республиканского бюджета за девять месяцев",
-            "Разное",
+        vec![
+            NewQuestion { draft: Some(draft), ..question(concept) },
+            question("Об исполнении республиканского бюджета за девять месяцев"),
+            question("Разное"),
         ],
     )?;
     answer(app, operator, upcoming, "dev.head", attend())?;

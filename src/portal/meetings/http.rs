@@ -10,7 +10,7 @@ use super::{minutes, view, votes};
 use crate::app::App;
 use crate::error::Result;
 use crate::web::blocking;
-use crate::web::render::{created, json, see_other};
+use crate::web::render::{created, json};
 
 fn text(bytes: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(bytes)
@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/meetings", web::post().to(super::pages::create_form))
         .route("/meetings/{id}", web::get().to(super::pages::meeting_page))
         .route("/meetings/{id}/act/{action}", web::post().to(super::pages::act_form))
+        .route("/meetings/{id}/minutes/print", web::get().to(super::pages::print_page))
         .route("/api/v1/meetings", web::get().to(api_list))
         .route("/api/v1/meetings", web::post().to(api_create))
         .route("/api/v1/meetings/{id}", web::get().to(api_meeting))
@@ -258,8 +259,4 @@ async fn api_sign_minutes(
     let (a, actor) = (arc(&app), s.actor.clone());
     blocking(move || minutes::sign(&a, &actor, id, &body)).await?;
     Ok(json(&meeting_view(&app, &s, id).await?))
-}
-
-pub(super) fn back(id: u64) -> HttpResponse {
-    see_other(&format!("/meetings/{id}"))
 }

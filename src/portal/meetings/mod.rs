@@ -9,6 +9,7 @@ pub mod http;
 pub mod minutes;
 pub mod model;
 pub mod pages;
+pub mod print;
 pub mod service;
 pub mod store;
 pub mod view;

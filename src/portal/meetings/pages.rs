@@ -1,22 +1,26 @@
 //! The pages of Government meetings: the list (upcoming and past) with the officer's form
-//! for a new meeting, and a meeting with its agenda, materials, earlier agenda versions, and
-//! the forms of whoever may act (compose the agenda, sign it).
+//! for a new meeting, a meeting with its agenda, materials, earlier agenda versions, and
+//! the forms of whoever may act (compose the agenda, sign it, answer, vote, the minutes),
+//! and the printable minutes. Every form is on the forms pattern (`web::forms`): a refused
+//! form comes back on its page with what was typed and the reason by the field.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::attendance::{self, AnswerInput};
-use super::http::{arc, back, meeting_view};
+use super::http::{arc, meeting_view};
 use super::service::{self, NewAgenda, NewMeeting, NewQuestion};
 use super::view::{self, MeetingSummary, MeetingView};
-use super::{minutes, votes};
+use super::{minutes, print, votes};
 use crate::app::App;
 use crate::auth::policy::{Action, MeetingAction, Object, decide};
-use crate::error::{Error, Result};
-use crate::web::render::{PageCtx, html, see_other};
+use crate::error::{Code, Error, Result};
+use crate::portal::documents::receive::Refused;
+use crate::web::forms::{self, Field, Form};
+use crate::web::render::{PageCtx, done, html};
 use crate::web::request::SignedIn;
-use crate::web::{blocking, form, read_form_body, read_multipart};
+use crate::web::{blocking, form, read_form_body};
 
 type Data = web::Data<App>;
 
@@ -26,18 +30,44 @@ struct ListPage<'a> {
     page: PageCtx<'a>,
     meetings: Vec<MeetingSummary>,
     can_create: bool,
+    /// The new meeting's form (refused: with what was typed).
+    f: Form,
+}
+
+impl ListPage<'_> {
+    /// The rules a meeting's resolutions are decided by (the voting engine's).
+    fn majorities(&self) -> [&'static str; 3] {
+        ["simple", "two_thirds", "all"]
+    }
 }
 
 pub(super) async fn list_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
-    let (a, actor) = (arc(&app), s.actor.clone());
+    show_list(&app, &s, Form::new("meeting").set("majority", "simple")).await
+}
+
+async fn show_list(app: &Data, s: &SignedIn, f: Form) -> Result<HttpResponse> {
+    let (a, actor) = (arc(app), s.actor.clone());
     let meetings = blocking(move || view::list(&a, &actor)).await?;
     let can_create = decide(&s.actor, Action::Meeting(MeetingAction::Create), Object::Appliance);
-    html(&ListPage {
-        page: PageCtx::new(&app, &s.state, "meetings-title", "meetings"),
+    let page = ListPage {
+        page: PageCtx::new(app, &s.state, "meetings-title", "meetings"),
         meetings,
         can_create,
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
 }
+
+/// The fields of the new meeting's form.
+const CREATE_FIELDS: &[Field] = &[
+    Field::new("title", "meeting-col-title"),
+    Field::new("starts_at", "meeting-starts"),
+    Field::new("place", "meeting-place"),
+    Field::new("members", "meeting-members"),
+    Field::new("invited", "meeting-invited"),
+    Field::new("majority", "meeting-majority"),
+    Field::new("quorum_percent", "meeting-quorum"),
+];
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -60,7 +90,22 @@ fn logins(text: &str) -> Vec<String> {
 
 pub(super) async fn create_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    let f: CreateForm = form(&body)?;
+    match create(&app, &s, &body).await {
+        Ok(id) => Ok(done(&format!("/meetings/{id}"), "done-meeting-created")),
+        Err(e) => {
+            let f =
+                Form::posted("meeting", &body).refuse(&app.i18n, s.state.lang, e, CREATE_FIELDS)?;
+            show_list(&app, &s, f).await
+        }
+    }
+}
+
+async fn create(app: &Data, s: &SignedIn, body: &[u8]) -> Result<u64> {
+    let f: CreateForm = form(body)?;
+    let quorum_percent = match f.quorum_percent.trim() {
+        "" => None,
+        q => Some(q.parse().map_err(|_| Error::invalid("quorum_percent", "meeting-bad-quorum"))?),
+    };
     let input = NewMeeting {
         title: f.title,
         starts_at: f.starts_at,
@@ -68,11 +113,10 @@ pub(super) async fn create_form(app: Data, s: SignedIn, body: web::Bytes) -> Res
         members: logins(&f.members),
         invited: logins(&f.invited),
         majority: f.majority,
-        quorum_percent: f.quorum_percent.trim().parse().ok(),
+        quorum_percent,
     };
-    let (a, actor) = (arc(&app), s.actor.clone());
-    let id = blocking(move || service::create(&a, &actor, input)).await?;
-    Ok(see_other(&format!("/meetings/{id}")))
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || service::create(&a, &actor, input)).await
 }
 
 #[derive(Template)]
@@ -82,6 +126,8 @@ struct MeetingPage<'a> {
     m: MeetingView,
     /// The generated minutes, when the officer may post them.
     minutes_text: String,
+    /// The refused form of one action (its id is the form's), or an empty one.
+    f: Form,
 }
 
 impl MeetingPage<'_> {
@@ -101,6 +147,35 @@ impl MeetingPage<'_> {
 
     fn act(&self, action: &str) -> String {
         format!("/meetings/{}/act/{action}", self.m.summary.id)
+    }
+
+    /// The form `id` as shown: the refused one with its values and messages, or a fresh
+    /// one with what the page proposes.
+    fn form(&self, id: &'static str) -> Form {
+        if self.f.id == id {
+            return self.f.clone();
+        }
+        let f = Form::new(id);
+        match id {
+            "agenda" => f.set("questions", self.agenda_lines()),
+            "minutes" => f.set("text", self.minutes_text.clone()),
+            "open_vote" => f.set("question", "1").set("minutes", "60"),
+            "current" => {
+                let next = self.m.current_item.map(|c| c + 1).unwrap_or(1);
+                f.set("question", next.to_string())
+            }
+            "answer" => f.set("answer", self.m.my_answer.unwrap_or("attend")),
+            _ => f,
+        }
+    }
+
+    /// The vote form of question `q` (one per open poll on the page).
+    fn vote_form(&self, q: impl std::borrow::Borrow<usize>) -> Form {
+        let q = q.borrow().to_string();
+        if self.f.id == "vote" && self.f.value("question") == q {
+            return self.f.clone();
+        }
+        Form::new("vote").instance(&q).set("question", q)
     }
 
     /// The agenda as the compose form shows it: one question a line.
@@ -124,17 +199,55 @@ pub(super) async fn meeting_page(
     s: SignedIn,
     path: web::Path<u64>,
 ) -> Result<HttpResponse> {
-    let id = path.into_inner();
-    let m = meeting_view(&app, &s, id).await?;
-    let minutes_text = if m.actions.contains(&"minutes") {
-        let (a, actor, lang) = (arc(&app), s.actor.clone(), s.state.lang);
+    show_meeting(&app, &s, path.into_inner(), Form::new("")).await
+}
+
+async fn show_meeting(app: &Data, s: &SignedIn, id: u64, f: Form) -> Result<HttpResponse> {
+    let m = meeting_view(app, s, id).await?;
+    let minutes_text = if m.actions.contains(&"minutes") && f.id != "minutes" {
+        let (a, actor, lang) = (arc(app), s.actor.clone(), s.state.lang);
         blocking(move || minutes::generate(&a, &actor, id, lang)).await?
     } else {
         String::new()
     };
-    let mut page = PageCtx::new(&app, &s.state, "meetings-title", "meetings");
+    let mut page = PageCtx::new(app, &s.state, "meetings-title", "meetings");
     page.title = m.summary.title.clone();
-    html(&MeetingPage { page, m, minutes_text })
+    let page = MeetingPage { page, m, minutes_text, f };
+    forms::page(&page, &page.f)
+}
+
+#[derive(Template)]
+#[template(path = "meetings/minutes_print.html")]
+struct PrintPage<'a> {
+    page: PageCtx<'a>,
+    p: print::PrintableMinutes,
+    /// The attendance table, rendered by the reporting layer.
+    attendance: String,
+}
+
+/// The minutes as an A4 page to print (or to save as PDF from the browser).
+pub(super) async fn print_page(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<u64>,
+    q: web::Query<crate::report::Sort>,
+) -> Result<HttpResponse> {
+    let id = path.into_inner();
+    let (a, actor, lang) = (arc(&app), s.actor.clone(), s.state.lang);
+    let mut p = blocking(move || print::printable(&a, &actor, id, lang)).await?;
+    let sort = q.into_inner();
+    sort.apply(&mut p.attendance);
+    let href = |key: &str, desc: bool| {
+        let dir = if desc { "desc" } else { "asc" };
+        format!("/meetings/{id}/minutes/print?sort={key}&dir={dir}")
+    };
+    let attendance = crate::report::html::render(
+        &p.attendance,
+        &crate::report::html::Options { sort: &sort, href: &href, empty: "" },
+    );
+    let mut page = PageCtx::new(&app, &s.state, "meeting-minutes", "meetings");
+    page.title = p.title.clone();
+    html(&PrintPage { page, p, attendance })
 }
 
 /// One question a line: `title | document ids | draft id` (the last two optional).
@@ -169,21 +282,81 @@ fn parse_agenda(text: &str) -> Result<Vec<NewQuestion>> {
 struct ActForm {
     questions: String,
     changes: String,
-    question: usize,
+    question: String,
     resolution: String,
-    minutes: Option<u64>,
+    minutes: String,
     text: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct BallotForm {
-    question: usize,
     choice: String,
 }
 
-/// One endpoint for every form of the meeting page: url-encoded fields, or the signature
-/// file (multipart, the CSRF token its first part).
+/// A question number typed in a form (1-based).
+fn question_of(text: &str) -> Result<usize> {
+    text.trim().parse().map_err(|_| Error::invalid("question", "meeting-no-such-question"))
+}
+
+/// The forms of the meeting page (their ids) and the actions that post them: the text to
+/// sign comes from the form it is signed in.
+fn form_of(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "agenda" => "agenda",
+        "sign" => "sign",
+        "answer" | "answer_text" => "answer",
+        "remind" => "remind",
+        "current" => "current",
+        "open_vote" => "open_vote",
+        "close_vote" => "close_vote",
+        "vote" | "ballot_text" => "vote",
+        "minutes" => "minutes",
+        "sign_minutes" => "sign_minutes",
+        _ => return None,
+    })
+}
+
+/// The fields of each form of the meeting page.
+fn fields_of(form: &str) -> Vec<Field> {
+    let signature = Field::aliased("signature", "meeting-signature-file", &["file", "cms"]);
+    match form {
+        "agenda" => vec![
+            Field::new("questions", "meeting-questions"),
+            Field::new("changes", "meeting-changes"),
+        ],
+        "answer" => vec![
+            Field::new("answer", "meeting-answer"),
+            Field::new("reason", "meeting-reason"),
+            Field::new("substitute", "meeting-substitute"),
+            signature,
+        ],
+        "current" | "close_vote" => vec![Field::new("question", "meeting-question")],
+        "open_vote" => vec![
+            Field::new("question", "meeting-question"),
+            Field::new("resolution", "meeting-resolution"),
+            Field::new("minutes", "meeting-vote-minutes"),
+        ],
+        "vote" => vec![Field::new("choice", "meeting-choice"), signature],
+        "minutes" => vec![Field::aliased("text", "meeting-minutes-text-label", &["minutes"])],
+        _ => vec![signature],
+    }
+}
+
+/// The confirmation shown after an action.
+fn done_message(action: &str) -> &'static str {
+    match action {
+        "sign" | "sign_minutes" => "done-meeting-signed",
+        "answer" => "done-meeting-answered",
+        "vote" => "done-meeting-voted",
+        _ => "done-meeting-saved",
+    }
+}
+
+/// What an action gives back: a confirmation, or a text to sign.
+enum Acted {
+    Done(&'static str),
+    Text(Vec<u8>),
+}
+
+/// One endpoint for every form of the meeting page: url-encoded fields, or a signature file
+/// with its fields (multipart, the CSRF token its first part). A refused form comes back on
+/// the page with what was typed and the reason by the field.
 pub(super) async fn act_form(
     app: Data,
     s: SignedIn,
@@ -192,54 +365,136 @@ pub(super) async fn act_form(
     payload: web::Payload,
 ) -> Result<HttpResponse> {
     let (id, action) = path.into_inner();
+    let form_id = form_of(&action).ok_or_else(Error::not_found)?;
     s.actor.origin.set_success_status(303);
+    match act(&app, &s, &req, id, &action, payload).await {
+        Ok(Acted::Done(message)) => {
+            Ok(done(&format!("/meetings/{id}#{}", anchor(form_id)), message))
+        }
+        Ok(Acted::Text(text)) => {
+            s.actor.origin.set_success_status(200);
+            Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(text))
+        }
+        Err(r) => refused_on_page(&app, &s, id, form_id, r).await,
+    }
+}
+
+/// The section of the page a form's result is seen in.
+fn anchor(form: &str) -> &'static str {
+    match form {
+        "answer" | "remind" => "attendance",
+        "open_vote" | "close_vote" | "vote" => "votes",
+        "minutes" | "sign_minutes" => "minutes",
+        _ => "agenda",
+    }
+}
+
+/// The meeting page again with the refused form.
+async fn refused_on_page(
+    app: &Data,
+    s: &SignedIn,
+    id: u64,
+    form_id: &'static str,
+    refused: Refused,
+) -> Result<HttpResponse> {
+    let errors = refused
+        .errors
+        .into_iter()
+        .map(|e| match e.field.as_deref() {
+            // A refused signature is about the signature file.
+            None if e.code == Code::SignatureRejected => e.with_field("signature"),
+            // A question of the agenda (`questions[2].title`) is a line of its text box.
+            Some(f) if f.starts_with("questions[") => e.with_field("questions"),
+            _ => e,
+        })
+        .collect();
+    let mut f = Form::from_pairs(form_id, refused.values);
+    if form_id == "vote" {
+        let q = f.value("question").to_owned();
+        f = f.instance(q);
+    }
+    let f = f.refuse_all(&app.i18n, s.state.lang, errors, &fields_of(form_id))?;
+    show_meeting(app, s, id, f).await
+}
+
+async fn act(
+    app: &Data,
+    s: &SignedIn,
+    req: &HttpRequest,
+    id: u64,
+    action: &str,
+    payload: web::Payload,
+) -> std::result::Result<Acted, Refused> {
     let multipart = req
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.starts_with("multipart/form-data"));
+    let action = action.to_owned();
+    let message = done_message(&action);
+    let (a, actor) = (arc(app), s.actor.clone());
     if multipart {
         let mp = actix_multipart::Multipart::new(req.headers(), payload);
-        let (fields, cms) = read_multipart(mp, "signature").await?;
-        let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
+        let (mut values, cms) = crate::portal::polls::http::read_multipart(app, mp).await?;
+        values.retain(|(k, _)| k != "csrf");
+        let kept = values.clone();
+        let field = |k: &str| {
+            values.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
+        };
         let input = AnswerInput {
             answer: field("answer"),
             reason: field("reason"),
             substitute: field("substitute"),
         };
-        let question: usize = field("question").trim().parse().unwrap_or(0);
-        let choice = field("choice");
-        let (a, actor) = (arc(&app), s.actor.clone());
-        blocking(move || match action.as_str() {
-            "sign" => service::sign(&a, &actor, id, &cms).map(|_| ()),
-            "sign_minutes" => minutes::sign(&a, &actor, id, &cms),
-            "answer" => attendance::answer(&a, &actor, id, &input, &cms),
-            "vote" => votes::vote(&a, &actor, id, question, &choice, &cms),
-            _ => Err(Error::not_found()),
+        let (question, choice) = (field("question"), field("choice"));
+        let cms = cms.filter(|c| !c.is_empty());
+        blocking(move || {
+            let cms = cms.ok_or_else(|| Error::invalid("signature", "field-required"))?;
+            match action.as_str() {
+                "sign" => service::sign(&a, &actor, id, &cms).map(|_| ()),
+                "sign_minutes" => minutes::sign(&a, &actor, id, &cms),
+                "answer" => attendance::answer(&a, &actor, id, &input, &cms),
+                "vote" => votes::vote(&a, &actor, id, question_of(&question)?, &choice, &cms),
+                _ => Err(Error::not_found()),
+            }
         })
-        .await?;
-        return Ok(back(id));
+        .await
+        .map_err(|e| Refused { errors: vec![e], values: kept })?;
+        return Ok(Acted::Done(message));
     }
     let body = read_form_body(payload).await?;
+    let kept = Form::posted("", &body);
+    let kept: Vec<(String, String)> = [
+        "questions",
+        "changes",
+        "question",
+        "resolution",
+        "minutes",
+        "text",
+        "choice",
+        "answer",
+        "reason",
+        "substitute",
+    ]
+    .iter()
+    .map(|k| ((*k).to_owned(), kept.value(k).to_owned()))
+    .collect();
+    let refused = |e: Error| Refused { errors: vec![e], values: kept.clone() };
     if action == "answer_text" {
         // The text to sign for the answer typed in the form (a POST: the form's CSRF field
         // stays in the body, never in an address).
-        s.actor.origin.set_success_status(200);
-        let input: AnswerInput = form(&body)?;
-        let (a, actor) = (arc(&app), s.actor.clone());
-        let text = blocking(move || attendance::text(&a, &actor, id, &input)).await?;
-        return Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(text));
+        let input: AnswerInput = form(&body).map_err(refused)?;
+        let text = blocking(move || attendance::text(&a, &actor, id, &input)).await;
+        return text.map(Acted::Text).map_err(refused);
     }
+    let f: ActForm = form(&body).map_err(refused)?;
     if action == "ballot_text" {
         // The ballot text for the choice marked in the vote form (POST, as above).
-        s.actor.origin.set_success_status(200);
-        let f: BallotForm = form(&body)?;
-        let (a, actor) = (arc(&app), s.actor.clone());
-        let text = blocking(move || votes::ballot(&a, &actor, id, f.question, &f.choice)).await?;
-        return Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(text));
+        let text =
+            blocking(move || votes::ballot(&a, &actor, id, question_of(&f.question)?, &f.choice))
+                .await;
+        return text.map(Acted::Text).map_err(refused);
     }
-    let f: ActForm = form(&body)?;
-    let (a, actor) = (arc(&app), s.actor.clone());
     blocking(move || match action.as_str() {
         "agenda" => {
             let input = NewAgenda { questions: parse_agenda(&f.questions)?, changes: f.changes };
@@ -247,16 +502,31 @@ pub(super) async fn act_form(
         }
         "remind" => attendance::remind(&a, &actor, id).map(|_| ()),
         "open_vote" => {
-            votes::open(&a, &actor, id, f.question, &f.resolution, f.minutes.unwrap_or(60))
+            let minutes = match f.minutes.trim() {
+                "" => 60,
+                m => m
+                    .parse()
+                    .ok()
+                    .filter(|m| (1..=1440).contains(m))
+                    .ok_or_else(|| Error::invalid("minutes", "meeting-bad-vote-minutes"))?,
+            };
+            votes::open(&a, &actor, id, question_of(&f.question)?, &f.resolution, minutes)
                 .map(|_| ())
         }
-        "close_vote" => votes::close(&a, &actor, id, f.question).map(|_| ()),
-        "current" => votes::move_to(&a, &actor, id, Some(f.question).filter(|q| *q > 0)),
+        "close_vote" => votes::close(&a, &actor, id, question_of(&f.question)?).map(|_| ()),
+        "current" => {
+            let q = match f.question.trim() {
+                "" | "0" => None,
+                q => Some(question_of(q)?),
+            };
+            votes::move_to(&a, &actor, id, q)
+        }
         "minutes" => minutes::post(&a, &actor, id, &f.text).map(|_| ()),
         _ => Err(Error::not_found()),
     })
-    .await?;
-    Ok(back(id))
+    .await
+    .map_err(refused)?;
+    Ok(Acted::Done(message))
 }
 
 #[cfg(test)]

@@ -163,10 +163,11 @@ pub fn create(app: &App, actor: &Actor, input: NewMeeting) -> Result<u64> {
         return Err(Error::invalid("members", "meeting-members-required"));
     }
     let heads: Vec<u64> = directory::holders_of(app, Role::Head)?.iter().map(|u| u.id).collect();
-    for (login, id) in input.members.iter().zip(&members) {
-        if !heads.contains(id) {
-            return Err(Error::invalid("members", "meeting-member-not-head").with_detail(login));
-        }
+    // The ids are sorted: the login named comes from the directory, not the input's order.
+    if let Some(bad) = members.iter().find(|id| !heads.contains(id)) {
+        let login = directory::users_by_id(app, &[*bad])?.first().map(|u| u.login.clone());
+        return Err(Error::invalid("members", "meeting-member-not-head")
+            .with_detail(login.unwrap_or_default()));
     }
     let majority = match input.majority.trim() {
         "" => Majority::Simple,

@@ -18,7 +18,6 @@
 //! status, type) with the one indexed. [`reindex`] builds a new index from the store.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -229,13 +228,9 @@ fn extract_file(
         blob: stored.blob.0.clone(),
         ..Default::default()
     };
-    let bytes = indexing::open_for_index(app, stored, &a.key).and_then(|mut r| {
-        let mut bytes = Vec::with_capacity(r.len() as usize);
-        r.read_to_end(&mut bytes)?;
-        Ok(bytes)
-    });
-    let bytes = match bytes {
-        Ok(b) => b,
+    // The file streams from its blob into the sandbox: never whole in the server's memory.
+    let mut reader = match indexing::open_for_index(app, stored, &a.key) {
+        Ok(r) => r,
         Err(e) => {
             tracing::error!(document = a.doc.id, file = meta.id, error = %e, "search: cannot read an attachment");
             return vec![Part { error: Some("unreadable".into()), ..base }];
@@ -245,7 +240,8 @@ fn extract_file(
     if app.config.search.ocr {
         limits.content.ocr = Some("kaz+rus".into());
     }
-    match extract::run_sandboxed(&bytes, &limits) {
+    let len = reader.len();
+    match extract::run_sandboxed_from(&mut reader, len, &limits) {
         Ok(x) => x
             .parts
             .into_iter()

@@ -38,7 +38,8 @@ impl Search {
     /// Opens (or creates) `data/index`.
     pub fn open(config: &Config) -> Result<Search, IndexError> {
         let c = &config.search;
-        let mut settings = Settings::default();
+        let mut settings =
+            Settings { cache_blocks: config.storage.index_cache_blocks, ..Settings::default() };
         if c.writer_memory_mb > 0 {
             settings.writer_memory = c.writer_memory_mb << 20;
         }

@@ -80,8 +80,15 @@ impl ResultsPage<'_> {
     }
 
     pub fn found(&self) -> String {
-        let total = self.result.as_ref().map_or(0, |r| r.total);
-        self.page.t1("search-found", "count", total)
+        match &self.result {
+            Some(r) if !r.total_exact => self.page.t1("search-found-about", "count", r.total),
+            r => self.page.t1("search-found", "count", r.as_ref().map_or(0, |r| r.total)),
+        }
+    }
+
+    /// "≈ " before counts that were estimated (more matches than are counted one by one).
+    pub fn approx(&self) -> &'static str {
+        if self.result.as_ref().is_some_and(|r| !r.total_exact) { "≈ " } else { "" }
     }
 
     pub fn type_name(&self, code: &str) -> String {

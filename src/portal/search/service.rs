@@ -96,7 +96,10 @@ pub struct FacetsView {
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Page {
+    /// Matches in all pages: counted when `total_exact`, else estimated from a sample (the
+    /// facet counts likewise).
     pub total: usize,
+    pub total_exact: bool,
     pub page: usize,
     pub per_page: usize,
     pub hits: Vec<HitView>,
@@ -287,6 +290,7 @@ pub fn search(app: &App, actor: &Actor, p: &Params, lang: &str) -> Result<Page> 
     actor.origin.set_detail(json!({"total": found.total, "page": page, "withheld": withheld}));
     Ok(Page {
         total: found.total.saturating_sub(withheld),
+        total_exact: found.total_exact,
         page,
         per_page: PER_PAGE,
         hits,

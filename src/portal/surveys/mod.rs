@@ -3,6 +3,7 @@
 //! keep who has answered apart from what was answered (`store.rs`), the use cases
 //! (`service.rs`).
 
+pub mod answer;
 pub mod http;
 pub mod model;
 pub mod pages;

@@ -1,8 +1,8 @@
 //! The surveys' pages (read-only so far): the list of surveys one may read, and the author's
 //! results with a server-side SVG chart per question (counts and shares), the matrix as a
 //! table, numeric summaries and the free texts; the breakdown by agency or department
-//! respects k exactly as the API does (the same `reading::results`). The answer pages come
-//! with the forms pattern (`web/forms.rs`).
+//! respects k exactly as the API does (the same `reading::results`). The answer pages are
+//! `answer.rs`.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -24,6 +24,7 @@ type Data = web::Data<App>;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/surveys", web::get().to(list_page))
         .route("/surveys/{id}/results", web::get().to(results_page));
+    super::answer::routes(cfg);
 }
 
 fn arc(app: &Data) -> std::sync::Arc<App> {

@@ -337,6 +337,45 @@ pub fn respond(app: &App, actor: &Actor, id: u64, answers: &Answers) -> Result<(
     })
 }
 
+/// The survey a person is about to answer: readable, open and not answered yet.
+fn answerable(app: &App, actor: &Actor, id: u64) -> Result<(Survey, u64)> {
+    let me = me(actor)?.id;
+    let s = load(app, id)?;
+    require(actor, Action::Survey(SurveyAction::Answer), object(&s))?;
+    let state = s.state_at(&now());
+    if state != State::Open {
+        return Err(not_open(&s, state));
+    }
+    Ok((s, me))
+}
+
+/// A named survey's unfinished answers of the actor (none for an anonymous survey: its
+/// pages carry them in the form, see `store::DRAFTS`).
+pub fn draft(app: &App, actor: &Actor, id: u64) -> Result<Option<store::Draft>> {
+    let Some(me) = actor.user_id() else { return Ok(None) };
+    let txn = app.db.read()?;
+    match store::get(&txn, id)? {
+        Some(s) if s.anonymity == Anonymity::Named => store::draft(&txn, id, me),
+        _ => Ok(None),
+    }
+}
+
+/// Keeps a named survey's unfinished answers between pages and sessions. An anonymous
+/// survey's answers are never stored before they are submitted: nothing is written.
+pub fn save_draft(app: &App, actor: &Actor, id: u64, draft: &store::Draft) -> Result<bool> {
+    let (s, me) = answerable(app, actor, id)?;
+    if s.anonymity == Anonymity::Anonymous {
+        return Ok(false);
+    }
+    app.audit.change(actor, "survey.draft", |txn| {
+        if store::has_answered_in(txn, id, me)? {
+            return Err(conflict("survey-already-answered"));
+        }
+        store::put_draft(txn, id, me, draft)?;
+        Ok((true, Some(json!({"survey": id}))))
+    })
+}
+
 /// Opens and closes the surveys whose time has come (the server's job); the number changed.
 pub fn run_due(app: &App) -> Result<usize> {
     let now = now();

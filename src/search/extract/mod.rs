@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::search::lang::{self, Lang};
 
-pub use sandbox::{Limits, child_main, run_sandboxed};
+pub use sandbox::{Limits, child_main, run_sandboxed, run_sandboxed_from};
 pub use sniff::sniff;
 
 /// A file format recognised by its content.

@@ -2,7 +2,9 @@
 //! limit (RLIMIT_AS), a CPU-time limit (RLIMIT_CPU), no core dumps, no file writes (RLIMIT_FSIZE
 //! 0), no inherited descriptors beyond stdin/stdout/stderr, an environment of only `PATH` and
 //! `IPGO_LOG`, its own process group, death with its parent, and a wall-clock deadline after
-//! which the group is killed. The file goes in on stdin; one JSON reply comes back on stdout.
+//! which the group is killed. The file streams in on stdin; one JSON reply comes back on stdout.
+//! It keeps the default scheduling priority: a niced child starves behind any other busy work
+//! on the machine, and a posted document must be findable within a second (I385 §6.6).
 
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -71,13 +73,25 @@ fn sandbox_error(detail: impl Into<String>) -> ExtractError {
 /// Extracts the text of `bytes` in a sandboxed child. Blocking: call from a blocking thread.
 /// A hostile file costs at most the limits and ends in an [`ExtractError`], never a panic here.
 pub fn run_sandboxed(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
-    if bytes.is_empty() {
+    run_sandboxed_from(&mut &bytes[..], bytes.len() as u64, limits)
+}
+
+/// Like [`run_sandboxed`] for a file of `len` bytes read from `input` while it is written
+/// to the child, so the server never holds the whole file (a 60 MB attachment would
+/// otherwise raise its memory by as much). A failure to read `input` is a sandbox error
+/// naming the cause.
+pub fn run_sandboxed_from(
+    input: &mut (dyn Read + Send),
+    len: u64,
+    limits: &Limits,
+) -> Result<Extracted, ExtractError> {
+    if len == 0 {
         return Err(ExtractError::new(ErrorKind::Empty, "the file is empty"));
     }
-    if bytes.len() > limits.max_input_bytes {
+    if len > limits.max_input_bytes as u64 {
         return Err(ExtractError::new(
             ErrorKind::TooLarge,
-            format!("{} bytes, limit {}", bytes.len(), limits.max_input_bytes),
+            format!("{len} bytes, limit {}", limits.max_input_bytes),
         ));
     }
     let content =
@@ -114,9 +128,21 @@ pub fn run_sandboxed(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extract
     };
     let max_reply = limits.max_reply_bytes();
     std::thread::scope(|scope| {
-        // A child that dies early closes its stdin: the write error is expected then.
-        let writer = scope.spawn(move || {
-            let _ = stdin.write_all(bytes);
+        // A child that dies early closes its stdin: a write error is expected then; a read
+        // error is the server's own and is reported.
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            let mut buf = vec![0u8; 64 << 10];
+            loop {
+                let n = match input.read(&mut buf) {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                if stdin.write_all(&buf[..n]).is_err() {
+                    return Ok(());
+                }
+            }
         });
         let out_reader = scope.spawn(move || read_capped(stdout, max_reply));
         let err_reader = scope.spawn(move || read_capped(stderr, 64 << 10));
@@ -144,10 +170,11 @@ pub fn run_sandboxed(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extract
         // Grandchildren (there should be none) die with the group.
         // SAFETY: as above; the group id is the reaped child's pid and nothing else uses it.
         unsafe { libc::kill(-pid, libc::SIGKILL) };
-        let _ = writer.join();
+        let read = writer.join().unwrap_or(Ok(()));
         let out = out_reader.join().unwrap_or_default();
         let err = err_reader.join().unwrap_or_default();
         let status = status.map_err(|e| sandbox_error(format!("waiting for the child: {e}")))?;
+        read.map_err(|e| sandbox_error(format!("reading the file: {e}")))?;
         interpret(status, timed_out, &out, &err, limits)
     })
 }

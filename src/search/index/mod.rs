@@ -7,12 +7,16 @@
 //! whatever thread calls them (the portal runs them off the async executor). The index knows
 //! nothing of keys or of the store: what it stores for each document is an opaque payload.
 
+pub mod collect;
+pub mod pairs;
 pub mod prepare;
 pub mod query;
 pub mod schema;
 pub mod snippet;
 mod writer;
 
+#[cfg(test)]
+mod guard_tests;
 #[cfg(test)]
 mod tests;
 
@@ -56,6 +60,8 @@ pub struct Settings {
     pub writer_threads: usize,
     /// Longest wait between a change and its commit while changes keep coming.
     pub commit_within: Duration,
+    /// Decoded document-store blocks the reader keeps per segment (tantivy's default: 100).
+    pub cache_blocks: usize,
 }
 
 impl Default for Settings {
@@ -65,6 +71,7 @@ impl Default for Settings {
             writer_memory: 96 << 20,
             writer_threads: cores.clamp(1, 4),
             commit_within: Duration::from_millis(500),
+            cache_blocks: 10,
         }
     }
 }
@@ -76,8 +83,12 @@ pub(crate) struct Live {
 }
 
 impl Live {
-    fn open(index: Index) -> Result<Live> {
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+    fn open(index: Index, cache_blocks: usize) -> Result<Live> {
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(cache_blocks)
+            .try_into()?;
         Ok(Live { index, reader })
     }
 
@@ -196,16 +207,27 @@ impl SearchIndex {
         }
         let index = open_or_create(dir)?;
         let fields = Fields::of(&index.schema())?;
-        let writer =
-            index.writer_with_num_threads(settings.writer_threads, settings.writer_memory)?;
         let shared = Arc::new(Shared {
-            live: RwLock::new(Arc::new(Live::open(index)?)),
+            live: RwLock::new(Arc::new(Live::open(index.clone(), settings.cache_blocks)?)),
             stats: Stats::default(),
         });
         let (tx, rx) = flume::unbounded();
-        let w = Writer::new(dir.to_owned(), fields, settings, shared.clone(), writer);
-        let thread =
-            std::thread::Builder::new().name("search-writer".into()).spawn(move || w.run(rx))?;
+        let (ready, started) = flume::bounded(1);
+        let (dir_owned, shared_w) = (dir.to_owned(), shared.clone());
+        // The writer is made on its own thread, which reports whether that worked.
+        let thread = std::thread::Builder::new().name("search-writer".into()).spawn(move || {
+            let threads = (settings.writer_threads, settings.writer_memory);
+            match index.writer_with_num_threads(threads.0, threads.1) {
+                Ok(writer) => {
+                    let _ = ready.send(Ok(()));
+                    Writer::new(dir_owned, fields, settings, shared_w, writer).run(rx);
+                }
+                Err(e) => {
+                    let _ = ready.send(Err(e));
+                }
+            }
+        })?;
+        started.recv().map_err(|_| IndexError::Closed)??;
         Ok(SearchIndex {
             dir: dir.to_owned(),
             fields,

@@ -9,16 +9,19 @@
 //! exactly the terms those analyzers give at query time (a unit test compares both on the
 //! regulations) — and words repeat (Zipf), so the stemmer runs on few of them.
 //!
-//! The fields get [`PreTokenizedString`]s: tantivy indexes the given tokens as they are.
+//! The fields get their tokens as one encoded string each ([`tokens::Prepared`] reads them
+//! back in tantivy's indexing threads): tantivy indexes the given tokens as they are.
 
 use rustc_hash::FxHashMap;
 use tantivy::TantivyDocument;
 use tantivy::schema::Facet;
-use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer, Token, TokenStream};
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream};
 
+use super::pairs;
 use super::schema::Fields;
 use crate::search::analysis;
 use crate::search::lang::{self, Lang};
+use crate::search::tokens;
 
 /// One portal document as the index takes it. Texts must already be repaired
 /// ([`crate::search::normalize::normalize`]).
@@ -52,8 +55,6 @@ pub struct Body {
     pub lang: Option<Lang>,
 }
 
-/// Positions left between two texts, so that a phrase never spans them.
-const GAP: usize = 64;
 /// Stems remembered per language before the cache starts over.
 const CACHE_LIMIT: usize = 400_000;
 
@@ -108,14 +109,17 @@ impl Stems {
     }
 }
 
-/// Tokens of the three fields of one group (titles or bodies).
+/// Token lists of the three fields of one group (titles or bodies), encoded for
+/// [`tokens::Prepared`].
 #[derive(Default)]
 struct Group {
-    ru: Vec<Token>,
-    kk: Vec<Token>,
-    exact: Vec<Token>,
-    /// The next free position.
-    next: usize,
+    ru: String,
+    kk: String,
+    exact: String,
+    pairs: String,
+    /// Language of each word of the text being added (reused between texts).
+    langs: Vec<Lang>,
+    words: Vec<(usize, usize)>,
 }
 
 impl Group {
@@ -126,44 +130,43 @@ impl Group {
         let fallback = lang.or_else(|| lang::guess(text)).unwrap_or(Lang::Ru);
         let segments = lang::segments(text, fallback);
         let mut seg = 0;
-        let base = self.next;
-        let mut last = base;
-        let mut words: Vec<(Token, Lang)> = Vec::new();
+        let (exact, langs, words) = (&mut self.exact, &mut self.langs, &mut self.words);
+        langs.clear();
+        words.clear();
         stems.exact_tokens(text, |t| {
             while seg + 1 < segments.len() && t.offset_from >= segments[seg].range.end {
                 seg += 1;
             }
-            let mut token = t.clone();
-            token.position += base;
-            last = token.position;
-            words.push((token, segments.get(seg).map(|s| s.lang).unwrap_or(fallback)));
+            let start = exact.len();
+            tokens::encode(exact, &t.text);
+            words.push((start, t.text.len()));
+            langs.push(segments.get(seg).map(|s| s.lang).unwrap_or(fallback));
         });
-        for (token, lang) in words {
-            if let Some(stem) = stems.stem(lang, &token.text) {
-                let stemmed = Token { text: stem.to_owned(), ..token.clone() };
+        let mut previous: Option<&str> = None;
+        for (&(start, len), &lang) in self.words.iter().zip(&self.langs) {
+            let word = &self.exact[start..start + len];
+            if let Some(stem) = stems.stem(lang, word) {
                 match lang {
-                    Lang::Ru => self.ru.push(stemmed),
-                    Lang::Kk => self.kk.push(stemmed),
+                    Lang::Ru => tokens::encode(&mut self.ru, stem),
+                    Lang::Kk => tokens::encode(&mut self.kk, stem),
                 }
             }
-            self.exact.push(token);
+            if let Some(pair) = previous.and_then(|p| pairs::pair_term(p, word)) {
+                tokens::encode(&mut self.pairs, &pair);
+            }
+            previous = Some(word);
         }
-        self.next = last + GAP;
+        // Stemmed fields keep frequencies only: positions (and so gaps) matter in the exact
+        // field alone.
+        tokens::end_text(&mut self.exact);
     }
 
-    fn into_fields(
-        self,
-        doc: &mut TantivyDocument,
-        ru: tantivy::schema::Field,
-        kk: tantivy::schema::Field,
-        exact: tantivy::schema::Field,
-    ) {
-        for (field, tokens) in [(ru, self.ru), (kk, self.kk), (exact, self.exact)] {
-            if !tokens.is_empty() {
-                doc.add_pre_tokenized_text(
-                    field,
-                    PreTokenizedString { text: String::new(), tokens },
-                );
+    /// Puts the lists into the fields `[ru, kk, exact, pairs]`.
+    fn into_fields(self, doc: &mut TantivyDocument, fields: [tantivy::schema::Field; 4]) {
+        let lists = [self.ru, self.kk, self.exact, self.pairs];
+        for (field, list) in fields.into_iter().zip(lists) {
+            if list.bytes().any(|b| b != tokens::GAP_MARK as u8) {
+                doc.add_text(field, list);
             }
         }
     }
@@ -202,12 +205,18 @@ pub fn prepare(stems: &mut Stems, fields: &Fields, d: &IndexDoc) -> TantivyDocum
     for t in &d.titles {
         titles.add(stems, t, None);
     }
-    titles.into_fields(&mut doc, fields.title_ru, fields.title_kk, fields.title_exact);
+    titles.into_fields(
+        &mut doc,
+        [fields.title_ru, fields.title_kk, fields.title_exact, fields.title_pairs],
+    );
     let mut bodies = Group::default();
     for b in &d.bodies {
         bodies.add(stems, &b.text, b.lang);
     }
-    bodies.into_fields(&mut doc, fields.body_ru, fields.body_kk, fields.body_exact);
+    bodies.into_fields(
+        &mut doc,
+        [fields.body_ru, fields.body_kk, fields.body_exact, fields.body_pairs],
+    );
     doc.add_bytes(fields.payload, d.payload.as_slice());
     doc
 }
@@ -215,21 +224,30 @@ pub fn prepare(stems: &mut Stems, fields: &Fields, d: &IndexDoc) -> TantivyDocum
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::analysis::tokens;
+    use crate::search::analysis::tokens as analysed;
     use crate::search::normalize::normalize;
     use crate::search::test_corpus;
 
-    fn texts_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
+    /// The tokens (and positions) tantivy indexes for `field`.
+    fn indexed(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<(String, usize)> {
         use tantivy::schema::document::{Document, Value};
         let mut out = Vec::new();
+        let mut prepared = TextAnalyzer::from(tokens::Prepared::default());
         for (f, v) in doc.iter_fields_and_values() {
             if f == field
-                && let Some(p) = v.as_pre_tokenized_text()
+                && let Some(list) = v.as_str()
             {
-                out.extend(p.tokens.iter().map(|t| t.text.clone()));
+                let mut stream = prepared.token_stream(list);
+                while stream.advance() {
+                    out.push((stream.token().text.clone(), stream.token().position));
+                }
             }
         }
         out
+    }
+
+    fn texts_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
+        indexed(doc, field).into_iter().map(|(t, _)| t).collect()
     }
 
     /// The one-pass terms are exactly what the registered analyzers make of the same text
@@ -249,17 +267,17 @@ mod tests {
             let by = lang::by_language(&text, fallback);
             assert_eq!(
                 texts_of(&doc, fields.body_ru),
-                tokens(&mut analysis::russian(), &by.ru),
+                analysed(&mut analysis::russian(), &by.ru),
                 "{name}: Russian stems"
             );
             assert_eq!(
                 texts_of(&doc, fields.body_kk),
-                tokens(&mut analysis::kazakh(), &by.kk),
+                analysed(&mut analysis::kazakh(), &by.kk),
                 "{name}: Kazakh stems"
             );
             assert_eq!(
                 texts_of(&doc, fields.body_exact),
-                tokens(&mut analysis::exact(), &text),
+                analysed(&mut analysis::exact(), &text),
                 "{name}: exact words"
             );
         }
@@ -276,13 +294,8 @@ mod tests {
             ..Default::default()
         };
         let doc = prepare(&mut Stems::default(), &fields, &d);
-        use tantivy::schema::document::{Document, Value};
-        let positions: Vec<usize> = doc
-            .iter_fields_and_values()
-            .filter(|(f, _)| *f == fields.body_exact)
-            .flat_map(|(_, v)| v.as_pre_tokenized_text().unwrap().tokens.clone())
-            .map(|t| t.position)
-            .collect();
-        assert_eq!(positions, vec![0, 1, 1 + GAP]);
+        let positions: Vec<usize> =
+            indexed(&doc, fields.body_exact).into_iter().map(|(_, p)| p).collect();
+        assert_eq!(positions, vec![0, 1, 1 + tokens::GAP]);
     }
 }

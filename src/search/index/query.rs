@@ -21,6 +21,8 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
 
+use super::collect;
+use super::pairs::PairPhraseQuery;
 use super::prepare::Stems;
 use super::schema::{Fields, UPDATED};
 use super::{Result, SearchIndex};
@@ -153,10 +155,16 @@ fn boosted(q: Box<dyn Query>) -> Box<dyn Query> {
     Box::new(BoostQuery::new(q, TITLE_BOOST))
 }
 
-/// The exact words in order (a phrase), or the one word.
-fn exact_query(field: Field, words: &[String]) -> Box<dyn Query> {
+/// The exact words in order (a phrase), or the one word. A phrase of two common words is
+/// read from the pair field beside `field` (same matches, same scores: [`super::pairs`]).
+fn exact_query(field: Field, pairs: Option<Field>, words: &[String]) -> Box<dyn Query> {
     if words.len() == 1 {
         return term_query(field, &words[0]);
+    }
+    if let ([first, second], Some(pairs)) = (words, pairs)
+        && let Some(q) = PairPhraseQuery::new(field, pairs, first, second)
+    {
+        return Box::new(q);
     }
     Box::new(PhraseQuery::new(words.iter().map(|w| Term::from_field_text(field, w)).collect()))
 }
@@ -173,14 +181,16 @@ fn all_query(field: Field, stems: &[Option<String>]) -> Option<Box<dyn Query>> {
 }
 
 impl Item {
-    /// The item's query and whether a document must match it.
-    fn query(&self, f: &Fields) -> (Box<dyn Query>, bool) {
+    /// The item's query and whether a document must match it. `pairs`: phrases of two
+    /// common words read from the pair fields (the reference evaluation reads positions).
+    fn query(&self, f: &Fields, pairs: bool) -> (Box<dyn Query>, bool) {
         let mut any: Vec<Box<dyn Query>> = Vec::new();
         let mut required = true;
         match self.kind {
             Kind::Phrase => {
-                any.push(exact_query(f.body_exact, &self.words));
-                any.push(boosted(exact_query(f.title_exact, &self.words)));
+                any.push(exact_query(f.body_exact, pairs.then_some(f.body_pairs), &self.words));
+                let title = exact_query(f.title_exact, pairs.then_some(f.title_pairs), &self.words);
+                any.push(boosted(title));
             }
             Kind::Prefix => {
                 for (field, boost) in [(f.body_exact, false), (f.title_exact, true)] {
@@ -193,8 +203,9 @@ impl Item {
                 }
             }
             Kind::Word => {
-                any.push(exact_query(f.body_exact, &self.words));
-                any.push(boosted(exact_query(f.title_exact, &self.words)));
+                any.push(exact_query(f.body_exact, pairs.then_some(f.body_pairs), &self.words));
+                let title = exact_query(f.title_exact, pairs.then_some(f.title_pairs), &self.words);
+                any.push(boosted(title));
                 for (stems, body, title) in
                     [(&self.ru, f.body_ru, f.title_ru), (&self.kk, f.body_kk, f.title_kk)]
                 {
@@ -220,11 +231,11 @@ impl Parsed {
     }
 
     /// The text part of the query; `None` when nothing was asked for.
-    fn text_query(&self, f: &Fields) -> Option<Box<dyn Query>> {
+    fn text_query(&self, f: &Fields, pairs: bool) -> Option<Box<dyn Query>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut positive = false;
         for item in &self.items {
-            let (q, required) = item.query(f);
+            let (q, required) = item.query(f, pairs);
             let occur = match (item.negated, required) {
                 (true, _) => Occur::MustNot,
                 (false, true) => Occur::Must,
@@ -237,7 +248,14 @@ impl Parsed {
             return None;
         }
         if !positive {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
+            // Only exclusions: everything else matches, all alike.
+            let all = ConstScoreQuery::new(Box::new(AllQuery), 1.0);
+            clauses.push((Occur::Must, Box::new(all)));
+        }
+        if clauses.len() == 1 && clauses[0].0 != Occur::MustNot {
+            // One item is its own query: a word's union of term queries then stays one
+            // union, which tantivy can prune (block-max WAND) instead of scoring every match.
+            return clauses.pop().map(|(_, q)| q);
         }
         Some(Box::new(BooleanQuery::new(clauses)))
     }
@@ -339,7 +357,9 @@ pub struct Facets {
 
 #[derive(Clone, Debug, Default)]
 pub struct Response {
+    /// Matches in all pages: counted when `total_exact`, else estimated (see [`search`]).
     pub total: usize,
+    pub total_exact: bool,
     pub hits: Vec<Hit>,
     pub facets: Option<Facets>,
 }
@@ -412,12 +432,148 @@ fn hits(
 }
 
 /// Runs a query. An empty query with no filter finds nothing (an empty query with filters
-/// lists what they select).
+/// lists what they select). The work is bounded by the page, not by the number of matches
+/// ([`collect`]): the total and the facet counts are exact up to
+/// [`collect::EXACT_UP_TO`] matches and estimated beyond (`Response::total_exact`).
 pub fn search(index: &SearchIndex, req: &Request) -> Result<Response> {
     let f = index.fields();
-    let text = req.parsed.text_query(f);
+    let text = req.parsed.text_query(f, true);
     if (text.is_none() && req.filters.is_empty()) || req.principals.is_empty() || req.limit == 0 {
-        return Ok(Response::default());
+        return Ok(Response { total_exact: true, ..Response::default() });
+    }
+    let searcher = index.searcher();
+    let filter = filter_query(f, req, true);
+    let k = req.offset + req.limit;
+    let ranked = match req.sort {
+        Sort::Relevance => collect::top_by_score(&searcher, text.as_deref(), filter.as_ref(), k)?,
+        Sort::Newest => {
+            let all = || -> Box<dyn Query> { Box::new(AllQuery) };
+            let text = text.as_ref().map_or_else(all, |t| t.box_clone());
+            collect::top_newest(&searcher, &both(text, filter.box_clone()), k)?
+        }
+    };
+    let text: Box<dyn Query> = text.unwrap_or_else(|| Box::new(AllQuery));
+    let narrow = (req.facets && req.filters.narrows_facets()).then(|| facet_dims_query(f, req));
+    let counted = match &narrow {
+        Some(_) => both(text, filter_query(f, req, false)),
+        None => both(text, filter),
+    };
+    let tally = collect::tally(
+        &searcher,
+        counted.as_ref(),
+        narrow.as_deref(),
+        req.facets,
+        collect::EXACT_UP_TO,
+    )?;
+    let found = ranked.into_iter().skip(req.offset).map(|r| (r.key as f32, r.addr)).collect();
+    Ok(Response {
+        total: tally.total,
+        total_exact: tally.exact,
+        hits: hits(index, &searcher, found)?,
+        facets: req.facets.then(|| facets_of_tally(&tally.facets)),
+    })
+}
+
+/// What [`search`] counts when no facet dimension is narrowed: the text (or everything)
+/// with access and filters; `None` when the request finds nothing.
+#[cfg(test)]
+pub(crate) fn counting_query(index: &SearchIndex, req: &Request) -> Option<Box<dyn Query>> {
+    let f = index.fields();
+    let text = req.parsed.text_query(f, true);
+    if (text.is_none() && req.filters.is_empty()) || req.principals.is_empty() {
+        return None;
+    }
+    Some(both(text.unwrap_or_else(|| Box::new(AllQuery)), filter_query(f, req, true)))
+}
+
+/// Both queries must match; the score is the first's.
+fn both(scored: Box<dyn Query>, filter: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Must, scored),
+        (Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))),
+    ]))
+}
+
+/// Access and filters (with or without the facet dimensions), unscored.
+fn filter_query(f: &Fields, req: &Request, with_facet_dims: bool) -> Box<dyn Query> {
+    let access =
+        TermSetQuery::new(req.principals.iter().map(|p| Term::from_field_text(f.principal, p)));
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(access))];
+    for q in req.filters.clauses(f, with_facet_dims) {
+        clauses.push((Occur::Must, q));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// Only the filters on facet dimensions (type, agency, status).
+fn facet_dims_query(f: &Fields, req: &Request) -> Box<dyn Query> {
+    let dims = Filters {
+        doc_type: req.filters.doc_type.clone(),
+        agency: req.filters.agency,
+        status: req.filters.status.clone(),
+        ..Filters::default()
+    };
+    let clauses = dims.clauses(f, true).into_iter().map(|q| (Occur::Must, q)).collect();
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn facets_of_tally(counts: &std::collections::HashMap<String, u64>) -> Facets {
+    let dimension = |dim: &str| {
+        let prefix = format!("{dim}/");
+        let mut out: Vec<FacetValue> = counts
+            .iter()
+            .filter_map(|(path, &count)| {
+                let value = path.strip_prefix(&prefix)?;
+                (!value.contains('/')).then(|| FacetValue { value: value.to_owned(), count })
+            })
+            .collect();
+        out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        out
+    };
+    Facets {
+        types: dimension(DIMENSIONS[0]),
+        agencies: dimension(DIMENSIONS[1]),
+        statuses: dimension(DIMENSIONS[2]),
+        years: dimension(DIMENSIONS[3]),
+    }
+}
+
+/// Scores may differ in the last bits: the pruned evaluation adds a word's field scores in
+/// another order than the union of every match does.
+const SCORE_TOLERANCE: f32 = 1e-6;
+
+/// How `fast`'s hits differ from the reference's `full`, if they do: other documents, another
+/// order, or scores further apart than [`SCORE_TOLERANCE`] (relative). Only hits whose
+/// reference scores lie within the tolerance of each other may change places: their order
+/// was decided by rounding.
+#[doc(hidden)]
+pub fn hits_differ(fast: &Response, full: &Response) -> Option<String> {
+    let close = |a: f32, b: f32| (a - b).abs() <= SCORE_TOLERANCE * a.abs().max(b.abs());
+    if fast.hits.len() != full.hits.len() {
+        return Some(format!("{} hits, the reference {}", fast.hits.len(), full.hits.len()));
+    }
+    for (i, (a, b)) in fast.hits.iter().zip(&full.hits).enumerate() {
+        if !close(a.score, b.score) {
+            return Some(format!("score of hit {i}: {} vs {}", a.score, b.score));
+        }
+        let tied = || full.hits.iter().filter(|h| close(h.score, b.score));
+        if a.doc_id != b.doc_id && !(tied().any(|h| h.doc_id == a.doc_id) && tied().count() > 1) {
+            return Some(format!("hit {i} is {} where the reference has {}", a.doc_id, b.doc_id));
+        }
+    }
+    None
+}
+
+/// The reference evaluation, kept for the correctness guards (tests and the benchmark): every
+/// match scored, counted exactly and faceted by tantivy's own collectors, access and filters
+/// inside the query, phrases checked by positions (no word pairs). [`search`] must give the same hits in the same order, the same total
+/// when it says it is exact, and a total within the documented bound otherwise.
+#[doc(hidden)]
+pub fn search_exhaustive(index: &SearchIndex, req: &Request) -> Result<Response> {
+    let f = index.fields();
+    let text = req.parsed.text_query(f, false);
+    if (text.is_none() && req.filters.is_empty()) || req.principals.is_empty() || req.limit == 0 {
+        return Ok(Response { total_exact: true, ..Response::default() });
     }
     let searcher = index.searcher();
     let query = full_query(f, text.as_ref().map(|q| q.box_clone()), req, true);
@@ -451,6 +607,7 @@ pub fn search(index: &SearchIndex, req: &Request) -> Result<Response> {
     };
     Ok(Response {
         total,
+        total_exact: true,
         hits: hits(index, &searcher, found)?,
         facets: counts.as_ref().map(facets_of),
     })

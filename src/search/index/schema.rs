@@ -9,7 +9,8 @@
 //!   every query requires one of the searcher's own (access control inside the query);
 //! - text: titles (with file names and field values) and bodies (the document's text and the
 //!   text extracted from each attachment), each in three fields: Russian stems, Kazakh stems
-//!   (frequencies only: words, not phrases) and exact words with positions (phrases, prefixes);
+//!   (frequencies only: words, not phrases) and exact words with positions (phrases, prefixes),
+//!   plus the pairs of neighbouring common words as single terms ([`super::pairs`]);
 //! - `payload`: opaque stored bytes for the caller (the portal stores the repaired text of each
 //!   part, sealed with the document's key, for snippets — so the index holds no readable text,
 //!   only its terms).
@@ -18,10 +19,10 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
-use crate::search::analysis::{EXACT, KK, RU};
+use crate::search::analysis::PREPARED;
 
 /// Written into every commit; an index made by another layout is rebuilt, not read.
-pub const LAYOUT: &str = "ipgo-index-v1";
+pub const LAYOUT: &str = "ipgo-index-v2";
 
 #[derive(Clone, Copy, Debug)]
 pub struct Fields {
@@ -42,20 +43,24 @@ pub struct Fields {
     pub body_ru: Field,
     pub body_kk: Field,
     pub body_exact: Field,
+    /// Neighbouring common words as one term ([`super::pairs`]).
+    pub title_pairs: Field,
+    pub body_pairs: Field,
     pub payload: Field,
 }
 
 /// Field names as the fast-field collectors need them.
 pub const UPDATED: &str = "updated";
 
-fn text(tokenizer: &str, positions: bool) -> TextOptions {
+/// A text field fed with prepared token lists (see [`crate::search::tokens::Prepared`]).
+fn text(positions: bool) -> TextOptions {
     let option = if positions {
         IndexRecordOption::WithFreqsAndPositions
     } else {
         IndexRecordOption::WithFreqs
     };
     TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(option),
+        TextFieldIndexing::default().set_tokenizer(PREPARED).set_index_option(option),
     )
 }
 
@@ -73,12 +78,14 @@ pub fn build() -> (Schema, Fields) {
         created: b.add_i64_field("created", FAST),
         facet: b.add_facet_field("facet", INDEXED),
         principal: b.add_text_field("principal", STRING),
-        title_ru: b.add_text_field("title_ru", text(RU, false)),
-        title_kk: b.add_text_field("title_kk", text(KK, false)),
-        title_exact: b.add_text_field("title_exact", text(EXACT, true)),
-        body_ru: b.add_text_field("body_ru", text(RU, false)),
-        body_kk: b.add_text_field("body_kk", text(KK, false)),
-        body_exact: b.add_text_field("body_exact", text(EXACT, true)),
+        title_ru: b.add_text_field("title_ru", text(false)),
+        title_kk: b.add_text_field("title_kk", text(false)),
+        title_exact: b.add_text_field("title_exact", text(true)),
+        body_ru: b.add_text_field("body_ru", text(false)),
+        body_kk: b.add_text_field("body_kk", text(false)),
+        body_exact: b.add_text_field("body_exact", text(true)),
+        title_pairs: b.add_text_field("title_pairs", text(false)),
+        body_pairs: b.add_text_field("body_pairs", text(false)),
         payload: b.add_bytes_field("payload", STORED),
     };
     (b.build(), fields)
@@ -106,6 +113,8 @@ impl Fields {
             body_ru: f("body_ru")?,
             body_kk: f("body_kk")?,
             body_exact: f("body_exact")?,
+            title_pairs: f("title_pairs")?,
+            body_pairs: f("body_pairs")?,
             payload: f("payload")?,
         })
     }

@@ -194,7 +194,7 @@ impl Writer {
     fn writer(&mut self) -> Result<&mut IndexWriter> {
         if self.live.is_none() {
             let index = open_or_create(&self.dir)?;
-            let live = Live::open(index)?;
+            let live = Live::open(index, self.settings.cache_blocks)?;
             self.live = Some(live.index.writer_with_num_threads(
                 self.settings.writer_threads,
                 self.settings.writer_memory,

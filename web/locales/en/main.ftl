@@ -322,6 +322,7 @@ search-label = Search documents
 search-placeholder = Search documents and files
 search-hint = All words are required in any form (portal finds portals). "Quoted words" must stand in this order; adm* finds words beginning with adm; -word excludes.
 search-found = Found: { $count }
+search-found-about = About { $count } found
 search-nothing = Nothing found. Try fewer words or other forms.
 search-in-file = Found in the file
 search-unreadable = No text could be taken from

@@ -148,3 +148,20 @@ notice-meeting-remind-subject = Tell whether you attend the meeting "{ $title }"
 notice-meeting-remind-body = You have not yet answered whether you attend the Government meeting "{ $title }": { $starts } (Astana time), { $place }. Answer on the meeting's page.
 notice-meeting-minutes-signed-subject = Minutes of the meeting "{ $title }" signed
 notice-meeting-minutes-signed-body = The minutes of the Government meeting "{ $title }" ({ $starts }, Astana time) are signed and available on the meeting's page.
+
+# Forms and the printable minutes
+done-meeting-created = The meeting is created: compose its agenda.
+done-meeting-saved = Saved.
+done-meeting-signed = Signed.
+done-meeting-answered = Your answer is recorded.
+done-meeting-voted = Your vote is counted.
+meeting-choose-file-again = Choose the signature file again: a browser cannot keep a file in a form.
+meeting-bad-vote-minutes = The vote lasts from 1 to 1440 minutes: give a whole number.
+meeting-minutes-print = Printable minutes (A4)
+meeting-minutes-print-help = Print this page with the browser (Ctrl+P) on A4, or save it as PDF from the print dialog.
+meeting-minutes-draft-mark = NOT SIGNED: the minutes wait for the responsible officer's signature.
+meeting-minutes-signed-by = Signed by
+meeting-minutes-certificate = Certificate
+meeting-minutes-signature-status = Signature
+meeting-minutes-back = Back to the meeting
+meeting-sig-revoked_later = valid (the certificate was revoked later)

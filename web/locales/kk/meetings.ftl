@@ -148,3 +148,20 @@ notice-meeting-remind-subject = «{ $title }» отырысына қатысат
 notice-meeting-remind-body = Сіз «{ $title }» Үкімет отырысына қатысатыныңыз туралы әлі жауап бермедіңіз: { $starts } (Астана уақыты), { $place }. Отырыс бетінде жауап беріңіз.
 notice-meeting-minutes-signed-subject = «{ $title }» отырысының хаттамасына қол қойылды
 notice-meeting-minutes-signed-body = «{ $title }» Үкімет отырысының ({ $starts }, Астана уақыты) хаттамасына қол қойылды, ол отырыс бетінде қолжетімді.
+
+# Нысандар және басып шығаруға арналған хаттама
+done-meeting-created = Отырыс құрылды: оның күн тәртібін жасаңыз.
+done-meeting-saved = Сақталды.
+done-meeting-signed = Қол қойылды.
+done-meeting-answered = Жауабыңыз жазылды.
+done-meeting-voted = Дауысыңыз есепке алынды.
+meeting-choose-file-again = Қолтаңба файлын қайта таңдаңыз: браузер нысандағы файлды сақтамайды.
+meeting-bad-vote-minutes = Дауыс беру 1-ден 1440 минутқа дейін созылады: бүтін сан көрсетіңіз.
+meeting-minutes-print = Басып шығаруға арналған хаттама (A4)
+meeting-minutes-print-help = Бұл бетті браузерден (Ctrl+P) A4 парағына басып шығарыңыз немесе басып шығару терезесінде PDF ретінде сақтаңыз.
+meeting-minutes-draft-mark = ҚОЛ ҚОЙЫЛМАҒАН: хаттама жауапты қызметкердің қолтаңбасын күтуде.
+meeting-minutes-signed-by = Қол қойған
+meeting-minutes-certificate = Сертификат
+meeting-minutes-signature-status = Қолтаңба
+meeting-minutes-back = Отырысқа оралу
+meeting-sig-revoked_later = жарамды (сертификат кейін кері қайтарылды)

@@ -148,3 +148,20 @@ notice-meeting-remind-subject = Сообщите об участии в засе
 notice-meeting-remind-body = Вы ещё не ответили, будете ли участвовать в заседании Правительства «{ $title }»: { $starts } (время Астаны), { $place }. Ответьте на странице заседания.
 notice-meeting-minutes-signed-subject = Подписан протокол заседания «{ $title }»
 notice-meeting-minutes-signed-body = Протокол заседания Правительства «{ $title }» ({ $starts }, время Астаны) подписан и доступен на странице заседания.
+
+# Формы и протокол для печати
+done-meeting-created = Заседание создано: составьте его повестку.
+done-meeting-saved = Сохранено.
+done-meeting-signed = Подписано.
+done-meeting-answered = Ваш ответ записан.
+done-meeting-voted = Ваш голос учтён.
+meeting-choose-file-again = Выберите файл подписи ещё раз: браузер не сохраняет файл в форме.
+meeting-bad-vote-minutes = Голосование длится от 1 до 1440 минут: укажите целое число.
+meeting-minutes-print = Протокол для печати (A4)
+meeting-minutes-print-help = Распечатайте эту страницу из браузера (Ctrl+P) на листе A4 или сохраните её в PDF в окне печати.
+meeting-minutes-draft-mark = НЕ ПОДПИСАН: протокол ожидает подписи ответственного сотрудника.
+meeting-minutes-signed-by = Подписал
+meeting-minutes-certificate = Сертификат
+meeting-minutes-signature-status = Подпись
+meeting-minutes-back = К заседанию
+meeting-sig-revoked_later = действительна (сертификат отозван позже)

@@ -1,0 +1,86 @@
+"""A release `ipgo serve` for the benchmarks that load it over HTTP (ingest.py, memory.py):
+a fresh data directory with one agency and one employee, the server on a free loopback
+port, signed in with curl (cookie jar and CSRF token for the API)."""
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+MB = 1024 * 1024
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, **kw)
+
+
+def make_pdf(path, size):
+    """A file the portal accepts as PDF (header and end marker) of exactly `size` bytes."""
+    head, tail = b"%PDF-1.7\n", b"\n%%EOF\n"
+    with open(path, "wb") as f:
+        f.write(head)
+        left = size - len(head) - len(tail)
+        chunk = os.urandom(MB)
+        while left > 0:
+            n = min(left, len(chunk))
+            f.write(chunk[:n])
+            left -= n
+        f.write(tail)
+
+
+class Portal:
+    """`with Portal(binary, work, password) as p:` — p.base, p.jar, p.csrf, p.cookie,
+    p.server (the process), p.data, p.env; the server is stopped on leaving."""
+
+    def __init__(self, binary, work, password, login="bench"):
+        self.binary, self.password, self.login = binary, password, login
+        self.data, keys = os.path.join(work, "data"), os.path.join(work, "keys")
+        self.jar = os.path.join(work, "cookies")
+        self.env = dict(os.environ, IPGO_STORAGE__KEYS_DIR=keys, IPGO_LOG="warn")
+        self.server = None
+
+    def cli(self, *args, **kw):
+        return run([self.binary, *args, "--data", self.data], env=self.env, **kw)
+
+    def __enter__(self):
+        run([self.binary, "init", "--data", self.data], env=self.env)
+        self.cli("agency", "add", "--code", "BENCH", "--name-ru", "Бенчмарк", "--name-kk", "Бенчмарк")
+        self.cli("user", "add", "--login", self.login, "--agency", "BENCH", "--role", "employee",
+                 "--password-stdin", input=self.password.encode())
+        port = free_port()
+        self.server = subprocess.Popen([self.binary, "serve", "--data", self.data, "--listen", f"127.0.0.1:{port}"],
+                                       env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=1)
+                break
+            except Exception:
+                time.sleep(0.05)
+        login = run(["curl", "-sf", "-c", self.jar, "-H", "content-type: application/json", "-d",
+                     json.dumps({"login": self.login, "password": self.password}), self.base + "/api/v1/session"])
+        self.csrf = json.loads(login.stdout)["csrf"]
+        token = [l.split("\t")[6].strip() for l in open(self.jar) if "ipgo_session" in l][0]
+        self.cookie = f"Cookie: ipgo_session={token}"
+        return self
+
+    def post_document(self, meta, file=None):
+        """POST /api/v1/documents (multipart) with curl; raises unless it succeeds."""
+        cmd = ["curl", "-sf", "-o", "/dev/null", "-b", self.jar, "-H", f"X-CSRF-Token: {self.csrf}",
+               "-F", f"meta={json.dumps(meta)};type=application/json"]
+        if file:
+            cmd += ["-F", f"file=@{file}"]
+        run(cmd + [self.base + "/api/v1/documents"])
+
+    def __exit__(self, *exc):
+        if self.server:
+            self.server.terminate()
+            self.server.wait(timeout=30)
