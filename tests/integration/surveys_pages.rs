@@ -85,6 +85,21 @@ fn surveys_are_answered_page_by_page_without_losing_an_answer() {
 
     // --- Anonymous, in Kazakh ---------------------------------------------------------
     let kk = server.signed_in("sp-kk");
+    // The start page and the inbox tell the audience of the open surveys.
+    let home = kk.get("/");
+    assert!(home.body.contains(&ftl("kk", "dashboard-surveys")), "{}", home.body);
+    assert!(home.body.contains(&format!("<a href=\"/surveys/{anon}\">")));
+    let inbox_links = |c: &crate::common::client::Client| -> Vec<String> {
+        let (_, inbox) = c.get_json("/api/v1/inbox");
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["link"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let links = inbox_links(&kk);
+    assert_eq!(links.iter().filter(|l| **l == format!("/surveys/{anon}")).count(), 1, "{links:?}");
     let list = kk.get("/surveys");
     assert!(
         list.body.contains(&format!("href=\"/surveys/{anon}\"")),
@@ -172,6 +187,27 @@ fn surveys_are_answered_page_by_page_without_losing_an_answer() {
     assert!(twice.body.contains(&ftl("kk", "surveys-answered-already")) && twice.status == 200);
     let (_, results) = author.get_json(&format!("/api/v1/surveys/{anon}/results"));
     assert_eq!(results["responses"], 1, "{results}");
+    assert!(!kk.get("/").body.contains(&format!("<a href=\"/surveys/{anon}\">")), "answered: gone");
+    // Reminders go to those who have not answered, from the register only; the author
+    // learns how many, the log records the count.
+    let (status, reminded) =
+        author.post_json(&format!("/api/v1/surveys/{anon}/remind"), &json!({}));
+    assert_eq!(status, 200, "{reminded}");
+    assert!(reminded["reminded"].as_u64().unwrap() >= 1, "{reminded}");
+    assert_eq!(
+        inbox_links(&kk).iter().filter(|l| **l == format!("/surveys/{anon}")).count(),
+        1,
+        "no reminder to who answered"
+    );
+    let ru_links = inbox_links(&server.signed_in("sp-ru"));
+    assert_eq!(
+        ru_links.iter().filter(|l| **l == format!("/surveys/{anon}")).count(),
+        2,
+        "opened + reminder: {ru_links:?}"
+    );
+    let (status, _) =
+        server.signed_in("sp-ru").post_json(&format!("/api/v1/surveys/{anon}/remind"), &json!({}));
+    assert_eq!(status, 403, "only the author reminds");
 
     // --- Named, in Russian: the draft survives a new session --------------------------
     let ru = server.signed_in("sp-ru");

@@ -4,6 +4,7 @@
 //! (`service.rs`).
 
 pub mod answer;
+pub mod builder;
 pub mod http;
 pub mod model;
 pub mod pages;
