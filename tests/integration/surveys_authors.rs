@@ -99,3 +99,55 @@ fn only_survey_authors_design_and_run_surveys_and_the_administrator_grants_the_r
     assert_eq!(denied(&log, "sv-clerk", "survey.manage"), 2);
     assert_eq!(denied(&log, "sv-hr", "role.grant.survey_author"), 1);
 }
+
+/// The demo (issue 16 point 6): an open anonymous survey on working conditions answered by
+/// every participant account, whose results show charts and merge the agencies under k into
+/// "other"; a closed named survey of the ministry; a draft.
+#[test]
+fn the_demo_seeds_an_answered_open_anonymous_survey_a_closed_named_one_and_a_draft() {
+    let server = Server::builder().demo().start();
+    for login in ["hr.officer", "dev.head"] {
+        server
+            .cli(
+                &["user", "reset-password", "--login", login, "--password-stdin"],
+                Some(crate::common::PASSWORD),
+            )
+            .ok();
+    }
+    let hr = server.signed_in("hr.officer");
+    let (status, list) = hr.get_json("/api/v1/surveys");
+    assert_eq!(status, 200);
+    let mine: Vec<(&str, &str)> = list["surveys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["state"] != "closed")
+        .map(|s| (s["state"].as_str().unwrap(), s["anonymity"].as_str().unwrap()))
+        .collect();
+    assert!(
+        mine.contains(&("open", "anonymous")) && mine.contains(&("draft", "anonymous")),
+        "{list}"
+    );
+    let open = list["surveys"].as_array().unwrap().iter().find(|s| s["state"] == "open").unwrap();
+    let id = open["id"].as_u64().unwrap();
+    let (status, r) = hr.get_json(&format!("/api/v1/surveys/{id}/results?by=agency"));
+    assert_eq!(status, 200, "{r}");
+    let responses = r["responses"].as_u64().unwrap();
+    assert!(responses >= 15, "every participant answered: {responses}");
+    let groups: Vec<&str> =
+        r["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
+    assert!(groups.contains(&"other"), "small agencies merged into other: {groups:?}");
+    let page = hr.get(&format!("/surveys/{id}/results?by=agency"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<svg"), "charts drawn");
+    let head = server.signed_in("dev.head");
+    let (_, list) = head.get_json("/api/v1/surveys");
+    assert!(
+        list["surveys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["state"] == "closed" && s["anonymity"] == "named"),
+        "{list}"
+    );
+}

@@ -5,6 +5,7 @@
 
 pub mod answer;
 pub mod builder;
+pub mod demo;
 pub mod http;
 pub mod model;
 pub mod pages;
