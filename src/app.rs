@@ -141,6 +141,8 @@ impl App {
             crate::auth::credentials::ensure_tables(txn)?;
             crate::auth::session::ensure_tables(txn)?;
             crate::portal::directory::store::ensure_tables(txn)?;
+            crate::portal::directory::external::ensure_tables(txn)?;
+            crate::portal::ldap::store::ensure_tables(txn)?;
             crate::portal::documents::store::ensure_tables(txn)?;
             crate::portal::documents::signatures::ensure_tables(txn)?;
             crate::notify::store::ensure_tables(txn)?;

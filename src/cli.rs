@@ -607,6 +607,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                             outcome: None,
                             from,
                             to,
+                            actor_ids: None,
                         },
                     }
                 }

@@ -36,6 +36,7 @@ pub struct Config {
     pub signatures: SignaturesConfig,
     pub search: SearchConfig,
     pub helpdesk: crate::portal::helpdesk::config::HelpdeskConfig,
+    pub directory: crate::portal::ldap::DirectoryConfig,
     pub testing: TestingConfig,
 }
 
@@ -580,6 +581,7 @@ impl Config {
             anyhow::bail!("drafts.vote_quorum_percent must be 0–100 and drafts.vote_days positive");
         }
         self.helpdesk.verify()?;
+        self.directory.verify()?;
         let url = &self.server.public_url;
         if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
             anyhow::bail!("server.public_url must start with https:// or http://");

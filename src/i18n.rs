@@ -38,7 +38,9 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "reminders",
     "meetings",
     "headcount",
-    "surveys"
+    "surveys",
+    "accesslog",
+    "ldap"
 ];
 
 /// The sources of one language, file by file.

@@ -9,6 +9,8 @@ mod common;
 mod access_control;
 #[path = "integration/access_log.rs"]
 mod access_log;
+#[path = "integration/access_log_viewer.rs"]
+mod access_log_viewer;
 #[path = "integration/account_requests.rs"]
 mod account_requests;
 #[path = "integration/api_docs.rs"]
@@ -25,6 +27,8 @@ mod calendar;
 mod certificate_signin;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/demo_signing.rs"]
+mod demo_signing;
 #[path = "integration/directory.rs"]
 mod directory;
 #[path = "integration/discussions.rs"]
@@ -49,12 +53,16 @@ mod gost;
 mod headcount;
 #[path = "integration/helpdesk.rs"]
 mod helpdesk;
+#[path = "integration/ldap.rs"]
+mod ldap;
 #[path = "integration/meetings.rs"]
 mod meetings;
 #[path = "integration/notices.rs"]
 mod notices;
 #[path = "integration/pages.rs"]
 mod pages;
+#[path = "integration/pages_people.rs"]
+mod pages_people;
 #[path = "integration/plans.rs"]
 mod plans;
 #[path = "integration/polls_secrecy.rs"]
@@ -77,6 +85,12 @@ mod signin;
 mod signing_browser;
 #[path = "integration/surveys.rs"]
 mod surveys;
+#[path = "integration/surveys_authors.rs"]
+mod surveys_authors;
+#[path = "integration/surveys_builder.rs"]
+mod surveys_builder;
+#[path = "integration/surveys_pages.rs"]
+mod surveys_pages;
 #[path = "integration/trust_admin.rs"]
 mod trust_admin;
 #[path = "integration/web_security.rs"]
@@ -89,6 +103,8 @@ mod trainings;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
 
+#[path = "integration/layout.rs"]
+mod layout;
 #[path = "integration/meetings_session.rs"]
 mod meetings_session;
 #[path = "integration/packaging.rs"]

@@ -16,9 +16,10 @@ use crate::keys::PublicKey;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Filter {
-    /// Exact login (or `cli:<user>`).
+    /// Part of the login (or `cli:<user>`), any letter case: an auditor types what they
+    /// remember (R365 §7, I617 §22).
     pub user: Option<String>,
-    /// Agency code.
+    /// Part of the agency code, any letter case.
     pub agency: Option<String>,
     /// Operation prefix (`user.` matches `user.create`).
     pub operation: Option<String>,
@@ -28,6 +29,10 @@ pub struct Filter {
     pub from: Option<String>,
     /// Latest time (exclusive), RFC 3339 or a date.
     pub to: Option<String>,
+    /// Only entries of these accounts (the viewer's role filter, resolved by the caller to
+    /// the accounts that hold the role: the log itself names people, not roles).
+    #[serde(skip)]
+    pub actor_ids: Option<std::collections::BTreeSet<u64>>,
 }
 
 impl Filter {
@@ -44,13 +49,19 @@ impl Filter {
         let nonempty = |o: &Option<String>| {
             o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
         };
+        let contains = |text: &str, part: &str| text.to_lowercase().contains(&part.to_lowercase());
         if let Some(u) = nonempty(&self.user)
-            && e.actor != u
+            && !contains(&e.actor, &u)
         {
             return false;
         }
         if let Some(a) = nonempty(&self.agency)
-            && e.agency.as_deref() != Some(a.as_str())
+            && !e.agency.as_deref().is_some_and(|code| contains(code, &a))
+        {
+            return false;
+        }
+        if let Some(ids) = &self.actor_ids
+            && !e.actor_id.is_some_and(|id| ids.contains(&id))
         {
             return false;
         }

@@ -1,6 +1,7 @@
 //! `ipgo demo --corpus DIR`: every `.txt` file of DIR becomes one document readable by all
 //! participants — the file attached exactly as it is (its name kept), the title taken from
-//! its first non-empty line. Posted through the documents service by a demo employee, so it
+//! its first paragraph as a person would read it ([`title_of`]: the lines of a title broken
+//! across lines joined, Markdown marks such as `## ` and `***` dropped). Posted through the documents service by a demo employee, so it
 //! is logged and checked like any posting. Files already loaded (same name and sha256) are
 //! skipped, so the demo can be restarted on the same data directory.
 
@@ -45,14 +46,7 @@ pub fn load(app: &App, operator: &Actor, dir: &Path) -> anyhow::Result<()> {
             continue;
         }
         let text = String::from_utf8_lossy(&bytes);
-        let title: String = text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or(&name)
-            .chars()
-            .take(1000)
-            .collect();
+        let title = title_of(&text, &name);
         let actor = Actor {
             who: Who::User(identity.clone()),
             origin: Origin::new(
@@ -89,4 +83,63 @@ pub fn load(app: &App, operator: &Actor, dir: &Path) -> anyhow::Result<()> {
     std::fs::write(&marker, list)?;
     println!("corpus: {posted} new documents from {}", dir.display());
     Ok(())
+}
+
+/// The longest title kept, in characters (the documents service's limit is larger; a title
+/// longer than this is a paragraph, not a title).
+const TITLE_MAX: usize = 300;
+
+/// The title of a corpus text: its first paragraph (the non-empty lines up to the first
+/// empty one, joined with spaces: acts break their titles across lines), without Markdown
+/// heading and emphasis marks, spaces collapsed, at most [`TITLE_MAX`] characters cut at a
+/// word; `fallback` (the file name) when the text has no words.
+pub fn title_of(text: &str, fallback: &str) -> String {
+    let paragraph: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty() || !l.chars().any(char::is_alphanumeric))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let mut words: Vec<String> = Vec::new();
+    for line in paragraph {
+        for word in line.split_whitespace() {
+            // `## Title`, `***Emphasis***`, `_word_`: marks around words, not part of them.
+            let w = word.trim_matches(|c| matches!(c, '#' | '*' | '_' | '`' | '>'));
+            if !w.is_empty() {
+                words.push(w.to_owned());
+            }
+        }
+    }
+    let mut title = String::new();
+    for w in words {
+        if title.chars().count() + 1 + w.chars().count() > TITLE_MAX {
+            title.push('…');
+            break;
+        }
+        if !title.is_empty() {
+            title.push(' ');
+        }
+        title.push_str(&w);
+    }
+    if title.is_empty() { fallback.to_owned() } else { title }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_of;
+
+    #[test]
+    fn a_title_broken_across_lines_is_joined_and_markdown_marks_are_dropped() {
+        let broken = "\nОб утверждении Инструкции по работе на интранет-портале государственных \nорганов\n\nУтративший силу\n";
+        assert_eq!(
+            title_of(broken, "f.txt"),
+            "Об утверждении Инструкции по работе на интранет-портале государственных органов"
+        );
+        let markdown = "\n\n## Нұсқаулықты бекіту туралы\n\n### ***Күшін жойған***\n";
+        assert_eq!(title_of(markdown, "f.txt"), "Нұсқаулықты бекіту туралы");
+        assert_eq!(title_of("\n***\n\n", "f.txt"), "f.txt");
+        let long = "слово ".repeat(200);
+        let t = title_of(&long, "f.txt");
+        assert!(t.chars().count() <= 301 && t.ends_with("слово…"), "{t}");
+    }
 }

@@ -278,13 +278,16 @@ pub fn seed(app: &App, actor: &Actor, out: &mut dyn Write) -> Result<Vec<(String
     }
     let pki = super::demo_pki::DemoPki::install(app, actor)?;
     crate::portal::drafts::demo::seed(app, actor, &pki)?;
+    // The OKDO officer signs too (minutes, the Chancellery's documents): a key of their own.
+    pki.person(app, actor, "okdo.officer")?;
     crate::portal::discussions::demo::seed(app, actor)?;
     crate::portal::meetings::demo::seed(app, actor, &pki)?;
     writeln!(
         out,
-        "Heads sign with the demo keys in {} (password \"{}\"): ipgo sign --p12 FILE …",
+        "Heads sign with the demo keys in {} (password \"{}\"); how: {}",
         app.config.data_dir().join("demo-signing").display(),
-        super::demo_pki::P12_PASSWORD
+        super::demo_pki::P12_PASSWORD,
+        super::demo_pki::HOWTO_FILE
     )?;
     Ok(logins)
 }
@@ -371,10 +374,19 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
             .map_err(|e| anyhow::anyhow!("demo account requests: {e}"))?;
         crate::portal::trainings::demo::seed(app, &actor)
             .map_err(|e| anyhow::anyhow!("demo training: {e}"))?;
+        crate::portal::surveys::demo::seed(app, &actor)
+            .map_err(|e| anyhow::anyhow!("demo surveys: {e}"))?;
         stdout.write_all(&text)?;
         let file = app.config.data_dir().join("demo-accounts.txt");
         crate::keys::write_private(&file, &text)?;
         println!("(also written to {})", file.display());
+        // After every feature's seed: the how-to names every key file the demo wrote.
+        let howto = super::demo_pki::write_howto(app)
+            .map_err(|e| anyhow::anyhow!("demo signing how-to: {e}"))?;
+        println!(
+            "\n{howto}(also written to {})",
+            app.config.data_dir().join(super::demo_pki::HOWTO_FILE).display()
+        );
     } else {
         println!(
             "Using the existing demo data in {}; the accounts are listed in demo-accounts.txt there \

@@ -6,7 +6,8 @@
 //!
 //! The keys are written to `<data>/demo-signing/<login>.p12` (mode 0600, password
 //! [`P12_PASSWORD`]), so a person trying the demo without NCALayer can sign a manifest or a
-//! ballot with `ipgo sign --p12 …` and upload the signature. A production installation
+//! ballot with `ipgo sign --p12 …` and upload the signature; [`write_howto`] puts the
+//! steps in `demo-signing.txt` beside `demo-accounts.txt`. A production installation
 //! never runs `ipgo demo`; an administrator removes the demo CA with `ipgo trust remove`.
 
 use std::path::PathBuf;
@@ -129,5 +130,74 @@ impl DemoPki {
         let mut store = KeyStore::new();
         store.add_entry(login, KeyStoreEntry::PrivateKeyChain(chain));
         store.writer(P12_PASSWORD).write().map_err(|e| failed("PKCS#12", e))
+    }
+}
+
+/// The file beside `demo-accounts.txt` that says how to sign in the demo.
+pub const HOWTO_FILE: &str = "demo-signing.txt";
+
+/// Writes [`HOWTO_FILE`] (mode 0600, like the accounts) naming every key file the demo wrote
+/// and the steps to sign a draft with one by file upload, in English, Russian and Kazakh;
+/// returns its text so the demo prints it too.
+pub fn write_howto(app: &App) -> Result<String> {
+    let dir = app.config.data_dir().join("demo-signing");
+    let mut keys: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| failed("listing the keys", e))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| n.ends_with(".p12"))
+        .collect();
+    keys.sort();
+    let text = howto_text(&dir, &keys);
+    crate::keys::write_private(&app.config.data_dir().join(HOWTO_FILE), text.as_bytes())
+        .map_err(|e| failed("writing the how-to", e))?;
+    Ok(text)
+}
+
+fn howto_text(dir: &std::path::Path, keys: &[String]) -> String {
+    let dir = dir.display();
+    let mut t = String::new();
+    t.push_str("How to sign in the demo / Как подписывать в демо / Демода қалай қол қою керек\n\n");
+    t.push_str(&format!(
+        "Key files (PKCS#12), password \"{P12_PASSWORD}\" / Файлы ключей, пароль \"{P12_PASSWORD}\" / \
+         Кілт файлдары, құпиясөз \"{P12_PASSWORD}\":\n"
+    ));
+    for k in keys {
+        let login = k.trim_end_matches(".p12");
+        t.push_str(&format!("  {login:<14} {dir}/{k}\n"));
+    }
+    t.push_str(&format!(
+        "\n1. Sign in as the head (accounts: demo-accounts.txt), open \"Draft acts\", the draft, \"Your actions\".\n\
+         2. Without NCALayer: follow \"Download the manifest\".\n\
+         3. On the server: IPGO_P12_PASSWORD={P12_PASSWORD} ipgo sign --p12 {dir}/LOGIN.p12 \\\n\
+         \x20     --manifest manifest.txt --out signature.p7s\n\
+         4. Choose signature.p7s in \"Signature file\" and press \"Sign with the file\".\n\
+         Order: dev.head signs the draft; fin.head and econ.head register the letter and approve;\n\
+         okdo.officer checks it at the Chancellery and opens the vote; the heads sign their ballots\n\
+         the same way (the ballot text instead of the manifest).\n\n\
+         1. Войдите как руководитель (учётные записи: demo-accounts.txt), откройте «Проекты НПА», проект,\n\
+         \x20  «Ваши действия». 2. Без NCALayer нажмите «Скачать манифест». 3. На сервере подпишите его командой\n\
+         \x20  выше (LOGIN — ваш логин). 4. Загрузите signature.p7s в поле «Файл подписи».\n\n\
+         1. Басшы ретінде кіріңіз (тіркелгілер: demo-accounts.txt), «НҚА жобалары» бөлімінде жобаны ашып,\n\
+         \x20  «Сіздің әрекеттеріңіз» бөлімін табыңыз. 2. NCALayer болмаса, «Манифесті жүктеп алу» сілтемесін басыңыз.\n\
+         \x20  3. Серверде жоғарыдағы командамен қол қойыңыз (LOGIN — логиніңіз). 4. signature.p7s\n\
+         \x20  файлын «Қолтаңба файлы» өрісіне жүктеңіз.\n\n\
+         The demo CA \"ipgo demo CA (not for production)\" and its CRL are in the trust store\n\
+         (Administration → Trust); never run the demo on a production installation.\n"
+    ));
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_howto_names_every_key_file_its_password_and_the_command() {
+        let keys = vec!["dev.head.p12".to_owned(), "okdo.officer.p12".to_owned()];
+        let t = super::howto_text(std::path::Path::new("/var/lib/ipgo/demo-signing"), &keys);
+        assert!(t.contains("/var/lib/ipgo/demo-signing/dev.head.p12"), "{t}");
+        assert!(t.contains("/var/lib/ipgo/demo-signing/okdo.officer.p12"), "{t}");
+        assert!(t.contains("password \"demo\""), "{t}");
+        assert!(t.contains("ipgo sign --p12"), "{t}");
+        assert!(t.contains("Как подписывать") && t.contains("қол қою"), "{t}");
     }
 }

@@ -14,6 +14,7 @@ pub mod headcount;
 pub mod helpdesk;
 pub mod home;
 pub mod inbox;
+pub mod ldap;
 pub mod maintenance;
 pub mod meetings;
 pub mod plans;

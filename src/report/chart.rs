@@ -75,15 +75,24 @@ fn nice_max(v: f64) -> f64 {
     10.0 * magnitude
 }
 
-fn header(h: &mut String, id: &str, title: &str, desc: &str, height: f64) {
+/// Opens the chart. A chart whose bars are links is a `group`, not an `img`: an image hides
+/// its content from assistive technology, and links inside it would be focusable yet nameless
+/// (axe-core: nested-interactive, WCAG 4.1.2).
+fn header(h: &mut String, id: &str, title: &str, desc: &str, height: f64, links: bool) {
+    let role = if links { "group" } else { "img" };
     let _ = write!(
         h,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" \
-         width=\"100%\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" font-family=\"{FONT}\" font-size=\"{SIZE}\">\
+         width=\"100%\" role=\"{role}\" aria-labelledby=\"{id}-t {id}-d\" font-family=\"{FONT}\" font-size=\"{SIZE}\">\
          <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
         escape(title),
         escape(desc)
     );
+}
+
+/// A bar's link when it stays on the portal (a path, never another host).
+fn local_link(href: Option<&str>) -> Option<&str> {
+    href.filter(|h| h.starts_with('/') && !h.starts_with("//"))
 }
 
 /// A legend row of coloured squares and series names; returns its height.
@@ -152,9 +161,15 @@ pub fn bars(chart: &Bars) -> String {
             y + 15.0,
             escape(&label)
         );
-        if let Some(href) = bar.href.as_ref().filter(|h| h.starts_with('/') && !h.starts_with("//"))
-        {
-            let _ = write!(body, "<a href=\"{}\">", escape(href));
+        let link = local_link(bar.href.as_deref());
+        if let Some(href) = link {
+            let _ = write!(
+                body,
+                "<a href=\"{}\" aria-label=\"{}: {}\">",
+                escape(href),
+                escape(&bar.label),
+                escape(&value_labels[i])
+            );
         }
         let mut x = label_w;
         for (s, v) in chart.series.iter().zip(&bar.values) {
@@ -176,7 +191,7 @@ pub fn bars(chart: &Bars) -> String {
             );
             x += w;
         }
-        if bar.href.is_some() {
+        if link.is_some() {
             body.push_str("</a>");
         }
         let _ = write!(
@@ -196,7 +211,8 @@ pub fn bars(chart: &Bars) -> String {
         .map(|(b, v)| format!("{}: {v}", b.label))
         .collect::<Vec<_>>()
         .join("; ");
-    header(&mut h, &chart.id, &chart.title, &desc, height);
+    let links = chart.bars.iter().any(|b| local_link(b.href.as_deref()).is_some());
+    header(&mut h, &chart.id, &chart.title, &desc, height, links);
     let _ = write!(
         h,
         "<line x1=\"{label_w}\" y1=\"{top}\" x2=\"{label_w}\" y2=\"{}\" stroke=\"#5b6673\"/>",
@@ -299,7 +315,7 @@ pub fn trend(chart: &Trend) -> String {
         .collect::<Vec<_>>()
         .join("; ");
     let mut h = String::new();
-    header(&mut h, &chart.id, &chart.title, &desc, height);
+    header(&mut h, &chart.id, &chart.title, &desc, height, false);
     h.push_str(&body);
     h.push_str("</svg>");
     h

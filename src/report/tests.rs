@@ -173,6 +173,36 @@ fn bars_parse_and_name_every_bar() {
     assert_eq!(trend.matches("class=\"point\"").count(), 2);
 }
 
+/// A chart whose bars are links is a named group with named links, never an image holding
+/// focusable content (axe-core nested-interactive, WCAG 4.1.2); a link to another host is
+/// dropped without leaving a closing tag behind.
+#[test]
+fn bars_that_link_make_a_group_of_named_links() {
+    let bar = |label: &str, href: Option<&str>| Bar {
+        label: label.into(),
+        values: vec![3.0],
+        href: href.map(Into::into),
+    };
+    let chart = |bars| Bars {
+        id: "c".into(),
+        title: "Returns".into(),
+        series: vec![Series::new("Accepted", chart::GOOD)],
+        bars,
+        shares: false,
+    };
+    let linked = chart::bars(&chart(vec![bar("MINFIN", Some("/headcount?a=1")), bar("MNE", None)]));
+    titles(&linked);
+    assert!(linked.contains("role=\"group\""), "{linked}");
+    assert!(!linked.contains("role=\"img\""), "{linked}");
+    assert!(linked.contains("<a href=\"/headcount?a=1\" aria-label=\"MINFIN: 3\">"), "{linked}");
+    assert_eq!(linked.matches("<a ").count(), linked.matches("</a>").count());
+
+    let plain = chart::bars(&chart(vec![bar("MINFIN", None), bar("MNE", Some("//evil.example"))]));
+    titles(&plain);
+    assert!(plain.contains("role=\"img\""), "nothing focusable: an image: {plain}");
+    assert!(!plain.contains("<a ") && !plain.contains("</a>"), "{plain}");
+}
+
 #[test]
 fn kazakh_text_is_measured_by_its_letters() {
     // Liberation Sans / Arial: «Қ» is as wide as «К» plus its descender (same advance);

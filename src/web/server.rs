@@ -36,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::meetings::http::routes(cfg);
     crate::portal::reminders::http::routes(cfg);
     crate::portal::surveys::http::routes(cfg);
+    crate::portal::ldap::http::routes(cfg);
     super::metrics::routes(cfg);
     super::openapi::routes(cfg);
 }

@@ -119,6 +119,8 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(directory::LOGINS, Rows::Copy),
     &Typed(directory::GROUPS, Rows::Copy),
     &Typed(directory::GROUP_MEMBERS, Rows::Copy),
+    &Typed(crate::portal::directory::external::DIRECTORY_LINKS, Rows::Copy),
+    &Typed(crate::portal::ldap::store::SYNC_RUNS, Rows::Copy),
     &Typed(documents::DOCUMENTS, Rows::Copy),
     &Typed(documents::VERSIONS, Rows::Copy),
     &Typed(documents::COMMENTS, Rows::Copy),
@@ -187,6 +189,7 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::surveys::store::DUE, Rows::Copy),
     &Typed(crate::portal::surveys::store::RESPONDENTS, Rows::Copy),
     &Typed(crate::portal::surveys::store::RESPONSES, Rows::Copy),
+    &Typed(crate::portal::surveys::store::DRAFTS, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].

@@ -3,6 +3,7 @@
 
 pub mod admin_http;
 pub mod departure;
+pub mod external;
 pub mod http;
 pub mod model;
 pub mod pages;

@@ -633,6 +633,9 @@ pub fn set_group_members(
 
 /// Groups the actor belongs to or may manage.
 pub fn groups(app: &App, actor: &Actor) -> Result<Vec<WorkingGroup>> {
+    // The groups' own pages are logged as such; a page that lists them for a choice keeps
+    // its own name.
+    actor.origin.name_operation_if_unnamed("group.read");
     require(actor, Action::DirectoryRead, Object::Appliance)?;
     let txn = app.db.read()?;
     let mut all = Reader(&txn).groups()?;

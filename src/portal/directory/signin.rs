@@ -68,6 +68,16 @@ pub fn sign_in_in_language(
             None => None,
         }
     };
+    // An account kept by an agency's directory has no portal password: the directory
+    // checks it. A login the portal does not know may be a directory's first sign-in.
+    let directory_agency = match &found {
+        Some((user, None)) => super::external::link_of(app, user.id)?.map(|l| Some(l.agency_code)),
+        None if !app.config.directory.agencies.is_empty() => Some(None),
+        _ => None,
+    };
+    if let Some(agency) = directory_agency {
+        return sign_in_with_directory(app, visitor, &attempted, agency.as_deref(), secret);
+    }
     let Some((user, Some(cred))) = found else {
         password::verify_against_dummy(secret);
         visitor.origin.set_detail(json!({"login": attempted, "reason": "unknown_login"}));
@@ -129,6 +139,48 @@ pub fn sign_in_in_language(
         identity.lang = l.to_owned();
         app.directory_changed();
     }
+    app.sessions.activate(&session);
+    Ok(SignedIn { session, identity })
+}
+
+/// Signs in a directory account by a bind to its agency's directory. A wrong password is
+/// refused as any other; a directory that cannot be reached says so (`unavailable`, with
+/// a message that local accounts still work), since the person can do nothing else about
+/// it.
+fn sign_in_with_directory(
+    app: &App,
+    visitor: &Actor,
+    attempted: &str,
+    agency: Option<&str>,
+    secret: &str,
+) -> Result<SignedIn> {
+    use crate::portal::ldap::signin::{Outcome, authenticate};
+    let user = match authenticate(app, agency, attempted, secret) {
+        Outcome::Accepted(user) => user,
+        Outcome::Refused(reason) => {
+            visitor
+                .origin
+                .set_detail(json!({"login": attempted, "method": "directory", "reason": reason}));
+            return Err(refused());
+        }
+        Outcome::Unreachable(cause) => {
+            visitor.origin.set_detail(json!({"login": attempted, "method": "directory",
+                "reason": "directory_unreachable", "cause": cause}));
+            return Err(Error::new(Code::Unavailable).with_detail_key("directory-unreachable"));
+        }
+    };
+    if user.status != super::model::UserStatus::Active {
+        visitor
+            .origin
+            .set_detail(json!({"login": attempted, "method": "directory", "reason": "disabled"}));
+        return Err(refused());
+    }
+    let identity = super::service::identity(app, user.id, false)?.ok_or_else(refused)?;
+    let as_user = Actor { who: Who::User(identity.clone()), origin: visitor.origin.clone() };
+    let session = app.audit.change(&as_user, "session.create", |txn| {
+        let session = app.sessions.create_in(txn, user.id)?;
+        Ok((session, Some(json!({"method": "directory"}))))
+    })?;
     app.sessions.activate(&session);
     Ok(SignedIn { session, identity })
 }

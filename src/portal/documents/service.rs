@@ -534,7 +534,9 @@ fn person(map: &HashMap<u64, PersonRef>, id: u64) -> PersonRef {
 /// Loads a readable document with its key: 410 after destruction, and 404 — as for a
 /// missing id — to anyone who may not read it.
 pub(super) fn readable(app: &App, actor: &Actor, id: u64) -> Result<(DocumentRecord, DataKey)> {
-    actor.origin.set_operation("document.read");
+    // Names the request unless something named it first: a draft's page reads its
+    // document, and the log says the draft was opened (issue 21 point 5).
+    actor.origin.name_operation_if_unnamed("document.read");
     let doc = load_for(app, actor, id)?;
     require(actor, Action::DocumentRead, doc_object(&doc))?;
     let key =

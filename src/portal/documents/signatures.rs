@@ -371,8 +371,10 @@ pub(super) fn standings(
 
 /// Every signature of a version with its standing now (§58).
 pub fn list(app: &App, actor: &Actor, doc: u64, n: u32) -> Result<Vec<SignatureView>> {
+    // Before reading: the signatures' own route is named so even when the document is
+    // missing; a draft's page that lists them keeps its own name (issue 21 point 5).
+    actor.origin.name_operation_if_unnamed("signature.list");
     let (_, key) = super::service::readable(app, actor, doc)?;
-    actor.origin.set_operation("signature.list");
     {
         let txn = app.db.read()?;
         Reader(&txn).version(doc, n)?.ok_or_else(Error::not_found)?;

@@ -43,7 +43,11 @@ impl AdminPage<'_> {
 }
 
 async fn page(app: Data, s: SignedIn) -> Result<HttpResponse> {
-    page_with(&app, &s, Form::new("window").set("effect", "stops")).await
+    let res = page_with(&app, &s, Form::new("window").set("effect", "stops")).await;
+    // Opening the page schedules nothing (the list needs the right to schedule): the log
+    // says it was viewed (issue 21 point 5). A refused form re-shown keeps its own name.
+    s.actor.origin.set_operation("maintenance.view");
+    res
 }
 
 async fn page_with(app: &Data, s: &SignedIn, f: Form) -> Result<HttpResponse> {

@@ -3,6 +3,9 @@
 //! keep who has answered apart from what was answered (`store.rs`), the use cases
 //! (`service.rs`).
 
+pub mod answer;
+pub mod builder;
+pub mod demo;
 pub mod http;
 pub mod model;
 pub mod pages;

@@ -33,12 +33,17 @@ pub const DUE: TableDefinition<(&str, u64), ()> = TableDefinition::new("survey_d
 pub const RESPONDENTS: TableDefinition<(u64, u64), ()> = TableDefinition::new("survey_respondents");
 /// The answers: (survey, random key) → [`Response`].
 pub const RESPONSES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("survey_responses");
+/// A named survey's answers in progress: (survey, account) → [`Draft`]. Anonymous surveys
+/// never write here: their pages carry the earlier pages' answers in the form itself, so
+/// nothing on the server holds a person's unfinished answers.
+pub const DRAFTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("survey_drafts");
 
 pub fn ensure_tables(txn: &WriteTransaction) -> Result<()> {
     txn.open_table(SURVEYS)?;
     txn.open_table(DUE)?;
     txn.open_table(RESPONDENTS)?;
     txn.open_table(RESPONSES)?;
+    txn.open_table(DRAFTS)?;
     Ok(())
 }
 
@@ -130,8 +135,29 @@ pub fn respondents(txn: &ReadTransaction, survey: u64) -> Result<Vec<u64>> {
     Ok(out)
 }
 
-/// Records that `person` answered and, apart, what was answered under a random key.
+/// A named survey's unfinished answers: the page to come back to and what was answered.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub section: usize,
+    pub answers: Answers,
+}
+
+pub fn draft(txn: &ReadTransaction, survey: u64, person: u64) -> Result<Option<Draft>> {
+    match txn.open_table(DRAFTS)?.get((survey, person))? {
+        Some(v) => Ok(Some(serde_json::from_slice(v.value())?)),
+        None => Ok(None),
+    }
+}
+
+pub fn put_draft(txn: &WriteTransaction, survey: u64, person: u64, d: &Draft) -> Result<()> {
+    txn.open_table(DRAFTS)?.insert((survey, person), to_json(d)?.as_slice())?;
+    Ok(())
+}
+
+/// Records that `person` answered and, apart, what was answered under a random key; a
+/// named survey's draft goes with the answer.
 pub fn put_response(txn: &WriteTransaction, survey: u64, person: u64, r: &Response) -> Result<()> {
+    txn.open_table(DRAFTS)?.remove((survey, person))?;
     txn.open_table(RESPONDENTS)?.insert((survey, person), ())?;
     let mut responses = txn.open_table(RESPONSES)?;
     let key = loop {

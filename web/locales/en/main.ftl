@@ -142,6 +142,7 @@ role-civil-service-verifier = Civil-service data verifier
 role-okdo-officer = Document-control officer (OKDO)
 role-plan-responsible = Action-plan officer
 role-controller = Controller
+role-survey-author = Survey author
 role-connector = E-document system connector (imports control instructions)
 role-support-admin = User-support administrator
 role-system-admin = System administrator
@@ -680,3 +681,7 @@ cert-signin-none = No certificate was presented on this connection. Choose your 
 cert-signin-not-registered = This certificate is not registered to any account of the portal.
 cert-signin-account-disabled = The account the certificate is registered to is disabled.
 # --- end of signatures block
+skip-to-content = Skip to content
+nav-more = More
+list-sorted-capped = Sorted among the newest 500 documents: narrow the list with the filters above to see the others.
+done-inbox-read-all = Every notice is marked read.

@@ -142,6 +142,7 @@ role-civil-service-verifier = Тексеруші (мемлекеттік қыз�
 role-okdo-officer = ҚБҚБ қызметкері
 role-plan-responsible = Іс-шаралар жоспарына жауапты
 role-controller = Бақылаушы
+role-survey-author = Сауалнама авторы
 role-connector = ЭҚАБЖ коннекторы (бақылаудағы тапсырмаларды жүктейді)
 role-support-admin = Пайдаланушыларды қолдау қызметі
 role-system-admin = Жүйе әкімшісі
@@ -680,3 +681,7 @@ cert-signin-none = Бұл қосылымда сертификат ұсынылм
 cert-signin-not-registered = Бұл сертификат порталдағы ешбір есептік жазбаға тіркелмеген.
 cert-signin-account-disabled = Сертификат тіркелген есептік жазба бұғатталған.
 # --- end of signatures block
+skip-to-content = Негізгі мазмұнға өту
+nav-more = Тағы
+list-sorted-capped = Ең жаңа 500 құжат сұрыпталды: қалғандарын көру үшін тізімді жоғарыдағы сүзгілермен тарылтыңыз.
+done-inbox-read-all = Барлық хабарлама оқылды деп белгіленді.

@@ -142,6 +142,7 @@ role-civil-service-verifier = Проверяющий (госслужба)
 role-okdo-officer = Сотрудник ОКДО
 role-plan-responsible = Ответственный за план мероприятий
 role-controller = Контролёр
+role-survey-author = Автор опросов
 role-connector = Коннектор ЕСЭДО (загружает контрольные поручения)
 role-support-admin = Служба поддержки пользователей
 role-system-admin = Системный администратор
@@ -680,3 +681,7 @@ cert-signin-none = На этом соединении сертификат не 
 cert-signin-not-registered = Этот сертификат не зарегистрирован ни за одной учётной записью портала.
 cert-signin-account-disabled = Учётная запись, за которой зарегистрирован сертификат, заблокирована.
 # --- end of signatures block
+skip-to-content = Перейти к содержанию
+nav-more = Ещё
+list-sorted-capped = Отсортированы 500 самых новых документов: сузьте список фильтрами выше, чтобы увидеть остальные.
+done-inbox-read-all = Все уведомления отмечены прочитанными.
