@@ -79,10 +79,12 @@ fn i385_57_the_administrator_keeps_the_trust_store_from_its_page() {
         "Test Issuing CA (RSA)".to_owned(),
         ftl(&lang, "trust-role-root"),
         ftl(&lang, "done-trust-crl"),
-        ftl(&lang, "trust-crl-age").replace("{ $hours }", "0"),
+        ftl(&lang, "time-just-now"),
     ] {
         assert!(page.body.contains(&expected), "{expected:?} not on the trust page");
     }
+    let zero_hours = ftl(&lang, "trust-crl-age").replace("{ $hours }", "0");
+    assert!(!page.body.contains(&zero_hours), "never \"0 h ago\" (issue 21 point 6)");
     assert_eq!(page.body.matches("class=\"ca\" data-state=\"valid\"").count(), 2);
     assert_eq!(page.body.matches("class=\"crl\" data-stale=\"false\"").count(), 2);
     let year = jiff::Timestamp::now().strftime("%Y").to_string();
@@ -356,4 +358,29 @@ fn i385_57_crls_are_fetched_on_a_schedule_from_a_server_in_the_closed_network() 
 
 fn der_of_crl(pem: &[u8]) -> Vec<u8> {
     ipgo::sign::x509::read_crl(pem).unwrap().0
+}
+
+/// Issue 21 point 6: a CRL issued less than an hour ago reads "just now" (kk/ru/en), never
+/// "0 h ago"; on the test-controlled clock three hours later it reads "3 h ago".
+#[test]
+fn i385_57_a_fresh_crl_reads_just_now_and_its_age_in_hours_later() {
+    let pki = pki();
+    let server = Server::builder().controllable_clock().start();
+    server.add_agency("MIN");
+    server.add_user("admin", "MIN", &["system_admin"]);
+    let admin = server.signed_in("admin");
+    let lang = lang_of(&admin);
+    let res = upload(&admin, "/admin/trust/cas", &[], pki.read("trusted.pem"));
+    assert_eq!(res.status, 303, "{}", res.body);
+    let crl = pki.issuing_crl(&format!("crl-{}.pem", unique()));
+    let res = upload(&admin, "/admin/trust/crls", &[], std::fs::read(&crl).unwrap());
+    assert_eq!(res.status, 303, "{}", res.body);
+    let hours = |n: &str| ftl(&lang, "trust-crl-age").replace("{ $hours }", n);
+    let page = admin.get("/admin/trust");
+    assert!(page.body.contains(&ftl(&lang, "time-just-now")), "{}", page.body);
+    assert!(!page.body.contains(&hours("0")), "never \"0 h ago\"");
+    server.advance_clock("3h");
+    let page = admin.get("/admin/trust");
+    assert!(page.body.contains(&hours("3")), "{}", page.body);
+    assert!(!page.body.contains(&ftl(&lang, "time-just-now")));
 }
