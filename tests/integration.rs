@@ -63,6 +63,8 @@ mod notices;
 mod pages;
 #[path = "integration/pages_people.rs"]
 mod pages_people;
+#[path = "integration/plain_words.rs"]
+mod plain_words;
 #[path = "integration/plans.rs"]
 mod plans;
 #[path = "integration/polls_secrecy.rs"]
