@@ -380,6 +380,8 @@ fn i385_57_a_fresh_crl_reads_just_now_and_its_age_in_hours_later() {
     assert!(page.body.contains(&ftl(&lang, "time-just-now")), "{}", page.body);
     assert!(!page.body.contains(&hours("0")), "never \"0 h ago\"");
     server.advance_clock("3h");
+    // Three idle hours end the session: sign in again on the moved clock.
+    let admin = server.signed_in("admin");
     let page = admin.get("/admin/trust");
     assert!(page.body.contains(&hours("3")), "{}", page.body);
     assert!(!page.body.contains(&ftl(&lang, "time-just-now")));
