@@ -51,6 +51,10 @@ mod forms;
 mod gost;
 #[path = "integration/headcount.rs"]
 mod headcount;
+#[path = "integration/headcount_browser.rs"]
+mod headcount_browser;
+#[path = "integration/headcount_cli.rs"]
+mod headcount_cli;
 #[path = "integration/helpdesk.rs"]
 mod helpdesk;
 #[path = "integration/ldap.rs"]
