@@ -107,6 +107,8 @@ mod trainings;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
 
+#[path = "integration/layout.rs"]
+mod layout;
 #[path = "integration/meetings_session.rs"]
 mod meetings_session;
 #[path = "integration/packaging.rs"]
