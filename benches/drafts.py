@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,17 +26,10 @@ import urllib.request
 import uuid
 from email.message import EmailMessage
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from portal_server import free_port, run, serve  # noqa: E402
+
 PASSWORD = "Bench-secret-2026"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, **kw)
 
 
 class Client:
@@ -160,15 +152,7 @@ def main():
                 "--password-stdin", stdin=PASSWORD.encode())
             if "head" in roles:
                 cli("cert", "register", "--login", login, pki.person(login))
-        server = subprocess.Popen([binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.1)
+        server, base = serve(binary, data, env, port)
         clients = {}
         for login, _, _ in people:
             c = Client(base)

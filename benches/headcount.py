@@ -23,6 +23,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from plans import PASSWORD, Client, free_port, rss, timed  # noqa: E402
+from portal_server import serve  # noqa: E402
 
 BASELINE = r'''
 import json, resource, sys, time, openpyxl
@@ -68,17 +69,8 @@ def main():
     def cli(*a, stdin=None):
         subprocess.run([binary, *a, "--data", data], check=True, capture_output=True, input=stdin, env=env)
 
-    port = free_port()
-    server = subprocess.Popen([binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, base = serve(binary, data, env)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/healthz")
-                break
-            except Exception:
-                time.sleep(0.05)
         codes = [f"A{i:03}" for i in range(args.agencies)]
         cli("agency", "add", "--code", "ADGS", "--name-ru", "Агентство по делам государственной службы",
             "--name-kk", "Мемлекеттік қызмет істері агенттігі")

@@ -34,6 +34,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from drafts import PASSWORD, Client, Pki, free_port, run  # noqa: E402
+from portal_server import serve  # noqa: E402
 
 
 def document(client, title, content):
@@ -109,15 +110,7 @@ def main():
             cli("user", "add", "--login", login, "--agency", agency, "--email", f"{login}@bench.test", *role_args,
                 "--password-stdin", stdin=PASSWORD.encode())
             cli("cert", "register", "--login", login, pki.person(login))
-        server = subprocess.Popen([binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.1)
+        server, base = serve(binary, data, env, port)
         clients = {}
         for login, _, _ in people:
             clients[login] = Client(base)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Memory under load (not a test): the resident memory of a release `ipgo serve`, sampled
 every second while it is loaded and while it rests afterwards, beside the ceiling its
-configuration promises (docs/admin-guide.md, "Sizing").
+configuration promises (docs/admin-guide.md, chapter 23 "Sizing").
 
 Phases, in one run:
   1. idle (10 s);
@@ -194,6 +194,16 @@ def main():
     # Requests against the access log: every dashboard request of the runs is there.
     export = portal.cli("audit", "export", "--format", "jsonl").stdout.decode()
     logged_pages = sum(1 for l in export.splitlines() if '"route":"/","resource":"/"' in l)
+    entries = len(export.splitlines())
+    # Disk per access-log entry and per document, for the admin guide's sizing chapter.
+    sizes = {}
+    for root, _, names in os.walk(portal.data):
+        top = os.path.relpath(root, portal.data).split(os.sep)[0]
+        for n in names:
+            try:
+                sizes[top] = sizes.get(top, 0) + os.path.getsize(os.path.join(root, n))
+            except OSError:
+                pass
 
     samples = sampler.samples
     with open(os.path.join(args.out, "memory.csv"), "w") as f:
@@ -225,6 +235,8 @@ def main():
                 print(f"|  ↳ 60 s after the load | | | {after[0][2]:.0f} | |")
     print(f"requests completed: {totals}; dashboard entries in the access log: {logged_pages} "
           f"(wrk does not count requests in flight when it stops)")
+    print(f"data directory after the run: {entries} access-log entries, {docs + totals['uploads']} documents; "
+          + ", ".join(f"{k}: {v / MB:.1f} MiB" for k, v in sorted(sizes.items())))
     print(f"samples: {args.out}/memory.csv, curve: {args.out}/memory.svg; configured ceiling {ceiling} MiB")
     shutil.rmtree(work, ignore_errors=True)
 

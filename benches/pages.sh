@@ -114,6 +114,8 @@ status=$(curl -s -o "$work/dashboard.html" -w '%{http_code}' -H "Cookie: ipgo_se
 [ "$status" = 200 ] || { echo "the dashboard answered $status" >&2; exit 1; }
 page_bytes=$(wc -c <"$work/dashboard.html")
 headers=$(curl -s -D - -o /dev/null -H "Cookie: ipgo_session=$token" "$page_url" | wc -c)
+gzip_bytes=$(curl -s -H "Cookie: ipgo_session=$token" -H "Accept-Encoding: gzip" \
+  -H "Sec-Fetch-Site: same-origin" "$page_url" | wc -c)
 wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -H "Cookie: ipgo_session=$token" "$page_url" >/dev/null
 stop_server
 
@@ -181,6 +183,11 @@ for round in $(seq "$ROUNDS"); do
   start_server
   measure log_on -H "Cookie: ipgo_session=$token" "$page_url"
   logged_requests=$((logged_requests + last_total))
+  # As a browser asks from the portal's own page: gzip-compressed (the BREACH rule
+  # compresses secret-holding pages only for Sec-Fetch-Site same-origin or none).
+  measure log_on_gzip -H "Cookie: ipgo_session=$token" -H "Accept-Encoding: gzip" \
+    -H "Sec-Fetch-Site: same-origin" "$page_url"
+  logged_requests=$((logged_requests + last_total))
   on_rss=$(rss_kb "$server_pid")
   stop_server
 
@@ -219,10 +226,12 @@ Page: GET / (dashboard) signed in, $page_bytes bytes of HTML + $headers bytes of
 | configuration | requests/s (median) | range | p50 (µs) | p99 (µs) | non-2xx | server CPU per request (µs) |
 |---|---:|---:|---:|---:|---:|---:|
 $(row log_on "ipgo, access log on (every read logged)")
+$(row log_on_gzip "ipgo, access log on, gzip ($gzip_bytes bytes on the wire)")
 $(row log_off "ipgo, read logging off")
 $(row nginx "nginx, same bytes as a static file (ceiling)")
 
 - Cost of logging every read: $cost % of throughput, $cpu_cost % of server CPU per request (target < 10 %).
 - Dashboard requests of the logged runs found in the access log: $dashboard_entries (wrk completed $logged_requests; requests in flight at the end are logged but not counted by wrk).
+- Cost of gzip (log on): $(awk -v a="$(median log_on 6)" -v b="$(median log_on_gzip 6)" 'BEGIN { printf "%.1f", b - a }') µs of server CPU per page, $page_bytes → $gzip_bytes bytes.
 - Idle resident memory of ipgo serve: $((idle_rss / 1024)) MiB (target < 50 MB); after a logged run: $((on_rss / 1024)) MiB.
 REPORT

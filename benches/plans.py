@@ -17,7 +17,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,13 +24,10 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from portal_server import free_port, serve  # noqa: E402
+
 PASSWORD = "Bench-secret-2026"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Client:
@@ -104,17 +100,8 @@ def main():
     def cli(*a, stdin=None):
         subprocess.run([binary, *a, "--data", data], check=True, capture_output=True, input=stdin, env=env)
 
-    port = free_port()
-    server = subprocess.Popen([binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, base = serve(binary, data, env)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/healthz")
-                break
-            except Exception:
-                time.sleep(0.05)
         codes = [f"A{i:02}" for i in range(args.agencies)]
         for c in codes:
             cli("agency", "add", "--code", c, "--name-ru", f"Министерство № {c[1:]} Республики Казахстан",

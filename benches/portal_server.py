@@ -22,6 +22,23 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, **kw)
 
 
+def serve(binary, data, env, port=None):
+    """Starts `ipgo serve` on a free loopback port and waits until `/healthz` answers
+    (at most 20 s); returns (the process, the base URL)."""
+    port = port or free_port()
+    server = subprocess.Popen([binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.05)
+    return server, base
+
+
 def make_pdf(path, size):
     """A file the portal accepts as PDF (header and end marker) of exactly `size` bytes."""
     head, tail = b"%PDF-1.7\n", b"\n%%EOF\n"
@@ -55,16 +72,7 @@ class Portal:
         self.cli("agency", "add", "--code", "BENCH", "--name-ru", "Бенчмарк", "--name-kk", "Бенчмарк")
         self.cli("user", "add", "--login", self.login, "--agency", "BENCH", "--role", "employee",
                  "--password-stdin", input=self.password.encode())
-        port = free_port()
-        self.server = subprocess.Popen([self.binary, "serve", "--data", self.data, "--listen", f"127.0.0.1:{port}"],
-                                       env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.05)
+        self.server, self.base = serve(self.binary, self.data, self.env)
         login = run(["curl", "-sf", "-c", self.jar, "-H", "content-type: application/json", "-d",
                      json.dumps({"login": self.login, "password": self.password}), self.base + "/api/v1/session"])
         self.csrf = json.loads(login.stdout)["csrf"]

@@ -17,21 +17,18 @@ import http.cookiejar
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from portal_server import free_port, serve  # noqa: E402
+
 PASSWORD = "Bench-secret-2026"
 COLUMNS = "record_id;outgoing_number;outgoing_date;summary;executor_agency;executor_person;document_type;department;deadline;status;new_deadline"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def timed(fn, n):
@@ -71,17 +68,8 @@ def main():
     def cli(*a, stdin=None):
         return subprocess.run([binary, *a, "--data", data], check=True, capture_output=True, input=stdin, env=env).stdout.decode()
 
-    port = free_port()
-    server = subprocess.Popen([binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, base = serve(binary, data, env)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(400):
-            try:
-                urllib.request.urlopen(base + "/healthz")
-                break
-            except Exception:
-                time.sleep(0.05)
         codes = [f"A{i:02}" for i in range(60)]
         for c in codes:
             cli("agency", "add", "--code", c, "--name-ru", f"Государственный орган № {c[1:]}", "--name-kk", f"№ {c[1:]} мемлекеттік орган")

@@ -168,6 +168,8 @@ fn allowed_areas(route: &str) -> Option<&'static [&'static str]> {
         "calendar" => &["calendar"],
         "certificates" => &["certificate"],
         "directory" => &["directory"],
+        // The directory sign-in's settings and sync runs (I617 §20–§21).
+        "directory-sync" => &["ldap"],
         "discussions" => &["discussion"],
         "document-types" | "documents" => &["document", "signature"],
         // The voting engine's ballots are the drafts' and meetings' own votes.

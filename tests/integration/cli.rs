@@ -204,7 +204,15 @@ fn the_demo_shows_draft_acts_in_their_stages_signed_with_its_own_keys(
     stages.sort_unstable();
     assert_eq!(
         stages,
-        ["accepted", "at_chancellery", "awaiting_developer_signature", "on_approval", "voting"]
+        [
+            "accepted",
+            "at_chancellery",
+            "awaiting_developer_signature",
+            // The upcoming demo meeting's agenda carries it (I385 §21).
+            "for_decision",
+            "on_approval",
+            "voting"
+        ]
     );
     for d in drafts {
         for a in d["approvals"].as_array().unwrap() {

@@ -98,10 +98,7 @@ pub(super) async fn login_submit(
 ) -> Result<HttpResponse> {
     v.actor.origin.set_operation("session.create");
     let f: LoginForm = form(&body)?;
-    let pre = req.cookie(cookies::PRE_SESSION).map(|c| c.value().to_owned()).unwrap_or_default();
-    if pre.is_empty() || !constant_eq(&pre, &f.csrf) {
-        return Err(Error::new(Code::CsrfFailed));
-    }
+    check_pre_session(&req, &f.csrf)?;
     let app2 = app.clone().into_inner();
     let actor = v.actor.clone();
     let ip = v.state.client_ip;
@@ -181,10 +178,7 @@ pub(super) async fn login_certificate_submit(
 ) -> Result<HttpResponse> {
     v.actor.origin.set_operation("session.create");
     let f: CertificateLoginForm = form(&body)?;
-    let pre = req.cookie(cookies::PRE_SESSION).map(|c| c.value().to_owned()).unwrap_or_default();
-    if pre.is_empty() || !constant_eq(&pre, &f.csrf) {
-        return Err(Error::new(Code::CsrfFailed));
-    }
+    check_pre_session(&req, &f.csrf)?;
     let (app2, actor, ip, cert) =
         (app.clone().into_inner(), v.actor.clone(), v.state.client_ip, presented(&req));
     let result =
@@ -214,6 +208,16 @@ pub(super) async fn api_sign_in_certificate(
     res.add_cookie(&cookies::session(&signed.session.token, v.state.secure))
         .map_err(Error::internal)?;
     Ok(res)
+}
+
+/// A sign-in form carries the token of the pre-session cookie set with the page: a form
+/// posted from elsewhere (login CSRF) has none.
+fn check_pre_session(req: &HttpRequest, csrf: &str) -> Result<()> {
+    let pre = req.cookie(cookies::PRE_SESSION).map(|c| c.value().to_owned()).unwrap_or_default();
+    if pre.is_empty() || !constant_eq(&pre, csrf) {
+        return Err(Error::new(Code::CsrfFailed));
+    }
+    Ok(())
 }
 
 pub(super) fn constant_eq(a: &str, b: &str) -> bool {
