@@ -85,6 +85,7 @@ where
         None => attach(builder, listen, "ipgo-http", move || {
             let audit = audit.clone();
             fn_service(move |io: TcpStream| {
+                set_nodelay(&io);
                 let tap = Tap::new(io.peer_addr().ok().map(|a| a.ip()), audit.clone());
                 let peer = io.peer_addr().ok();
                 async move { Ok((Tapped::new(io, Some(tap)), Protocol::Http1, peer)) }
@@ -102,6 +103,7 @@ where
                     .map_init_err(|_| ())
                     .map_err(TlsError::into_service_error)
                     .and_then(fn_service(move |io: TlsStream<TcpStream>| {
+                        set_nodelay(io.get_ref().0);
                         let peer = io.get_ref().0.peer_addr().ok();
                         let h2 = io.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
                         let (tap, protocol) = match h2 {
@@ -120,6 +122,16 @@ where
         }
     }
     .map(|b| b.run())
+}
+
+/// Turns Nagle's algorithm off, as `actix_web::HttpServer` would ask of actix-http: a
+/// streamed (compressed) answer goes out in several writes, and with Nagle on, the last one
+/// waits for the client's delayed ACK — 40 ms on Linux, up to 200 ms on Windows — on every
+/// keep-alive request (measured: 43 ms p50 for the gzip-compressed dashboard).
+fn set_nodelay(io: &TcpStream) {
+    if let Err(e) = io.set_nodelay(true) {
+        tracing::debug!("TCP_NODELAY: {e}");
+    }
 }
 
 /// actix-http over a tapped stream `T`, with the portal's timeouts and the connection's

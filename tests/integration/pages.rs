@@ -128,6 +128,33 @@ fn responses_are_compressed_and_assets_named_by_their_content() {
         assert!(!plain.header("cache-control").unwrap_or("").contains("immutable"));
     }
 
+    // Compressed answers go out in several writes; on one keep-alive connection none waits
+    // for the client's delayed ACK (Nagle's algorithm off): 40 ms or more each if it did.
+    let css = html
+        .match_indices("/static/app.")
+        .map(|(i, _)| html[i..].split('"').next().unwrap())
+        .find(|l| l.ends_with(".css"))
+        .unwrap();
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sk", "-H", "accept-encoding: gzip", "-w", "%{time_total} %{num_connects}\\n"]);
+    for _ in 0..12 {
+        cmd.args(["-o", "/dev/null", &format!("{base}{css}")]);
+    }
+    let out = cmd.output().expect("curl runs");
+    let timings = String::from_utf8(out.stdout).unwrap();
+    let mut seconds: Vec<f64> = timings
+        .lines()
+        .skip(1) // the first request opens the connection
+        .map(|l| {
+            let (time, connects) = l.split_once(' ').unwrap();
+            assert_eq!(connects, "0", "one keep-alive connection: {timings}");
+            time.parse().unwrap()
+        })
+        .collect();
+    seconds.sort_by(f64::total_cmp);
+    assert_eq!(seconds.len(), 11, "{timings}");
+    assert!(seconds[5] < 0.035, "a compressed answer waited for a delayed ACK: {timings}");
+
     // JSON of the API.
     let api = raw_get(&client, &format!("{base}/api/v1/me"), Some("gzip"), dir.path());
     assert_eq!(api.header("content-encoding"), Some("gzip"), "{:?}", api.headers);
