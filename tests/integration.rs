@@ -9,10 +9,10 @@ mod common;
 mod access_control;
 #[path = "integration/access_log.rs"]
 mod access_log;
-#[path = "integration/accessibility.rs"]
-mod accessibility;
 #[path = "integration/access_log_viewer.rs"]
 mod access_log_viewer;
+#[path = "integration/accessibility.rs"]
+mod accessibility;
 #[path = "integration/account_requests.rs"]
 mod account_requests;
 #[path = "integration/api_docs.rs"]
