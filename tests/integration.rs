@@ -87,6 +87,10 @@ mod signin;
 mod signing_browser;
 #[path = "integration/surveys.rs"]
 mod surveys;
+#[path = "integration/surveys_authors.rs"]
+mod surveys_authors;
+#[path = "integration/surveys_builder.rs"]
+mod surveys_builder;
 #[path = "integration/surveys_pages.rs"]
 mod surveys_pages;
 #[path = "integration/trust_admin.rs"]

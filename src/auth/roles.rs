@@ -19,6 +19,9 @@ pub enum Role {
     PlanResponsible,
     /// Watches control-instruction deadlines (I385 §48–§51).
     Controller,
+    /// Designs and runs sociological surveys (I385 §7.8): granted by the administrator;
+    /// heads and HR officers author surveys without it (the clause's default).
+    SurveyAuthor,
     /// The e-document system's connector: pushes imports of control instructions
     /// (I385 §48), signed in by a token or its registered client certificate, nothing else.
     Connector,
@@ -39,6 +42,7 @@ impl Role {
         Role::OkdoOfficer,
         Role::PlanResponsible,
         Role::Controller,
+        Role::SurveyAuthor,
         Role::Connector,
         Role::SupportAdmin,
         Role::SystemAdmin,
@@ -55,6 +59,7 @@ impl Role {
             Role::OkdoOfficer => "okdo_officer",
             Role::PlanResponsible => "plan_responsible",
             Role::Controller => "controller",
+            Role::SurveyAuthor => "survey_author",
             Role::Connector => "connector",
             Role::SupportAdmin => "support_admin",
             Role::SystemAdmin => "system_admin",

@@ -374,6 +374,8 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
             .map_err(|e| anyhow::anyhow!("demo account requests: {e}"))?;
         crate::portal::trainings::demo::seed(app, &actor)
             .map_err(|e| anyhow::anyhow!("demo training: {e}"))?;
+        crate::portal::surveys::demo::seed(app, &actor)
+            .map_err(|e| anyhow::anyhow!("demo surveys: {e}"))?;
         stdout.write_all(&text)?;
         let file = app.config.data_dir().join("demo-accounts.txt");
         crate::keys::write_private(&file, &text)?;

@@ -385,6 +385,22 @@ impl Form {
         ))
     }
 
+    /// A whole file field (see [`text`](Self::text)); on a refused form it says `again` above
+    /// the input: a browser cannot keep a chosen file in a form, the person chooses it anew.
+    pub fn file(&self, name: &str, label: &str, extra: &str, again: &str) -> Html {
+        let again = if self.is_refused() && !again.is_empty() {
+            format!("<p class=\"small\">{}</p>", escape(again))
+        } else {
+            String::new()
+        };
+        Html(format!(
+            "<div class=\"{}\">{}{again}<input{} type=\"file\" {extra}></div>",
+            self.class(name),
+            self.label(name, label),
+            self.attrs(name)
+        ))
+    }
+
     /// The HTTP status of the page showing this form (200 unless refused).
     pub fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK)
@@ -533,6 +549,21 @@ mod tests {
             }
         }
         assert!(seen > 50, "the templates were found ({seen})");
+    }
+
+    #[test]
+    fn a_file_field_asks_for_its_file_again_once_refused() {
+        let f = Form::new("agenda");
+        assert_eq!(
+            f.file("file", "Файл", "multiple", "again").0,
+            "<div class=\"field\"><label for=\"f-agenda-file\">Файл</label>\
+             <input id=\"f-agenda-file\" name=\"file\" type=\"file\" multiple></div>"
+        );
+        let i18n = I18n::load();
+        let f = f.refuse(&i18n, "ru", Error::invalid("file", "field-required"), FIELDS).unwrap();
+        let html = f.file("file", "Файл", "", "Выберите <файл>").0;
+        assert!(html.contains("<p class=\"small\">Выберите &lt;файл&gt;</p>"), "{html}");
+        assert!(html.contains("aria-invalid=\"true\"") && html.contains(" autofocus"), "{html}");
     }
 
     #[test]

@@ -399,6 +399,7 @@ fn issue21_refused_meeting_forms_keep_what_was_typed() {
         &[("questions", lines), ("changes", "")],
     );
     refused_form("agenda line", &res, "meeting-questions", &["О цифровизации | 12, x\nРазное"]);
+    assert!(res.body.contains("type=\"file\" multiple"), "a new file goes in on the form itself");
     let doc = post_document(&okdo, "Справка к заседанию", ("spravka.txt", b"spravka\n"));
     let lines = format!("О цифровизации | {doc}\nРазное");
     let res = submit(
@@ -467,4 +468,131 @@ fn issue21_refused_meeting_forms_keep_what_was_typed() {
         "meeting-signature-file",
         &["Командировка в г. Шымкент", "mne.deputy"],
     );
+}
+
+/// Issue 12 point 1 (I385 §39: materials are documents of the portal "or new files"): a new
+/// file chosen on the agenda's own form is posted as a document through the documents
+/// service and attached to the question named, in one submission; its sha256 is in the
+/// manifest the officer signs and the members read it. A refused file is refused as any
+/// upload (named, the reason in words) with everything typed kept; an agenda refused before
+/// the file is posted (no such question, a material that does not exist) leaves no document.
+#[test]
+fn i385_s39_a_new_file_goes_on_the_agenda_from_its_own_form() {
+    use crate::common::documents::{Part, post_form_parts};
+    use crate::common::ftl;
+    let w = world();
+    let okdo = w.server.signed_in("okdo.a");
+    let member = w.server.signed_in("fin.head");
+    let stranger = w.server.signed_in("stranger");
+    let (day, _) = day_after(6);
+    let input = json!({"title": "Заседание о бюджете", "starts_at": format!("{day}T15:00"),
+        "place": "Зал № 1", "members": ["fin.head", "kpm.head"]});
+    let id = ok(okdo.post_json("/api/v1/meetings", &input), 201)["id"].as_u64().unwrap();
+    let page = okdo.get(&format!("/meetings/{id}"));
+    assert!(page.body.contains("enctype=\"multipart/form-data\" class=\"stack\">"));
+    assert!(page.body.contains("type=\"file\" multiple"), "the agenda form takes a file");
+    let existing = post_document(&okdo, "Справка к бюджету", ("budget.txt", b"budget\n"));
+    let title = "Пояснительная записка к бюджету (новый файл)";
+    let titled = |t: &str| {
+        let list = ok(okdo.get_json("/api/v1/documents?limit=500"), 200);
+        list["documents"].as_array().unwrap().iter().filter(|d| d["title"] == t).count()
+    };
+    let text = |name: &'static str, value: &str| Part {
+        name,
+        file_name: None,
+        content_type: "text/plain",
+        bytes: value.as_bytes().to_vec(),
+    };
+    let file = |file_name: &'static str, bytes: &[u8]| Part {
+        name: "file",
+        file_name: Some(file_name),
+        content_type: "application/octet-stream",
+        bytes: bytes.to_vec(),
+    };
+    let act = format!("/meetings/{id}/act/agenda");
+    let lines = format!("О бюджете на 2027 год | {existing}\nРазное");
+
+    // A program named `.pdf`: refused as a document upload is, nothing typed lost.
+    let elf = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00program";
+    let parts = |question: &str, file_part: Part<'static>| {
+        vec![
+            text("questions", &lines),
+            text("material_question", question),
+            text("title", title),
+            file_part,
+            text("changes", ""),
+        ]
+    };
+    let res = post_form_parts(&okdo, &act, parts("1", file("zapiska.pdf", elf)));
+    refused_form("a program as a material", &res, "meeting-material-file", &[&lines, title]);
+    assert_eq!(res.status, 415);
+    let reason = ftl("ru", "file-mismatch-program")
+        .replace("{ $file }", "zapiska.pdf")
+        .replace("{ $claimed }", "PDF");
+    assert!(res.body.contains(&reason), "the file and why, in words:\n{}", res.body);
+    assert!(res.body.contains(&ftl("ru", "meeting-choose-material-again")));
+    assert!(
+        res.body
+            .contains("id=\"f-agenda-material-question\" name=\"material_question\" value=\"1\""),
+        "the question number is kept"
+    );
+
+    // The agenda refused before the file is posted: no document is left behind.
+    let note = "Бюджет: пояснения к статьям расходов.\n".as_bytes();
+    let res = post_form_parts(&okdo, &act, parts("3", file("zapiska.txt", note)));
+    refused_form("no such question", &res, "meeting-material-question", &[&lines, title]);
+    let bad_lines = "О бюджете | 999999\nРазное";
+    let mut bad = parts("1", file("zapiska.txt", note));
+    bad[0] = text("questions", bad_lines);
+    let res = post_form_parts(&okdo, &act, bad);
+    refused_form("a material that does not exist", &res, "meeting-questions", &[bad_lines]);
+    let unknown = ftl("ru", "meeting-material-unknown").replace("{ $id }", "999999");
+    assert!(res.body.contains(&unknown), "the number named, in words:\n{}", res.body);
+    assert_eq!(titled(title), 0, "a refused agenda posts no document");
+    assert!(ok(okdo.get_json(&format!("/api/v1/meetings/{id}")), 200)["agenda"].is_null());
+
+    // Accepted: one submission posts the document and attaches it to question 2.
+    let res = post_form_parts(&okdo, &act, parts("2", file("zapiska.txt", note)));
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert!(res.header("location").unwrap().contains("done=done-meeting-saved"));
+    assert_eq!(titled(title), 1, "exactly one document");
+    let m = ok(okdo.get_json(&format!("/api/v1/meetings/{id}")), 200);
+    let questions = m["agenda"]["questions"].as_array().unwrap();
+    assert_eq!(questions[0]["materials"][0]["document_id"].as_u64(), Some(existing));
+    let material = &questions[1]["materials"][0];
+    assert_eq!((material["title"].as_str(), material["files"].as_u64()), (Some(title), Some(1)));
+    let doc = material["document_id"].as_u64().unwrap();
+    let manifest = String::from_utf8(manifest_bytes(&okdo, id)).unwrap();
+    let pinned = format!("sha256={} size={} name=zapiska.txt", documents::sha256(note), note.len());
+    assert!(manifest.contains(&pinned), "the new file is pinned in the manifest:\n{manifest}");
+    // The members read it as posted; a stranger does not.
+    let d = ok(member.get_json(&format!("/api/v1/documents/{doc}")), 200);
+    let file_id = d["versions"][0]["files"][0]["id"].as_u64().unwrap();
+    let path = format!("/api/v1/documents/{doc}/versions/1/files/{file_id}");
+    let (status, _, bytes) = documents::download(&member, &path);
+    assert_eq!((status, bytes.as_slice()), (200, note));
+    assert!(stranger.get_json(&format!("/api/v1/documents/{doc}")).0 >= 403);
+    // Both steps are in the access log: the document posted and the agenda composed.
+    let log = w.server.audit_entries();
+    let created =
+        |e: &&Value| e["operation"] == "document.create" && e["detail"]["document_id"] == doc;
+    assert_eq!(log.iter().filter(created).count(), 1, "the document posted once");
+    assert!(log.iter().any(|e| e["operation"] == "meeting.agenda" && e["detail"]["meeting"] == id));
+
+    // Without a file (a browser sends the empty input), the form composes the agenda alone;
+    // a typed title with no file posts nothing; the file's name is the title when none.
+    let again = format!("{}\nРазное | {doc}", lines.lines().next().unwrap());
+    let mut parts2 = parts("", file("", b""));
+    parts2[0] = text("questions", &again);
+    parts2[2] = text("title", "Без файла");
+    let res = post_form_parts(&okdo, &act, parts2);
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(titled("Без файла"), 0);
+    let mut parts3 = parts("", file("Справка № 2.txt", b"second\n"));
+    parts3[0] = text("questions", "Единственный вопрос");
+    parts3[2] = text("title", "");
+    let res = post_form_parts(&okdo, &act, parts3);
+    assert_eq!(res.status, 303, "one question: no number needed\n{}", res.body);
+    let m = ok(okdo.get_json(&format!("/api/v1/meetings/{id}")), 200);
+    assert_eq!(m["agenda"]["questions"][0]["materials"][0]["title"], "Справка № 2.txt");
 }

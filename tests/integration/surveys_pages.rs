@@ -85,6 +85,21 @@ fn surveys_are_answered_page_by_page_without_losing_an_answer() {
 
     // --- Anonymous, in Kazakh ---------------------------------------------------------
     let kk = server.signed_in("sp-kk");
+    // The start page and the inbox tell the audience of the open surveys.
+    let home = kk.get("/");
+    assert!(home.body.contains(&ftl("kk", "dashboard-surveys")), "{}", home.body);
+    assert!(home.body.contains(&format!("<a href=\"/surveys/{anon}\">")));
+    let inbox_links = |c: &crate::common::client::Client| -> Vec<String> {
+        let (_, inbox) = c.get_json("/api/v1/inbox");
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["link"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let links = inbox_links(&kk);
+    assert_eq!(links.iter().filter(|l| **l == format!("/surveys/{anon}")).count(), 1, "{links:?}");
     let list = kk.get("/surveys");
     assert!(
         list.body.contains(&format!("href=\"/surveys/{anon}\"")),
@@ -172,6 +187,27 @@ fn surveys_are_answered_page_by_page_without_losing_an_answer() {
     assert!(twice.body.contains(&ftl("kk", "surveys-answered-already")) && twice.status == 200);
     let (_, results) = author.get_json(&format!("/api/v1/surveys/{anon}/results"));
     assert_eq!(results["responses"], 1, "{results}");
+    assert!(!kk.get("/").body.contains(&format!("<a href=\"/surveys/{anon}\">")), "answered: gone");
+    // Reminders go to those who have not answered, from the register only; the author
+    // learns how many, the log records the count.
+    let (status, reminded) =
+        author.post_json(&format!("/api/v1/surveys/{anon}/remind"), &json!({}));
+    assert_eq!(status, 200, "{reminded}");
+    assert!(reminded["reminded"].as_u64().unwrap() >= 1, "{reminded}");
+    assert_eq!(
+        inbox_links(&kk).iter().filter(|l| **l == format!("/surveys/{anon}")).count(),
+        1,
+        "no reminder to who answered"
+    );
+    let ru_links = inbox_links(&server.signed_in("sp-ru"));
+    assert_eq!(
+        ru_links.iter().filter(|l| **l == format!("/surveys/{anon}")).count(),
+        2,
+        "opened + reminder: {ru_links:?}"
+    );
+    let (status, _) =
+        server.signed_in("sp-ru").post_json(&format!("/api/v1/surveys/{anon}/remind"), &json!({}));
+    assert_eq!(status, 403, "only the author reminds");
 
     // --- Named, in Russian: the draft survives a new session --------------------------
     let ru = server.signed_in("sp-ru");
@@ -222,4 +258,88 @@ fn surveys_are_answered_page_by_page_without_losing_an_answer() {
     let (rows, _) = read_database(&server);
     let left: Vec<_> = rows.iter().filter(|(t, _, _)| t == "survey_drafts").collect();
     assert!(left.is_empty(), "no draft is left after the submission, none was anonymous: {left:?}");
+}
+
+/// The main path in Chromium with script off, at 1024×768, in kk and ru (I385 §7.8; issue
+/// 16 "a browser test answers without JavaScript at 1024×768"): from the survey list to the
+/// first page, a required question left empty comes back refused with the message in the
+/// reader's language and focus on the question, then the answers, the next page with its
+/// progress, the matrix, the submission and its confirmation; no page scrolls sideways.
+/// The two answers arrive (the results count them).
+#[test]
+fn surveys_are_answered_in_chromium_without_javascript_at_1024_in_kk_and_ru() {
+    use crate::common::browser::Browser;
+    use crate::common::{PASSWORD, wait_for};
+    let server = Server::builder().controllable_clock().start();
+    server.add_agency("SBR");
+    server.add_user("br-author", "SBR", &["hr_officer"]);
+    for (login, lang) in [("br-kk", "kk"), ("br-ru", "ru")] {
+        server.add_user(login, "SBR", &["employee"]);
+        let (status, _) = server.signed_in(login).patch_json("/api/v1/me", &json!({"lang": lang}));
+        assert_eq!(status, 200);
+    }
+    let t0 = server.advance_clock("1s");
+    let closes = (t0 + jiff::SignedDuration::from_hours(48)).to_string();
+    let author = server.signed_in("br-author");
+    let (status, s) =
+        author.post_json("/api/v1/surveys", &design("anonymous", &t0.to_string(), &closes));
+    assert_eq!(status, 201, "{s}");
+    let id = s["id"].as_u64().unwrap();
+    let (status, _) = author.post_json(&format!("/api/v1/surveys/{id}/open"), &json!({}));
+    assert_eq!(status, 200);
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    let base = server.base_url();
+    for (login, lang) in [("br-kk", "kk"), ("br-ru", "ru")] {
+        let browser = Browser::start_with(&[
+            "--window-size=1024,768",
+            "--blink-settings=scriptEnabled=false",
+        ]);
+        let fits = |what: &str| {
+            let w =
+                browser.script("return [document.documentElement.scrollWidth, window.innerWidth];");
+            let (sw, iw) = (w[0].as_f64().unwrap(), w[1].as_f64().unwrap());
+            assert!(sw <= iw, "{lang} {what}: no horizontal scroll at 1024 px: {w}");
+        };
+        browser.goto(&format!("{base}/login"));
+        browser.type_into("#login", login);
+        browser.type_into("#password", PASSWORD);
+        browser.click("#sign-in");
+        wait_for("signed in", 20, || (!browser.url().contains("/login")).then_some(()));
+        browser.goto(&format!("{base}/surveys"));
+        assert_eq!(browser.lang(), lang);
+        browser.click(&format!("a[href='/surveys/{id}']"));
+        wait_for("the first page", 20, || {
+            browser.text().contains(&progress(lang, 1, 2)).then_some(())
+        });
+        fits("first page");
+        // Nothing answered: refused, the reason in the reader's language, focus on q1.
+        browser.click("button[name='nav'][value='next']");
+        wait_for("the refusal", 20, || {
+            browser.text().contains(&ftl(lang, "survey-answer-required")).then_some(())
+        });
+        let focused = browser.script("return document.activeElement.name;");
+        assert_eq!(focused.as_str(), Some("a.q1"), "{lang}: focus on the question");
+        browser.screenshot(&shots, &format!("survey-refused-{lang}"));
+        browser.click("input[name='a.q1'][value='1']");
+        browser.click("input[name='a.q2'][value='2']");
+        browser.click("button[name='nav'][value='next']");
+        // q1 "yes" leaves out the "why not" page: the ratings are page 2 of 2.
+        wait_for("the ratings page", 20, || {
+            browser.text().contains(&progress(lang, 2, 2)).then_some(())
+        });
+        fits("ratings page");
+        browser.click("input[name='a.q4.1'][value='4']");
+        browser.click("input[name='a.q4.2'][value='5']");
+        browser.type_into("input[name='a.q5']", "41");
+        browser.screenshot(&shots, &format!("survey-ratings-{lang}"));
+        browser.click("button[name='nav'][value='submit']");
+        wait_for("the confirmation", 20, || {
+            browser.text().contains(&ftl(lang, "done-survey-answered")).then_some(())
+        });
+        fits("confirmation");
+    }
+    let (status, r) = author.get_json(&format!("/api/v1/surveys/{id}/results"));
+    assert_eq!(status, 200, "{r}");
+    // Fewer than k answered: an anonymous survey's figures stay hidden, the count shows.
+    assert_eq!(r["responses"].as_u64(), Some(2), "{r}");
 }

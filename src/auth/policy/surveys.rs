@@ -1,5 +1,7 @@
-//! Sociological surveys of civil servants (I385 §7.8): authors (heads and HR officers by
-//! default) design and run surveys of their agency's choosing; the audience answers.
+//! Sociological surveys of civil servants (I385 §7.8): authors — "a role the administrator
+//! grants; by default heads and HR officers": the `survey_author` role, which only the
+//! system administrator grants (it is not an agency role), and heads and HR officers
+//! without it — design and run surveys of their agency's choosing; the audience answers.
 
 use super::Object;
 use crate::actor::UserIdentity;
@@ -72,11 +74,16 @@ impl SurveyAudience<'_> {
     }
 }
 
+/// Whether the person authors surveys (I385 §7.8): the granted role, or by default a head
+/// or an HR officer.
+pub fn is_author(user: &UserIdentity) -> bool {
+    [Role::SurveyAuthor, Role::Head, Role::HrOfficer].iter().any(|r| user.roles.contains(*r))
+}
+
 pub(super) fn decide(user: &UserIdentity, action: SurveyAction, object: Object<'_>) -> bool {
-    let has = |role| user.roles.contains(role);
     match (action, object) {
         (SurveyAction::Create, Object::Agency(agency)) => {
-            agency == user.agency_id && (has(Role::Head) || has(Role::HrOfficer))
+            agency == user.agency_id && is_author(user)
         }
         (SurveyAction::Read, Object::Survey { author, published, audience, .. }) => {
             author == user.id || (published && audience.includes(user))
@@ -84,7 +91,12 @@ pub(super) fn decide(user: &UserIdentity, action: SurveyAction, object: Object<'
         (SurveyAction::Answer, Object::Survey { published, audience, .. }) => {
             published && audience.includes(user)
         }
-        (SurveyAction::Manage | SurveyAction::Results, Object::Survey { author, agency, .. }) => {
+        // Changing and running a survey needs the authorship still held: a revoked author's
+        // drafts stay as they are; the results of what they ran stay theirs to read.
+        (SurveyAction::Manage, Object::Survey { author, agency, .. }) => {
+            author == user.id && agency == user.agency_id && is_author(user)
+        }
+        (SurveyAction::Results, Object::Survey { author, agency, .. }) => {
             author == user.id && agency == user.agency_id
         }
         _ => false,
@@ -119,6 +131,13 @@ mod tests {
         check(&[Role::Employee], SurveyAction::Create, Object::Agency(1), false);
         check(&[Role::Head], SurveyAction::Create, Object::Agency(2), false);
         check(&[Role::Auditor], SurveyAction::Create, Object::Agency(1), false);
+        // The role the administrator grants makes an employee an author; in their agency only.
+        check(&[Role::Employee, Role::SurveyAuthor], SurveyAction::Create, Object::Agency(1), true);
+        check(&[Role::SurveyAuthor], SurveyAction::Create, Object::Agency(2), false);
+        // Without it (revoked) the survey is no longer changed or opened; its results stay.
+        check(&[Role::Employee], SurveyAction::Manage, survey(10, false, nobody), false);
+        check(&[Role::Employee], SurveyAction::Results, survey(10, true, nobody), true);
+        check(&[Role::SurveyAuthor], SurveyAction::Manage, survey(10, false, nobody), true);
         // The author sees and runs their own survey, drafts included.
         check(&[Role::Head], SurveyAction::Read, survey(10, false, nobody), true);
         check(&[Role::Head], SurveyAction::Manage, survey(10, false, nobody), true);

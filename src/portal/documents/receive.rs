@@ -101,6 +101,19 @@ pub async fn receive(
     ticket: &Ticket,
     payload: Multipart,
 ) -> Result<Received> {
+    receive_with_fields(app, req, ticket, payload, &[]).await
+}
+
+/// [`receive`] for a workflow's form that posts its files as a document (a meeting's agenda
+/// with a new material): the fields named in `own` are the workflow's, not the document's —
+/// kept in `values` for the caller, never read as the document's (nor refused as unknown).
+pub async fn receive_with_fields(
+    app: web::Data<App>,
+    req: &HttpRequest,
+    ticket: &Ticket,
+    payload: Multipart,
+    own: &[&str],
+) -> Result<Received> {
     let limit = app.config.documents.max_bytes();
     let declared = req
         .headers()
@@ -144,7 +157,9 @@ pub async fn receive(
         Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
             Error::new(Code::InvalidInput).with_field("meta").with_detail(e.to_string())
         }),
-        None => meta_from_form(form),
+        None => {
+            meta_from_form(form.into_iter().filter(|(k, _)| !own.contains(&k.as_str())).collect())
+        }
     };
     match meta {
         Ok(meta) => received.meta = meta,

@@ -26,6 +26,8 @@ struct Dashboard<'a> {
     agency_name: String,
     roles: Vec<String>,
     announcements: Vec<crate::portal::documents::service::ListItem>,
+    /// Open surveys the person is asked and has not answered: (id, title, closes).
+    surveys: Vec<(u64, String, String)>,
 }
 
 async fn dashboard(app: web::Data<App>, v: Visitor) -> Result<HttpResponse> {
@@ -40,15 +42,20 @@ async fn dashboard(app: web::Data<App>, v: Visitor) -> Result<HttpResponse> {
     let app2 = app.clone().into_inner();
     let (id, lang) = (user.id, v.state.lang);
     let actor = s.actor.clone();
-    let (name, agency_name, announcements) = blocking(move || {
+    let (name, agency_name, announcements, surveys) = blocking(move || {
         let me = service::account_self(&app2, &actor, id)?;
         // The start page shows announcements; they are part of the page view in the log.
         let announcements =
             crate::portal::documents::service::announcements(&app2, &actor, 5, lang)?;
+        // Surveys waiting for the person's answer (I385 §7.8).
+        let surveys = crate::portal::surveys::service::to_answer(&app2, &actor)?
+            .into_iter()
+            .map(|x| (x.survey.id, x.survey.title.get(lang).to_owned(), x.survey.closes_at))
+            .collect();
         actor.origin.set_operation("page.dashboard");
         let name = me.0.display_name(lang).to_owned();
         let agency = me.1.map(|a| a.name(lang).to_owned()).unwrap_or_default();
-        Ok((name, agency, announcements))
+        Ok((name, agency, announcements, surveys))
     })
     .await?;
     let roles = user.roles.iter().map(|r| app.i18n.text(v.state.lang, &r.message_key())).collect();
@@ -58,6 +65,7 @@ async fn dashboard(app: web::Data<App>, v: Visitor) -> Result<HttpResponse> {
         agency_name,
         roles,
         announcements,
+        surveys,
     })
 }
 

@@ -6,6 +6,7 @@
 pub mod attendance;
 pub mod demo;
 pub mod http;
+pub mod materials;
 pub mod minutes;
 pub mod model;
 pub mod pages;

@@ -12,11 +12,11 @@ use super::attendance::{self, AnswerInput};
 use super::http::{arc, meeting_view};
 use super::service::{self, NewAgenda, NewMeeting, NewQuestion};
 use super::view::{self, MeetingSummary, MeetingView};
-use super::{minutes, print, votes};
+use super::{materials, minutes, print, votes};
 use crate::app::App;
 use crate::auth::policy::{Action, MeetingAction, Object, decide};
 use crate::error::{Code, Error, Result};
-use crate::portal::documents::receive::Refused;
+use crate::portal::documents::receive::{Refused, receive_with_fields};
 use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, done, html};
 use crate::web::request::SignedIn;
@@ -319,6 +319,9 @@ fn fields_of(form: &str) -> Vec<Field> {
         "agenda" => vec![
             Field::new("questions", "meeting-questions"),
             Field::new("changes", "meeting-changes"),
+            Field::new("material_question", "meeting-material-question"),
+            Field::new("title", "meeting-material-title"),
+            Field::aliased("file", "meeting-material-file", &["files", "meta"]),
         ],
         "answer" => vec![
             Field::new("answer", "meeting-answer"),
@@ -433,6 +436,11 @@ async fn act(
     let action = action.to_owned();
     let message = done_message(&action);
     let (a, actor) = (arc(app), s.actor.clone());
+    if multipart && action == "agenda" {
+        // The agenda with a new file as a material (or none: the form is multipart anyway).
+        agenda_with_files(app, s, req, id, payload).await?;
+        return Ok(Acted::Done(message));
+    }
     if multipart {
         let mp = actix_multipart::Multipart::new(req.headers(), payload);
         let (mut values, cms) = crate::portal::polls::http::read_multipart(app, mp).await?;
@@ -529,6 +537,67 @@ async fn act(
     Ok(Acted::Done(message))
 }
 
+/// The agenda form sent as multipart: its fields, and files to post as a new document and
+/// attach to the question named (`materials`). Refused (a file, the agenda): the values come
+/// back — with the new document's number in its line once it was posted.
+async fn agenda_with_files(
+    app: &Data,
+    s: &SignedIn,
+    req: &HttpRequest,
+    id: u64,
+    payload: web::Payload,
+) -> std::result::Result<(), Refused> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    let ticket = blocking(move || materials::prepare(&a, &actor, id)).await?;
+    let mp = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut received =
+        receive_with_fields(app.clone(), req, &ticket, mp, materials::FIELDS).await?;
+    let mut values = std::mem::take(&mut received.values);
+    values.retain(|(k, _)| k != "csrf");
+    if !received.refused.is_empty() {
+        return Err(Refused { errors: std::mem::take(&mut received.refused), values });
+    }
+    let value =
+        |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (text, changes, question) =
+        (value("questions"), value("changes"), value("material_question"));
+    let questions = match parse_agenda(&text) {
+        Ok(q) => q,
+        Err(e) => return Err(Refused { errors: vec![e], values }),
+    };
+    let agenda = NewAgenda { questions, changes };
+    let (files, meta) = (received.take_files(), std::mem::take(&mut received.meta));
+    let typed = lines_of(&agenda.questions);
+    let (a, actor) = (arc(app), s.actor.clone());
+    let (agenda, result) = blocking(move || {
+        let upload = materials::Upload { ticket, meta, files };
+        Ok(materials::compose_with_files(&a, &actor, id, agenda, &question, upload))
+    })
+    .await?;
+    result.map(|_| ()).map_err(|e| {
+        let lines = lines_of(&agenda.questions);
+        if lines != typed {
+            // The new document was posted: its number stays in its question's line.
+            values.retain(|(k, _)| k != "questions");
+            values.push(("questions".to_owned(), lines));
+        }
+        Refused { errors: vec![e], values }
+    })
+}
+
+/// The agenda's questions as the compose form shows them (see [`parse_agenda`]).
+fn lines_of(questions: &[NewQuestion]) -> String {
+    questions
+        .iter()
+        .map(|q| {
+            let docs: Vec<String> = q.materials.iter().map(u64::to_string).collect();
+            let draft = q.draft.map(|d| format!(" | {d}")).unwrap_or_default();
+            format!("{} | {}{draft}", q.title, docs.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -542,6 +611,12 @@ mod tests {
             ("О проекте", vec![12, 13], Some(7))
         );
         assert_eq!((q[1].title.as_str(), q[1].materials.len(), q[1].draft), ("Разное", 0, None));
+        let text = "О проекте | 12, 13 | 7\nРазное | ";
+        assert_eq!(
+            lines_of(&parse_agenda(text).unwrap()),
+            text,
+            "a refused agenda comes back as typed"
+        );
         let e = parse_agenda("a\nb | x").unwrap_err();
         assert_eq!((e.field.as_deref(), e.detail.as_deref()), (Some("questions"), Some("2")));
     }

@@ -246,9 +246,26 @@ fn material(app: &App, actor: &Actor, doc: u64) -> Result<Material> {
 /// §39–§40: the officer composes the agenda (questions in order with their materials). Before
 /// signing it replaces the unsigned version; after publishing it starts a new version.
 pub fn compose(app: &App, actor: &Actor, id: u64, input: NewAgenda) -> Result<u32> {
+    let questions = questions_of(app, actor, id, &input)?;
+    let me = actor.user_id().ok_or_else(Error::forbidden)?;
+    let changes = input.changes.chars().take(4000).collect::<String>();
+    step(app, actor, id, MeetingAction::Manage, "meeting.agenda", |m, _| {
+        let n = m.compose(questions, &changes, me, &now()).map_err(refused)?;
+        Ok((n, AfterCommit::default()))
+    })
+}
+
+/// The agenda's questions with their materials pinned, checked as the officer composing
+/// it (the right to manage the meeting, each title, draft and material) without changing
+/// anything: `compose` runs it, and a new file is posted only once it has passed.
+pub(super) fn questions_of(
+    app: &App,
+    actor: &Actor,
+    id: u64,
+    input: &NewAgenda,
+) -> Result<Vec<Question>> {
     let m = load(app, id)?;
     check(actor, MeetingAction::Manage, &m)?;
-    let me = actor.user_id().ok_or_else(Error::forbidden)?;
     let mut questions = Vec::new();
     for (i, q) in input.questions.iter().enumerate() {
         let title = q.title.trim();
@@ -257,8 +274,9 @@ pub fn compose(app: &App, actor: &Actor, id: u64, input: NewAgenda) -> Result<u3
         }
         let mut docs = Vec::new();
         if let Some(d) = q.draft {
+            let field = format!("questions[{i}].draft");
             let draft = crate::portal::drafts::view::view(app, actor, d, "ru")
-                .map_err(|e| e.with_field(&format!("questions[{i}].draft")))?;
+                .map_err(|e| unknown(e, &field, "meeting-draft-unknown", d))?;
             if draft.stage != "for_decision" {
                 return Err(Error::invalid(
                     &format!("questions[{i}].draft"),
@@ -274,15 +292,25 @@ pub fn compose(app: &App, actor: &Actor, id: u64, input: NewAgenda) -> Result<u3
                 continue;
             }
             let field = format!("questions[{i}].materials[{j}]");
-            materials.push(material(app, actor, doc).map_err(|e| e.with_field(&field))?);
+            materials.push(
+                material(app, actor, doc)
+                    .map_err(|e| unknown(e, &field, "meeting-material-unknown", doc))?,
+            );
         }
         questions.push(Question { title: title.to_owned(), draft: q.draft, materials });
     }
-    let changes = input.changes.chars().take(4000).collect::<String>();
-    step(app, actor, id, MeetingAction::Manage, "meeting.agenda", |m, _| {
-        let n = m.compose(questions, &changes, me, &now()).map_err(refused)?;
-        Ok((n, AfterCommit::default()))
-    })
+    Ok(questions)
+}
+
+/// A number in the agenda that names nothing the officer may read is a mistake in what was
+/// typed (the form comes back), told alike for "none" and "not yours" (nothing revealed).
+fn unknown(e: Error, field: &str, key: &'static str, id: u64) -> Error {
+    match e.code {
+        Code::NotFound | Code::Forbidden | Code::Gone => {
+            Error::invalid(field, key).with_arg("id", id).with_detail(id.to_string())
+        }
+        _ => e.with_field(field),
+    }
 }
 
 /// `GET …/agenda/manifest`: the exact bytes the responsible officer signs.

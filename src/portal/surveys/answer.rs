@@ -33,7 +33,8 @@ type Data = web::Data<App>;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/surveys/{id}", web::get().to(answer_page))
-        .route("/surveys/{id}/answer", web::post().to(answer_submit));
+        .route("/surveys/{id}/answer", web::post().to(answer_submit))
+        .route("/surveys/{id}/preview", web::get().to(preview_page));
 }
 
 /// The input name of a question's answer (`a.q1`; a matrix row is `a.q1.2`): apart from
@@ -144,7 +145,7 @@ pub struct QuestionView {
     pub maxlength: usize,
 }
 
-fn view_of(s: &Survey, q: &Question, number: usize, page: &PageCtx) -> QuestionView {
+fn view_of(s: &Survey, q: &Question, number: usize, page: &PageCtx, preview: bool) -> QuestionView {
     let lang = page.lang;
     let texts = |list: &[super::model::Text]| -> Vec<(String, String)> {
         list.iter()
@@ -196,8 +197,9 @@ fn view_of(s: &Survey, q: &Question, number: usize, page: &PageCtx) -> QuestionV
         Kind::ShortText => v.maxlength = super::model::MAX_SHORT_TEXT,
         Kind::LongText | Kind::Date => {}
     }
+    // The preview shows every question, so it says when each conditional one is asked.
     if let Some(c) = &q.show_if
-        && section_of(s, &c.question) == section_of(s, &q.key)
+        && (preview || section_of(s, &c.question) == section_of(s, &q.key))
         && let Some(target) = s.question(&c.question)
     {
         let chosen: Vec<String> = c
@@ -238,6 +240,8 @@ struct AnswerPage<'a> {
     first: bool,
     last: bool,
     named: bool,
+    /// The author's preview: every question of the page, links instead of buttons.
+    preview: bool,
     f: Form,
 }
 
@@ -249,20 +253,31 @@ impl AnswerPage<'_> {
 
 /// The page of `section` with the answers of `f`; the other pages' answers as hidden fields.
 fn show(app: &Data, s: &SignedIn, seen: &Seen, section: usize, f: Form) -> Result<HttpResponse> {
+    show_as(app, s, seen, section, f, false)
+}
+
+fn show_as(
+    app: &Data,
+    s: &SignedIn,
+    seen: &Seen,
+    section: usize,
+    f: Form,
+    preview: bool,
+) -> Result<HttpResponse> {
     let survey = &seen.survey;
     let page = PageCtx::new(app, &s.state, "survey-page-title", "surveys");
     let answers = answers_of(survey, &f);
     let shown: Vec<usize> =
-        (0..survey.sections.len()).filter(|&i| has_shown(survey, i, &answers)).collect();
+        (0..survey.sections.len()).filter(|&i| preview || has_shown(survey, i, &answers)).collect();
     let numbers: Vec<&str> = survey.questions().map(|q| q.key.as_str()).collect();
     let here = &survey.sections[section];
     let questions = here
         .questions
         .iter()
-        .filter(|q| !left_out(survey, q, &answers))
+        .filter(|q| preview || !left_out(survey, q, &answers))
         .map(|q| {
             let n = numbers.iter().position(|k| *k == q.key).map_or(0, |i| i + 1);
-            view_of(survey, q, n, &page)
+            view_of(survey, q, n, &page, preview)
         })
         .collect();
     let mut hidden = Vec::new();
@@ -301,9 +316,18 @@ fn show(app: &Data, s: &SignedIn, seen: &Seen, section: usize, f: Form) -> Resul
         steps: shown.len().max(1),
         questions,
         hidden,
-        first: previous_section(survey, section, &answers).is_none(),
-        last: next_section(survey, section, &answers).is_none(),
+        first: if preview {
+            section == 0
+        } else {
+            previous_section(survey, section, &answers).is_none()
+        },
+        last: if preview {
+            section + 1 >= survey.sections.len()
+        } else {
+            next_section(survey, section, &answers).is_none()
+        },
         named: survey.anonymity == super::model::Anonymity::Named,
+        preview,
         page,
         f,
     };
@@ -362,6 +386,29 @@ async fn answer_page(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<Htt
     let f = form_of(&seen.survey, &draft.answers);
     let section = draft.section.min(seen.survey.sections.len().saturating_sub(1));
     show(&app, &s, &seen, section, f)
+}
+
+#[derive(serde::Deserialize)]
+struct PreviewQuery {
+    section: Option<usize>,
+}
+
+/// `GET /surveys/{id}/preview?section=N`: the author sees each page as respondents will
+/// (I385 §7.8 "a preview"), every question of it with the condition that asks it; nothing
+/// can be sent from it.
+async fn preview_page(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<u64>,
+    query: web::Query<PreviewQuery>,
+) -> Result<HttpResponse> {
+    let (a, actor, id) = (arc(&app), s.actor.clone(), path.into_inner());
+    let seen = blocking(move || service::for_edit(&a, &actor, id)).await?;
+    if seen.survey.sections.is_empty() {
+        return Ok(crate::web::render::see_other(&format!("/surveys/{id}/edit")));
+    }
+    let section = query.section.unwrap_or(0).min(seen.survey.sections.len() - 1);
+    show_as(&app, &s, &seen, section, Form::new("answer"), true)
 }
 
 /// The form's fields: each question's input, labelled by its text in the page's language

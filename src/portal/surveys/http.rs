@@ -30,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/surveys/{id}/copy", web::post().to(api_copy))
         .route("/api/v1/surveys/{id}/open", web::post().to(api_open))
         .route("/api/v1/surveys/{id}/close", web::post().to(api_close))
+        .route("/api/v1/surveys/{id}/remind", web::post().to(api_remind))
         .route("/api/v1/surveys/{id}/responses", web::post().to(api_respond))
         .route("/api/v1/surveys/{id}/results", web::get().to(api_results))
         .route("/api/v1/surveys/{id}/results.csv", web::get().to(api_results_csv))
@@ -91,6 +92,13 @@ async fn api_open(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpRe
 async fn api_close(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
     let (a, actor, id) = (arc(&app), s.actor.clone(), path.into_inner());
     Ok(json(&blocking(move || service::close(&a, &actor, id)).await?))
+}
+
+/// Reminds the audience's non-respondents; answers how many were reminded (never who).
+async fn api_remind(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
+    let (a, actor, id) = (arc(&app), s.actor.clone(), path.into_inner());
+    let n = blocking(move || service::remind(&a, &actor, id)).await?;
+    Ok(json(&serde_json::json!({"survey": id, "reminded": n})))
 }
 
 #[derive(Deserialize)]

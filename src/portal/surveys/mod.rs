@@ -4,6 +4,8 @@
 //! (`service.rs`).
 
 pub mod answer;
+pub mod builder;
+pub mod demo;
 pub mod http;
 pub mod model;
 pub mod pages;

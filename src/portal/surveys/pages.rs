@@ -16,14 +16,16 @@ use crate::app::App;
 use crate::error::Result;
 use crate::report::chart::{self, Bar, Bars, Series};
 use crate::web::blocking;
-use crate::web::render::{PageCtx, html};
+use crate::web::render::{PageCtx, done, html};
 use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/surveys", web::get().to(list_page))
-        .route("/surveys/{id}/results", web::get().to(results_page));
+        .route("/surveys/{id}/results", web::get().to(results_page))
+        .route("/surveys/{id}/remind", web::post().to(remind_submit));
+    super::builder::routes(cfg);
     super::answer::routes(cfg);
 }
 
@@ -45,6 +47,7 @@ pub struct Row {
 struct ListPage<'a> {
     page: PageCtx<'a>,
     rows: Vec<Row>,
+    can_create: bool,
 }
 
 async fn list_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
@@ -62,7 +65,12 @@ async fn list_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
             closes_at: x.survey.closes_at.clone(),
         })
         .collect();
-    html(&ListPage { page: PageCtx::new(&app, &s.state, "surveys-title", "surveys"), rows })
+    let can_create = service::can_create(&s.actor);
+    html(&ListPage {
+        page: PageCtx::new(&app, &s.state, "surveys-title", "surveys"),
+        rows,
+        can_create,
+    })
 }
 
 /// One question as the results page shows it.
@@ -194,4 +202,12 @@ async fn results_page(
         view,
         groups,
     })
+}
+
+/// `POST /surveys/{id}/remind`: the author reminds those who have not answered; the results
+/// page then says that it was done (never to whom).
+async fn remind_submit(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
+    let (a, actor, id) = (arc(&app), s.actor.clone(), path.into_inner());
+    blocking(move || service::remind(&a, &actor, id)).await?;
+    Ok(done(&format!("/surveys/{id}/results"), "done-survey-reminded"))
 }

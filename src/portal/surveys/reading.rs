@@ -51,12 +51,9 @@ fn require_results(app: &App, actor: &Actor, id: u64) -> Result<Seen> {
     Ok(seen)
 }
 
-/// The audience's size and the respondents per agency.
-fn rates(app: &App, s: &Survey, lang: &str) -> Result<Vec<Rate>> {
-    let respondents = {
-        let txn = app.db.read()?;
-        store::respondents(&txn, s.id)?
-    };
+/// The accounts a survey asks: active, in its audience, not a stand-alone duty account
+/// (the rule of the policy's `SurveyAudience`, read for every account of the directory).
+pub fn audience(app: &App, s: &Survey) -> Result<Vec<u64>> {
     let users = directory::every_user_by_id(app)?;
     let mut groups: HashMap<u64, Vec<u64>> = HashMap::new();
     for g in &s.audience.groups {
@@ -64,7 +61,7 @@ fn rates(app: &App, s: &Survey, lang: &str) -> Result<Vec<Rate>> {
             groups.entry(member).or_default().push(*g);
         }
     }
-    let mut by_agency: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    let mut out = Vec::new();
     for u in users.values() {
         let roles = u.roles.iter().copied().collect();
         let in_audience = u.status == UserStatus::Active
@@ -76,6 +73,22 @@ fn rates(app: &App, s: &Survey, lang: &str) -> Result<Vec<Rate>> {
                 |r| u.roles.contains(&r),
             );
         if in_audience {
+            out.push(u.id);
+        }
+    }
+    Ok(out)
+}
+
+/// The audience's size and the respondents per agency.
+fn rates(app: &App, s: &Survey, lang: &str) -> Result<Vec<Rate>> {
+    let respondents = {
+        let txn = app.db.read()?;
+        store::respondents(&txn, s.id)?
+    };
+    let users = directory::every_user_by_id(app)?;
+    let mut by_agency: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    for id in audience(app, s)? {
+        if let Some(u) = users.get(&id) {
             by_agency.entry(u.agency_id).or_default().0 += 1;
         }
     }

@@ -16,6 +16,7 @@ use crate::actor::{Actor, UserIdentity};
 use crate::app::App;
 use crate::auth::policy::{Action, Object, SurveyAction, require};
 use crate::error::{Code, Error, Result};
+use crate::notify::{self, Arg, Names, Notice};
 
 pub(super) fn now() -> String {
     crate::clock::utc_string(crate::clock::now())
@@ -166,8 +167,53 @@ fn build(d: Design, id: u64, me: &UserIdentity, created: String) -> Result<Surve
         copied_from: None,
         created,
     };
-    s.check_design().map_err(refused)?;
+    match s.check_design() {
+        // A draft may be empty while the builder adds its questions; opening checks it whole.
+        Err(r) if r.key == "survey-no-questions" => {}
+        other => other.map_err(refused)?,
+    }
     Ok(s)
+}
+
+/// Whether the actor may design surveys: the builder asks before showing its form, so the
+/// refusal is a 403 logged under `survey.create`.
+pub fn may_create(actor: &Actor) -> Result<()> {
+    require_create(actor).map(|_| ())
+}
+
+/// Whether to offer "new survey" (asked without logging anything: a page's link only).
+pub fn can_create(actor: &Actor) -> bool {
+    actor.user().is_some_and(|me| {
+        crate::auth::policy::decide(
+            actor,
+            Action::Survey(SurveyAction::Create),
+            Object::Agency(me.agency_id),
+        )
+    })
+}
+
+/// A survey as its author changes it in the builder or previews it: the right to manage it.
+pub fn for_edit(app: &App, actor: &Actor, id: u64) -> Result<Seen> {
+    // Named before the survey is looked up: an unknown id is a refused `survey.manage` too.
+    actor.origin.set_operation(SurveyAction::Manage.name());
+    let s = load(app, id)?;
+    require(actor, Action::Survey(SurveyAction::Manage), object(&s))?;
+    seen(app, actor, s)
+}
+
+/// The design a survey holds (the builder changes a part and saves it whole, through the
+/// same checks as the API).
+pub fn design_of(s: &Survey) -> Design {
+    Design {
+        title: s.title.clone(),
+        description: s.description.clone(),
+        anonymity: s.anonymity,
+        k: s.k,
+        audience: s.audience.clone(),
+        opens_at: s.opens_at.clone(),
+        closes_at: s.closes_at.clone(),
+        sections: s.sections.clone(),
+    }
 }
 
 fn require_create(actor: &Actor) -> Result<UserIdentity> {
@@ -250,21 +296,29 @@ pub fn update(app: &App, actor: &Actor, id: u64, design: Design) -> Result<Surve
 pub fn open(app: &App, actor: &Actor, id: u64) -> Result<Survey> {
     let s = load(app, id)?;
     require(actor, Action::Survey(SurveyAction::Manage), object(&s))?;
+    let audience = recipients(app, &s, &[])?;
+    let after = std::cell::RefCell::new(None);
     let now = now();
-    app.audit.change(actor, "survey.open", |txn| {
-        let before = store::get_in(txn, id)?.ok_or_else(Error::not_found)?;
-        if before.state != State::Draft {
-            return Err(conflict("survey-already-published"));
-        }
-        before.check_design().map_err(refused)?;
-        if before.closes_at <= now {
-            return Err(refused(Refusal { key: "survey-dates-order", question: None }));
-        }
-        let state = if before.opens_at <= now { State::Open } else { State::Scheduled };
-        let next = Survey { state, ..before.clone() };
-        store::put(txn, &next, Some(&before))?;
-        Ok((next, Some(json!({"survey": id, "state": state.name()}))))
-    })
+    app.audit
+        .change(actor, "survey.open", |txn| {
+            let before = store::get_in(txn, id)?.ok_or_else(Error::not_found)?;
+            if before.state != State::Draft {
+                return Err(conflict("survey-already-published"));
+            }
+            before.check_design().map_err(refused)?;
+            if before.closes_at <= now {
+                return Err(refused(Refusal { key: "survey-dates-order", question: None }));
+            }
+            let state = if before.opens_at <= now { State::Open } else { State::Scheduled };
+            let next = Survey { state, ..before.clone() };
+            store::put(txn, &next, Some(&before))?;
+            if state == State::Open {
+                *after.borrow_mut() =
+                    Some(notify::enqueue_in(app, txn, &audience, &opened(&next))?);
+            }
+            Ok((next, Some(json!({"survey": id, "state": state.name()}))))
+        })
+        .inspect(|_| finish(app, after.take()))
 }
 
 /// Closes a published survey before its time (final).
@@ -378,6 +432,62 @@ pub fn save_draft(app: &App, actor: &Actor, id: u64, draft: &store::Draft) -> Re
     })
 }
 
+/// The notice of a survey that opened, to its audience.
+fn opened(s: &Survey) -> Notice {
+    let title = Names::new(&s.title.kk, &s.title.ru, &s.title.ru);
+    Notice::new("survey-opened", format!("/surveys/{}", s.id), format!("survey:{}", s.id))
+        .arg("title", title)
+        .arg("closes", Arg::Time(s.closes_at.clone()))
+}
+
+/// The audience as notice recipients, but for the accounts in `except`.
+fn recipients(app: &App, s: &Survey, except: &[u64]) -> Result<Vec<notify::Recipient>> {
+    let ids: Vec<u64> =
+        super::reading::audience(app, s)?.into_iter().filter(|id| !except.contains(id)).collect();
+    crate::portal::directory::service::recipients_by_id(app, &ids)
+}
+
+fn finish(app: &App, after: Option<notify::AfterCommit>) {
+    if let Some(after) = after {
+        notify::after_commit(app, after);
+    }
+}
+
+/// Reminds those of the audience who have not answered an open survey (I385 §7.8, issue 16
+/// point 4): the register of who has answered says who they are — for an anonymous survey
+/// too, since it never says what anyone answered. The author learns how many were
+/// reminded, never who; the access log records the count only.
+pub fn remind(app: &App, actor: &Actor, id: u64) -> Result<usize> {
+    let s = load(app, id)?;
+    require(actor, Action::Survey(SurveyAction::Manage), object(&s))?;
+    if s.state_at(&now()) != State::Open {
+        return Err(conflict("survey-not-open"));
+    }
+    let answered = {
+        let txn = app.db.read()?;
+        store::respondents(&txn, id)?
+    };
+    let to = recipients(app, &s, &answered)?;
+    let notice = Notice::new("survey-reminder", format!("/surveys/{id}"), format!("survey:{id}"))
+        .arg("title", Names::new(&s.title.kk, &s.title.ru, &s.title.ru))
+        .arg("closes", Arg::Time(s.closes_at.clone()));
+    let (n, after) = app.audit.change(actor, "survey.remind", |txn| {
+        let after = notify::enqueue_in(app, txn, &to, &notice)?;
+        Ok(((to.len(), after), Some(json!({"survey": id, "reminded": to.len()}))))
+    })?;
+    notify::after_commit(app, after);
+    Ok(n)
+}
+
+/// The open surveys the actor is asked and has not answered yet (the start page).
+pub fn to_answer(app: &App, actor: &Actor) -> Result<Vec<Seen>> {
+    let me = me(actor)?.clone();
+    Ok(list(app, actor)?
+        .into_iter()
+        .filter(|x| x.state == State::Open && !x.answered && x.survey.audience.includes(&me))
+        .collect())
+}
+
 /// Opens and closes the surveys whose time has come (the server's job); the number changed.
 pub fn run_due(app: &App) -> Result<usize> {
     let now = now();
@@ -388,6 +498,11 @@ pub fn run_due(app: &App) -> Result<usize> {
     let actor = Actor::system_job_bypassing_user_policy("surveys");
     let mut changed = 0;
     for id in due {
+        let audience = match load(app, id) {
+            Ok(s) if s.state_at(&now) == State::Open => recipients(app, &s, &[])?,
+            _ => Vec::new(),
+        };
+        let after = std::cell::RefCell::new(None);
         let done = app.audit.change(&actor, "survey.due", |txn| {
             let before = store::get_in(txn, id)?.ok_or_else(Error::not_found)?;
             let state = before.state_at(&now);
@@ -396,8 +511,13 @@ pub fn run_due(app: &App) -> Result<usize> {
             }
             let next = Survey { state, ..before.clone() };
             store::put(txn, &next, Some(&before))?;
+            if state == State::Open {
+                *after.borrow_mut() =
+                    Some(notify::enqueue_in(app, txn, &audience, &opened(&next))?);
+            }
             Ok((true, Some(json!({"survey": id, "state": state.name()}))))
         });
+        finish(app, after.take());
         match done {
             Ok(true) => changed += 1,
             Ok(false) => {}

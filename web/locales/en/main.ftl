@@ -142,6 +142,7 @@ role-civil-service-verifier = Civil-service data verifier
 role-okdo-officer = Document-control officer (OKDO)
 role-plan-responsible = Action-plan officer
 role-controller = Controller
+role-survey-author = Survey author
 role-connector = E-document system connector (imports control instructions)
 role-support-admin = User-support administrator
 role-system-admin = System administrator

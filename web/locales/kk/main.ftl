@@ -142,6 +142,7 @@ role-civil-service-verifier = Тексеруші (мемлекеттік қыз�
 role-okdo-officer = ҚБҚБ қызметкері
 role-plan-responsible = Іс-шаралар жоспарына жауапты
 role-controller = Бақылаушы
+role-survey-author = Сауалнама авторы
 role-connector = ЭҚАБЖ коннекторы (бақылаудағы тапсырмаларды жүктейді)
 role-support-admin = Пайдаланушыларды қолдау қызметі
 role-system-admin = Жүйе әкімшісі

@@ -142,6 +142,7 @@ role-civil-service-verifier = Проверяющий (госслужба)
 role-okdo-officer = Сотрудник ОКДО
 role-plan-responsible = Ответственный за план мероприятий
 role-controller = Контролёр
+role-survey-author = Автор опросов
 role-connector = Коннектор ЕСЭДО (загружает контрольные поручения)
 role-support-admin = Служба поддержки пользователей
 role-system-admin = Системный администратор
