@@ -102,6 +102,8 @@ mod tls_audit;
 mod trainings;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
+#[path = "integration/usage.rs"]
+mod usage;
 
 #[path = "integration/meetings_session.rs"]
 mod meetings_session;
