@@ -105,6 +105,8 @@ mod upgrade;
 #[path = "integration/usage.rs"]
 mod usage;
 
+#[path = "integration/layout.rs"]
+mod layout;
 #[path = "integration/meetings_session.rs"]
 mod meetings_session;
 #[path = "integration/packaging.rs"]

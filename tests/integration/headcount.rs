@@ -442,3 +442,137 @@ fn the_demo_has_returns_in_every_state_and_a_trend() {
     let returns = ok(verifier.get_json("/api/v1/headcount/returns"), 200);
     assert!(returns["returns"].as_array().unwrap().iter().any(|r| r["corrects"].is_u64()));
 }
+
+/// I385 §26: the agency head may sign the return before the HR officer submits it — a CMS
+/// made by `openssl cms` with the head's registered certificate over the return's
+/// canonical text, verified by the portal's signatures service; a signature over other
+/// bytes or by someone else is refused; changed figures drop the signature; the refused
+/// figures come back on the form page with every problem by its figure (web::forms); the
+/// form versions page names the period that fixed the version.
+#[test]
+fn i385_s26_the_head_signs_the_return_and_the_form_keeps_what_was_typed() {
+    use crate::drafts::{openssl_cms_sign, post_cms};
+    use crate::signatures::pki::{person, pki};
+    // The real clock: openssl stamps signatures with it and the test CRLs are fresh.
+    let s = Server::builder().env("IPGO_LOGIN__ATTEMPTS_PER_MINUTE_PER_IP", "1000").start();
+    for a in ["ADGS", "MNE"] {
+        s.add_agency(a);
+    }
+    for (login, agency, roles) in [
+        ("verifier", "ADGS", &["employee", "civil_service_verifier"][..]),
+        ("hr.mne", "MNE", &["employee", "hr_officer"]),
+        ("head.mne", "MNE", &["employee", "head"]),
+    ] {
+        s.add_user(login, agency, roles);
+    }
+    let p = pki();
+    let (root, inter) = (p.path("root/cert.pem"), p.path("inter/cert.pem"));
+    s.cli(&["trust", "add", root.to_str().unwrap(), inter.to_str().unwrap()], None).ok();
+    s.cli(&["trust", "crl", p.path("root/crl.pem").to_str().unwrap()], None).ok();
+    s.cli(&["trust", "crl", p.path("inter/crl.pem").to_str().unwrap()], None).ok();
+    let (cert, key) = person("headcount-head.mne");
+    s.cli(&["cert", "register", "--login", "head.mne", cert.to_str().unwrap()], None).ok();
+    let (hr_cert, hr_key) = person("headcount-hr.mne");
+    s.cli(&["cert", "register", "--login", "hr.mne", hr_cert.to_str().unwrap()], None).ok();
+
+    let verifier = s.signed_in("verifier");
+    let hr = s.signed_in("hr.mne");
+    let head = s.signed_in("head.mne");
+    let c = ok(
+        verifier.post_json(
+            "/api/v1/headcount/campaigns",
+            &json!({"period": "2025-Q2", "due": "2025-07-10", "agencies": ["MNE"]}),
+        ),
+        201,
+    );
+    let id = create(&hr, c["id"].as_u64().unwrap(), figures(100, 10))["id"].as_u64().unwrap();
+    let url = format!("/api/v1/headcount/returns/{id}");
+
+    // The form page: several wrong figures on submit, each by its field, values kept.
+    let csrf = hr.csrf().unwrap();
+    let page = hr.post_form(
+        &format!("/headcount/returns/{id}"),
+        &[
+            ("csrf", &csrf),
+            ("revision", "1"),
+            ("v.approved", "101"),
+            ("v.filled", "x9"),
+            ("v.women", "-1"),
+            ("do", "submit"),
+        ],
+    );
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.body.contains("class=\"error-summary\""), "{}", page.body);
+    assert!(page.body.contains("id=\"f-return-v-filled\""), "{}", page.body);
+    assert!(page.body.contains("value=\"x9\"") && page.body.contains("value=\"101\""));
+    assert!(page.body.contains("id=\"f-return-v-filled-error\""), "{}", page.body);
+    assert!(page.body.contains("id=\"f-return-v-women-error\""), "every problem by its field");
+    assert!(page.body.contains("autofocus"), "focus on the first wrong field");
+    assert_eq!(ok(hr.get_json(&url), 200)["state"], "draft", "nothing submitted");
+
+    // The text to sign is the canonical text; the HR officer may not sign.
+    let text = hr.get(&format!("{url}/text"));
+    assert_eq!(text.status, 200);
+    assert!(text.body.starts_with("headcount-return\n") && text.body.contains("approved=100\n"));
+    let (status, body) = post_cms(
+        &hr,
+        &format!("{url}/signature"),
+        openssl_cms_sign(&hr_cert, &hr_key, text.body.as_bytes()),
+    );
+    assert_eq!(status, 403, "{body}");
+    // Over other bytes: refused with the signatures service's reason.
+    let (status, body) = post_cms(
+        &head,
+        &format!("{url}/signature"),
+        openssl_cms_sign(&cert, &key, b"approved=1\n"),
+    );
+    assert_eq!((status, body["code"].as_str()), (422, Some("signature_rejected")), "{body}");
+    let (status, body) = post_cms(
+        &head,
+        &format!("{url}/signature"),
+        openssl_cms_sign(&cert, &key, text.body.as_bytes()),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["signature"]["status"], "valid", "{body}");
+    assert_eq!(body["signature"]["covers_current"], true);
+    assert!(body["history"].as_array().unwrap().iter().any(|e| e["what"] == "signed"));
+    // Changed figures drop the signature (it covered the figures as they were).
+    let mut changed = figures(100, 10);
+    changed["hired"] = json!(6);
+    let saved = ok(hr.put_json(&url, &json!({"values": changed})), 200);
+    assert!(saved["signature"].is_null(), "{saved}");
+    let text = hr.get(&format!("{url}/text"));
+    ok(
+        post_cms(
+            &head,
+            &format!("{url}/signature"),
+            openssl_cms_sign(&cert, &key, text.body.as_bytes()),
+        ),
+        200,
+    );
+    let sent = submit(&hr, id);
+    assert_eq!(sent["signature"]["status"], "valid");
+    // Once submitted, no more signing.
+    let (status, _) = post_cms(
+        &head,
+        &format!("{url}/signature"),
+        openssl_cms_sign(&cert, &key, text.body.as_bytes()),
+    );
+    assert_eq!(status, 409);
+    let html = head.get(&format!("/headcount/returns/{id}"));
+    assert!(html.body.contains("SHA-256"), "the signature shown on the page");
+
+    // The form versions page: version 1 fixed by the period.
+    let forms = verifier.get("/headcount/forms");
+    assert_eq!(forms.status, 200);
+    assert!(
+        forms.body.contains("id=\"version-1\"") && forms.body.contains("2025-Q2"),
+        "{}",
+        forms.body
+    );
+    let log = s.audit_entries();
+    assert!(log.iter().any(|e| e["operation"] == "headcount.sign_return" && e["outcome"] == "ok"));
+    assert!(
+        log.iter().any(|e| e["operation"] == "headcount.sign_return" && e["outcome"] == "denied")
+    );
+}

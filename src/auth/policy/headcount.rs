@@ -19,6 +19,9 @@ pub enum HeadcountAction {
     ReadReturn,
     /// Fill, correct and submit a return (§26): its agency's HR officer.
     EditReturn,
+    /// Sign the return before it is submitted (optional, §26): the head of its agency
+    /// (who answers for the figures the HR service prepared).
+    SignReturn,
     /// Return a submitted return with comments, or accept it (§27): the verifier.
     ReviewReturn,
     /// Read the consolidated figures (§28): the verifier for every agency
@@ -34,6 +37,7 @@ impl HeadcountAction {
         HeadcountAction::ManageForms,
         HeadcountAction::ReadReturn,
         HeadcountAction::EditReturn,
+        HeadcountAction::SignReturn,
         HeadcountAction::ReviewReturn,
         HeadcountAction::ReadSummary,
     ];
@@ -46,6 +50,7 @@ impl HeadcountAction {
             HeadcountAction::ManageForms => "headcount.manage_forms",
             HeadcountAction::ReadReturn => "headcount.read_return",
             HeadcountAction::EditReturn => "headcount.edit_return",
+            HeadcountAction::SignReturn => "headcount.sign_return",
             HeadcountAction::ReviewReturn => "headcount.review_return",
             HeadcountAction::ReadSummary => "headcount.read_summary",
         }
@@ -71,6 +76,9 @@ pub(super) fn decide(user: &UserIdentity, action: HeadcountAction, object: Objec
         }
         (HeadcountAction::EditReturn, Object::HeadcountReturn { agency }) => {
             user.agency_id == agency && has(Role::HrOfficer)
+        }
+        (HeadcountAction::SignReturn, Object::HeadcountReturn { agency }) => {
+            user.agency_id == agency && has(Role::Head)
         }
         (HeadcountAction::ReviewReturn, Object::HeadcountReturn { .. }) => verifier,
         (HeadcountAction::ReadSummary, Object::Appliance) => verifier,
@@ -109,6 +117,11 @@ mod tests {
         check(&[Role::Head], ReadReturn, own, true);
         check(&[Role::HrOfficer], ReadReturn, foreign, false);
         check(&[Role::CivilServiceVerifier], ReadReturn, foreign, true);
+        // §26: the agency's head signs its return, nobody else.
+        check(&[Role::Head], SignReturn, own, true);
+        check(&[Role::Head], SignReturn, foreign, false);
+        check(&[Role::HrOfficer], SignReturn, own, false);
+        check(&[Role::CivilServiceVerifier], SignReturn, foreign, false);
         // §27: only the civil-service agency's verifier reviews.
         check(&[Role::CivilServiceVerifier], ReviewReturn, foreign, true);
         check(&[Role::HrOfficer, Role::Head], ReviewReturn, own, false);

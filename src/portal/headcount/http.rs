@@ -27,6 +27,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/headcount/returns/{id}", web::get().to(super::pages::return_page))
         .route("/headcount/returns/{id}", web::post().to(super::pages::return_form))
         .route("/headcount/returns/{id}/review", web::post().to(super::pages::review_form))
+        .route("/headcount/returns/{id}/signature", web::post().to(super::pages::sign_form))
+        .route("/headcount/returns/{id}/text", web::get().to(text_download))
+        .route("/headcount/forms", web::get().to(super::pages::forms_page))
         .route("/api/v1/headcount/forms", web::get().to(api_forms))
         .route("/api/v1/headcount/forms", web::post().to(api_publish_form))
         .route("/api/v1/headcount/campaigns", web::get().to(api_campaigns))
@@ -35,6 +38,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/headcount/returns", web::post().to(api_create))
         .route("/api/v1/headcount/returns/{id}", web::get().to(api_return))
         .route("/api/v1/headcount/returns/{id}", web::put().to(api_save))
+        .route("/api/v1/headcount/returns/{id}/text", web::get().to(api_text))
+        .route("/api/v1/headcount/returns/{id}/signature", web::post().to(api_sign))
         .route("/api/v1/headcount/returns/{id}/submit", web::post().to(api_submit))
         .route("/api/v1/headcount/returns/{id}/accept", web::post().to(api_accept))
         .route("/api/v1/headcount/returns/{id}/return", web::post().to(api_send_back))
@@ -142,6 +147,37 @@ async fn api_save(
     let id = path.into_inner();
     let (a, actor, lang, input) = (arc(&app), s.actor.clone(), s.state.lang, body.into_inner());
     blocking(move || service::save(&a, &actor, id, input, lang)).await?;
+    Ok(json(&view(&app, &s, id).await?))
+}
+
+async fn return_text(app: &Data, s: &SignedIn, id: u64) -> Result<Vec<u8>> {
+    let (a, actor) = (arc(app), s.actor.clone());
+    blocking(move || service::text(&a, &actor, id)).await
+}
+
+/// The exact bytes the head signs (the return's canonical text).
+async fn api_text(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
+    let bytes = return_text(&app, &s, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(bytes))
+}
+
+/// The same text as a file to sign with a desktop tool (`ipgo sign`, NCALayer, openssl).
+async fn text_download(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
+    let id = path.into_inner();
+    let bytes = return_text(&app, &s, id).await?;
+    Ok(download(bytes, "text/plain; charset=utf-8", &format!("headcount-return-{id}.txt")))
+}
+
+/// The head's signature: the CMS (DER, PEM or base64) as the body.
+async fn api_sign(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<u64>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    let id = path.into_inner();
+    let (a, actor) = (arc(&app), s.actor.clone());
+    blocking(move || service::sign(&a, &actor, id, &body)).await?;
     Ok(json(&view(&app, &s, id).await?))
 }
 

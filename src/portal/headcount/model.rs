@@ -454,12 +454,26 @@ pub struct Acceptance {
     pub digest: String,
 }
 
+/// The agency head's signature over the return before it is submitted (optional, §26): a
+/// CMS over [`Return::canonical`], verified by the portal's signatures service like every
+/// other signature (chain, CRLs, the certificate registered to the signer).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeadSignature {
+    pub by: u64,
+    pub at: String,
+    /// SHA-256 of the canonical text signed (the figures as they were then).
+    pub digest: String,
+    /// The DER CMS, base64.
+    pub cms: String,
+    pub verdict: crate::sign::verdict::Verdict,
+}
+
 /// One step in a return's history.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     pub at: String,
     pub by: u64,
-    /// `created`, `saved`, `submitted`, `returned`, `accepted`.
+    /// `created`, `saved`, `signed`, `submitted`, `returned`, `accepted`.
     pub what: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub comments: Vec<FieldComment>,
@@ -490,6 +504,10 @@ pub struct Return {
     pub submitted: Option<Submission>,
     #[serde(default)]
     pub accepted: Option<Acceptance>,
+    /// The head's signature over the figures as they are (a save that changes them drops
+    /// it: it no longer covers them).
+    #[serde(default)]
+    pub signature: Option<HeadSignature>,
     #[serde(default)]
     pub history: Vec<Event>,
 }
@@ -643,6 +661,7 @@ mod tests {
                 by: 2,
                 digest: String::new(),
             }),
+            signature: None,
             history: vec![],
         };
         let mut b = a.clone();

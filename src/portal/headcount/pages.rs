@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -16,12 +16,13 @@ use super::http::{
 use super::model::{FieldComment, State};
 use super::service::{self, Decision, NewCampaign, NewReturn, SaveReturn};
 use super::summary::Summary;
-use super::views::{self, CampaignView, ReturnRow, ReturnView};
+use super::views::{self, CampaignView, FormVersionView, ReturnRow, ReturnView};
 use crate::app::App;
 use crate::auth::policy::{HeadcountAction, Object, decide as may};
-use crate::error::{Code, Error, Result};
+use crate::error::{Error, Result};
 use crate::report::{Sort, html as report_html};
-use crate::web::render::{PageCtx, html, see_other};
+use crate::web::forms::{self, Field, Form};
+use crate::web::render::{PageCtx, done, html};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form};
 
@@ -35,27 +36,14 @@ fn local_time(utc: &str) -> String {
     crate::clock::parse(utc).map(crate::clock::local_display).unwrap_or_else(|| utc.to_owned())
 }
 
-/// A refused form's message: the detail sentence naming the field, or the code's text.
-fn message(app: &App, lang: &str, e: &Error) -> String {
-    match &e.detail {
-        Some(d) if e.detail_key.is_some_and(|k| k.starts_with("headcount-problem")) => d.clone(),
-        _ => app.i18n.error_message(lang, e),
-    }
-}
-
-/// Whether a refusal is about the input (the form comes back) rather than about rights or
-/// existence (the error page).
-fn about_input(e: &Error) -> bool {
-    matches!(e.code, Code::InvalidInput | Code::Conflict)
-}
-
-fn with_status(mut r: HttpResponse, e: &Error) -> HttpResponse {
-    *r.status_mut() = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    r
-}
-
 // ---------------------------------------------------------------------------------------
 // Campaigns
+
+const CAMPAIGN_FIELDS: &[Field] = &[
+    Field::new("period", "headcount-period"),
+    Field::new("due", "headcount-col-due"),
+    Field::new("agencies", "headcount-agencies-codes"),
+];
 
 #[derive(Template)]
 #[template(path = "headcount/campaigns.html")]
@@ -64,8 +52,10 @@ struct CampaignsPage<'a> {
     campaigns: Vec<CampaignView>,
     verifier: bool,
     hr: bool,
-    error: Option<String>,
-    posted: BTreeMap<String, String>,
+    /// Opening a campaign.
+    f: Form,
+    /// Starting the agency's return (its refusal: already started, not called).
+    start: Form,
 }
 
 impl CampaignsPage<'_> {
@@ -76,18 +66,9 @@ impl CampaignsPage<'_> {
     fn count(&self, c: &CampaignView, state: &str) -> usize {
         c.counts.get(state).copied().unwrap_or(0)
     }
-
-    fn posted(&self, k: &str) -> String {
-        self.posted.get(k).cloned().unwrap_or_default()
-    }
 }
 
-async fn campaigns_view(
-    app: &Data,
-    s: &SignedIn,
-    error: Option<Error>,
-    posted: BTreeMap<String, String>,
-) -> Result<HttpResponse> {
+async fn campaigns_view(app: &Data, s: &SignedIn, f: Form, start: Form) -> Result<HttpResponse> {
     let (a, actor) = (arc(app), s.actor.clone());
     let campaigns = blocking(move || views::campaigns(&a, &actor)).await?;
     let verifier = may(&s.actor, service::act(HeadcountAction::ManageCampaigns), Object::Appliance);
@@ -98,23 +79,20 @@ async fn campaigns_view(
             Object::HeadcountReturn { agency: u.agency_id },
         )
     });
+    let status = if start.is_refused() { start.clone() } else { f.clone() };
     let page = CampaignsPage {
         page: PageCtx::new(app, &s.state, "headcount-title", "headcount"),
         campaigns,
         verifier,
         hr,
-        error: error.as_ref().map(|e| message(app, s.state.lang, e)),
-        posted,
+        f,
+        start,
     };
-    let r = html(&page)?;
-    Ok(match &error {
-        Some(e) => with_status(r, e),
-        None => r,
-    })
+    forms::page(&page, &status)
 }
 
 pub(super) async fn campaigns_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
-    campaigns_view(&app, &s, None, BTreeMap::new()).await
+    campaigns_view(&app, &s, Form::new("campaign"), Form::new("start")).await
 }
 
 pub(super) async fn open_campaign_form(
@@ -138,10 +116,17 @@ pub(super) async fn open_campaign_form(
     match blocking(move || service::open_campaign(&a, &actor, input)).await {
         Ok(_) => {
             s.actor.origin.set_success_status(303);
-            Ok(see_other("/headcount"))
+            Ok(done("/headcount", "done-headcount-campaign-opened"))
         }
-        Err(e) if about_input(&e) => campaigns_view(&app, &s, Some(e), f).await,
-        Err(e) => Err(e),
+        Err(e) => {
+            let f = Form::posted("campaign", &body).refuse(
+                &app.i18n,
+                s.state.lang,
+                e,
+                CAMPAIGN_FIELDS,
+            )?;
+            campaigns_view(&app, &s, f, Form::new("start")).await
+        }
     }
 }
 
@@ -151,6 +136,8 @@ struct StartForm {
     corrects: Option<u64>,
     reason: String,
 }
+
+const CORRECT_FIELDS: &[Field] = &[Field::new("reason", "headcount-reason")];
 
 /// Creates the agency's return for the campaign (or a correction) and opens it.
 pub(super) async fn start_form(
@@ -167,14 +154,22 @@ pub(super) async fn start_form(
     match blocking(move || service::create_return(&a, &actor, input, lang)).await {
         Ok(id) => {
             s.actor.origin.set_success_status(303);
-            Ok(see_other(&format!("/headcount/returns/{id}")))
+            Ok(done(&format!("/headcount/returns/{id}"), "done-headcount-return-created"))
         }
-        Err(e) if about_input(&e) && f.corrects.is_some() => {
+        Err(e) if f.corrects.is_some() => {
             let id = f.corrects.unwrap_or(0);
-            return_view(&app, &s, id, Some(e), BTreeMap::new()).await
+            let correct = Form::posted("correct", &body).refuse(
+                &app.i18n,
+                s.state.lang,
+                e,
+                CORRECT_FIELDS,
+            )?;
+            return_view(&app, &s, id, Forms { correct, ..Forms::default() }).await
         }
-        Err(e) if about_input(&e) => campaigns_view(&app, &s, Some(e), BTreeMap::new()).await,
-        Err(e) => Err(e),
+        Err(e) => {
+            let start = Form::new("start").refuse(&app.i18n, s.state.lang, e, &[])?;
+            campaigns_view(&app, &s, Form::new("campaign"), start).await
+        }
     }
 }
 
@@ -217,45 +212,78 @@ pub(super) async fn queue_page(
 }
 
 // ---------------------------------------------------------------------------------------
+// Form definitions
+
+#[derive(Template)]
+#[template(path = "headcount/forms.html")]
+struct FormsPage<'a> {
+    page: PageCtx<'a>,
+    versions: Vec<FormVersionView>,
+}
+
+impl FormsPage<'_> {
+    fn time(&self, utc: &str) -> String {
+        local_time(utc)
+    }
+}
+
+/// The versions of the form definition and which periods fixed each (§26).
+pub(super) async fn forms_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
+    let (a, actor, lang) = (arc(&app), s.actor.clone(), s.state.lang);
+    let versions = blocking(move || views::form_versions(&a, &actor, lang)).await?;
+    html(&FormsPage {
+        page: PageCtx::new(&app, &s.state, "headcount-forms-title", "headcount"),
+        versions,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
 // A return
+
+/// The forms of a return's page; the one sent comes back refused with what was typed.
+struct Forms {
+    /// The figures (`v.<key>`), saved or submitted by the HR officer; by default the
+    /// stored figures.
+    figures: Option<Form>,
+    /// The verifier's comments (`c.<key>`, `comment`) or acceptance.
+    review: Form,
+    /// A correction of the accepted return (`reason`).
+    correct: Form,
+    /// The head's signature file.
+    sign: Form,
+}
+
+impl Default for Forms {
+    fn default() -> Forms {
+        Forms {
+            figures: None,
+            review: Form::new("review"),
+            correct: Form::new("correct"),
+            sign: Form::new("sign"),
+        }
+    }
+}
 
 #[derive(Template)]
 #[template(path = "headcount/return.html")]
 struct ReturnPage<'a> {
     page: PageCtx<'a>,
     r: ReturnView,
-    /// What was typed, when a form came back refused.
-    posted: BTreeMap<String, String>,
-    /// The refused field and the reason (the field is empty for the whole form).
-    error: Option<(String, String)>,
+    f: Form,
+    review: Form,
+    correct: Form,
+    sign: Form,
 }
 
 impl ReturnPage<'_> {
-    fn value(&self, key: &str, stored: &Option<u64>) -> String {
-        match self.posted.get(&format!("v.{key}")) {
-            Some(v) => v.clone(),
-            None => stored.map(|v| v.to_string()).unwrap_or_default(),
-        }
-    }
-
-    fn posted_value(&self, prefix: &str, key: &str) -> String {
-        self.posted.get(&format!("{prefix}{key}")).cloned().unwrap_or_default()
+    /// A comment's label: the figure and its value, as the verifier reads them.
+    fn comment_label(&self, x: &super::views::FieldView) -> String {
+        let value = x.value.map(|v| v.to_string()).unwrap_or_else(|| "—".into());
+        format!("{} ({value})", x.label)
     }
 
     fn label(&self, key: &str) -> String {
         self.r.fields.iter().find(|f| f.key == key).map(|f| f.label.clone()).unwrap_or_default()
-    }
-
-    fn error_for(&self, key: &str) -> Option<String> {
-        self.error.as_ref().filter(|(f, _)| f == key).map(|(_, m)| m.clone())
-    }
-
-    /// The message of a refusal not about one of the figures.
-    fn form_error(&self) -> Option<String> {
-        self.error
-            .as_ref()
-            .filter(|(f, _)| !self.r.fields.iter().any(|x| &x.key == f))
-            .map(|(_, m)| m.clone())
     }
 
     fn date(&self, d: &jiff::civil::Date) -> String {
@@ -267,27 +295,46 @@ impl ReturnPage<'_> {
     }
 }
 
-async fn return_view(
-    app: &Data,
-    s: &SignedIn,
-    id: u64,
-    error: Option<Error>,
-    posted: BTreeMap<String, String>,
-) -> Result<HttpResponse> {
+/// The figures' fields (`v.<key>`) and comment fields (`c.<key>`) under their labels.
+fn figure_fields(r: &ReturnView, prefix: &str) -> Vec<Field> {
+    r.fields
+        .iter()
+        .map(|f| Field::dynamic(format!("{prefix}{}", f.key), f.label.clone(), ""))
+        .collect()
+}
+
+/// An error about a figure names the figure's key; on the page its input is `v.<key>`.
+fn on_figure_input(r: &ReturnView, mut e: Error) -> Error {
+    if let Some(field) = &e.field
+        && r.fields.iter().any(|f| &f.key == field)
+    {
+        e.field = Some(format!("v.{field}"));
+    }
+    e
+}
+
+async fn return_view(app: &Data, s: &SignedIn, id: u64, forms: Forms) -> Result<HttpResponse> {
     let r = view(app, s, id).await?;
+    let figures = forms.figures.unwrap_or_else(|| {
+        r.fields.iter().fold(Form::new("return"), |f, x| match x.value {
+            Some(v) => f.set(&format!("v.{}", x.key), v.to_string()),
+            None => f,
+        })
+    });
+    let status = [&figures, &forms.review, &forms.correct, &forms.sign]
+        .into_iter()
+        .find(|f| f.is_refused())
+        .cloned()
+        .unwrap_or_default();
     let page = ReturnPage {
         page: PageCtx::new(app, &s.state, "headcount-return-title", "headcount"),
         r,
-        posted,
-        error: error
-            .as_ref()
-            .map(|e| (e.field.clone().unwrap_or_default(), message(app, s.state.lang, e))),
+        f: figures,
+        review: forms.review,
+        correct: forms.correct,
+        sign: forms.sign,
     };
-    let resp = html(&page)?;
-    Ok(match &error {
-        Some(e) => with_status(resp, e),
-        None => resp,
-    })
+    forms::page(&page, &status)
 }
 
 pub(super) async fn return_page(
@@ -295,10 +342,11 @@ pub(super) async fn return_page(
     s: SignedIn,
     path: web::Path<u64>,
 ) -> Result<HttpResponse> {
-    return_view(&app, &s, path.into_inner(), None, BTreeMap::new()).await
+    return_view(&app, &s, path.into_inner(), Forms::default()).await
 }
 
-/// Save or submit (`do`), from the form of the return page.
+/// Save or submit (`do`), from the form of the return page. A refusal of the figures
+/// comes back with every problem by its figure (all of them, not only the first).
 pub(super) async fn return_form(
     app: Data,
     s: SignedIn,
@@ -309,7 +357,8 @@ pub(super) async fn return_form(
     let f: BTreeMap<String, String> = form(&body)?;
     let revision = f.get("revision").and_then(|r| r.parse().ok());
     let submit = f.get("do").is_some_and(|d| d == "submit");
-    let input = SaveReturn { values: form_values(&f), revision };
+    let values = form_values(&f);
+    let input = SaveReturn { values: values.clone(), revision };
     let (a, actor, lang) = (arc(&app), s.actor.clone(), s.state.lang);
     let result = blocking(move || {
         service::save(&a, &actor, id, input, lang)?;
@@ -320,14 +369,32 @@ pub(super) async fn return_form(
         Ok(())
     })
     .await;
-    match result {
+    let e = match result {
         Ok(()) => {
             s.actor.origin.set_success_status(303);
-            Ok(see_other(&format!("/headcount/returns/{id}")))
+            let message = if submit { "done-headcount-submitted" } else { "done-headcount-saved" };
+            return Ok(done(&format!("/headcount/returns/{id}"), message));
         }
-        Err(e) if about_input(&e) => return_view(&app, &s, id, Some(e), f).await,
-        Err(e) => Err(e),
-    }
+        Err(e) => e,
+    };
+    let r = view(&app, &s, id).await?;
+    let errors = if e.detail_key.is_some_and(|k| k.starts_with("headcount-problem")) {
+        let (a, actor, lang) = (arc(&app), s.actor.clone(), s.state.lang);
+        let all = blocking(move || service::input_problems(&a, &actor, id, &values, submit, lang))
+            .await?;
+        if all.is_empty() { vec![e] } else { all }
+    } else {
+        vec![e]
+    };
+    let errors = errors.into_iter().map(|e| on_figure_input(&r, e)).collect();
+    let figures = Form::posted("return", &body).refuse_all(
+        &app.i18n,
+        s.state.lang,
+        errors,
+        &figure_fields(&r, "v."),
+    )?;
+    let forms = Forms { figures: Some(figures), ..Forms::default() };
+    return_view(&app, &s, id, forms).await
 }
 
 /// The verifier's decision: `decision=accept`, or `decision=return` with `c.<field>`
@@ -340,28 +407,85 @@ pub(super) async fn review_form(
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let f: BTreeMap<String, String> = form(&body)?;
-    let d = if f.get("decision").is_some_and(|d| d == "accept") {
+    let accept = f.get("decision").is_some_and(|d| d == "accept");
+    // The inputs in the order of the comments sent, to put a refusal by its input.
+    let mut inputs: Vec<String> = Vec::new();
+    let d = if accept {
         Decision::Accept
     } else {
-        let mut comments: Vec<FieldComment> = f
-            .iter()
-            .filter_map(|(k, v)| {
-                k.strip_prefix("c.").map(|k| FieldComment { field: k.to_owned(), text: v.clone() })
-            })
-            .collect();
+        let mut comments = Vec::new();
+        for (k, v) in &f {
+            if let Some(key) = k.strip_prefix("c.") {
+                comments.push(FieldComment { field: key.to_owned(), text: v.clone() });
+                inputs.push(k.clone());
+            }
+        }
         comments.push(FieldComment {
             field: String::new(),
             text: f.get("comment").cloned().unwrap_or_default(),
         });
+        inputs.push("comment".into());
         Decision::Return { comments }
     };
-    match decide(&app, &s, id, d).await {
+    let e = match decide(&app, &s, id, d).await {
         Ok(_) => {
             s.actor.origin.set_success_status(303);
-            Ok(see_other(&format!("/headcount/returns/{id}")))
+            let message =
+                if accept { "done-headcount-accepted" } else { "done-headcount-returned" };
+            return Ok(done(&format!("/headcount/returns/{id}"), message));
         }
-        Err(e) if about_input(&e) => return_view(&app, &s, id, Some(e), f).await,
+        Err(e) => e,
+    };
+    let r = view(&app, &s, id).await?;
+    let mut e = e;
+    if let Some(field) = e.field.clone() {
+        let index = field
+            .strip_prefix("comments[")
+            .and_then(|x| x.split_once(']'))
+            .and_then(|(i, _)| i.parse::<usize>().ok());
+        if let Some(input) = index.and_then(|i| inputs.get(i)) {
+            e.field = Some(input.clone());
+        } else if field == "comments" {
+            e.field = Some("comment".into());
+        }
+    }
+    let mut fields = figure_fields(&r, "c.");
+    fields.push(Field::new("comment", "headcount-general-comment"));
+    let review = Form::posted("review", &body).refuse(&app.i18n, s.state.lang, e, &fields)?;
+    let forms = Forms { review, ..Forms::default() };
+    return_view(&app, &s, id, forms).await
+}
+
+/// The head's signature file, uploaded from the return's page (multipart, the CSRF token
+/// first).
+pub(super) async fn sign_form(
+    app: Data,
+    s: SignedIn,
+    req: HttpRequest,
+    path: web::Path<u64>,
+    payload: web::Payload,
+) -> Result<HttpResponse> {
+    let id = path.into_inner();
+    let mp = Multipart::new(req.headers(), payload);
+    let result = match crate::portal::polls::http::read_multipart(&app, mp).await {
+        Ok((_, Some(cms))) if !cms.is_empty() => {
+            let (a, actor) = (arc(&app), s.actor.clone());
+            blocking(move || service::sign(&a, &actor, id, &cms)).await
+        }
+        Ok(_) => Err(Error::invalid("signature", "field-required")),
         Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => {
+            s.actor.origin.set_success_status(303);
+            Ok(done(&format!("/headcount/returns/{id}"), "done-headcount-signed"))
+        }
+        Err(e) => {
+            let fields = [Field::new("signature", "headcount-signature-file")];
+            let sign = Form::new("sign").refuse(&app.i18n, s.state.lang, e, &fields)?;
+            let forms = Forms { sign, ..Forms::default() };
+            return_view(&app, &s, id, forms).await
+        }
     }
 }
 

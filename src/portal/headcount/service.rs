@@ -42,10 +42,10 @@ fn conflict(field: &str, key: &'static str) -> Error {
     Error::new(Code::Conflict).with_field(field).with_detail_key(key)
 }
 
-/// The sentence that says what is wrong with a field, in `lang`, naming fields by label.
-pub fn describe(i18n: &I18n, lang: &str, def: &FormDefinition, p: &Problem) -> String {
+/// The arguments of a problem's message: labels already in `lang`.
+fn problem_args(lang: &str, def: &FormDefinition, p: &Problem) -> Vec<(&'static str, String)> {
     let label = |k: &str| format!("«{}»", def.label(k, lang));
-    let mut args: Vec<(&str, String)> = vec![("field", label(&p.field))];
+    let mut args: Vec<(&'static str, String)> = vec![("field", label(&p.field))];
     match &p.kind {
         ProblemKind::SumMismatch { parts, sum, total } => {
             args.push(("parts", parts.iter().map(|k| label(k)).collect::<Vec<_>>().join(" + ")));
@@ -60,15 +60,50 @@ pub fn describe(i18n: &I18n, lang: &str, def: &FormDefinition, p: &Problem) -> S
         ProblemKind::TooLarge => args.push(("max", MAX_COUNT.to_string())),
         _ => {}
     }
+    args
+}
+
+/// The sentence that says what is wrong with a field, in `lang`, naming fields by label.
+pub fn describe(i18n: &I18n, lang: &str, def: &FormDefinition, p: &Problem) -> String {
+    let args = problem_args(lang, def, p);
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
     i18n.text_with(lang, p.kind.key(), &args)
+}
+
+/// One problem as an error about its field, its message's arguments in `lang` (a form
+/// page shows each by its field).
+pub fn problem_error(lang: &str, def: &FormDefinition, p: &Problem) -> Error {
+    problem_args(lang, def, p)
+        .into_iter()
+        .fold(Error::invalid(&p.field, p.kind.key()), |e, (k, v)| e.with_arg(k, v))
 }
 
 /// The refusal of input: `invalid_input` for the first problem's field, its sentence as
 /// the detail (every problem's sentence, one per line, when there are several).
 pub(super) fn refusal(app: &App, lang: &str, def: &FormDefinition, problems: &[Problem]) -> Error {
     let detail: Vec<String> = problems.iter().map(|p| describe(&app.i18n, lang, def, p)).collect();
-    Error::invalid(&problems[0].field, problems[0].kind.key()).with_detail(detail.join("\n"))
+    problem_error(lang, def, &problems[0]).with_detail(detail.join("\n"))
+}
+
+/// Every problem of figures typed into a return's form, as errors by field (the form page
+/// shows each by its field): the typing first; when `complete` (a submission), then the
+/// figures missing and the totals that do not add up.
+pub fn input_problems(
+    app: &App,
+    actor: &Actor,
+    id: u64,
+    values: &BTreeMap<String, Value>,
+    complete: bool,
+    lang: &str,
+) -> Result<Vec<Error>> {
+    let r = readable(app, actor, id)?;
+    let def = definition(app, r.form_version)?;
+    let problems = match def.parse(values) {
+        Err(p) => p,
+        Ok(v) if complete => def.problems(&v),
+        Ok(_) => Vec::new(),
+    };
+    Ok(problems.iter().map(|p| problem_error(lang, &def, p)).collect())
 }
 
 pub(super) fn definition(app: &App, version: u32) -> Result<FormDefinition> {
@@ -324,6 +359,7 @@ pub fn create_return(app: &App, actor: &Actor, input: NewReturn, lang: &str) -> 
             created_by: me.id,
             submitted: None,
             accepted: None,
+            signature: None,
             history: vec![Event { at: now(), by: me.id, what: "created".into(), comments: vec![] }],
         };
         store::put_return(txn, &r)?;
@@ -378,13 +414,76 @@ pub struct SaveReturn {
 }
 
 /// Saves the figures of a draft (or returned) return; totals are checked at submission.
+/// Changed figures drop the head's signature: it covered the figures as they were.
 pub fn save(app: &App, actor: &Actor, id: u64, input: SaveReturn, lang: &str) -> Result<()> {
     let me = actor.user_id().unwrap_or(0);
     edit(app, actor, id, input.revision, "headcount.save_return", |r, _| {
         let def = definition(app, r.form_version)?;
-        r.values = def.parse(&input.values).map_err(|p| refusal(app, lang, &def, &p))?;
+        let values = def.parse(&input.values).map_err(|p| refusal(app, lang, &def, &p))?;
+        if values != r.values {
+            r.signature = None;
+        }
+        r.values = values;
         r.history.push(Event { at: now(), by: me, what: "saved".into(), comments: vec![] });
         Ok(((), AfterCommit::default()))
+    })
+}
+
+/// The exact bytes the head signs (and an acceptance digests): the return's canonical
+/// text, `text/plain; charset=utf-8`.
+pub fn text(app: &App, actor: &Actor, id: u64) -> Result<Vec<u8>> {
+    let r = readable(app, actor, id)?;
+    let c = campaign(app, r.campaign)?;
+    actor.origin.set_operation("headcount.return_text");
+    Ok(r.canonical(&c.period.key).into_bytes())
+}
+
+/// The agency head's optional signature before submission (§26): a CMS over the return's
+/// canonical text, verified by the portal's signatures service (chain, CRLs, the
+/// certificate registered to the head). Refused once submitted, and when the figures
+/// changed after the text was taken (the signature would cover other figures).
+pub fn sign(app: &App, actor: &Actor, id: u64, cms: &[u8]) -> Result<()> {
+    let r = readable(app, actor, id)?;
+    require(actor, act(HeadcountAction::SignReturn), return_object(&r))?;
+    let me = actor.user_id().ok_or_else(Error::forbidden)?;
+    let c = campaign(app, r.campaign)?;
+    if r.state == State::Accepted {
+        return Err(store::accepted_refusal());
+    }
+    if !r.state.editable() {
+        return Err(conflict("state", "headcount-return-submitted"));
+    }
+    let text = r.canonical(&c.period.key);
+    let verdict = crate::sign::service::verify_for_user(app, Some(me), text.as_bytes(), cms)?;
+    if let crate::sign::verdict::Verdict::Invalid(rejection) = &verdict {
+        actor.origin.set_detail(json!({"return": id, "reason": rejection.reason.name()}));
+        return Err(rejection.clone().into());
+    }
+    let der = crate::sign::cms::decode_input(cms).map_err(Error::from)?;
+    let digest = hex::encode(Sha256::digest(text.as_bytes()));
+    app.audit.change(actor, "headcount.sign_return", |txn| {
+        let mut r = store::return_in(txn, id)?.ok_or_else(Error::not_found)?;
+        if r.state == State::Accepted {
+            return Err(store::accepted_refusal());
+        }
+        if !r.state.editable() {
+            return Err(conflict("state", "headcount-return-submitted"));
+        }
+        // The figures must still be those signed (saved meanwhile: sign the new text).
+        if r.canonical(&c.period.key) != text {
+            return Err(conflict("signature", "headcount-signed-text-changed"));
+        }
+        r.signature = Some(HeadSignature {
+            by: me,
+            at: now(),
+            digest: digest.clone(),
+            cms: crate::sign::store::b64(&der),
+            verdict: verdict.clone(),
+        });
+        r.revision += 1;
+        r.history.push(Event { at: now(), by: me, what: "signed".into(), comments: vec![] });
+        store::put_return(txn, &r)?;
+        Ok(((), Some(json!({"return": id, "digest": digest, "revision": r.revision}))))
     })
 }
 

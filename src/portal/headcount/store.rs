@@ -151,6 +151,7 @@ mod tests {
             created_by: 1,
             submitted: None,
             accepted: None,
+            signature: None,
             history: vec![],
         }
     }

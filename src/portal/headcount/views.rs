@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use jiff::civil::Date;
 use serde::Serialize;
+use sha2::Digest;
 
 use super::model::*;
 use super::service::{self, act, describe, return_object};
@@ -50,6 +51,22 @@ pub struct ProblemView {
     pub message: String,
 }
 
+/// The head's signature as people read it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureView {
+    /// The head's name in the reader's language.
+    pub by: String,
+    pub at: String,
+    /// `valid` or `invalid` (the verdict when it was given, §26).
+    pub status: String,
+    /// The signing certificate's subject.
+    pub subject: String,
+    /// SHA-256 of the text signed.
+    pub digest: String,
+    /// Whether it covers the figures as they are now.
+    pub covers_current: bool,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ReturnView {
     pub id: u64,
@@ -73,7 +90,10 @@ pub struct ReturnView {
     pub submitted: Option<Submission>,
     pub accepted: Option<Acceptance>,
     pub history: Vec<Event>,
+    pub signature: Option<SignatureView>,
     pub can_edit: bool,
+    /// Whether the reader (the agency's head) may sign it now.
+    pub can_sign: bool,
     pub can_review: bool,
     pub can_correct: bool,
 }
@@ -106,6 +126,29 @@ pub fn get(app: &App, actor: &Actor, id: u64, lang: &str) -> Result<ReturnView> 
     let current = current_accepted(siblings.iter().copied()).map(|a| a.id);
     let open_correction = siblings.iter().any(|s| s.state != State::Accepted);
     let may = |a| decide(actor, act(a), return_object(&r));
+    let signature = match &r.signature {
+        Some(sig) => {
+            let by = directory::users_by_id(app, &[sig.by])?
+                .into_iter()
+                .next()
+                .map(|u| u.names().get(lang).to_owned())
+                .unwrap_or_else(|| format!("#{}", sig.by));
+            let text = r.canonical(&c.period.key);
+            let now = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+            Some(SignatureView {
+                by,
+                at: sig.at.clone(),
+                status: if sig.verdict.is_valid() { "valid" } else { "invalid" }.into(),
+                subject: match &sig.verdict {
+                    crate::sign::verdict::Verdict::Valid(report) => report.signer.subject.clone(),
+                    crate::sign::verdict::Verdict::Invalid(_) => String::new(),
+                },
+                digest: sig.digest.clone(),
+                covers_current: now == sig.digest,
+            })
+        }
+        None => None,
+    };
     Ok(ReturnView {
         id: r.id,
         campaign: r.campaign,
@@ -137,7 +180,9 @@ pub fn get(app: &App, actor: &Actor, id: u64, lang: &str) -> Result<ReturnView> 
         submitted: r.submitted.clone(),
         accepted: r.accepted.clone(),
         history: r.history.clone(),
+        signature,
         can_edit: r.state.editable() && may(HeadcountAction::EditReturn),
+        can_sign: r.state.editable() && may(HeadcountAction::SignReturn),
         can_review: r.state == State::Submitted && may(HeadcountAction::ReviewReturn),
         can_correct: current == Some(r.id) && !open_correction && may(HeadcountAction::EditReturn),
     })
@@ -258,5 +303,63 @@ pub fn campaigns(app: &App, actor: &Actor) -> Result<Vec<CampaignView>> {
             my_agency_called: mine.is_some_and(|m| c.agencies.contains(&m)),
         });
     }
+    Ok(out)
+}
+
+/// A published version of the form definition and the campaigns that fixed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormVersionView {
+    pub version: u32,
+    /// Empty for the built-in version 1.
+    pub created_at: String,
+    pub fields: Vec<(String, String)>,
+    /// The totals, as sentences of labels (`«Filled» + «Vacant» = «Approved»`).
+    pub rules: Vec<String>,
+    /// Periods whose campaigns use this version.
+    pub periods: Vec<String>,
+}
+
+/// Every version of the form definition, newest first, with the periods that use each:
+/// a campaign fixes its version when it is opened (§26), so earlier periods keep theirs.
+pub fn form_versions(app: &App, actor: &Actor, lang: &str) -> Result<Vec<FormVersionView>> {
+    require(actor, act(HeadcountAction::ReadCampaigns), Object::Appliance)?;
+    actor.origin.set_operation("headcount.read_forms");
+    let txn = app.db.read()?;
+    let campaigns = store::campaigns(&txn)?;
+    let mut out: Vec<FormVersionView> = store::forms(&txn)?
+        .into_iter()
+        .map(|d| {
+            let label = |k: &str| format!("«{}»", d.label(k, lang));
+            FormVersionView {
+                version: d.version,
+                created_at: d.created_at.clone(),
+                fields: d
+                    .fields
+                    .iter()
+                    .map(|f| (f.key.clone(), f.label.get(lang).to_owned()))
+                    .collect(),
+                rules: d
+                    .rules
+                    .iter()
+                    .map(|r| match r {
+                        Rule::Sum { total, parts } => format!(
+                            "{} = {}",
+                            parts.iter().map(|p| label(p)).collect::<Vec<_>>().join(" + "),
+                            label(total)
+                        ),
+                        Rule::AtMost { field, limit } => {
+                            format!("{} ≤ {}", label(field), label(limit))
+                        }
+                    })
+                    .collect(),
+                periods: campaigns
+                    .iter()
+                    .filter(|c| c.form_version == d.version)
+                    .map(|c| c.period.key.clone())
+                    .collect(),
+            }
+        })
+        .collect();
+    out.reverse();
     Ok(out)
 }
