@@ -104,7 +104,11 @@ mod tls_audit;
 mod trainings;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
+#[path = "integration/usage.rs"]
+mod usage;
 
+#[path = "integration/layout.rs"]
+mod layout;
 #[path = "integration/meetings_session.rs"]
 mod meetings_session;
 #[path = "integration/packaging.rs"]

@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod render;
 pub mod request;
 pub mod server;
+pub mod sorting;
 pub mod tls;
 
 use crate::error::{Error, Result};

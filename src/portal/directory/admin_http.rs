@@ -188,9 +188,22 @@ pub(super) async fn accounts_page(
     app: Data,
     s: SignedIn,
     q: web::Query<AgencyFilter>,
+    sort: web::Query<crate::report::Sort>,
 ) -> Result<HttpResponse> {
+    use crate::web::sorting::{Columns, Value};
     let agency = q.into_inner().agency;
-    let list = accounts(&app, &s, agency.clone()).await?;
+    let filters = [("agency", agency.as_str())];
+    let columns =
+        Columns::new("/admin/users", &filters, &sort, &["login", "name", "agency", "status"]);
+    let mut list = accounts(&app, &s, agency.clone()).await?;
+    let lang = s.state.lang;
+    columns.sort(&mut list, |a, key| match key {
+        "login" => Value::text(&a.user.login),
+        "name" => Value::text(a.user.display_name(lang)),
+        "agency" => Value::text(&a.agency_code),
+        // Active first, then locked, then disabled (as the column shows them).
+        _ => Value::Number(if a.is_disabled() { 2 } else { i64::from(a.locked) }),
+    });
     let app2 = app.clone().into_inner();
     let actor = s.actor.clone();
     let agencies = blocking(move || service::agencies(&app2, &actor)).await?;
@@ -199,6 +212,7 @@ pub(super) async fn accounts_page(
         accounts: list,
         agency,
         agencies,
+        columns,
     })
 }
 

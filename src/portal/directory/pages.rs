@@ -86,6 +86,8 @@ pub struct AccountsPage<'a> {
     pub accounts: Vec<AccountView>,
     pub agency: String,
     pub agencies: Vec<Agency>,
+    /// The column heads that sort (issue 21 p. 7).
+    pub columns: crate::web::sorting::Columns,
 }
 
 #[derive(Template)]

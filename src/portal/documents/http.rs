@@ -204,9 +204,39 @@ async fn list(
     blocking(move || service::list(&a, &actor, &filter, before, limit, lang)).await
 }
 
-async fn list_page(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
-    let items = list(&app, &s, &q, PAGE).await?;
-    let next_before = if items.len() == PAGE { items.last().map(|i| i.id) } else { None };
+/// The columns of the documents list that sort, and how many of the newest documents a
+/// sorted list holds (sorted, without the pager, which goes by number).
+const SORTS: &[&str] = &["title", "type", "agency", "author", "updated"];
+const SORTED: usize = 500;
+
+async fn list_page(
+    app: Data,
+    s: SignedIn,
+    q: web::Query<ListQuery>,
+    sort: web::Query<crate::report::Sort>,
+) -> Result<HttpResponse> {
+    use crate::web::sorting::{Columns, Value};
+    let filters = [
+        ("agency", q.agency.as_str()),
+        ("type", q.doc_type.as_str()),
+        ("author", q.author.as_str()),
+        ("from", q.from.as_str()),
+        ("to", q.to.as_str()),
+    ];
+    let columns = Columns::new("/documents", &filters, &sort, SORTS);
+    let sorted = columns.key().is_some();
+    let mut items = list(&app, &s, &q, if sorted { SORTED } else { PAGE }).await?;
+    let next_before =
+        if !sorted && items.len() == PAGE { items.last().map(|i| i.id) } else { None };
+    let capped = sorted && items.len() == SORTED;
+    let lang = s.state.lang;
+    columns.sort(&mut items, |d, key| match key {
+        "title" => Value::text(&d.title),
+        "type" => Value::text(&app.i18n.text(lang, &format!("doctype-{}", d.doc_type))),
+        "agency" => Value::text(&d.agency),
+        "author" => Value::text(&d.author.name),
+        _ => Value::text(&d.updated),
+    });
     let a = arc(&app);
     let actor = s.actor.clone();
     let agencies =
@@ -228,6 +258,8 @@ async fn list_page(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<H
         filter: filter.filter(),
         next_before,
         query,
+        columns,
+        capped,
     })
 }
 

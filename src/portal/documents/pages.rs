@@ -20,6 +20,10 @@ pub struct ListPage<'a> {
     pub filter: super::service::ListFilter,
     pub next_before: Option<u64>,
     pub query: String,
+    /// The column heads that sort (issue 21 p. 7).
+    pub columns: crate::web::sorting::Columns,
+    /// Sorted among the newest [`SORTED`](super::http) only: more exist.
+    pub capped: bool,
 }
 
 #[derive(Template)]

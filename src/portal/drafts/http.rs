@@ -399,17 +399,45 @@ struct ListPage<'a> {
     drafts: Vec<DraftView>,
     stage: String,
     stages: &'static [super::model::Stage],
+    /// The column heads that sort (issue 21 p. 7).
+    columns: crate::web::sorting::Columns,
 }
 
-async fn list_page(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
+async fn list_page(
+    app: Data,
+    s: SignedIn,
+    q: web::Query<ListQuery>,
+    sort: web::Query<crate::report::Sort>,
+) -> Result<HttpResponse> {
+    use crate::web::sorting::{Columns, Value};
     let q = q.into_inner();
     let stage = q.stage.clone();
-    let drafts = list(&app, &s, q).await?;
+    let filters = [("stage", q.stage.as_str()), ("agency", q.agency.as_str())];
+    let columns = Columns::new(
+        "/drafts",
+        &filters,
+        &sort,
+        &["id", "title", "developer", "stage", "deadline"],
+    );
+    let mut drafts = list(&app, &s, q).await?;
+    let stages = super::model::Stage::ALL;
+    columns.sort(&mut drafts, |d, key| match key {
+        "id" => Value::Number(d.id as i64),
+        "title" => Value::text(&d.title),
+        "developer" => Value::text(&d.developer),
+        // The stages in the order of the procedure, not of their names.
+        "stage" => {
+            Value::Number(stages.iter().position(|st| st.name() == d.stage).unwrap_or(99) as i64)
+        }
+        // No deadline after every deadline.
+        _ => d.deadline.as_deref().map(Value::text).unwrap_or(Value::Text(vec![u32::MAX])),
+    });
     html(&ListPage {
         page: PageCtx::new(&app, &s.state, "drafts-title", "drafts"),
         drafts,
         stage,
-        stages: super::model::Stage::ALL,
+        stages,
+        columns,
     })
 }
 

@@ -66,7 +66,8 @@ async fn api_read_all(app: Data, s: SignedIn) -> Result<HttpResponse> {
 
 async fn read_all_form(app: Data, s: SignedIn) -> Result<HttpResponse> {
     read_all(&app, &s).await?;
-    Ok(see_other("/inbox"))
+    // Said on the page it comes back to (issue 21: a confirmation after every action).
+    Ok(crate::web::render::done("/inbox", "done-inbox-read-all"))
 }
 
 #[derive(Template)]

@@ -679,3 +679,7 @@ cert-signin-none = No certificate was presented on this connection. Choose your 
 cert-signin-not-registered = This certificate is not registered to any account of the portal.
 cert-signin-account-disabled = The account the certificate is registered to is disabled.
 # --- end of signatures block
+skip-to-content = Skip to content
+nav-more = More
+list-sorted-capped = Sorted among the newest 500 documents: narrow the list with the filters above to see the others.
+done-inbox-read-all = Every notice is marked read.

@@ -174,3 +174,4 @@ meeting-choose-material-again = Choose the file again: a browser cannot keep a f
 meeting-material-question-required = Give the number of the question the new file belongs to.
 meeting-material-unknown = There is no document No. { $id } that you may read: give the number of a document of the portal, or choose a new file below.
 meeting-draft-unknown = There is no draft act No. { $id } that you may read: give the number of a draft act at the stage "for the Government's decision".
+doctype-meeting_minutes = Minutes of a Government meeting
