@@ -11,6 +11,8 @@ mod access_control;
 mod access_log;
 #[path = "integration/access_log_viewer.rs"]
 mod access_log_viewer;
+#[path = "integration/accessibility.rs"]
+mod accessibility;
 #[path = "integration/account_requests.rs"]
 mod account_requests;
 #[path = "integration/api_docs.rs"]
@@ -106,6 +108,8 @@ mod tls_audit;
 mod trainings;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
+#[path = "integration/usage.rs"]
+mod usage;
 
 #[path = "integration/layout.rs"]
 mod layout;
