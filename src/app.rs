@@ -163,6 +163,7 @@ impl App {
             crate::portal::meetings::store::ensure_tables(txn)?;
             crate::portal::reminders::store::ensure_tables(txn)?;
             crate::portal::surveys::store::ensure_tables(txn)?;
+            crate::portal::usage::store::ensure_tables(txn)?;
             crate::audit::chain::ensure_tables(txn)?;
             // The public key beside the data, so the log can be checked without the keys.
             txn.open_table(META)?

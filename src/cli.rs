@@ -198,6 +198,13 @@ enum Top {
         #[command(subcommand)]
         action: crate::portal::reminders::cli::RemindersCmd,
     },
+    /// Headcount returns of a period: export as JSON, import figures into drafts.
+    Headcount {
+        #[command(flatten)]
+        place: Place,
+        #[command(subcommand)]
+        action: crate::portal::headcount::cli::HeadcountCmd,
+    },
     /// Signing certificates registered to accounts (registration certificates).
     Cert {
         #[command(flatten)]
@@ -651,6 +658,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Top::Calendar { place, action } => admin(&place, Command::Calendar(action.into_command()?)),
         Top::Reminders { place, action } => {
             admin(&place, Command::Reminders(action.into_command()?))
+        }
+        Top::Headcount { place, action } => {
+            admin(&place, Command::Headcount(action.into_command()?))
         }
         Top::Cert { place, action } => {
             use crate::ops::signatures::{SignCommand, encode};

@@ -35,6 +35,7 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "proposals",
     "account_requests",
     "trainings",
+    "usage",
     "reminders",
     "meetings",
     "headcount",

@@ -62,6 +62,14 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "reminding of discussions that close soon failed");
         }
     }));
+    // Usage per agency (I617 §22): the daily aggregate follows the access log, so a view
+    // only counts what is new since the last run.
+    jobs.push(every(
+        app.clone(),
+        Duration::from_secs(300),
+        "usage",
+        crate::portal::usage::service::run,
+    ));
     jobs.push(every(app.clone(), Duration::from_secs(600), "helpdesk-close", |app| {
         if let Err(e) = crate::portal::helpdesk::service::close_unanswered(app) {
             tracing::error!(error = %e, "closing resolved helpdesk requests failed");

@@ -11,6 +11,8 @@ mod access_control;
 mod access_log;
 #[path = "integration/access_log_viewer.rs"]
 mod access_log_viewer;
+#[path = "integration/accessibility.rs"]
+mod accessibility;
 #[path = "integration/account_requests.rs"]
 mod account_requests;
 #[path = "integration/api_docs.rs"]
@@ -51,6 +53,10 @@ mod forms;
 mod gost;
 #[path = "integration/headcount.rs"]
 mod headcount;
+#[path = "integration/headcount_browser.rs"]
+mod headcount_browser;
+#[path = "integration/headcount_cli.rs"]
+mod headcount_cli;
 #[path = "integration/helpdesk.rs"]
 mod helpdesk;
 #[path = "integration/ldap.rs"]
@@ -104,6 +110,8 @@ mod tls_audit;
 mod trainings;
 #[path = "integration/upgrade.rs"]
 mod upgrade;
+#[path = "integration/usage.rs"]
+mod usage;
 
 #[path = "integration/layout.rs"]
 mod layout;

@@ -114,6 +114,34 @@ pub fn search(
     Ok(out)
 }
 
+/// Live entries after `after_seq`, oldest first, at most `limit`; returns the last sequence
+/// number read. For a feature that keeps
+/// its own aggregate of the log up to date incrementally (usage per agency, I617 §22), so
+/// its work is bounded by what is new, not by the whole log.
+pub fn after(
+    db: &Db,
+    after_seq: u64,
+    limit: usize,
+    mut sink: impl FnMut(&Entry) -> Result<()>,
+) -> Result<Option<u64>> {
+    let txn = db.read()?;
+    let log = txn.open_table(LOG)?;
+    let (mut n, mut last) = (0, None);
+    for row in log.range(after_seq.saturating_add(1)..)? {
+        let (k, v) = row?;
+        n += 1;
+        last = Some(k.value());
+        let Some((_, json)) = chain::split_value(v.value()) else { continue };
+        if let Ok(e) = serde_json::from_slice::<Entry>(json) {
+            sink(&e)?;
+        }
+        if n >= limit {
+            break;
+        }
+    }
+    Ok(last)
+}
+
 /// Every matching entry, oldest first, from the archives and then the live log.
 pub fn export(
     db: &Db,

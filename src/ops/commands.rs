@@ -69,6 +69,8 @@ pub enum Command {
     Calendar(crate::portal::calendar::cli::CalendarCommand),
     /// `ipgo reminders …`.
     Reminders(crate::portal::reminders::cli::RemindersCommand),
+    /// `ipgo headcount …`.
+    Headcount(crate::portal::headcount::cli::HeadcountCommand),
     /// Rebuild the search index from the store.
     Reindex,
     /// Online backup of the data (never the keys) to a file, or to a timed file in a
@@ -114,6 +116,7 @@ impl Command {
             Command::Signatures(c) => c.name(),
             Command::Calendar(c) => c.name(),
             Command::Reminders(c) => c.name(),
+            Command::Headcount(c) => c.name(),
             Command::Reindex => "reindex",
             Command::Backup { .. } => "backup",
             Command::BackupKeys { .. } => "backup-keys",
@@ -133,6 +136,7 @@ impl Command {
         ) || matches!(self, Command::Signatures(c) if c.read_only())
             || matches!(self, Command::Calendar(c) if c.read_only())
             || matches!(self, Command::Reminders(c) if c.read_only())
+            || matches!(self, Command::Headcount(c) if c.read_only())
     }
 }
 
@@ -197,6 +201,7 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
         Command::Signatures(c) => return super::signatures::run(app, actor, c, out),
         Command::Calendar(c) => return crate::portal::calendar::cli::run(app, actor, c, out),
         Command::Reminders(c) => return crate::portal::reminders::cli::run(app, actor, c, out),
+        Command::Headcount(c) => return crate::portal::headcount::cli::run(app, actor, c, out),
         Command::AgencyAdd { code, name_ru, name_kk, name_en } => {
             let agency = directory::create_agency(
                 app,

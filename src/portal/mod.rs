@@ -26,6 +26,7 @@ pub mod support;
 pub mod surveys;
 pub mod trainings;
 pub mod trust;
+pub mod usage;
 
 /// Tells the voting engine which feature hears of the openings and closings of the polls
 /// of a subject (`draft:3` → drafts). The one place that joins the engine to features.

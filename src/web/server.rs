@@ -31,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::proposals::http::routes(cfg);
     crate::portal::account_requests::http::routes(cfg);
     crate::portal::trainings::http::routes(cfg);
+    crate::portal::usage::http::routes(cfg);
     crate::portal::plans::http::routes(cfg);
     crate::portal::headcount::http::routes(cfg);
     crate::portal::meetings::http::routes(cfg);

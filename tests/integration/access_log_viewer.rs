@@ -192,6 +192,7 @@ fn allowed_areas(route: &str) -> Option<&'static [&'static str]> {
         "surveys" => &["survey"],
         "trainings" => &["training"],
         "trust" => &["trust"],
+        "usage" | "usage.csv" | "usage.xlsx" => &["usage"],
         "users" => &["user"],
         _ => &[],
     })

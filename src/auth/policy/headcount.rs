@@ -28,7 +28,15 @@ pub enum HeadcountAction {
     /// (`Object::Appliance`), an agency's HR officers and head for their own
     /// (`Object::Agency`).
     ReadSummary,
+    /// Export a period's returns and import figures into drafts (`ipgo headcount
+    /// export|import`): the appliance's operator only — no account's role gives it. An
+    /// accepted return stays refused through it (§27, `transfer.rs`).
+    Transfer,
 }
+
+/// The operator's transfer administers the appliance's data (`duties.rs`); it never
+/// accepts, returns or submits a return.
+pub(super) const ADMINISTRATIVE: &[HeadcountAction] = &[HeadcountAction::Transfer];
 
 impl HeadcountAction {
     pub const ALL: &'static [HeadcountAction] = &[
@@ -40,6 +48,7 @@ impl HeadcountAction {
         HeadcountAction::SignReturn,
         HeadcountAction::ReviewReturn,
         HeadcountAction::ReadSummary,
+        HeadcountAction::Transfer,
     ];
 
     /// The operation name recorded in the access log.
@@ -53,6 +62,7 @@ impl HeadcountAction {
             HeadcountAction::SignReturn => "headcount.sign_return",
             HeadcountAction::ReviewReturn => "headcount.review_return",
             HeadcountAction::ReadSummary => "headcount.read_summary",
+            HeadcountAction::Transfer => "headcount.transfer",
         }
     }
 }
@@ -132,5 +142,9 @@ mod tests {
         check(&[Role::HrOfficer], ReadSummary, Object::Agency(2), false);
         check(&[Role::Employee], ReadSummary, Object::Agency(1), false);
         check(&[Role::SystemAdmin], ReadSummary, Object::Appliance, false);
+        // The transfer is the operator's: no account's role gives it.
+        check(&[Role::SystemAdmin], Transfer, Object::Appliance, false);
+        check(&[Role::CivilServiceVerifier], Transfer, Object::Appliance, false);
+        check(&[Role::HrOfficer], Transfer, Object::Appliance, false);
     }
 }

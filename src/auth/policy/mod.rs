@@ -249,6 +249,7 @@ impl Action {
             Action::Proposal(a) => proposals::ADMINISTRATIVE.contains(&a),
             Action::Usage(a) => usage::ADMINISTRATIVE.contains(&a),
             Action::DirectorySync(a) => directory_sync::ADMINISTRATIVE.contains(&a),
+            Action::Headcount(a) => headcount::ADMINISTRATIVE.contains(&a),
             _ => false,
         }
     }

@@ -190,6 +190,9 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(crate::portal::surveys::store::RESPONDENTS, Rows::Copy),
     &Typed(crate::portal::surveys::store::RESPONSES, Rows::Copy),
     &Typed(crate::portal::surveys::store::DRAFTS, Rows::Copy),
+    // Usage per agency (I617 §22): the daily aggregate of the access log and its mark.
+    &Typed(crate::portal::usage::store::DAYS, Rows::Copy),
+    &Typed(crate::portal::usage::store::STATE, Rows::Copy),
 ];
 
 /// Names of tables present in the snapshot but missing from [`TABLES`].

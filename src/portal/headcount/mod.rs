@@ -6,6 +6,7 @@
 //! as HTML, CSV, XLSX and charts through the shared reporting layer. Due dates and
 //! lateness in working days on the shared calendar.
 
+pub mod cli;
 pub mod demo;
 pub mod http;
 pub mod model;
@@ -13,6 +14,7 @@ pub mod pages;
 pub mod service;
 pub mod store;
 pub mod summary;
+pub mod transfer;
 pub mod views;
 
 use serde::{Deserialize, Serialize};

@@ -91,6 +91,7 @@ headcount-comment-required = Write at least one comment saying what to correct.
 headcount-text-too-long = The text is too long (at most 2,000 characters).
 headcount-agency-not-called = This agency is not called to return figures for the period.
 headcount-campaign-unknown = There is no such reporting period; choose one from the list.
+headcount-import-file = The file is not an export of headcount returns (JSON as `ipgo headcount export` writes it); export the period again and edit only the figures.
 headcount-period-invalid = Write the period as 2026-11 (a month), 2026-Q4 (a quarter) or 2026-12-01 (a date).
 headcount-period-exists = This period is already open.
 headcount-period-unknown = No returns were called for this period; choose one from the list.

@@ -91,6 +91,7 @@ headcount-comment-required = Нені түзету керектігі турал
 headcount-text-too-long = Мәтін тым ұзын (2000 таңбадан аспауы керек).
 headcount-agency-not-called = Бұл мемлекеттік орган осы кезеңге мәліметтер ұсынбайды.
 headcount-campaign-unknown = Мұндай есепті кезең жоқ; тізімнен таңдаңыз.
+headcount-import-file = Файл саны туралы мәліметтердің экспорты емес (`ipgo headcount export` жазатын JSON); кезеңді қайта экспорттап, тек көрсеткіштерді өзгертіңіз.
 headcount-period-invalid = Кезеңді 2026-11 (ай), 2026-Q4 (тоқсан) немесе 2026-12-01 (күн) түрінде көрсетіңіз.
 headcount-period-exists = Бұл кезең ашылып қойған.
 headcount-period-unknown = Бұл кезеңге мәліметтер сұралмаған; тізімнен кезеңді таңдаңыз.

@@ -91,6 +91,7 @@ headcount-comment-required = Напишите хотя бы одно замеч�
 headcount-text-too-long = Текст слишком длинный (не более 2000 знаков).
 headcount-agency-not-called = Этот государственный орган не должен представлять сведения за период.
 headcount-campaign-unknown = Такого отчётного периода нет; выберите его из списка.
+headcount-import-file = Файл не является выгрузкой сведений о численности (JSON, как его пишет `ipgo headcount export`); выгрузите период заново и меняйте только показатели.
 headcount-period-invalid = Укажите период как 2026-11 (месяц), 2026-Q4 (квартал) или 2026-12-01 (дата).
 headcount-period-exists = Этот период уже открыт.
 headcount-period-unknown = Сведения за этот период не запрашивались; выберите период из списка.
