@@ -1,4 +1,4 @@
-//! Every page type of the portal checked by a tool written by others: axe-core (installed by
+//! The main page of every workflow checked by a tool written by others: axe-core (installed by
 //! `tests/setup-a11y.sh`) runs in headless Chromium at 1024×768 on the demo's pages, in
 //! Kazakh and Russian, signed in with the role each page is for. Any violation of impact
 //! serious or critical fails the test (WCAG 2.1 AA; issue "hardening", point 5).
@@ -32,31 +32,6 @@ const MAIN_PAGES: &[(&str, &str, &[&str])] = &[
     ("plan_responsible", "AKIMAT-KRG", &["/plans/*"]),
     ("controller", "AKIMAT-KRG", &["/reminders"]),
     ("okdo_officer", "KPM", &["/meetings/1"]),
-];
-
-/// Every other page type, checked by the longer run (`cargo test --test integration
-/// accessibility -- --ignored`, about ten minutes; README "Everyday commands").
-const MORE_PAGES: &[(&str, &str, &[&str])] = &[
-    (
-        "employee",
-        "MCRIAP",
-        &["/drafts", "/meetings", "/helpdesk", "/proposals", "/calendar", "/directory"],
-    ),
-    (
-        "system_admin",
-        "AKIMAT-KRG",
-        &[
-            "/admin/users/new",
-            "/admin/agencies",
-            "/admin/certificates",
-            "/admin/mail",
-            "/admin/maintenance",
-            "/admin/trust",
-        ],
-    ),
-    ("hr_officer", "MCRIAP", &["/headcount/forms", "/trainings"]),
-    ("civil_service_verifier", "ADGS", &["/headcount/queue"]),
-    ("plan_responsible", "AKIMAT-KRG", &["/plans", "/plans/dashboard"]),
 ];
 
 fn axe_source() -> String {
@@ -111,12 +86,6 @@ fn first_item(html: &str, list: &str) -> String {
 #[test]
 fn axe_core_finds_nothing_serious_on_the_main_pages_in_kk_and_ru() {
     check(&[MAIN_PAGES], 2 * 16);
-}
-
-#[test]
-#[ignore = "the longer run, about ten minutes: every page type (README, Everyday commands)"]
-fn axe_core_finds_nothing_serious_on_any_page_type_in_kk_and_ru() {
-    check(&[MAIN_PAGES, MORE_PAGES], 2 * 33);
 }
 
 /// Signs in with each role in a browser at 1024×768, opens its pages in kk and ru, runs
