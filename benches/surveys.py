@@ -14,8 +14,12 @@ small page through the same templates).
 Setting up (N accounts created through the API and signed in, each a password hash) is
 timed apart and left out of the figures.
 
+With `--before OTHER_BINARY` (the build before a change of the results' computation), the
+same data directory is then served by that binary and the results measured again in the same
+run, and both binaries' results JSON (whole survey and by agency) must be identical.
+
 Usage: cargo build --release && python3 benches/surveys.py [--binary target/release/ipgo]
-       [--responses 10000]
+       [--responses 10000] [--before /tmp/ipgo-before]
 """
 
 import argparse
@@ -121,6 +125,7 @@ def main():
     ap.add_argument("--binary", default="target/release/ipgo")
     ap.add_argument("--responses", type=int, default=10_000)
     ap.add_argument("--questions", type=int, default=40)
+    ap.add_argument("--before", help="a second binary whose results are measured on the same data")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     work = tempfile.mkdtemp(prefix="ipgo-surveys-bench-")
@@ -178,8 +183,24 @@ def main():
         page = author.call("GET", f"/surveys/{big}/results").decode()
         assert results["responses"] == args.responses, results["responses"]
         charts = page.count("<svg")
+        before = {}
+        if args.before:
+            after_json = [author.json("GET", f"/api/v1/surveys/{big}/results{q}") for q in ("", "?by=agency")]
+            server.terminate()
+            server.wait()
+            server, base = serve(os.path.abspath(args.before), data, env, free_port())
+            author = Client(base)
+            author.login("author")
+            b_page, _ = median_ms(lambda: author.call("GET", f"/surveys/{big}/results"), 5)
+            b_agency, _ = median_ms(lambda: author.call("GET", f"/surveys/{big}/results?by=agency"), 5)
+            b_json, _ = median_ms(lambda: author.call("GET", f"/api/v1/surveys/{big}/results"), 5)
+            before_json = [author.json("GET", f"/api/v1/surveys/{big}/results{q}") for q in ("", "?by=agency")]
+            before = {"before_binary": os.path.abspath(args.before), "before_results_page_median_ms": round(b_page, 1),
+                      "before_results_page_by_agency_median_ms": round(b_agency, 1),
+                      "before_results_json_median_ms": round(b_json, 1),
+                      "results_identical_to_before": before_json == after_json}
         load = os.getloadavg()
-        print(json.dumps({
+        print(json.dumps({**before,
             "binary": binary, "responses": args.responses, "questions": args.questions,
             "setup_seconds_accounts_and_sign_in": round(setup_s, 1),
             "submit_40q_per_second": round(big_rps, 1), "submit_40q_median_ms": round(big_med, 1),

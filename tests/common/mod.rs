@@ -28,6 +28,7 @@ pub const ROLES: &[&str] = &[
     "okdo_officer",
     "plan_responsible",
     "controller",
+    "survey_author",
     "support_admin",
     "system_admin",
     "auditor",

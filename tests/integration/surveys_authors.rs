@@ -133,7 +133,18 @@ fn the_demo_seeds_an_answered_open_anonymous_survey_a_closed_named_one_and_a_dra
     let (status, r) = hr.get_json(&format!("/api/v1/surveys/{id}/results?by=agency"));
     assert_eq!(status, 200, "{r}");
     let responses = r["responses"].as_u64().unwrap();
-    assert!(responses >= 15, "every participant answered: {responses}");
+    // Issue 16 point 6: every participant and a few hundred generated respondents answered.
+    assert!(responses >= 250, "a few hundred answers: {responses}");
+    // The generated respondents are accounts marked as demo data that cannot sign in.
+    let users = server.cli(&["user", "list"], None).ok().stdout;
+    let generated: Vec<&str> = users.lines().filter(|l| l.starts_with("demo.respondent.")).collect();
+    assert!(generated.len() >= 200, "{}", generated.len());
+    let (status, _) = server.client().try_login("demo.respondent.001", crate::common::PASSWORD);
+    assert_eq!(status, 401, "a generated respondent has no password");
+    // Marked as demo data where colleagues see them, the staff directory.
+    let (status, found) = hr.get_json("/api/v1/directory?q=demo.respondent.001");
+    assert_eq!(status, 200, "{found}");
+    assert!(found.to_string().contains("Демо-респондент"), "{found}");
     let groups: Vec<&str> =
         r["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
     assert!(groups.contains(&"other"), "small agencies merged into other: {groups:?}");

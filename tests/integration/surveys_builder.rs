@@ -268,3 +268,87 @@ fn an_author_builds_every_question_type_on_the_pages_previews_opens_and_copies()
         && e["outcome"] == "denied"
         && e["status"] == 403));
 }
+
+/// I385 §7.8, issue 16 point 1: once answered, the builder offers a form for typos — texts
+/// only, each correction recorded (who, when, before, after) and shown on the page; a
+/// refused correction (every title emptied) comes back with all that was typed and the
+/// message under the title; another employee has no such form (403).
+#[test]
+fn typos_are_corrected_on_a_form_after_the_first_answer_and_each_correction_is_recorded() {
+    let server = Server::builder().start();
+    server.add_agency("STA");
+    server.add_user("st-author", "STA", &["hr_officer"]);
+    server.add_user("st-clerk", "STA", &["employee"]);
+    let author = server.signed_in("st-author");
+    assert_eq!(author.patch_json("/api/v1/me", &json!({"lang": "ru"})).0, 200);
+    let t = |ru: &str, kk: &str| json!({"ru": ru, "kk": kk});
+    let (status, created) = author.post_json(
+        "/api/v1/surveys",
+        &json!({
+            "title": t("Условя работы", "Жұмыс жағдайлары"), "anonymity": "named", "k": 5,
+            "audience": {"everyone": true},
+            "opens_at": "2020-01-01T00:00:00Z", "closes_at": "2099-01-01T00:00:00Z",
+            "sections": [{"title": t("Общее", "Жалпы"), "questions": [
+                {"key": "q1", "type": "single", "text": t("Довольны ли вы?", "Қанағаттанасыз ба?"),
+                 "options": [t("Да", "Иә"), t("Нте", "Жоқ")]}]}]
+        }),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_u64().unwrap();
+    assert_eq!(author.post_json(&format!("/api/v1/surveys/{id}/open"), &json!({})).0, 200);
+    let clerk = server.signed_in("st-clerk");
+    let (status, body) = clerk
+        .post_json(&format!("/api/v1/surveys/{id}/responses"), &json!({"answers": {"q1": ["2"]}}));
+    assert!(status == 200 || status == 201, "{status} {body}");
+
+    let edit = author.get(&format!("/surveys/{id}/edit"));
+    assert!(edit.body.contains(&format!("href=\"/surveys/{id}/texts\"")), "frozen: the link");
+    let page = author.get(&format!("/surveys/{id}/texts"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("value=\"Условя работы\"") && page.body.contains("value=\"Нте\""));
+    assert!(page.body.contains(&ftl("ru", "survey-texts-none")));
+    assert_eq!(clerk.get(&format!("/surveys/{id}/texts")).status, 403, "not the clerk's survey");
+
+    // Refused: no title at all. Every value typed comes back, the message under the title.
+    let r = send(
+        &author,
+        &format!("/surveys/{id}/texts"),
+        &[("title.kk", ""), ("title.ru", ""), ("q1.option.2.ru", "Нет-исправлено")],
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("id=\"f-texts-title-ru-error\""), "{}", r.body);
+    assert!(r.body.contains(&ftl("ru", "survey-title-required")));
+    assert!(r.body.contains("value=\"Нет-исправлено\""), "what was typed is kept");
+
+    // Accepted: two typos fixed, recorded, the answer kept.
+    let r = send(
+        &author,
+        &format!("/surveys/{id}/texts"),
+        &[("title.ru", "Условия работы"), ("q1.option.2.ru", "Нет")],
+    );
+    assert_eq!(location(&r), format!("/surveys/{id}/texts"));
+    let (_, s) = author.get_json(&format!("/api/v1/surveys/{id}"));
+    assert_eq!(s["title"]["ru"], "Условия работы", "{s}");
+    assert_eq!(s["title"]["kk"], "Жұмыс жағдайлары", "an input not sent keeps its text");
+    let fixes: Vec<(&str, &str, &str)> = s["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["before"]["ru"].as_str().unwrap(),
+                f["after"]["ru"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fixes,
+        [("title", "Условя работы", "Условия работы"), ("q1.option.2", "Нте", "Нет")],
+        "{s}"
+    );
+    let page = author.get(&format!("/surveys/{id}/texts"));
+    assert!(page.body.contains("Нте") && page.body.contains("q1.option.2"), "listed on the page");
+    let (_, r) = author.get_json(&format!("/api/v1/surveys/{id}/results"));
+    assert_eq!(r["responses"], 1, "{r}");
+}

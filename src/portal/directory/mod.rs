@@ -11,3 +11,4 @@ pub mod service;
 pub mod signin;
 pub mod signin_http;
 pub mod store;
+pub mod without_password;

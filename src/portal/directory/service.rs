@@ -310,30 +310,15 @@ pub fn create_user(app: &App, actor: &Actor, input: NewUser) -> Result<CreatedAc
     duties::check_grant(&roles)?;
     actor.origin.set_operation("user.create");
     let lang = clean_lang(input.lang.as_deref().unwrap_or(&app.config.ui.default_language))?;
-    let (secret, must_change) = match input.password {
+    let (secret, must_change) = match &input.password {
         Some(p) => {
-            password::check_strength(&p, &login, app.config.login.min_password_length)?;
-            (p, false)
+            password::check_strength(p, &login, app.config.login.min_password_length)?;
+            (p.clone(), false)
         }
         None => (crate::secret::one_time_password(), true),
     };
     let hash = password::hash(&secret)?;
-    let user = User {
-        id: 0,
-        login,
-        agency_id: agency.id,
-        department_id: input.department_id,
-        name_kk: clean_name("name_kk", &input.name_kk, false)?,
-        name_ru: clean_name("name_ru", &input.name_ru, false)?,
-        position_kk: clean_text("position_kk", &input.position_kk, 300)?,
-        position_ru: clean_text("position_ru", &input.position_ru, 300)?,
-        email: clean_email(&input.email)?,
-        phone: clean_text("phone", &input.phone, 40)?,
-        roles,
-        status: UserStatus::Active,
-        lang,
-        created: now(),
-    };
+    let user = new_account(&input, login, agency.id, roles, lang)?;
     let user = app.audit.change(actor, "user.create", |txn| {
         if let Some(dept_id) = user.department_id {
             check_department(txn, dept_id, agency.id)?;
@@ -351,7 +336,32 @@ pub fn create_user(app: &App, actor: &Actor, input: NewUser) -> Result<CreatedAc
     Ok(CreatedAccount { user, one_time_password: must_change.then_some(secret) })
 }
 
-fn check_department(txn: &redb::WriteTransaction, dept_id: u64, agency_id: u64) -> Result<()> {
+pub(super) fn new_account(
+    input: &NewUser,
+    login: String,
+    agency_id: u64,
+    roles: Vec<Role>,
+    lang: String,
+) -> Result<User> {
+    Ok(User {
+        id: 0,
+        login,
+        agency_id,
+        department_id: input.department_id,
+        name_kk: clean_name("name_kk", &input.name_kk, false)?,
+        name_ru: clean_name("name_ru", &input.name_ru, false)?,
+        position_kk: clean_text("position_kk", &input.position_kk, 300)?,
+        position_ru: clean_text("position_ru", &input.position_ru, 300)?,
+        email: clean_email(&input.email)?,
+        phone: clean_text("phone", &input.phone, 40)?,
+        roles,
+        status: UserStatus::Active,
+        lang,
+        created: now(),
+    })
+}
+
+pub(super) fn check_department(txn: &redb::WriteTransaction, dept_id: u64, agency_id: u64) -> Result<()> {
     let dept: Option<Department> =
         crate::db::get_json(&txn.open_table(super::store::DEPARTMENTS)?, dept_id)?;
     match dept {

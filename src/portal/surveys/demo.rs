@@ -1,8 +1,14 @@
 //! Demo surveys (I385 §7.8; issue 16 point 6): an open anonymous survey on working
-//! conditions that every participant account of the demo has answered (the results page
-//! shows its charts, and the breakdown by agency merges the agencies under k into "other"),
-//! a closed named survey of one ministry, and a draft. Every step goes through the surveys
-//! service as the person who would take it; the answers are generated, varied by person.
+//! conditions answered by every participant account of the demo and by a few hundred
+//! generated respondents (the results page shows its charts, and the breakdown by agency
+//! merges the agencies under k into "other"), a closed named survey of one ministry, and a
+//! draft. Every step goes through the surveys service as the person who would take it; the
+//! answers are generated, varied by person.
+//!
+//! The generated respondents are accounts of the directory made without a password
+//! (`directory::without_password`): they can never sign in, and their position says they
+//! are demo respondents. They answer through the same service, checks and access log as
+//! anyone, so the results, the response rate and the k rule show what a real survey shows.
 
 use serde_json::json;
 
@@ -13,7 +19,68 @@ use crate::app::App;
 use crate::auth::policy::duties;
 use crate::error::{Error, Result};
 use crate::ops::demo::as_user;
+use crate::portal::directory::model::NewUser;
 use crate::portal::directory::service as directory;
+
+/// Generated respondents per demo agency: unequal, so that in the breakdown by agency most
+/// agencies stand apart and the Karaganda akimat's few answers (its demo staff only, under
+/// k) are merged into "other".
+const RESPONDENTS: &[(&str, usize)] =
+    &[("MCRIAP", 80), ("MINFIN", 60), ("MNE", 50), ("KPM", 40), ("ADGS", 30)];
+
+const SURNAMES: &[(&str, &str)] = &[
+    ("Ахметов", "Ахметов"),
+    ("Жумабаев", "Жұмабаев"),
+    ("Сейткалиев", "Сейітқалиев"),
+    ("Нурпеисов", "Нұрпейісов"),
+    ("Абенов", "Әбенов"),
+    ("Касымов", "Қасымов"),
+    ("Омаров", "Омаров"),
+    ("Тулегенов", "Төлегенов"),
+];
+const NAMES: &[(&str, &str)] = &[
+    ("Ерлан", "Ерлан"),
+    ("Айгуль", "Айгүл"),
+    ("Нурлан", "Нұрлан"),
+    ("Дана", "Дана"),
+    ("Асель", "Әсел"),
+    ("Бауыржан", "Бауыржан"),
+    ("Гульмира", "Гүлмира"),
+];
+
+/// Makes the generated respondents (accounts that cannot sign in) and returns their logins.
+fn respondents(app: &App, operator: &Actor) -> Result<Vec<String>> {
+    let mut logins = Vec::new();
+    for (code, count) in RESPONDENTS {
+        let agency = directory::agency_by_code(app, operator, code)?;
+        let department = directory::departments(app, operator, Some(agency.id))?.first().map(|d| d.id);
+        for _ in 0..*count {
+            let n = logins.len() + 1;
+            let (sur_ru, sur_kk) = SURNAMES[n % SURNAMES.len()];
+            let (name_ru, name_kk) = NAMES[n % NAMES.len()];
+            let login = format!("demo.respondent.{n:03}");
+            crate::portal::directory::without_password::create(
+                app,
+                operator,
+                NewUser {
+                    login: login.clone(),
+                    agency: (*code).into(),
+                    department_id: department,
+                    name_ru: format!("{sur_ru} {name_ru} (демо)"),
+                    name_kk: format!("{sur_kk} {name_kk} (демо)"),
+                    position_ru: "Демо-респондент опросов: учётная запись без пароля, войти нельзя"
+                        .into(),
+                    position_kk: "Сауалнамалардың демо-респонденті: құпиясөзсіз есептік жазба, кіру мүмкін емес"
+                        .into(),
+                    lang: Some("ru".into()),
+                    ..Default::default()
+                },
+            )?;
+            logins.push(login);
+        }
+    }
+    Ok(logins)
+}
 
 fn t(ru: &str, kk: &str) -> serde_json::Value {
     json!({"ru": ru, "kk": kk})
@@ -93,8 +160,10 @@ pub fn seed(app: &App, operator: &Actor) -> Result<()> {
     people.sort_by_key(|u| u.id);
     let participants: Vec<_> =
         people.iter().filter(|u| !u.roles.iter().any(|r| duties::stands_alone(*r))).collect();
-    for (i, u) in participants.iter().enumerate() {
-        let who = as_user(app, operator, &u.login)?;
+    let mut logins: Vec<String> = participants.iter().map(|u| u.login.clone()).collect();
+    logins.extend(respondents(app, operator)?);
+    for (i, login) in logins.iter().enumerate() {
+        let who = as_user(app, operator, login)?;
         service::respond(app, &who, open.id, &answers(i))?;
     }
     // 2. Closed, named: the ministry's own, answered by its people, then closed.

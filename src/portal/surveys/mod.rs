@@ -13,6 +13,7 @@ pub mod reading;
 pub mod results;
 pub mod service;
 pub mod store;
+pub mod typos;
 
 #[cfg(test)]
 mod tests;

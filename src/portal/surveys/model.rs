@@ -403,7 +403,7 @@ impl Survey {
     }
 
     /// Every text of the survey with its path, in one order (title first).
-    fn texts_mut(&mut self) -> Vec<(String, &mut Text)> {
+    pub fn texts_mut(&mut self) -> Vec<(String, &mut Text)> {
         let mut out = vec![("title".to_owned(), &mut self.title)];
         out.push(("description".to_owned(), &mut self.description));
         for (i, section) in self.sections.iter_mut().enumerate() {

@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/surveys/{id}/results", web::get().to(results_page))
         .route("/surveys/{id}/remind", web::post().to(remind_submit));
     super::builder::routes(cfg);
+    super::typos::routes(cfg);
     super::answer::routes(cfg);
 }
 

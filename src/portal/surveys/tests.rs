@@ -427,3 +427,172 @@ fn every_refusal_is_explained_in_every_language() {
         }
     }
 }
+
+/// The results as computed before the one-pass computation (a pass per question, then again
+/// per group, each filtering the responses): the reference the one-pass results must equal.
+mod reference {
+    use std::collections::BTreeMap;
+
+    use super::super::model::{Anonymity, Kind, Survey};
+    use super::super::results::{By, GroupResult, QuestionResult, Results, split_groups, stats};
+    use super::super::store::Response;
+
+    fn of(by: By, r: &Response) -> Option<u64> {
+        match by {
+            By::Agency => Some(r.agency),
+            By::Department => r.department,
+        }
+    }
+
+    fn question_results(s: &Survey, responses: &[&Response], texts: bool) -> Vec<QuestionResult> {
+        let mut out = Vec::new();
+        for q in s.questions() {
+            let given: Vec<&Vec<String>> =
+                responses.iter().filter_map(|r| r.answers.get(&q.key)).collect();
+            let mut r = QuestionResult {
+                key: q.key.clone(),
+                kind: q.kind.name(),
+                answered: given.len() as u64,
+                counts: Vec::new(),
+                rows: Vec::new(),
+                stats: None,
+                row_stats: Vec::new(),
+                texts: Vec::new(),
+            };
+            let point = |v: &str| v.parse::<usize>().ok().filter(|p| *p >= 1);
+            match &q.kind {
+                Kind::Single { options } | Kind::Multiple { options, .. } => {
+                    r.counts = vec![0; options.len()];
+                    for v in given.iter().flat_map(|g| g.iter()) {
+                        if let Some(c) = point(v).and_then(|p| r.counts.get_mut(p - 1)) {
+                            *c += 1;
+                        }
+                    }
+                }
+                Kind::Scale { max, .. } => {
+                    r.counts = vec![0; *max as usize];
+                    let mut values = Vec::new();
+                    for v in given.iter().flat_map(|g| g.iter()) {
+                        if let Some(p) = point(v).filter(|p| *p <= *max as usize) {
+                            r.counts[p - 1] += 1;
+                            values.push(p as f64);
+                        }
+                    }
+                    r.stats = stats(&values);
+                }
+                Kind::Matrix { rows, max, .. } => {
+                    r.rows = vec![vec![0; *max as usize]; rows.len()];
+                    let mut values = vec![Vec::new(); rows.len()];
+                    for g in &given {
+                        for (i, v) in g.iter().enumerate().take(rows.len()) {
+                            if let Some(p) = point(v).filter(|p| *p <= *max as usize) {
+                                r.rows[i][p - 1] += 1;
+                                values[i].push(p as f64);
+                            }
+                        }
+                    }
+                    r.row_stats = values.iter().map(|v| stats(v)).collect();
+                }
+                Kind::Number { .. } => {
+                    let values: Vec<f64> =
+                        given.iter().filter_map(|g| g.first()?.parse::<f64>().ok()).collect();
+                    r.stats = stats(&values);
+                }
+                Kind::ShortText | Kind::LongText | Kind::Date => {
+                    if texts {
+                        r.texts = given.iter().filter_map(|g| g.first().cloned()).collect();
+                        r.texts.sort();
+                    }
+                }
+            }
+            out.push(r);
+        }
+        out
+    }
+
+    pub fn compute(s: &Survey, responses: &[Response], by: Option<By>) -> Results {
+        let n = responses.len() as u64;
+        let k = s.k.max(1);
+        let shown = s.anonymity == Anonymity::Named || n >= u64::from(k);
+        let mut results = Results { responses: n, k, shown, groups: Vec::new() };
+        if !shown {
+            return results;
+        }
+        let all: Vec<&Response> = responses.iter().collect();
+        let questions = question_results(s, &all, true);
+        results.groups.push(GroupResult { key: "all".into(), id: None, responses: n, questions });
+        let Some(by) = by else { return results };
+        let mut sizes: BTreeMap<Option<u64>, u64> = BTreeMap::new();
+        for r in responses {
+            *sizes.entry(of(by, r)).or_default() += 1;
+        }
+        let (ids, other) = split_groups(&sizes, u64::from(k));
+        let prefix = if by == By::Agency { "agency" } else { "department" };
+        for id in &ids {
+            let members: Vec<&Response> =
+                responses.iter().filter(|r| of(by, r) == Some(*id)).collect();
+            results.groups.push(GroupResult {
+                key: format!("{prefix}:{id}"),
+                id: Some(*id),
+                responses: members.len() as u64,
+                questions: question_results(s, &members, false),
+            });
+        }
+        if other > 0 {
+            let rest: Vec<&Response> =
+                responses.iter().filter(|r| !of(by, r).is_some_and(|g| ids.contains(&g))).collect();
+            results.groups.push(GroupResult {
+                key: "other".into(),
+                id: None,
+                responses: rest.len() as u64,
+                questions: question_results(s, &rest, false),
+            });
+        }
+        results
+    }
+}
+
+/// Issue 16 point 3: the one-pass results (every group at once) equal the per-group
+/// computation they replace, for every question type, with and without breakdowns, with
+/// groups under k merged into "other", answers out of range and unanswered questions.
+#[test]
+fn one_pass_results_equal_the_per_group_computation() {
+    use super::results::{By, compute};
+    use super::store::Response;
+    let s = survey();
+    let responses: Vec<Response> = (0..157u64)
+        .map(|i| {
+            let v = |n: u64| ((i * 7 + n * 3) % 6).to_string(); // "0" is out of range
+            let mut a = Answers::new();
+            a.insert("q1".into(), vec![(i % 2 + 1).to_string()]);
+            if i % 2 == 1 {
+                a.insert("q2".into(), vec![format!("текст {}", i % 9)]);
+            }
+            a.insert("q3".into(), vec![v(1), v(2)]);
+            if i % 5 != 0 {
+                a.insert("q4".into(), vec![v(3)]);
+            }
+            a.insert("q5".into(), vec![v(4), v(5)]);
+            a.insert("q6".into(), vec![(18 + i % 50).to_string()]);
+            a.insert("q7".into(), vec![format!("должность {}", i % 4)]);
+            a.insert("q8".into(), vec![format!("2020-01-{:02}", 1 + i % 28)]);
+            a.insert("gone".into(), vec!["1".into()]);
+            Response {
+                day: None,
+                // Agencies of 1..=40 responses: some above k, some under.
+                agency: [1, 1, 1, 2, 2, 3, 4, 5, 5, 5, 5, 6][(i % 12) as usize] + (i / 60) * 10,
+                department: (i % 3 != 0).then_some(i % 7),
+                person: None,
+                answers: a,
+            }
+        })
+        .collect();
+    for by in [None, Some(By::Agency), Some(By::Department)] {
+        for n in [0, 3, 5, 12, 40, responses.len()] {
+            let part = &responses[..n];
+            assert_eq!(compute(&s, part, by), reference::compute(&s, part, by), "{by:?}, {n}");
+        }
+    }
+    let r = compute(&s, &responses, Some(By::Agency));
+    assert!(r.groups.iter().any(|g| g.key == "other") && r.groups.len() > 3, "{:?}", r.groups);
+}

@@ -151,3 +151,19 @@ survey-kind-date = Date
 done-survey-created = The survey is saved as a draft: add its questions.
 done-survey-saved = Saved.
 done-survey-opened = The survey is published; its audience has been told.
+
+# Typo corrections after the first answer (issue 16 point 1)
+survey-builder-texts = Fix typos in the texts
+survey-texts-title = Typos in the survey's texts
+survey-texts-help = Only words can be corrected here: questions, options, conditions and their order do not change. Each correction is recorded — who, when, what it was and what it became.
+survey-texts-field = Text
+survey-texts-kk = In Kazakh
+survey-texts-ru = In Russian
+survey-texts-save = Save the corrections
+survey-texts-recorded = Recorded corrections
+survey-texts-none = No corrections yet.
+survey-texts-when = When (UTC)
+survey-texts-which = Which text
+survey-texts-before = Before (kk / ru)
+survey-texts-after = After (kk / ru)
+done-survey-texts-fixed = The corrections are saved and recorded.

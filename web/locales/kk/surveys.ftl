@@ -151,3 +151,19 @@ survey-kind-date = Күні
 done-survey-created = Сауалнама жоба ретінде сақталды: сұрақтарын қосыңыз.
 done-survey-saved = Сақталды.
 done-survey-opened = Сауалнама жарияланды; сұралатындарға хабарланды.
+
+# Typo corrections after the first answer (issue 16 point 1)
+survey-builder-texts = Мәтіндердегі қателерді түзету
+survey-texts-title = Сауалнама мәтіндеріндегі қателер
+survey-texts-help = Мұнда тек сөздерді түзетуге болады: сұрақтар, нұсқалар, шарттар мен реті өзгермейді. Әр түзету жазылады — кім, қашан, қандай еді және қандай болды.
+survey-texts-field = Мәтін
+survey-texts-kk = Қазақша
+survey-texts-ru = Орысша
+survey-texts-save = Түзетулерді сақтау
+survey-texts-recorded = Жазылған түзетулер
+survey-texts-none = Түзетулер болған жоқ.
+survey-texts-when = Қашан (UTC)
+survey-texts-which = Қай мәтін
+survey-texts-before = Бұрын (kk / ru)
+survey-texts-after = Кейін (kk / ru)
+done-survey-texts-fixed = Түзетулер сақталды және жазылды.

@@ -151,3 +151,19 @@ survey-kind-date = Дата
 done-survey-created = Опрос сохранён как черновик: добавьте вопросы.
 done-survey-saved = Сохранено.
 done-survey-opened = Опрос опубликован; опрашиваемые оповещены.
+
+# Typo corrections after the first answer (issue 16 point 1)
+survey-builder-texts = Исправить опечатки в текстах
+survey-texts-title = Опечатки в текстах опроса
+survey-texts-help = Здесь можно исправить только слова: вопросы, варианты, условия и порядок не меняются. Каждое исправление записывается — кто, когда, что было и что стало.
+survey-texts-field = Текст
+survey-texts-kk = На казахском
+survey-texts-ru = На русском
+survey-texts-save = Сохранить исправления
+survey-texts-recorded = Записанные исправления
+survey-texts-none = Исправлений не было.
+survey-texts-when = Когда (UTC)
+survey-texts-which = Какой текст
+survey-texts-before = Было (kk / ru)
+survey-texts-after = Стало (kk / ru)
+done-survey-texts-fixed = Исправления сохранены и записаны.
