@@ -384,8 +384,6 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
             .map_err(|e| anyhow::anyhow!("demo account requests: {e}"))?;
         crate::portal::trainings::demo::seed(app, &actor)
             .map_err(|e| anyhow::anyhow!("demo training: {e}"))?;
-        crate::portal::surveys::demo::seed(app, &actor)
-            .map_err(|e| anyhow::anyhow!("demo surveys: {e}"))?;
         let started = std::time::Instant::now();
         let entries = crate::portal::usage::demo::seed(app, &actor)
             .map_err(|e| anyhow::anyhow!("demo usage history: {e}"))?;
@@ -394,6 +392,12 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
             ms = started.elapsed().as_millis() as u64,
             "demo history of use generated"
         );
+        // After the history of use: the surveys' generated respondents cannot sign in, so
+        // they have no history.
+        let started = std::time::Instant::now();
+        crate::portal::surveys::demo::seed(app, &actor)
+            .map_err(|e| anyhow::anyhow!("demo surveys: {e}"))?;
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "demo surveys answered");
         stdout.write_all(&text)?;
         let file = app.config.data_dir().join("demo-accounts.txt");
         crate::keys::write_private(&file, &text)?;

@@ -137,7 +137,8 @@ fn the_demo_seeds_an_answered_open_anonymous_survey_a_closed_named_one_and_a_dra
     assert!(responses >= 250, "a few hundred answers: {responses}");
     // The generated respondents are accounts marked as demo data that cannot sign in.
     let users = server.cli(&["user", "list"], None).ok().stdout;
-    let generated: Vec<&str> = users.lines().filter(|l| l.starts_with("demo.respondent.")).collect();
+    let generated: Vec<&str> =
+        users.lines().filter(|l| l.starts_with("demo.respondent.")).collect();
     assert!(generated.len() >= 200, "{}", generated.len());
     let (status, _) = server.client().try_login("demo.respondent.001", crate::common::PASSWORD);
     assert_eq!(status, 401, "a generated respondent has no password");

@@ -326,7 +326,7 @@ fn typos_are_corrected_on_a_form_after_the_first_answer_and_each_correction_is_r
         &format!("/surveys/{id}/texts"),
         &[("title.ru", "Условия работы"), ("q1.option.2.ru", "Нет")],
     );
-    assert_eq!(location(&r), format!("/surveys/{id}/texts"));
+    assert!(location(&r).starts_with(&format!("/surveys/{id}/texts?")), "back to the form");
     let (_, s) = author.get_json(&format!("/api/v1/surveys/{id}"));
     assert_eq!(s["title"]["ru"], "Условия работы", "{s}");
     assert_eq!(s["title"]["kk"], "Жұмыс жағдайлары", "an input not sent keeps its text");

@@ -361,7 +361,11 @@ pub(super) fn new_account(
     })
 }
 
-pub(super) fn check_department(txn: &redb::WriteTransaction, dept_id: u64, agency_id: u64) -> Result<()> {
+pub(super) fn check_department(
+    txn: &redb::WriteTransaction,
+    dept_id: u64,
+    agency_id: u64,
+) -> Result<()> {
     let dept: Option<Department> =
         crate::db::get_json(&txn.open_table(super::store::DEPARTMENTS)?, dept_id)?;
     match dept {

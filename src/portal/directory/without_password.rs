@@ -43,4 +43,3 @@ pub fn create(app: &App, actor: &Actor, input: NewUser) -> Result<User> {
     app.directory_changed();
     Ok(user)
 }
-

@@ -53,7 +53,8 @@ fn respondents(app: &App, operator: &Actor) -> Result<Vec<String>> {
     let mut logins = Vec::new();
     for (code, count) in RESPONDENTS {
         let agency = directory::agency_by_code(app, operator, code)?;
-        let department = directory::departments(app, operator, Some(agency.id))?.first().map(|d| d.id);
+        let department =
+            directory::departments(app, operator, Some(agency.id))?.first().map(|d| d.id);
         for _ in 0..*count {
             let n = logins.len() + 1;
             let (sur_ru, sur_kk) = SURNAMES[n % SURNAMES.len()];

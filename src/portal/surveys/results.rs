@@ -9,11 +9,11 @@
 //! "other" could be worked out as the total minus the groups shown. Free texts are listed
 //! for the whole survey only, sorted (never in any order of answering), never per group.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::model::{Anonymity, Kind, Survey};
+use super::model::{Anonymity, Kind, Question, Survey};
 use super::store::Response;
 
 /// How a breakdown groups the responses.
@@ -122,70 +122,95 @@ pub struct Results {
     pub groups: Vec<GroupResult>,
 }
 
-fn question_results(survey: &Survey, responses: &[&Response], texts: bool) -> Vec<QuestionResult> {
-    let mut out = Vec::new();
-    for q in survey.questions() {
-        let given: Vec<&Vec<String>> =
-            responses.iter().filter_map(|r| r.answers.get(&q.key)).collect();
-        let mut r = QuestionResult {
-            key: q.key.clone(),
-            kind: q.kind.name(),
-            answered: given.len() as u64,
-            counts: Vec::new(),
-            rows: Vec::new(),
-            stats: None,
-            row_stats: Vec::new(),
-            texts: Vec::new(),
-        };
-        let point = |v: &str| v.parse::<usize>().ok().filter(|p| *p >= 1);
-        match &q.kind {
+/// One question's figures being gathered, one answer at a time.
+struct Acc {
+    answered: u64,
+    counts: Vec<u64>,
+    rows: Vec<Vec<u64>>,
+    values: Vec<f64>,
+    row_values: Vec<Vec<f64>>,
+    texts: Vec<String>,
+}
+
+fn point(v: &str) -> Option<usize> {
+    v.parse::<usize>().ok().filter(|p| *p >= 1)
+}
+
+impl Acc {
+    fn new(kind: &Kind) -> Acc {
+        let (counts, rows) = match kind {
             Kind::Single { options } | Kind::Multiple { options, .. } => {
-                r.counts = vec![0; options.len()];
-                for v in given.iter().flat_map(|g| g.iter()) {
-                    if let Some(c) = point(v).and_then(|p| r.counts.get_mut(p - 1)) {
+                (vec![0; options.len()], Vec::new())
+            }
+            Kind::Scale { max, .. } => (vec![0; *max as usize], Vec::new()),
+            Kind::Matrix { rows, max, .. } => {
+                (Vec::new(), vec![vec![0; *max as usize]; rows.len()])
+            }
+            _ => (Vec::new(), Vec::new()),
+        };
+        let row_values = vec![Vec::new(); rows.len()];
+        Acc { answered: 0, counts, rows, values: Vec::new(), row_values, texts: Vec::new() }
+    }
+
+    /// Adds one response's answer; free texts and dates only where `texts` (the whole survey).
+    fn add(&mut self, kind: &Kind, given: &[String], texts: bool) {
+        self.answered += 1;
+        match kind {
+            Kind::Single { .. } | Kind::Multiple { .. } => {
+                for v in given {
+                    if let Some(c) = point(v).and_then(|p| self.counts.get_mut(p - 1)) {
                         *c += 1;
                     }
                 }
             }
             Kind::Scale { max, .. } => {
-                r.counts = vec![0; *max as usize];
-                let mut values = Vec::new();
-                for v in given.iter().flat_map(|g| g.iter()) {
+                for v in given {
                     if let Some(p) = point(v).filter(|p| *p <= *max as usize) {
-                        r.counts[p - 1] += 1;
-                        values.push(p as f64);
+                        self.counts[p - 1] += 1;
+                        self.values.push(p as f64);
                     }
                 }
-                r.stats = stats(&values);
             }
-            Kind::Matrix { rows, max, .. } => {
-                r.rows = vec![vec![0; *max as usize]; rows.len()];
-                let mut values = vec![Vec::new(); rows.len()];
-                for g in &given {
-                    for (i, v) in g.iter().enumerate().take(rows.len()) {
-                        if let Some(p) = point(v).filter(|p| *p <= *max as usize) {
-                            r.rows[i][p - 1] += 1;
-                            values[i].push(p as f64);
-                        }
+            Kind::Matrix { max, .. } => {
+                let n = self.rows.len();
+                for (i, v) in given.iter().enumerate().take(n) {
+                    if let Some(p) = point(v).filter(|p| *p <= *max as usize) {
+                        self.rows[i][p - 1] += 1;
+                        self.row_values[i].push(p as f64);
                     }
                 }
-                r.row_stats = values.iter().map(|v| stats(v)).collect();
             }
             Kind::Number { .. } => {
-                let values: Vec<f64> =
-                    given.iter().filter_map(|g| g.first()?.parse::<f64>().ok()).collect();
-                r.stats = stats(&values);
+                if let Some(v) = given.first().and_then(|v| v.parse::<f64>().ok()) {
+                    self.values.push(v);
+                }
             }
             Kind::ShortText | Kind::LongText | Kind::Date => {
-                if texts {
-                    r.texts = given.iter().filter_map(|g| g.first().cloned()).collect();
-                    r.texts.sort();
+                if let Some(v) = given.first().filter(|_| texts) {
+                    self.texts.push(v.clone());
                 }
             }
         }
-        out.push(r);
     }
-    out
+
+    fn finish(mut self, q: &Question) -> QuestionResult {
+        let (stats_of_values, row_stats) = match q.kind {
+            Kind::Scale { .. } | Kind::Number { .. } => (stats(&self.values), Vec::new()),
+            Kind::Matrix { .. } => (None, self.row_values.iter().map(|v| stats(v)).collect()),
+            _ => (None, Vec::new()),
+        };
+        self.texts.sort();
+        QuestionResult {
+            key: q.key.clone(),
+            kind: q.kind.name(),
+            answered: self.answered,
+            counts: self.counts,
+            rows: self.rows,
+            stats: stats_of_values,
+            row_stats,
+            texts: self.texts,
+        }
+    }
 }
 
 /// The groups of a breakdown shown apart (each of at least k) and the rest, which is either
@@ -208,7 +233,9 @@ pub fn split_groups(sizes: &BTreeMap<Option<u64>, u64>, k: u64) -> (Vec<u64>, u6
     (ids, other)
 }
 
-/// The results, broken down `by` agency or department if asked.
+/// The results, broken down `by` agency or department if asked: every group in one pass
+/// over the responses (each answer goes to the whole survey's figures and to its group's),
+/// so the cost is that of the responses, whatever the number of groups.
 pub fn compute(survey: &Survey, responses: &[Response], by: Option<By>) -> Results {
     let n = responses.len() as u64;
     let k = survey.k.max(1);
@@ -217,41 +244,57 @@ pub fn compute(survey: &Survey, responses: &[Response], by: Option<By>) -> Resul
     if !shown {
         return results;
     }
-    let all: Vec<&Response> = responses.iter().collect();
-    results.groups.push(GroupResult {
-        key: "all".into(),
-        id: None,
-        responses: n,
-        questions: question_results(survey, &all, true),
-    });
-    let Some(by) = by else { return results };
-    let mut sizes: BTreeMap<Option<u64>, u64> = BTreeMap::new();
-    for r in responses {
-        *sizes.entry(by.of(r)).or_default() += 1;
-    }
-    let (ids, other) = split_groups(&sizes, u64::from(k));
-    let prefix = match by {
-        By::Agency => "agency",
-        By::Department => "department",
+    let questions: Vec<&Question> = survey.questions().collect();
+    let index: HashMap<&str, usize> =
+        questions.iter().enumerate().map(|(i, q)| (q.key.as_str(), i)).collect();
+    // The groups: 0 is the whole survey, then the groups shown apart, then "other".
+    let (ids, other) = match by {
+        Some(by) => {
+            let mut sizes: BTreeMap<Option<u64>, u64> = BTreeMap::new();
+            for r in responses {
+                *sizes.entry(by.of(r)).or_default() += 1;
+            }
+            split_groups(&sizes, u64::from(k))
+        }
+        None => (Vec::new(), 0),
     };
-    for id in &ids {
-        let members: Vec<&Response> = responses.iter().filter(|r| by.of(r) == Some(*id)).collect();
-        results.groups.push(GroupResult {
-            key: format!("{prefix}:{id}"),
-            id: Some(*id),
-            responses: members.len() as u64,
-            questions: question_results(survey, &members, false),
+    let slot_of_id: HashMap<u64, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i + 1)).collect();
+    let other_slot = (other > 0).then_some(ids.len() + 1);
+    let slots = 1 + ids.len() + usize::from(other > 0);
+    let mut accs: Vec<Vec<Acc>> =
+        (0..slots).map(|_| questions.iter().map(|q| Acc::new(&q.kind)).collect()).collect();
+    let mut sizes = vec![0u64; slots];
+    for r in responses {
+        let slot = by.and_then(|by| match by.of(r).and_then(|g| slot_of_id.get(&g)) {
+            Some(s) => Some(*s),
+            None => other_slot,
         });
+        sizes[0] += 1;
+        if let Some(s) = slot {
+            sizes[s] += 1;
+        }
+        for (key, given) in &r.answers {
+            let Some(&qi) = index.get(key.as_str()) else { continue };
+            let kind = &questions[qi].kind;
+            accs[0][qi].add(kind, given, true);
+            if let Some(s) = slot {
+                accs[s][qi].add(kind, given, false);
+            }
+        }
     }
-    if other > 0 {
-        let rest: Vec<&Response> =
-            responses.iter().filter(|r| !by.of(r).is_some_and(|g| ids.contains(&g))).collect();
-        results.groups.push(GroupResult {
-            key: "other".into(),
-            id: None,
-            responses: rest.len() as u64,
-            questions: question_results(survey, &rest, false),
-        });
+    let prefix = match by {
+        Some(By::Department) => "department",
+        _ => "agency",
+    };
+    for (slot, (accs, size)) in accs.into_iter().zip(sizes).enumerate() {
+        let (key, id) = match slot {
+            0 => ("all".to_owned(), None),
+            s if s <= ids.len() => (format!("{prefix}:{}", ids[s - 1]), Some(ids[s - 1])),
+            _ => ("other".to_owned(), None),
+        };
+        let questions = accs.into_iter().zip(&questions).map(|(a, q)| a.finish(q)).collect();
+        results.groups.push(GroupResult { key, id, responses: size, questions });
     }
     results
 }
