@@ -15,6 +15,7 @@ use crate::web::request::SignedIn;
 type Data = web::Data<App>;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    super::pages::routes(cfg);
     cfg.route("/api/v1/usage", web::get().to(api_usage))
         .route("/api/v1/usage.csv", web::get().to(api_csv))
         .route("/api/v1/usage.xlsx", web::get().to(api_xlsx));
