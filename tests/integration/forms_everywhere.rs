@@ -52,3 +52,51 @@ fn proposal_forms_keep_what_was_typed() {
     refused("a rejection without its explanation", &res, "ru", "proposals-note", &["2.4-черновик"]);
     assert!(res.body.contains("id=\"f-review-note-error\""), "the message by the note");
 }
+
+/// I617 §33: a help request without its subject keeps its text and urgency (kk); a status
+/// that needs a note, sent without one, comes back by the note (ru).
+#[test]
+fn helpdesk_forms_keep_what_was_typed() {
+    let server = Server::start();
+    server.add_agency("MIN");
+    server.add_user("clerk", "MIN", &["employee"]);
+    server.add_user("support", "MIN", &["support_admin"]);
+    let clerk = as_lang(&server, "clerk", "kk");
+    let res = submit(
+        &clerk,
+        "/helpdesk",
+        &[
+            ("category", "workstation"),
+            ("urgency", "high"),
+            ("subject", ""),
+            ("text", "Принтер қағазды тартпайды"),
+        ],
+    );
+    refused(
+        "a help request without its subject",
+        &res,
+        "kk",
+        "helpdesk-subject",
+        &["Принтер қағазды тартпайды"],
+    );
+    assert!(res.body.contains("value=\"high\" selected"), "the urgency chosen is kept");
+    assert!(res.body.contains("id=\"f-ticket-subject-error\""), "the message by the subject");
+
+    let res = submit(
+        &clerk,
+        "/helpdesk",
+        &[("category", "workstation"), ("subject", "Принтер"), ("text", "Қағаз тартпайды")],
+    );
+    let ticket = landed(&res);
+    let support = as_lang(&server, "support", "ru");
+    let res = submit(&support, &format!("{ticket}/assignment"), &[("assignee", "nobody.here")]);
+    refused("an unknown assignee", &res, "ru", "helpdesk-assignee-login", &["nobody.here"]);
+    let res = submit(&support, &format!("{ticket}/assignment"), &[("assignee", "support")]);
+    assert_eq!(landed(&res), ticket);
+    let res =
+        submit(&support, &format!("{ticket}/status"), &[("status", "resolved"), ("note", "")]);
+    refused("a resolution without its summary", &res, "ru", "helpdesk-note", &[]);
+    assert!(res.body.contains("id=\"f-status-note-error\""), "the message by the note");
+    let res = submit(&support, &format!("{ticket}/messages"), &[("text", "  ")]);
+    refused("an empty answer", &res, "ru", "helpdesk-text", &[]);
+}
