@@ -25,6 +25,7 @@ use ipgo::auth::roles::Role;
 use ipgo::config::Config;
 use ipgo::portal::directory::model::NewUser;
 use ipgo::portal::directory::service::{self as directory, NewAgency};
+use ipgo::portal::usage::demo::Dice;
 use ipgo::portal::usage::model::{DayUsage, Seen};
 use ipgo::portal::usage::service::{self as usage, UsageQuery};
 
@@ -38,19 +39,6 @@ fn operator() -> Actor {
     Actor {
         who: Who::Operator { os_user: "bench".into() },
         origin: Origin::new(Channel::Admin, "local".into(), "ADMIN", "bench".into(), "b".into()),
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
     }
 }
 
@@ -70,9 +58,9 @@ fn entries(dice: &mut Dice, n: usize, start: jiff::Timestamp, span_secs: i64) ->
     let origin = Origin::new(Channel::Http, "10.0.0.1".into(), "GET", "/".into(), "/".into());
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let (method, route, op, status) = STEPS[(dice.next() % STEPS.len() as u64) as usize];
-        let agency = (dice.next() % AGENCIES as u64) as usize;
-        let person = agency as u64 * PEOPLE + dice.next() % PEOPLE + 1_000;
+        let (method, route, op, status) = STEPS[dice.below(STEPS.len() as u64) as usize];
+        let agency = dice.below(AGENCIES as u64) as usize;
+        let person = agency as u64 * PEOPLE + dice.below(PEOPLE) + 1_000;
         let mut e = Entry::of(&Who::Anonymous, &origin, op, "ok", status);
         e.actor = format!("user{person}");
         e.actor_id = Some(person);
