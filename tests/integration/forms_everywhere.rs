@@ -6,6 +6,7 @@
 
 use crate::common::Server;
 use crate::common::client::Resp;
+use crate::common::documents::{Part, post_form_parts};
 use crate::forms::{as_lang, refused, submit};
 
 /// The location of a `303` answer, without its confirmation query.
@@ -99,4 +100,44 @@ fn helpdesk_forms_keep_what_was_typed() {
     assert!(res.body.contains("id=\"f-status-note-error\""), "the message by the note");
     let res = submit(&support, &format!("{ticket}/messages"), &[("text", "  ")]);
     refused("an empty answer", &res, "ru", "helpdesk-text", &[]);
+}
+
+/// I385 §59: a calendar entry on a date that does not exist keeps its kind and note (kk); a
+/// CSV that is not a calendar is refused by the file field, which asks for the file again
+/// (ru).
+#[test]
+fn calendar_forms_keep_what_was_typed() {
+    let server = Server::start();
+    server.add_agency("MIN");
+    server.add_user("admin", "MIN", &["system_admin"]);
+    let admin = as_lang(&server, "admin", "kk");
+    let res = submit(
+        &admin,
+        "/calendar/entries",
+        &[("date", "2027-02-30"), ("kind", "holiday"), ("note", "Үкімет қаулысы №12")],
+    );
+    refused(
+        "an entry on a date that does not exist",
+        &res,
+        "kk",
+        "calendar-date",
+        &["2027-02-30", "Үкімет қаулысы №12"],
+    );
+    assert!(res.body.contains("value=\"holiday\" selected"), "the kind chosen is kept");
+    assert!(res.body.contains("id=\"f-entry-date-error\""), "the message by the date");
+
+    let admin = as_lang(&server, "admin", "ru");
+    let csv = Part {
+        name: "file",
+        file_name: Some("calendar.csv"),
+        content_type: "text/csv",
+        bytes: b"not a calendar at all\n".to_vec(),
+    };
+    let res = post_form_parts(&admin, "/calendar/import", vec![csv]);
+    refused("a CSV that is not a calendar", &res, "ru", "calendar-import-file", &[]);
+    assert!(res.body.contains("id=\"f-import-file-error\""), "the message by the file");
+    assert!(
+        res.body.contains(&crate::common::ftl("ru", "calendar-import-again")),
+        "asks for the file again"
+    );
 }
