@@ -4,9 +4,12 @@
 //! label, an error summary and the focus on the first wrong field — in kk and ru. One test
 //! per feature, so a feature's regression names itself.
 
-use crate::common::Server;
+use serde_json::Value;
+
+use crate::common::browser::Browser;
 use crate::common::client::Resp;
 use crate::common::documents::{Part, post_form_parts};
+use crate::common::{PASSWORD, Server, ftl, wait_for};
 use crate::forms::{as_lang, refused, submit};
 
 /// The location of a `303` answer, without its confirmation query.
@@ -136,8 +139,59 @@ fn calendar_forms_keep_what_was_typed() {
     let res = post_form_parts(&admin, "/calendar/import", vec![csv]);
     refused("a CSV that is not a calendar", &res, "ru", "calendar-import-file", &[]);
     assert!(res.body.contains("id=\"f-import-file-error\""), "the message by the file");
-    assert!(
-        res.body.contains(&crate::common::ftl("ru", "calendar-import-again")),
-        "asks for the file again"
-    );
+    assert!(res.body.contains(&ftl("ru", "calendar-import-again")), "asks for the file again");
+}
+
+/// The help request form refused in Chromium at 1024×768, in Kazakh with JavaScript and in
+/// Russian without: the text typed stays, the focus is on the subject, the message is the
+/// one described by it, nothing overflows. Screenshots `helpdesk-refused-*` for review.
+#[test]
+fn a_refused_help_request_in_chromium_keeps_the_text_and_focuses_the_field() {
+    let server = Server::start();
+    server.add_agency("MIN");
+    server.add_user("kk.clerk", "MIN", &["employee"]);
+    server.add_user("ru.clerk", "MIN", &["employee"]);
+    as_lang(&server, "kk.clerk", "kk");
+    as_lang(&server, "ru.clerk", "ru");
+    let shots = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    let base = server.base_url();
+    for (login, lang, js) in [("kk.clerk", "kk", true), ("ru.clerk", "ru", false)] {
+        let browser = if js {
+            Browser::start_with(&["--window-size=1024,768"])
+        } else {
+            Browser::start_with(&["--window-size=1024,768", "--blink-settings=scriptEnabled=false"])
+        };
+        browser.goto(&format!("{base}/login"));
+        browser.type_into("#login", login);
+        browser.type_into("#password", PASSWORD);
+        browser.click("#sign-in");
+        wait_for("the dashboard", 20, || (!browser.url().contains("/login")).then_some(()));
+        browser.goto(&format!("{base}/helpdesk/new"));
+        browser.type_into("textarea[name='text']", "Принтер қағазды тартпайды.\nЕкінші қабат.");
+        // A subject of spaces passes the browser's own check; the server refuses it.
+        browser.type_into("input[name='subject']", "   ");
+        browser.click("form[action='/helpdesk'] button[type='submit']");
+        wait_for("the form again", 30, || {
+            browser.text().contains(&ftl(lang, "form-problem-title")).then_some(())
+        });
+        let text =
+            browser.script("return document.querySelector(\"textarea[name='text']\").value;");
+        assert_eq!(text, "Принтер қағазды тартпайды.\nЕкінші қабат.", "{lang}: the text is kept");
+        let focused =
+            browser.script("return document.activeElement && document.activeElement.name;");
+        assert_eq!(focused, "subject", "{lang}: focus on the first wrong field");
+        let message = browser.script(
+            "var i = document.activeElement; var d = i.getAttribute('aria-describedby');\
+             return d ? document.getElementById(d).textContent : '';",
+        );
+        assert_eq!(message.as_str().unwrap(), ftl(lang, "field-required"), "{lang}: the reason");
+        assert!(!browser.url().contains("csrf"), "{lang}: no token in the address");
+        let overflow =
+            browser.script("return document.documentElement.scrollWidth > window.innerWidth;");
+        assert_eq!(overflow, Value::Bool(false), "{lang}: fits 1024 px");
+        browser.screenshot(
+            &shots,
+            &format!("helpdesk-refused-{lang}{}", if js { "" } else { "-nojs" }),
+        );
+    }
 }
