@@ -352,6 +352,21 @@ fn every_form_comes_back_with_what_was_typed_and_the_reason_by_the_field() {
     assert!(refusals.len() >= 15, "{}", refusals.len());
 }
 
+/// Chromium at 1024×768, with or without JavaScript, signed in as `login`.
+pub(crate) fn signed_in_browser(base: &str, login: &str, js: bool) -> Browser {
+    let browser = if js {
+        Browser::start_with(&["--window-size=1024,768"])
+    } else {
+        Browser::start_with(&["--window-size=1024,768", "--blink-settings=scriptEnabled=false"])
+    };
+    browser.goto(&format!("{base}/login"));
+    browser.type_into("#login", login);
+    browser.type_into("#password", PASSWORD);
+    browser.click("#sign-in");
+    wait_for("the dashboard", 20, || (!browser.url().contains("/login")).then_some(()));
+    browser
+}
+
 /// The main path in Chromium at 1024×768: a registered act without its number, in Kazakh
 /// with JavaScript (the upload goes through the script) and in Russian without it; the
 /// values stay, the message is by the field, the focus is on it. Screenshots for review.
@@ -366,16 +381,7 @@ fn a_refused_document_form_in_chromium_keeps_everything_with_and_without_javascr
     let shots = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     let base = server.base_url();
     for (login, lang, js) in [("kk.user", "kk", true), ("ru.user", "ru", false)] {
-        let browser = if js {
-            Browser::start_with(&["--window-size=1024,768"])
-        } else {
-            Browser::start_with(&["--window-size=1024,768", "--blink-settings=scriptEnabled=false"])
-        };
-        browser.goto(&format!("{base}/login"));
-        browser.type_into("#login", login);
-        browser.type_into("#password", PASSWORD);
-        browser.click("#sign-in");
-        wait_for("the dashboard", 20, || (!browser.url().contains("/login")).then_some(()));
+        let browser = signed_in_browser(&base, login, js);
         let scripted = browser.script("return document.documentElement.hasAttribute('data-js');");
         assert_eq!(scripted, Value::Bool(js), "JavaScript is {}", if js { "on" } else { "off" });
         // Without JavaScript: choose the type first, then the form of that type.

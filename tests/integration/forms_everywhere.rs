@@ -6,11 +6,10 @@
 
 use serde_json::Value;
 
-use crate::common::browser::Browser;
 use crate::common::client::Resp;
 use crate::common::documents::{Part, post_form_parts};
-use crate::common::{PASSWORD, Server, ftl, wait_for};
-use crate::forms::{as_lang, refused, submit};
+use crate::common::{Server, ftl, wait_for};
+use crate::forms::{as_lang, refused, signed_in_browser, submit};
 
 /// The location of a `303` answer, without its confirmation query.
 fn landed(res: &Resp) -> String {
@@ -156,16 +155,7 @@ fn a_refused_help_request_in_chromium_keeps_the_text_and_focuses_the_field() {
     let shots = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     let base = server.base_url();
     for (login, lang, js) in [("kk.clerk", "kk", true), ("ru.clerk", "ru", false)] {
-        let browser = if js {
-            Browser::start_with(&["--window-size=1024,768"])
-        } else {
-            Browser::start_with(&["--window-size=1024,768", "--blink-settings=scriptEnabled=false"])
-        };
-        browser.goto(&format!("{base}/login"));
-        browser.type_into("#login", login);
-        browser.type_into("#password", PASSWORD);
-        browser.click("#sign-in");
-        wait_for("the dashboard", 20, || (!browser.url().contains("/login")).then_some(()));
+        let browser = signed_in_browser(&base, login, js);
         browser.goto(&format!("{base}/helpdesk/new"));
         browser.type_into("textarea[name='text']", "Принтер қағазды тартпайды.\nЕкінші қабат.");
         // A subject of spaces passes the browser's own check; the server refuses it.

@@ -331,16 +331,20 @@ async fn set_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpRespon
     let e: EntryInput = form(&body)?;
     let year = e.date.get(..4).unwrap_or("").to_owned();
     let outcome = set(&app, &s, e).await;
-    Form::posted("entry", &body)
-        .settle(
-            outcome,
-            &app.i18n,
-            s.state.lang,
-            FIELDS,
-            |_| see_other(&format!("/calendar?year={year}")),
-            |f| show(&app, &s, year_query(&year), f),
-        )
-        .await
+    settle_year(&app, &s, &year, Form::posted("entry", &body), outcome).await
+}
+
+/// An entry's form sent: the calendar of its year, with the form refused when it was.
+async fn settle_year<T>(
+    app: &Data,
+    s: &SignedIn,
+    year: &str,
+    f: Form,
+    outcome: Result<T>,
+) -> Result<HttpResponse> {
+    let (i18n, lang) = (&app.i18n, s.state.lang);
+    let accepted = |_| see_other(&format!("/calendar?year={year}"));
+    f.settle(outcome, i18n, lang, FIELDS, accepted, |f| show(app, s, year_query(year), f)).await
 }
 
 async fn remove_form(app: Data, s: SignedIn, path: web::Path<String>) -> Result<HttpResponse> {
@@ -348,16 +352,7 @@ async fn remove_form(app: Data, s: SignedIn, path: web::Path<String>) -> Result<
     let date = path.into_inner();
     let year = date.get(..4).unwrap_or("").to_owned();
     let outcome = remove(&app, &s, date).await;
-    Form::new("remove")
-        .settle(
-            outcome,
-            &app.i18n,
-            s.state.lang,
-            FIELDS,
-            |_| see_other(&format!("/calendar?year={year}")),
-            |f| show(&app, &s, year_query(&year), f),
-        )
-        .await
+    settle_year(&app, &s, &year, Form::new("remove"), outcome).await
 }
 
 /// The CSV file of the import form (multipart; the CSRF token is its first part).
