@@ -49,6 +49,8 @@ mod drafts;
 mod drafts_vote;
 #[path = "integration/forms.rs"]
 mod forms;
+#[path = "integration/forms_everywhere.rs"]
+mod forms_everywhere;
 #[path = "integration/gost.rs"]
 mod gost;
 #[path = "integration/headcount.rs"]

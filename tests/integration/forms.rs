@@ -26,19 +26,19 @@ fn file(name: &'static str, file_name: &'static str, bytes: &[u8]) -> Part<'stat
 }
 
 /// An url-encoded form with the session's token, as a page posts it.
-fn submit(client: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
+pub(crate) fn submit(client: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
     let token = client.csrf().unwrap_or_default();
     let mut all = vec![("csrf", token.as_str())];
     all.extend_from_slice(fields);
     client.post_form(path, &all)
 }
 
-fn speak(client: &Client, lang: &str) {
+pub(crate) fn speak(client: &Client, lang: &str) {
     let (status, body) = client.patch_json("/api/v1/me", &json!({"lang": lang}));
     assert_eq!(status, 200, "{body}");
 }
 
-fn as_lang(server: &Server, login: &str, lang: &str) -> Client {
+pub(crate) fn as_lang(server: &Server, login: &str, lang: &str) -> Client {
     let client = server.signed_in(login);
     let (status, body) = client.patch_json("/api/v1/me", &json!({"lang": lang}));
     assert_eq!(status, 200, "{body}");
@@ -52,7 +52,7 @@ fn escaped(s: &str) -> String {
 
 /// The checks every refused form passes: the same page (not the error page) with the
 /// summary naming the field by its label, the values kept, the focus on a wrong field.
-fn refused(what: &str, res: &Resp, lang: &str, label_key: &str, kept: &[&str]) {
+pub(crate) fn refused(what: &str, res: &Resp, lang: &str, label_key: &str, kept: &[&str]) {
     assert!((400..500).contains(&res.status), "{what}: status {}\n{}", res.status, res.body);
     assert!(
         res.header("content-type").unwrap_or("").starts_with("text/html"),
@@ -352,6 +352,21 @@ fn every_form_comes_back_with_what_was_typed_and_the_reason_by_the_field() {
     assert!(refusals.len() >= 15, "{}", refusals.len());
 }
 
+/// Chromium at 1024×768, with or without JavaScript, signed in as `login`.
+pub(crate) fn signed_in_browser(base: &str, login: &str, js: bool) -> Browser {
+    let browser = if js {
+        Browser::start_with(&["--window-size=1024,768"])
+    } else {
+        Browser::start_with(&["--window-size=1024,768", "--blink-settings=scriptEnabled=false"])
+    };
+    browser.goto(&format!("{base}/login"));
+    browser.type_into("#login", login);
+    browser.type_into("#password", PASSWORD);
+    browser.click("#sign-in");
+    wait_for("the dashboard", 20, || (!browser.url().contains("/login")).then_some(()));
+    browser
+}
+
 /// The main path in Chromium at 1024×768: a registered act without its number, in Kazakh
 /// with JavaScript (the upload goes through the script) and in Russian without it; the
 /// values stay, the message is by the field, the focus is on it. Screenshots for review.
@@ -366,16 +381,7 @@ fn a_refused_document_form_in_chromium_keeps_everything_with_and_without_javascr
     let shots = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     let base = server.base_url();
     for (login, lang, js) in [("kk.user", "kk", true), ("ru.user", "ru", false)] {
-        let browser = if js {
-            Browser::start_with(&["--window-size=1024,768"])
-        } else {
-            Browser::start_with(&["--window-size=1024,768", "--blink-settings=scriptEnabled=false"])
-        };
-        browser.goto(&format!("{base}/login"));
-        browser.type_into("#login", login);
-        browser.type_into("#password", PASSWORD);
-        browser.click("#sign-in");
-        wait_for("the dashboard", 20, || (!browser.url().contains("/login")).then_some(()));
+        let browser = signed_in_browser(&base, login, js);
         let scripted = browser.script("return document.documentElement.hasAttribute('data-js');");
         assert_eq!(scripted, Value::Bool(js), "JavaScript is {}", if js { "on" } else { "off" });
         // Without JavaScript: choose the type first, then the form of that type.

@@ -148,13 +148,17 @@ async fn save_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpRespo
     let id = if existing { "directory" } else { "new-directory" };
     s.actor.origin.set_success_status(303);
     let (a, actor) = (app.clone().into_inner(), s.actor.clone());
-    match blocking(move || super::settings::save(&a, &actor, &input)).await {
-        Ok(_) => Ok(done("/admin/directory-sync", "done-ldap-settings-saved")),
-        Err(e) => {
-            let f = Form::posted(id, &body).refuse(&app.i18n, s.state.lang, e, FIELDS)?;
-            show(&app, &s, Some(f)).await
-        }
-    }
+    let outcome = blocking(move || super::settings::save(&a, &actor, &input)).await;
+    Form::posted(id, &body)
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            FIELDS,
+            |_| done("/admin/directory-sync", "done-ldap-settings-saved"),
+            |f| show(&app, &s, Some(f)),
+        )
+        .await
 }
 
 #[derive(serde::Deserialize)]

@@ -22,11 +22,12 @@ pub const DAYS: i64 = 45;
 /// What the generated entries say they are.
 const WHAT: &str = "demo history";
 
-/// A small deterministic generator (SplitMix64): the same history on every demo.
-struct Dice(u64);
+/// A small deterministic generator (SplitMix64): the same history on every demo (and the
+/// same log in the usage benchmark).
+pub struct Dice(pub u64);
 
 impl Dice {
-    fn next(&mut self) -> u64 {
+    pub fn roll(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -35,12 +36,12 @@ impl Dice {
     }
 
     /// True with probability `p`.
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    pub fn chance(&mut self, p: f64) -> bool {
+        (self.roll() >> 11) as f64 / (1u64 << 53) as f64 <= p
     }
 
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.roll() % n.max(1)
     }
 }
 
@@ -139,8 +140,8 @@ mod tests {
     #[test]
     fn the_dice_are_the_same_every_time_and_fair_enough() {
         let (mut a, mut b) = (Dice(7), Dice(7));
-        let xs: Vec<u64> = (0..5).map(|_| a.next()).collect();
-        let ys: Vec<u64> = (0..5).map(|_| b.next()).collect();
+        let xs: Vec<u64> = (0..5).map(|_| a.roll()).collect();
+        let ys: Vec<u64> = (0..5).map(|_| b.roll()).collect();
         assert_eq!(xs, ys);
         let mut d = Dice(1);
         let hits = (0..10_000).filter(|_| d.chance(0.3)).count();

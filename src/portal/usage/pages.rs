@@ -9,7 +9,7 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::http::{days_table, usage};
+use super::http::{days_table, usage, weeks_table};
 use super::service::{Usage, UsageQuery};
 use crate::app::App;
 use crate::auth::policy::{Action, Object, UsageAction, decide};
@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::i18n::I18n;
 use crate::portal::support::Tabs;
 use crate::report::chart::{self, Bar, Bars, Series, Trend};
-use crate::report::{Cell, Column, Kind, Sort, Table, html as report_html};
+use crate::report::{Sort, html as report_html};
 use crate::web::forms::{self, Field, Form};
 use crate::web::render::PageCtx;
 use crate::web::request::SignedIn;
@@ -73,32 +73,6 @@ impl UsagePage<'_> {
     fn selected(&self, code: &str) -> bool {
         self.f.value("agency").eq_ignore_ascii_case(code)
     }
-}
-
-/// The weeks of the period as a report table (a week's active users are people, so the
-/// column has no total).
-pub fn weeks_table(i18n: &I18n, lang: &str, u: &Usage) -> Table {
-    let t = |k: &str| i18n.text(lang, k);
-    let mut table = Table::new(
-        t("usage-weeks"),
-        vec![
-            Column::new("week", t("usage-week"), Kind::Date).total_label(t("usage-total")),
-            Column::new("active_users", t("usage-active-users"), Kind::Integer),
-            Column::new("sign_ins", t("usage-sign-ins"), Kind::Integer).sum(),
-            Column::new("documents", t("usage-documents"), Kind::Integer).sum(),
-            Column::new("actions", t("usage-actions"), Kind::Integer).sum(),
-        ],
-    );
-    for w in &u.weeks {
-        table.push(vec![
-            Cell::Date(w.start),
-            Cell::Int(w.active_users as i64),
-            Cell::Int(w.sign_ins as i64),
-            Cell::Int(w.documents as i64),
-            Cell::Int(w.actions as i64),
-        ]);
-    }
-    table
 }
 
 /// The trend of active users per day and the workflow actions by area, as SVG charts of
