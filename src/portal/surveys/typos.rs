@@ -114,20 +114,26 @@ async fn texts_submit(
     let f = Form::posted("texts", &body);
     let design = service::design_of(&with_texts(&seen.survey, &f));
     let (a, actor) = (app.clone().into_inner(), s.actor.clone());
-    match blocking(move || service::update(&a, &actor, id, design)).await {
-        Ok(_) => Ok(done(&format!("/surveys/{id}/texts"), "done-survey-texts-fixed")),
-        Err(mut e) => {
+    let outcome =
+        blocking(move || service::update(&a, &actor, id, design)).await.map_err(|mut e| {
             // The service names the text (`title`, `q3`); the page has its two inputs.
             e.field = e.field.map(|p| format!("{p}.ru"));
-            let fields: Vec<Field> = lines(&seen.survey)
-                .into_iter()
-                .flat_map(|l| [l.kk, l.ru])
-                .map(|name| Field::dynamic(name, LABEL.into(), ""))
-                .collect();
-            let f = f.refuse(&app.i18n, s.state.lang, e, &fields)?;
-            show(&app, &s, &seen, f).await
-        }
-    }
+            e
+        });
+    let fields: Vec<Field> = lines(&seen.survey)
+        .into_iter()
+        .flat_map(|l| [l.kk, l.ru])
+        .map(|name| Field::dynamic(name, LABEL.into(), ""))
+        .collect();
+    f.settle(
+        outcome,
+        &app.i18n,
+        s.state.lang,
+        &fields,
+        |_| done(&format!("/surveys/{id}/texts"), "done-survey-texts-fixed"),
+        |f| show(&app, &s, &seen, f),
+    )
+    .await
 }
 
 #[cfg(test)]
