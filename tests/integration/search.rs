@@ -643,3 +643,39 @@ fn the_search_box_is_on_every_page_and_results_are_translated() {
     assert_eq!(res.status, 200);
     assert!(res.body.contains("class=\"alert\""), "a bad filter is explained beside the form");
 }
+
+/// Issue 21 point 7: at 1024×768 the search form does not push the results below the fold —
+/// the filters beyond the words are folded (open once one is set); the first result's top
+/// is within the 768 px window, in kk and ru. Screenshots `search-1024-*`.
+#[test]
+fn the_first_result_is_above_the_fold_at_1024x768() {
+    let server = portal();
+    let author = server.signed_in("author");
+    let id = posted(
+        &author,
+        json!({"title": "Бұйрық", "text": "Мемлекеттік органдардың интранет-порталы"}),
+        &[],
+    );
+    wait_until_found(&author, "порталы", &[id]);
+    let base = server.base_url();
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    for lang in ["kk", "ru"] {
+        let (status, body) = author.patch_json("/api/v1/me", &json!({"lang": lang}));
+        assert_eq!(status, 200, "{body}");
+        let browser = crate::forms::signed_in_browser(&base, "author", false);
+        browser.goto(&format!("{base}/search?q=%D0%BF%D0%BE%D1%80%D1%82%D0%B0%D0%BB%D1%8B"));
+        let top = browser.script(&format!(
+            "var a = document.querySelector('a[href=\"/documents/{id}\"]');\
+             return a ? a.getBoundingClientRect().top : -1;"
+        ));
+        let top = top.as_f64().unwrap();
+        assert!(top >= 0.0, "{lang}: the result is on the page");
+        assert!(top < 768.0, "{lang}: the first result's top at {top} px is below the fold");
+        let open = browser.script("return document.querySelector('details.more-filters').open;");
+        assert_eq!(open, Value::Bool(false), "{lang}: the filters are folded");
+        browser.screenshot(&shots, &format!("search-1024-{lang}"));
+        browser.goto(&format!("{base}/search?q=x&author=author"));
+        let open = browser.script("return document.querySelector('details.more-filters').open;");
+        assert_eq!(open, Value::Bool(true), "{lang}: a filter set shows them open");
+    }
+}

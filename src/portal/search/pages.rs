@@ -103,6 +103,12 @@ impl ResultsPage<'_> {
         self.page.tk("extract-error-", code)
     }
 
+    /// Whether a filter beyond the words is set: the folded filters then show open.
+    pub fn filtered(&self) -> bool {
+        let keys = ["type", "agency", "author", "status", "from", "to"];
+        self.pairs().iter().any(|(k, v)| keys.contains(k) && !v.trim().is_empty())
+    }
+
     pub fn selected(&self, key: &str, value: &str) -> bool {
         self.pairs().iter().any(|(k, v)| *k == key && v.eq_ignore_ascii_case(value))
     }

@@ -320,6 +320,7 @@ sign-register-taken = This certificate is registered to another account, or its 
 sign-register-not-pending = The registration is not awaiting confirmation.
 search-title = Search
 search-label = Search documents
+search-more-filters = More filters: type, agency, author, dates
 search-placeholder = Search documents and files
 search-hint = All words are required in any form (portal finds portals). "Quoted words" must stand in this order; adm* finds words beginning with adm; -word excludes.
 search-found = Found: { $count }
