@@ -15,7 +15,7 @@ Prints a table of the phases (resident private memory and mapped files, MiB), co
 access-log entries against the requests completed, writes the samples as CSV and the curve
 as SVG (`--out`, default target/memory-bench/).
 
-Usage: cargo build --release && python3 benches/memory.py [--binary target/release/ipgo]
+Usage: cargo build --release && python3 benches/memory.py [--binary target/release/ipgo] [--caches 16,32,128]
 Environment: PAGES_SECONDS, REST_SECONDS, MIXED_SECONDS, DOCS (documents seeded, 400).
 """
 
@@ -125,13 +125,36 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default="target/release/ipgo")
     ap.add_argument("--out", default="target/memory-bench")
+    ap.add_argument("--caches", default="",
+                    help="comma-separated storage.db_cache_mb values run one after another in this run "
+                         "(issue 22 point 5: choose the default); empty: the configured default only")
     args = ap.parse_args()
+    caches = [int(c) for c in args.caches.split(",") if c.strip()]
+    if not caches:
+        run_one(args, None)
+        return
+    rows = []
+    for cache in caches:
+        os.environ["IPGO_STORAGE__DB_CACHE_MB"] = str(cache)
+        print(f"\n## storage.db_cache_mb = {cache}")
+        rows.append((cache, run_one(args, cache)))
+    os.environ.pop("IPGO_STORAGE__DB_CACHE_MB", None)
+    print("\n| db_cache_mb | load before/after | pages req/s (pages phase) | pages / searches req/s (mixed) | uploads | "
+          "private MiB: idle / after pages / 60 s after / mixed peak / 60 s after mixed |")
+    print("|---:|---|---:|---:|---:|---|")
+    for cache, r in rows:
+        print(f"| {cache} | {r['load']} | {r['pages_rps']:.0f} | {r['mixed_pages_rps']:.0f} / {r['mixed_search_rps']:.0f} | "
+              f"{r['uploads']} | {r['mem']} |")
+
+
+def run_one(args, cache):
+    out = args.out if cache is None else os.path.join(args.out, f"db-cache-{cache}")
     pages_s = int(os.environ.get("PAGES_SECONDS", 60))
     rest_s = int(os.environ.get("REST_SECONDS", 70))
     mixed_s = int(os.environ.get("MIXED_SECONDS", 600))
     docs = int(os.environ.get("DOCS", 400))
     binary = os.path.abspath(args.binary)
-    os.makedirs(args.out, exist_ok=True)
+    os.makedirs(out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="ipgo-memory-", dir=os.environ.get("BENCH_DIR", "/var/tmp"))
     load_before = open("/proc/loadavg").read().split()[:3]
     with Portal(binary, work, PASSWORD) as portal:
@@ -163,6 +186,10 @@ def main():
         sampler.start()
         time.sleep(10)
         wrk_logs, totals = [], {"pages": 0, "searches": 0, "uploads": 0}
+        rates = {}
+
+        def name_of(log):  # wrk-<phase>-<kind>.log
+            return os.path.basename(log)[4:-4]
 
         def phase(name, seconds, searches, uploads):
             sampler.phase = name
@@ -177,7 +204,9 @@ def main():
                 totals["uploads"] += 1
             for p, name, kind in procs:
                 p.wait()
-                totals[kind] += wrk_requests(name)
+                n = wrk_requests(name)
+                totals[kind] += n
+                rates[f"{name_of(name)}"] = n / seconds
 
         def rest(seconds):
             sampler.phase = "rest"
@@ -206,12 +235,12 @@ def main():
                 pass
 
     samples = sampler.samples
-    with open(os.path.join(args.out, "memory.csv"), "w") as f:
+    with open(os.path.join(out, "memory.csv"), "w") as f:
         f.write("seconds,phase,private_mib,file_mib\n")
         for t, p, a, fl in samples:
             f.write(f"{t:.1f},{p},{a:.1f},{fl:.1f}\n")
-    ceiling = 128 + 96 + 100  # db_cache_mb + search.writer_memory_mb + the rest (docs: Sizing)
-    svg(samples, ceiling, os.path.join(args.out, "memory.svg"))
+    ceiling = (cache or 16) + 96 + 100  # db_cache_mb + search.writer_memory_mb + the rest (docs: Sizing)
+    svg(samples, ceiling, os.path.join(out, "memory.svg"))
 
     def stats(name, picker):
         sel = [s for s in samples if picker(s)]
@@ -237,8 +266,24 @@ def main():
           f"(wrk does not count requests in flight when it stops)")
     print(f"data directory after the run: {entries} access-log entries, {docs + totals['uploads']} documents; "
           + ", ".join(f"{k}: {v / MB:.1f} MiB" for k, v in sorted(sizes.items())))
-    print(f"samples: {args.out}/memory.csv, curve: {args.out}/memory.svg; configured ceiling {ceiling} MiB")
+    print(f"samples: {out}/memory.csv, curve: {out}/memory.svg; configured ceiling {ceiling} MiB")
     shutil.rmtree(work, ignore_errors=True)
+
+    def at(phase_index, offset=None):
+        """Private MiB: the peak of the n-th phase, or `offset` s into it."""
+        p, t0, t1 = order[phase_index]
+        sel = [s for s in samples if t0 <= s[0] <= t1]
+        if offset is None:
+            return max(s[2] for s in sel)
+        near = [s for s in sel if s[0] >= t0 + offset]
+        return (near or sel)[0][2]
+
+    mem = "–"
+    if len(order) >= 5:
+        mem = (f"{at(0, 0):.0f} / {at(1):.0f} / {at(2, 60):.0f} / {at(3):.0f} / {at(4, 60):.0f}")
+    return {"load": f"{load_before[0]} / {load_after[0]}", "pages_rps": rates.get("pages-pages", 0),
+            "mixed_pages_rps": rates.get("mixed-pages", 0), "mixed_search_rps": rates.get("mixed-search", 0),
+            "uploads": totals["uploads"], "mem": mem}
 
 
 if __name__ == "__main__":

@@ -84,6 +84,7 @@ fn the_packaged_configuration_is_complete_and_valid() {
     let defaults = ipgo::config::Config::default();
     assert_eq!(all.session.idle_timeout_seconds, defaults.session.idle_timeout_seconds);
     assert_eq!(all.storage.disk_floor_mb, defaults.storage.disk_floor_mb);
+    assert_eq!(all.storage.db_cache_mb, defaults.storage.db_cache_mb);
     assert_eq!(all.mail.keep_sent_days, defaults.mail.keep_sent_days);
     assert_eq!(all.mail.max_attempts, defaults.mail.max_attempts);
     assert_eq!(all.drafts.approval_days, defaults.drafts.approval_days);
