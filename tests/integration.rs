@@ -5,6 +5,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
+#[path = "integration/api_contract.rs"]
+mod api_contract;
 #[path = "integration/access_control.rs"]
 mod access_control;
 #[path = "integration/access_log.rs"]
@@ -81,6 +83,8 @@ mod proposals;
 mod reminders;
 #[path = "integration/request_limits.rs"]
 mod request_limits;
+#[path = "integration/self_audit.rs"]
+mod self_audit;
 #[path = "integration/search.rs"]
 mod search;
 #[path = "integration/search_extract.rs"]

@@ -16,6 +16,7 @@ pub mod home;
 pub mod inbox;
 pub mod ldap;
 pub mod maintenance;
+pub mod selfaudit;
 pub mod meetings;
 pub mod plans;
 pub mod polls;
