@@ -5,8 +5,6 @@
 #[path = "common/mod.rs"]
 mod common;
 
-#[path = "integration/api_contract.rs"]
-mod api_contract;
 #[path = "integration/access_control.rs"]
 mod access_control;
 #[path = "integration/access_log.rs"]
@@ -17,6 +15,8 @@ mod access_log_viewer;
 mod accessibility;
 #[path = "integration/account_requests.rs"]
 mod account_requests;
+#[path = "integration/api_contract.rs"]
+mod api_contract;
 #[path = "integration/api_docs.rs"]
 mod api_docs;
 #[path = "integration/appliance.rs"]
@@ -83,12 +83,12 @@ mod proposals;
 mod reminders;
 #[path = "integration/request_limits.rs"]
 mod request_limits;
-#[path = "integration/self_audit.rs"]
-mod self_audit;
 #[path = "integration/search.rs"]
 mod search;
 #[path = "integration/search_extract.rs"]
 mod search_extract;
+#[path = "integration/self_audit.rs"]
+mod self_audit;
 #[path = "integration/signatures.rs"]
 mod signatures;
 #[path = "integration/signin.rs"]

@@ -313,14 +313,24 @@ fn self_audit(app: &App, out: &mut String) {
             at.as_second(),
         );
     }
-    gauge(out, "ipgo_self_audit_ok", "1 when every check of the last self-check passed.", u8::from(run.ok));
+    gauge(
+        out,
+        "ipgo_self_audit_ok",
+        "1 when every check of the last self-check passed.",
+        u8::from(run.ok),
+    );
     let _ = writeln!(
         out,
         "# HELP ipgo_self_audit_check_ok A check of the last self-check: 1 passed, 0 failed.\n\
          # TYPE ipgo_self_audit_check_ok gauge"
     );
     for c in &run.checks {
-        let _ = writeln!(out, "ipgo_self_audit_check_ok{{check=\"{}\"}} {}", escape(&c.code), u8::from(c.ok));
+        let _ = writeln!(
+            out,
+            "ipgo_self_audit_check_ok{{check=\"{}\"}} {}",
+            escape(&c.code),
+            u8::from(c.ok)
+        );
     }
 }
 

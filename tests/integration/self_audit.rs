@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::common::PASSWORD;
 use crate::common::client::Client;
 use crate::common::server::Server;
-use crate::common::PASSWORD;
 
 const PEOPLE: [&str; 3] = ["admin", "auditor", "dev.employee"];
 
@@ -30,7 +30,10 @@ fn next_run(server: &Server, after: u64) -> Value {
         if let Some(run) = runs(&c).first().filter(|r| r["id"].as_u64().unwrap() > after) {
             return run.clone();
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "the scheduler never ran the self-check");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the scheduler never ran the self-check"
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
 }
@@ -112,7 +115,8 @@ fn the_scheduled_self_check_shows_a_corrupted_blob_and_an_expired_crl_on_the_pag
     let auditor = server.signed_in("auditor");
     let page = auditor.get("/audit/self-check");
     assert_eq!(page.status, 200);
-    let section = page.body.split(&format!("id=\"run-{}\"", second["id"])).nth(1).expect("run shown");
+    let section =
+        page.body.split(&format!("id=\"run-{}\"", second["id"])).nth(1).expect("run shown");
     let row = section.split("class=\"check-store\"").nth(1).unwrap();
     let row = &row[..row.find("</tr>").unwrap()];
     assert!(row.contains("<strong class=\"error\">"), "the store check shows as failed: {row}");
@@ -151,9 +155,11 @@ fn the_scheduled_self_check_shows_a_corrupted_blob_and_an_expired_crl_on_the_pag
     assert!(notices.iter().any(|n| n["subject"].as_str().unwrap().contains("crl")));
 
     // The history keeps every run so far, newest first, and a run can be asked for at once.
-    let (status, run) = server.signed_in("auditor").post_json("/api/v1/audit/self-check", &Value::Null);
+    let (status, run) =
+        server.signed_in("auditor").post_json("/api/v1/audit/self-check", &Value::Null);
     assert_eq!(status, 201, "{run}");
-    let ids: Vec<u64> = runs(&server.signed_in("auditor")).iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    let ids: Vec<u64> =
+        runs(&server.signed_in("auditor")).iter().map(|r| r["id"].as_u64().unwrap()).collect();
     assert_eq!(ids.len(), 4, "{ids:?}");
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
 }

@@ -98,8 +98,8 @@ use crate::portal::documents::signatures as document_signatures;
 use crate::portal::documents::store as documents;
 use crate::portal::drafts::store as drafts;
 use crate::portal::maintenance::store as maintenance;
-use crate::portal::selfaudit::store as selfaudit;
 use crate::portal::polls::store as polls;
+use crate::portal::selfaudit::store as selfaudit;
 use crate::sign::store as sign;
 
 /// The registry. Add a line here with every new table.

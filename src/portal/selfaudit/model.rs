@@ -84,7 +84,9 @@ pub fn judge(f: &Figures, c: &SelfAuditConfig) -> Vec<Check> {
             )],
             String::new(),
         ),
-        Some(t) => check("backup", vec![], format!("the last backup is {} hours old", (f.now - t) / 3600)),
+        Some(t) => {
+            check("backup", vec![], format!("the last backup is {} hours old", (f.now - t) / 3600))
+        }
     });
     let warn = c.ca_warn_days as i64 * 86_400;
     let ca_problems = f
@@ -104,9 +106,10 @@ pub fn judge(f: &Figures, c: &SelfAuditConfig) -> Vec<Check> {
         .crls
         .iter()
         .filter_map(|(issuer, next)| match next {
-            Some(n) if *n < f.now => {
-                Some(format!("the CRL of {issuer:?} is overdue since {} days", (f.now - n) / 86_400))
-            }
+            Some(n) if *n < f.now => Some(format!(
+                "the CRL of {issuer:?} is overdue since {} days",
+                (f.now - n) / 86_400
+            )),
             _ => None,
         })
         .collect();
@@ -161,20 +164,26 @@ mod tests {
         assert!(checks.iter().all(|c| c.ok), "{checks:?}");
     }
 
+    type Spoil = Box<dyn Fn(&mut Figures)>;
+
+    fn spoil(f: impl Fn(&mut Figures) + 'static) -> Spoil {
+        Box::new(f)
+    }
+
     /// R365 §9: each failing figure fails its own check and only that one.
     #[test]
     fn each_bad_figure_fails_its_check() {
         let c = SelfAuditConfig::default();
-        let cases: Vec<(&str, Box<dyn Fn(&mut Figures)>)> = vec![
-            ("access_log", Box::new(|f| f.access_log_problems.push("gap".into()))),
-            ("store", Box::new(|f| f.store_problems.push("blob differs".into()))),
-            ("backup", Box::new(|f| f.last_backup = None)),
-            ("backup", Box::new(|f| f.last_backup = Some(f.now - 9 * 86_400))),
-            ("ca", Box::new(|f| f.cas[0].1 = f.now + 86_400)),
-            ("crl", Box::new(|f| f.crls[0].1 = Some(f.now - 1))),
-            ("disk", Box::new(|f| f.disk_free_bytes = Some(600 << 20))),
-            ("index", Box::new(|f| f.index_lag_ms = 601_000)),
-            ("index", Box::new(|f| f.index_errors = 1)),
+        let cases: Vec<(&str, Spoil)> = vec![
+            ("access_log", spoil(|f| f.access_log_problems.push("gap".into()))),
+            ("store", spoil(|f| f.store_problems.push("blob differs".into()))),
+            ("backup", spoil(|f| f.last_backup = None)),
+            ("backup", spoil(|f| f.last_backup = Some(f.now - 9 * 86_400))),
+            ("ca", spoil(|f| f.cas[0].1 = f.now + 86_400)),
+            ("crl", spoil(|f| f.crls[0].1 = Some(f.now - 1))),
+            ("disk", spoil(|f| f.disk_free_bytes = Some(600 << 20))),
+            ("index", spoil(|f| f.index_lag_ms = 601_000)),
+            ("index", spoil(|f| f.index_errors = 1)),
         ];
         for (code, spoil) in cases {
             let mut f = healthy();

@@ -1,6 +1,8 @@
 //! The self-check's table: runs by id, the newest last; bounded by `self_audit.keep_runs`.
 
-use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{
+    ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
+};
 
 use super::model::Run;
 use crate::db::to_json;
