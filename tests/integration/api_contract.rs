@@ -52,8 +52,22 @@ fn schemathesis_finds_nothing_with_every_check_for_an_employee_a_head_and_the_ad
         let client = server.signed_in(login);
         let session = client.cookie("ipgo_session").expect("a session cookie over loopback HTTP");
         let csrf = client.csrf().expect("the sign-in answer's CSRF token");
+        // The credentials as the document's security schemes name them, so the tool's
+        // auth checks know what to take away.
+        let config = server.scratch().join(format!("schemathesis-{login}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "[auth.openapi.sessionLoopback]\napi_key = \"{session}\"\n\n\
+                 [auth.openapi.csrf]\napi_key = \"{csrf}\"\n"
+            ),
+        )
+        .unwrap();
         let mut cmd = Command::new(&st);
-        cmd.arg("run")
+        cmd.arg("--no-color")
+            .arg("--config-file")
+            .arg(&config)
+            .arg("run")
             .arg(format!("{base}/api/v1/openapi.json"))
             .args(["--checks", "all"])
             .args(["--phases", "examples,coverage,fuzzing,stateful"])
@@ -61,9 +75,6 @@ fn schemathesis_finds_nothing_with_every_check_for_an_employee_a_head_and_the_ad
             .args(["--seed", &env_or("IPGO_CONTRACT_SEED", "20")])
             .args(["--workers", "1"])
             .args(["--generation-database", "none"])
-            .arg("--no-color")
-            .args(["-H", &format!("Cookie: ipgo_session={session}")])
-            .args(["-H", &format!("X-CSRF-Token: {csrf}")])
             .args(["--report", "junit,ndjson"])
             .arg("--report-dir")
             .arg(reports.join(login))
