@@ -34,7 +34,7 @@ import urllib.request
 
 from portal_server import MB, Portal, make_pdf
 
-PASSWORD = "Memory-bench-2026"
+PASSWORD = "Memory-load-2026"  # must not contain the login "bench"
 
 
 def status_kb(pid):

@@ -82,8 +82,13 @@ class Portal:
 
     def post_document(self, meta, file=None):
         """POST /api/v1/documents (multipart) with curl; raises unless it succeeds."""
+        # The JSON goes through a file (`<`): curl's -F ends an inline value at a `;` (a text
+        # holding "…;\n…" would be cut and refused as malformed JSON).
+        meta_file = os.path.join(os.path.dirname(self.jar), "meta.json")
+        with open(meta_file, "w", encoding="utf-8") as f:
+            json.dump(meta, f)
         cmd = ["curl", "-sf", "-o", "/dev/null", "-b", self.jar, "-H", f"X-CSRF-Token: {self.csrf}",
-               "-F", f"meta={json.dumps(meta)};type=application/json"]
+               "-F", f"meta=<{meta_file};type=application/json"]
         if file:
             cmd += ["-F", f"file=@{file}"]
         run(cmd + [self.base + "/api/v1/documents"])

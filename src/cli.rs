@@ -191,6 +191,13 @@ enum Top {
         #[command(subcommand)]
         action: crate::portal::calendar::cli::CalendarCmd,
     },
+    /// The agencies' directories (LDAP): synchronise names, positions and departments now.
+    Directory {
+        #[command(flatten)]
+        place: Place,
+        #[command(subcommand)]
+        action: crate::portal::ldap::cli::DirectoryCmd,
+    },
     /// Reminders of control instructions: refresh, import, connector tokens.
     Reminders {
         #[command(flatten)]
@@ -656,6 +663,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(exit)
         }
         Top::Calendar { place, action } => admin(&place, Command::Calendar(action.into_command()?)),
+        Top::Directory { place, action } => admin(&place, action.into_command()),
         Top::Reminders { place, action } => {
             admin(&place, Command::Reminders(action.into_command()?))
         }

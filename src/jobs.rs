@@ -75,12 +75,12 @@ pub fn start(app: Arc<App>) -> Jobs {
             tracing::error!(error = %e, "closing resolved helpdesk requests failed");
         }
     }));
-    if !app.config.directory.agencies.is_empty() {
-        let period = Duration::from_secs(app.config.directory.sync_interval_seconds.max(1));
-        jobs.push(soon_and_every(app.clone(), period, "directory-sync", |app| {
-            crate::portal::ldap::sync::run_due(app);
-        }));
-    }
+    // Always scheduled: a directory may be set on the settings page while the server runs
+    // (with none, a run does nothing).
+    let period = Duration::from_secs(app.config.directory.sync_interval_seconds.max(1));
+    jobs.push(soon_and_every(app.clone(), period, "directory-sync", |app| {
+        crate::portal::ldap::sync::run_due(app);
+    }));
     // Leavers' accounts are disabled on their day, in Astana time (I617 §20).
     jobs.push(soon_and_every(app.clone(), Duration::from_secs(60), "account-requests", |app| {
         if let Err(e) = crate::portal::account_requests::service::run_due(app) {

@@ -51,6 +51,8 @@ mod drafts;
 mod drafts_vote;
 #[path = "integration/forms.rs"]
 mod forms;
+#[path = "integration/forms_everywhere.rs"]
+mod forms_everywhere;
 #[path = "integration/gost.rs"]
 mod gost;
 #[path = "integration/headcount.rs"]
@@ -63,6 +65,8 @@ mod headcount_cli;
 mod helpdesk;
 #[path = "integration/ldap.rs"]
 mod ldap;
+#[path = "integration/ldap_settings.rs"]
+mod ldap_settings;
 #[path = "integration/meetings.rs"]
 mod meetings;
 #[path = "integration/notices.rs"]
@@ -116,6 +120,8 @@ mod trainings;
 mod upgrade;
 #[path = "integration/usage.rs"]
 mod usage;
+#[path = "integration/usage_page.rs"]
+mod usage_page;
 
 #[path = "integration/layout.rs"]
 mod layout;

@@ -105,6 +105,19 @@ impl AuditLog {
         Ok(value)
     }
 
+    /// Appends entries of generated past activity — the demo's history of use (`ipgo demo`,
+    /// `portal::usage::demo`) — with their own times in the past, in one transaction. Each
+    /// is marked `detail.generated` so the log itself says what it is; nothing else may
+    /// back-date the log.
+    pub fn append_generated(&self, mut entries: Vec<Entry>, what: &str) -> Result<usize> {
+        for e in &mut entries {
+            e.detail = Some(serde_json::json!({ "generated": what }));
+        }
+        let n = entries.len();
+        self.db.write(|txn| chain::append_all(txn, entries.iter_mut()).map(|_| ()))?;
+        Ok(n)
+    }
+
     /// Queues an entry for the next group commit.
     pub async fn submit(&self, entry: Entry) {
         self.submit_pending(Pending::from_entry(&entry)).await;

@@ -71,6 +71,8 @@ pub enum Command {
     Reminders(crate::portal::reminders::cli::RemindersCommand),
     /// `ipgo headcount …`.
     Headcount(crate::portal::headcount::cli::HeadcountCommand),
+    /// `ipgo directory sync`: one synchronisation of every agency's directory now.
+    DirectorySync,
     /// Rebuild the search index from the store.
     Reindex,
     /// Online backup of the data (never the keys) to a file, or to a timed file in a
@@ -117,6 +119,7 @@ impl Command {
             Command::Calendar(c) => c.name(),
             Command::Reminders(c) => c.name(),
             Command::Headcount(c) => c.name(),
+            Command::DirectorySync => "directory sync",
             Command::Reindex => "reindex",
             Command::Backup { .. } => "backup",
             Command::BackupKeys { .. } => "backup-keys",
@@ -202,6 +205,7 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
         Command::Calendar(c) => return crate::portal::calendar::cli::run(app, actor, c, out),
         Command::Reminders(c) => return crate::portal::reminders::cli::run(app, actor, c, out),
         Command::Headcount(c) => return crate::portal::headcount::cli::run(app, actor, c, out),
+        Command::DirectorySync => return crate::portal::ldap::cli::sync(app, actor, out),
         Command::AgencyAdd { code, name_ru, name_kk, name_en } => {
             let agency = directory::create_agency(
                 app,

@@ -376,6 +376,14 @@ pub fn seed_if_empty(app: &App, corpus: Option<&std::path::Path>) -> anyhow::Res
             .map_err(|e| anyhow::anyhow!("demo training: {e}"))?;
         crate::portal::surveys::demo::seed(app, &actor)
             .map_err(|e| anyhow::anyhow!("demo surveys: {e}"))?;
+        let started = std::time::Instant::now();
+        let entries = crate::portal::usage::demo::seed(app, &actor)
+            .map_err(|e| anyhow::anyhow!("demo usage history: {e}"))?;
+        tracing::info!(
+            entries,
+            ms = started.elapsed().as_millis() as u64,
+            "demo history of use generated"
+        );
         stdout.write_all(&text)?;
         let file = app.config.data_dir().join("demo-accounts.txt");
         crate::keys::write_private(&file, &text)?;

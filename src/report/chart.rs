@@ -240,14 +240,27 @@ pub fn trend(chart: &Trend) -> String {
     let max =
         chart.series.iter().flat_map(|(_, v)| v.iter().flatten()).fold(0.0f64, |a, b| a.max(*b));
     let axis_max = nice_max(max);
-    let left = font::width(&fmt_value(axis_max), SIZE, false) + 10.0;
+    // Counts get whole ticks (0, 1, 2 rather than 0, 0,5, 1, 1,5, 2): as many intervals as
+    // divide the axis's top evenly; other values get quarters.
+    let counts =
+        chart.series.iter().flat_map(|(_, v)| v.iter().flatten()).all(|v| v.fract() == 0.0);
+    let intervals = if counts {
+        [4u32, 5, 2, 1].into_iter().find(|k| (axis_max / f64::from(*k)).fract() == 0.0).unwrap_or(4)
+    } else {
+        4
+    };
+    let tick = |k: u32| axis_max * f64::from(k) / f64::from(intervals);
+    // Room for the widest tick label ("1,5" is wider than "2").
+    let left =
+        (0..=intervals).map(|k| font::width(&fmt_value(tick(k)), SIZE, false)).fold(0.0, f64::max)
+            + 10.0;
     let plot_h = 200.0;
     let n = chart.periods.len().max(1);
     let step = (WIDTH - left - 10.0) / n as f64;
     let x_of = |i: usize| left + step * (i as f64 + 0.5);
     let y_of = |v: f64| top + plot_h - v / axis_max * plot_h;
-    for k in 0..=4 {
-        let v = axis_max * k as f64 / 4.0;
+    for k in 0..=intervals {
+        let v = tick(k);
         let y = y_of(v);
         let _ = write!(
             body,

@@ -220,3 +220,32 @@ fn kazakh_text_is_measured_by_its_letters() {
     // Bold is wider.
     assert!(font::width(label, 12.0, true) > w(label));
 }
+
+/// The value axis: counts get whole ticks; other values quarters, with room for the widest
+/// tick label ("1,5" must not be cut at the left edge).
+#[test]
+fn a_trend_has_whole_ticks_for_counts_and_room_for_its_widest_label() {
+    let trend = |values: Vec<Option<f64>>| {
+        chart::trend(&Trend {
+            id: "t".into(),
+            title: "Active users".into(),
+            periods: vec!["15.03".into(), "16.03".into()],
+            series: vec![(Series::new("Active", chart::GOOD), values)],
+        })
+    };
+    let ticks = |svg: &str| -> Vec<String> {
+        svg.split("text-anchor=\"end\">")
+            .skip(1)
+            .map(|t| t.split('<').next().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ticks(&trend(vec![Some(1.0), Some(0.0)])), ["0", "1"]);
+    assert_eq!(ticks(&trend(vec![Some(2.0), Some(1.0)])), ["0", "1", "2"]);
+    assert_eq!(ticks(&trend(vec![Some(7.0), None])), ["0", "2", "4", "6", "8", "10"]);
+    assert_eq!(ticks(&trend(vec![Some(17.0)])), ["0", "5", "10", "15", "20"]);
+    let svg = trend(vec![Some(1.5), Some(0.5)]);
+    assert_eq!(ticks(&svg), ["0", "0,5", "1", "1,5", "2"]);
+    let left: f64 =
+        svg.split("<line x1=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+    assert!(left - 4.0 >= crate::report::font::width("1,5", 12.0, false), "{left}");
+}

@@ -405,6 +405,28 @@ impl Form {
     pub fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK)
     }
+
+    /// Every form handler's last step, written once: the service's `outcome` becomes
+    /// `accepted(value)` (a redirect with its confirmation), or — refused — the same page
+    /// again, drawn by `again` with this form (the values as posted) refused by the error;
+    /// an error that is not about the input is the error page.
+    pub async fn settle<T, Fut>(
+        self,
+        outcome: Result<T>,
+        i18n: &I18n,
+        lang: &str,
+        fields: &[Field],
+        accepted: impl FnOnce(T) -> HttpResponse,
+        again: impl FnOnce(Form) -> Fut,
+    ) -> Result<HttpResponse>
+    where
+        Fut: std::future::Future<Output = Result<HttpResponse>>,
+    {
+        match outcome {
+            Ok(value) => Ok(accepted(value)),
+            Err(e) => again(self.refuse(i18n, lang, e, fields)?).await,
+        }
+    }
 }
 
 /// The `id` of the input named `name` in form `form` (what the summary links to): unique

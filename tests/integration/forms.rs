@@ -26,19 +26,19 @@ fn file(name: &'static str, file_name: &'static str, bytes: &[u8]) -> Part<'stat
 }
 
 /// An url-encoded form with the session's token, as a page posts it.
-fn submit(client: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
+pub(crate) fn submit(client: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
     let token = client.csrf().unwrap_or_default();
     let mut all = vec![("csrf", token.as_str())];
     all.extend_from_slice(fields);
     client.post_form(path, &all)
 }
 
-fn speak(client: &Client, lang: &str) {
+pub(crate) fn speak(client: &Client, lang: &str) {
     let (status, body) = client.patch_json("/api/v1/me", &json!({"lang": lang}));
     assert_eq!(status, 200, "{body}");
 }
 
-fn as_lang(server: &Server, login: &str, lang: &str) -> Client {
+pub(crate) fn as_lang(server: &Server, login: &str, lang: &str) -> Client {
     let client = server.signed_in(login);
     let (status, body) = client.patch_json("/api/v1/me", &json!({"lang": lang}));
     assert_eq!(status, 200, "{body}");
@@ -52,7 +52,7 @@ fn escaped(s: &str) -> String {
 
 /// The checks every refused form passes: the same page (not the error page) with the
 /// summary naming the field by its label, the values kept, the focus on a wrong field.
-fn refused(what: &str, res: &Resp, lang: &str, label_key: &str, kept: &[&str]) {
+pub(crate) fn refused(what: &str, res: &Resp, lang: &str, label_key: &str, kept: &[&str]) {
     assert!((400..500).contains(&res.status), "{what}: status {}\n{}", res.status, res.body);
     assert!(
         res.header("content-type").unwrap_or("").starts_with("text/html"),

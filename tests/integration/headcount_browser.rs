@@ -38,11 +38,11 @@ fn figures(approved: u64, vacant: u64) -> Vec<(&'static str, u64)> {
     ]
 }
 
-fn no_js_browser() -> Browser {
+pub(crate) fn no_js_browser() -> Browser {
     Browser::start_with(&["--window-size=1024,768", "--blink-settings=scriptEnabled=false"])
 }
 
-fn sign_in(browser: &Browser, base: &str, login: &str) {
+pub(crate) fn sign_in(browser: &Browser, base: &str, login: &str) {
     browser.goto(&format!("{base}/login"));
     browser.type_into("#login", login);
     browser.type_into("#password", PASSWORD);
@@ -51,7 +51,7 @@ fn sign_in(browser: &Browser, base: &str, login: &str) {
 }
 
 /// The page is in `lang` and fits 1024 px without horizontal scrolling.
-fn fits(browser: &Browser, lang: &str, what: &str) {
+pub(crate) fn fits(browser: &Browser, lang: &str, what: &str) {
     assert_eq!(browser.lang(), lang, "{what}");
     let w = browser.script("return [document.documentElement.scrollWidth, window.innerWidth];");
     let (sw, iw) = (w[0].as_f64().unwrap(), w[1].as_f64().unwrap());

@@ -19,10 +19,10 @@ use serde_json::Value;
 
 use crate::common::{PASSWORD, Server, entries_for, free_port, ftl, wait_for};
 
-const SUFFIX: &str = "dc=akm,dc=test";
-const ADMIN_DN: &str = "cn=admin,dc=akm,dc=test";
-const ADMIN_PW: &str = "slapd-root-secret";
-const READER_PW: &str = "reader-secret";
+pub(crate) const SUFFIX: &str = "dc=akm,dc=test";
+pub(crate) const ADMIN_DN: &str = "cn=admin,dc=akm,dc=test";
+pub(crate) const ADMIN_PW: &str = "slapd-root-secret";
+pub(crate) const READER_PW: &str = "reader-secret";
 
 fn run(cmd: &mut Command) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
@@ -34,13 +34,13 @@ fn run(cmd: &mut Command) {
     );
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
+pub(crate) fn openssl(dir: &Path, args: &[&str]) {
     run(Command::new("openssl").current_dir(dir).args(args));
 }
 
 /// A CA, a server certificate for 127.0.0.1 valid now, and one for the same names that
 /// expired in 2021 (signed with `openssl ca`, which sets any dates).
-fn pki(dir: &Path) {
+pub(crate) fn pki(dir: &Path) {
     openssl(
         dir,
         &[
@@ -129,16 +129,29 @@ fn pki(dir: &Path) {
 }
 
 /// A running slapd; killed (and waited for) when dropped.
-struct Slapd {
+pub(crate) struct Slapd {
     child: Option<Child>,
     dir: PathBuf,
     port: u16,
+    starttls: bool,
 }
 
 impl Slapd {
     /// A slapd serving `ldaps://127.0.0.1:PORT` with `cert` (a file of `pki`), its database
     /// loaded from `ldif` with slapadd before it starts.
-    fn start(root: &Path, name: &str, cert: &str, ldif: &str) -> Slapd {
+    pub(crate) fn start(root: &Path, name: &str, cert: &str, ldif: &str) -> Slapd {
+        Slapd::start_with(root, name, cert, ldif, false)
+    }
+
+    /// Like [`start`](Self::start); with `starttls`, slapd serves `ldap://127.0.0.1:PORT`
+    /// and protects a connection when the client asks with StartTLS.
+    pub(crate) fn start_with(
+        root: &Path,
+        name: &str,
+        cert: &str,
+        ldif: &str,
+        starttls: bool,
+    ) -> Slapd {
         let dir = root.join(name);
         std::fs::create_dir_all(dir.join("db")).unwrap();
         let conf = format!(
@@ -169,13 +182,14 @@ impl Slapd {
             .arg(dir.join("slapd.conf"))
             .arg("-l")
             .arg(dir.join("data.ldif")));
-        let mut slapd = Slapd { child: None, dir, port: free_port() };
+        let mut slapd = Slapd { child: None, dir, port: free_port(), starttls };
         slapd.launch();
         slapd
     }
 
-    fn url(&self) -> String {
-        format!("ldaps://127.0.0.1:{}", self.port)
+    pub(crate) fn url(&self) -> String {
+        let scheme = if self.starttls { "ldap" } else { "ldaps" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     fn launch(&mut self) {
@@ -194,7 +208,7 @@ impl Slapd {
         wait_for("slapd to listen", 20, || std::net::TcpStream::connect(("127.0.0.1", port)).ok());
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -231,14 +245,14 @@ impl Drop for Slapd {
     }
 }
 
-fn person(uid: &str, cn: &str, title: &str, ou: &str, password: &str) -> String {
+pub(crate) fn person(uid: &str, cn: &str, title: &str, ou: &str, password: &str) -> String {
     format!(
         "dn: uid={uid},ou=people,{SUFFIX}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {cn}\n\
          sn: {uid}\ntitle: {title}\nou: {ou}\nmail: {uid}@akm.test\nuserPassword: {password}\n\n"
     )
 }
 
-fn directory_ldif() -> String {
+pub(crate) fn directory_ldif() -> String {
     format!(
         "dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: akm\no: AKM\n\n\
          dn: ou=people,{SUFFIX}\nobjectClass: organizationalUnit\nou: people\n\n\
@@ -256,7 +270,7 @@ fn directory_ldif() -> String {
 }
 
 /// The settings of one agency's directory as `IPGO_*` variables.
-fn directory_env(
+pub(crate) fn directory_env(
     code: &str,
     url: &str,
     root: &Path,
@@ -274,14 +288,14 @@ fn directory_env(
     ]
 }
 
-fn account(admin: &crate::common::client::Client, login: &str) -> Value {
+pub(crate) fn account(admin: &crate::common::client::Client, login: &str) -> Value {
     let (status, list) = admin.get_json("/api/v1/users");
     assert_eq!(status, 200, "{list}");
     let items = list.as_array().or_else(|| list["items"].as_array()).expect("a list of accounts");
     items.iter().find(|u| u["login"] == login).cloned().unwrap_or(Value::Null)
 }
 
-fn run_of<'a>(runs: &'a Value, agency: &str) -> &'a Value {
+pub(crate) fn run_of<'a>(runs: &'a Value, agency: &str) -> &'a Value {
     runs.as_array()
         .expect("runs")
         .iter()

@@ -35,6 +35,14 @@ fn jargon(text: &str) -> Vec<String> {
             found.push(format!("{needle:?} in …{}…", &text[start..end]));
         }
     }
+    // A configuration section named alone: "the [directory] section".
+    for (i, _) in text.match_indices('[') {
+        let name: String =
+            text[i + 1..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+        if name.len() >= 3 && text[i + 1 + name.len()..].starts_with(']') {
+            found.push(format!("config section [{name}]"));
+        }
+    }
     // A configuration key: "[section] snake_case_key".
     let s = text;
     for (i, _) in s.match_indices("] ") {
@@ -58,6 +66,7 @@ fn issue_21_p6_the_main_pages_of_every_role_speak_without_developer_jargon() {
     assert!(!jargon("Only valid certificates may sign (I385 §57).").is_empty());
     assert!(!jargon("No URLs configured ([signatures] crl_urls): by hand.").is_empty());
     assert!(!jargon("`ipgo audit export` includes them.").is_empty());
+    assert!(!jargon("The settings are in the [directory] section of the file.").is_empty());
     assert!(jargon("Only valid, unrevoked certificates may sign.").is_empty());
 
     let server = Server::start();
@@ -66,7 +75,7 @@ fn issue_21_p6_the_main_pages_of_every_role_speak_without_developer_jargon() {
     server.add_user("auditor", "MIN", &["auditor"]);
     server.add_user("clerk", "MIN", &["employee"]);
     let pages: &[(&str, &[&str])] = &[
-        ("admin", &["/", "/admin/trust", "/admin/maintenance"]),
+        ("admin", &["/", "/admin/trust", "/admin/maintenance", "/admin/directory-sync"]),
         ("auditor", &["/", "/audit"]),
         ("clerk", &["/"]),
     ];

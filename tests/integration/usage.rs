@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::common::client::Client;
 use crate::common::{Server, documents, xlsx};
 
-fn ticket(c: &Client, subject: &str) {
+pub(crate) fn ticket(c: &Client, subject: &str) {
     let (status, t) = c.post_json(
         "/api/v1/helpdesk/tickets",
         &json!({"category": "documents", "urgency": "normal", "subject": subject, "text": "Текст"}),
@@ -16,7 +16,7 @@ fn ticket(c: &Client, subject: &str) {
     assert_eq!(status, 201, "{t}");
 }
 
-fn document(c: &Client, title: &str) {
+pub(crate) fn document(c: &Client, title: &str) {
     let res = documents::post(c, &json!({"title": title}), &[]);
     assert_eq!(res.status, 201, "{}", res.body);
 }

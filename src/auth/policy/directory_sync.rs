@@ -1,6 +1,6 @@
 //! Sign-in against the agencies' directories (I617 §20–§21): the system administrator
-//! sees the configured directories and their synchronisation runs and starts a run; the
-//! operator does the same from the command line.
+//! sees the configured directories and their synchronisation runs, starts a run and
+//! changes a directory's settings; the operator does the same from the command line.
 
 use super::Object;
 use crate::actor::UserIdentity;
@@ -12,19 +12,22 @@ pub enum DirectorySyncAction {
     View,
     /// Synchronise names, positions and departments now.
     Run,
+    /// Change a directory's settings on the settings page.
+    Edit,
 }
 
 pub(super) const ADMINISTRATIVE: &[DirectorySyncAction] = DirectorySyncAction::ALL;
 
 impl DirectorySyncAction {
     pub const ALL: &'static [DirectorySyncAction] =
-        &[DirectorySyncAction::View, DirectorySyncAction::Run];
+        &[DirectorySyncAction::View, DirectorySyncAction::Run, DirectorySyncAction::Edit];
 
     /// The operation name recorded in the access log.
     pub fn name(self) -> &'static str {
         match self {
             DirectorySyncAction::View => "ldap.view",
             DirectorySyncAction::Run => "ldap.sync",
+            DirectorySyncAction::Edit => "ldap.edit",
         }
     }
 }

@@ -122,6 +122,7 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(directory::GROUP_MEMBERS, Rows::Copy),
     &Typed(crate::portal::directory::external::DIRECTORY_LINKS, Rows::Copy),
     &Typed(crate::portal::ldap::store::SYNC_RUNS, Rows::Copy),
+    &Typed(crate::portal::ldap::store::SETTINGS, Rows::Copy),
     &Typed(documents::DOCUMENTS, Rows::Copy),
     &Typed(documents::VERSIONS, Rows::Copy),
     &Typed(documents::COMMENTS, Rows::Copy),

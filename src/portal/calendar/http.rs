@@ -11,7 +11,8 @@ use crate::app::App;
 use crate::auth::policy::{Action, CalendarAction, Object, decide};
 use crate::error::{Error, Result};
 use crate::report::{Cell, Column, Kind, Sort, Table, html as report_html};
-use crate::web::render::{PageCtx, XLSX, download, html, json, see_other};
+use crate::web::forms::{self, Field, Form};
+use crate::web::render::{PageCtx, XLSX, download, json, see_other};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form, limits};
 
@@ -205,8 +206,17 @@ struct Page<'a> {
     months: String,
     chart: String,
     manage: bool,
-    today: String,
+    /// The entry or import form (refused, or empty).
+    f: Form,
 }
+
+/// The fields of the calendar's forms (I385 §59: a refusal names the field by its label).
+const FIELDS: &[Field] = &[
+    Field::new("date", "calendar-date"),
+    Field::new("kind", "calendar-kind"),
+    Field::new("note", "calendar-note"),
+    Field::new("file", "calendar-import-file"),
+];
 
 impl Page<'_> {
     fn entry_kind(&self, kind: &crate::calendar::EntryKind) -> String {
@@ -262,12 +272,17 @@ fn days_table(p: &PageCtx, view: &YearView, sort: &Sort) -> String {
 }
 
 async fn page(app: Data, s: SignedIn, q: web::Query<YearQuery>) -> Result<HttpResponse> {
-    let q = q.into_inner();
-    let view = year(&app, &s, q.year.unwrap_or_else(this_year)).await?;
-    s.actor.origin.set_operation("calendar.read");
+    show(&app, &s, q.into_inner(), Form::new("entry")).await
+}
+
+async fn show(app: &Data, s: &SignedIn, q: YearQuery, f: Form) -> Result<HttpResponse> {
+    let view = year(app, s, q.year.unwrap_or_else(this_year)).await?;
+    if !f.is_refused() {
+        s.actor.origin.set_operation("calendar.read");
+    }
     let manage = decide(&s.actor, Action::Calendar(CalendarAction::Manage), Object::Appliance);
-    let rows = months(&app, &s, view.year).await?;
-    let page = PageCtx::new(&app, &s.state, "calendar-title", "calendar");
+    let rows = months(app, s, view.year).await?;
+    let page = PageCtx::new(app, &s.state, "calendar-title", "calendar");
     let sort = Sort { sort: q.sort, dir: q.dir };
     let table = days_table(&page, &view, &sort);
     let mut months_report = months_table(&app.i18n, page.lang, view.year, &rows);
@@ -297,31 +312,52 @@ async fn page(app: Data, s: SignedIn, q: web::Query<YearQuery>) -> Result<HttpRe
             .collect(),
         shares: false,
     });
-    html(&Page {
-        page,
-        view,
-        table,
-        months,
-        chart,
-        manage,
-        today: crate::calendar::today().to_string(),
-    })
+    let f = if f.value("date").is_empty() && !f.is_refused() {
+        f.set("date", crate::calendar::today().to_string())
+    } else {
+        f
+    };
+    let page = Page { page, view, table, months, chart, manage, f };
+    forms::page(&page, &page.f)
+}
+
+/// The calendar again, of the year a refused form was about (this year when unknown).
+fn year_query(date: &str) -> YearQuery {
+    YearQuery { year: date.get(..4).and_then(|y| y.parse().ok()), ..YearQuery::default() }
 }
 
 async fn set_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let e: EntryInput = form(&body)?;
     let year = e.date.get(..4).unwrap_or("").to_owned();
-    set(&app, &s, e).await?;
-    Ok(see_other(&format!("/calendar?year={year}")))
+    let outcome = set(&app, &s, e).await;
+    Form::posted("entry", &body)
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            FIELDS,
+            |_| see_other(&format!("/calendar?year={year}")),
+            |f| show(&app, &s, year_query(&year), f),
+        )
+        .await
 }
 
 async fn remove_form(app: Data, s: SignedIn, path: web::Path<String>) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let date = path.into_inner();
     let year = date.get(..4).unwrap_or("").to_owned();
-    remove(&app, &s, date).await?;
-    Ok(see_other(&format!("/calendar?year={year}")))
+    let outcome = remove(&app, &s, date).await;
+    Form::new("remove")
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            FIELDS,
+            |_| see_other(&format!("/calendar?year={year}")),
+            |f| show(&app, &s, year_query(&year), f),
+        )
+        .await
 }
 
 /// The CSV file of the import form (multipart; the CSRF token is its first part).
@@ -331,7 +367,18 @@ async fn import_form(app: Data, s: SignedIn, mp: Multipart) -> Result<HttpRespon
     let cap = service::MAX_IMPORT_BYTES;
     let parts = limits::small_form(mp, max_parts, cap, "calendar-csv-too-large", cap >> 20);
     let bytes = parts.await?.into_iter().find(|(name, _)| name == "file").map(|(_, b)| b);
-    let bytes = bytes.ok_or_else(|| Error::invalid("file", "field-required"))?;
-    import(&app, &s, bytes).await?;
-    Ok(see_other("/calendar"))
+    let outcome = match bytes.filter(|b| !b.is_empty()) {
+        Some(bytes) => import(&app, &s, bytes).await,
+        None => Err(Error::invalid("file", "field-required")),
+    };
+    Form::new("import")
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            FIELDS,
+            |_| see_other("/calendar"),
+            |f| show(&app, &s, YearQuery::default(), f),
+        )
+        .await
 }

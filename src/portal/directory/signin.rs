@@ -72,7 +72,7 @@ pub fn sign_in_in_language(
     // checks it. A login the portal does not know may be a directory's first sign-in.
     let directory_agency = match &found {
         Some((user, None)) => super::external::link_of(app, user.id)?.map(|l| Some(l.agency_code)),
-        None if !app.config.directory.agencies.is_empty() => Some(None),
+        None if !crate::portal::ldap::settings::effective(app).is_empty() => Some(None),
         _ => None,
     };
     if let Some(agency) = directory_agency {

@@ -18,6 +18,7 @@ use crate::auth::policy::{Action, HelpdeskAction, Object, decide};
 use crate::error::Result;
 use crate::portal::support::Tabs;
 use crate::report::{Sort, html as report_html};
+use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, html, see_other};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form};
@@ -86,27 +87,62 @@ struct NewPage<'a> {
     on_behalf: bool,
     categories: &'static [Category],
     urgencies: &'static [Urgency],
+    f: Form,
 }
+
+/// The new request's fields (I617 §33), by their labels.
+const NEW_FIELDS: &[Field] = &[
+    Field::new("applicant", "helpdesk-applicant-login"),
+    Field::new("channel", "helpdesk-channel"),
+    Field::new("category", "helpdesk-category"),
+    Field::new("urgency", "helpdesk-urgency"),
+    Field::new("subject", "helpdesk-subject"),
+    Field::new("text", "helpdesk-text"),
+];
+
+/// The fields of a request's forms: answer, status, assignment.
+const TICKET_FIELDS: &[Field] = &[
+    Field::new("text", "helpdesk-text"),
+    Field::new("status", "helpdesk-status"),
+    Field::new("note", "helpdesk-note"),
+    Field::new("assignee", "helpdesk-assignee-login"),
+    Field::new("team", "helpdesk-team"),
+];
 
 async fn new_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
     s.actor.origin.set_operation("page.helpdesk_new");
+    new_view(&app, &s, Form::new("ticket").set("urgency", "normal")).await
+}
+
+async fn new_view(app: &Data, s: &SignedIn, f: Form) -> Result<HttpResponse> {
     let agency = s.actor.user().map(|u| u.agency_id).unwrap_or(0);
     let on_behalf =
         decide(&s.actor, Action::Helpdesk(HelpdeskAction::FileOnBehalf), Object::Agency(agency));
-    html(&NewPage {
-        page: PageCtx::new(&app, &s.state, "helpdesk-new", "support"),
-        tabs: tabs(&s, "helpdesk"),
+    let page = NewPage {
+        page: PageCtx::new(app, &s.state, "helpdesk-new", "support"),
+        tabs: tabs(s, "helpdesk"),
         on_behalf,
         categories: Category::ALL,
         urgencies: Urgency::ALL,
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
 }
 
 async fn file_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let input: NewTicket = form(&body)?;
-    let t = api::file(&app, &s, input).await?;
-    Ok(see_other(&format!("/helpdesk/tickets/{}", t.id)))
+    let outcome = api::file(&app, &s, input).await;
+    Form::posted("ticket", &body)
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            NEW_FIELDS,
+            |t| see_other(&format!("/helpdesk/tickets/{}", t.id)),
+            |f| new_view(&app, &s, f),
+        )
+        .await
 }
 
 #[derive(Template)]
@@ -116,6 +152,8 @@ struct TicketPage<'a> {
     tabs: Tabs,
     t: TicketView,
     teams: Vec<TeamView>,
+    /// The form refused (its id says which of the page's forms), or an empty one.
+    f: Form,
 }
 
 impl TicketPage<'_> {
@@ -145,20 +183,47 @@ impl TicketPage<'_> {
 }
 
 async fn ticket_page(app: Data, s: SignedIn, id: web::Path<u64>) -> Result<HttpResponse> {
-    let t = api::view(&app, &s, id.into_inner()).await?;
+    ticket_view(&app, &s, id.into_inner(), Form::new("")).await
+}
+
+async fn ticket_view(app: &Data, s: &SignedIn, id: u64, f: Form) -> Result<HttpResponse> {
+    let t = api::view(app, s, id).await?;
     let teams = if t.can.assign {
-        let routing = api::routing(&app, &s).await?;
+        let routing = api::routing(app, s).await?;
         s.actor.origin.set_operation(&Action::Helpdesk(HelpdeskAction::Read).name());
         routing.teams
     } else {
         Vec::new()
     };
-    html(&TicketPage {
-        page: PageCtx::new(&app, &s.state, "helpdesk-title", "support"),
-        tabs: tabs(&s, "helpdesk"),
+    let page = TicketPage {
+        page: PageCtx::new(app, &s.state, "helpdesk-title", "support"),
+        tabs: tabs(s, "helpdesk"),
         t,
         teams,
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
+}
+
+/// A request's form sent: back to the request, or the request again with the form refused.
+async fn settle_ticket<T>(
+    app: &Data,
+    s: &SignedIn,
+    id: u64,
+    form_id: &'static str,
+    body: &[u8],
+    outcome: Result<T>,
+) -> Result<HttpResponse> {
+    Form::posted(form_id, body)
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            TICKET_FIELDS,
+            |_| see_other(&format!("/helpdesk/tickets/{id}")),
+            |f| ticket_view(app, s, id, f),
+        )
+        .await
 }
 
 async fn status_form(
@@ -169,8 +234,8 @@ async fn status_form(
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let id = id.into_inner();
-    api::status(&app, &s, id, form::<StatusInput>(&body)?).await?;
-    Ok(see_other(&format!("/helpdesk/tickets/{id}")))
+    let outcome = api::status(&app, &s, id, form::<StatusInput>(&body)?).await;
+    settle_ticket(&app, &s, id, "status", &body, outcome).await
 }
 
 async fn reply_form(
@@ -181,8 +246,8 @@ async fn reply_form(
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let id = id.into_inner();
-    let (_, t) = api::reply(&app, &s, id, form::<NewMessage>(&body)?).await?;
-    Ok(see_other(&format!("/helpdesk/tickets/{}", t.id)))
+    let outcome = api::reply(&app, &s, id, form::<NewMessage>(&body)?).await;
+    settle_ticket(&app, &s, id, "answer", &body, outcome).await
 }
 
 /// The assignment form sends an empty team when a login is typed.
@@ -208,8 +273,8 @@ async fn assign_form(
     let id = id.into_inner();
     let f: AssignForm = form(&body)?;
     let input = Assignment { assignee: f.assignee, team: team_of(&f.team), note: f.note };
-    api::assign(&app, &s, id, input).await?;
-    Ok(see_other(&format!("/helpdesk/tickets/{id}")))
+    let outcome = api::assign(&app, &s, id, input).await;
+    settle_ticket(&app, &s, id, "assign", &body, outcome).await
 }
 
 #[derive(Template)]

@@ -5,10 +5,12 @@
 //! departments into the identity service and disables accounts whose entries are gone.
 //! Accounts change only through `portal::directory::external`, never its tables.
 
+pub mod cli;
 pub mod client;
 pub mod config;
 pub mod http;
 pub mod pages;
+pub mod settings;
 pub mod signin;
 pub mod store;
 pub mod sync;

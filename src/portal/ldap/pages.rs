@@ -6,7 +6,9 @@ use askama::Template;
 use serde::Serialize;
 
 use super::config::{AgencyDirectory, Transport};
+use super::settings::Source;
 use super::sync::Report;
+use crate::web::forms::Form;
 use crate::web::render::PageCtx;
 
 /// One directory as the page and the API show it.
@@ -25,10 +27,16 @@ pub struct DirectoryView {
     /// Portal field → directory attribute.
     pub attributes: Vec<(&'static str, String)>,
     pub last_run: Option<Report>,
+    /// `file` (the installation's configuration) or `page` (set on the settings page).
+    pub source: Source,
 }
 
 impl DirectoryView {
-    pub fn new(code: &str, d: &AgencyDirectory, runs: &[Report]) -> DirectoryView {
+    pub fn from_page(&self) -> bool {
+        self.source == Source::Page
+    }
+
+    pub fn new(code: &str, d: &AgencyDirectory, source: Source, runs: &[Report]) -> DirectoryView {
         let a = &d.attributes;
         DirectoryView {
             agency: code.to_uppercase(),
@@ -54,6 +62,7 @@ impl DirectoryView {
                 ("email", a.email.clone()),
             ],
             last_run: runs.iter().find(|r| r.agency.eq_ignore_ascii_case(code)).cloned(),
+            source,
         }
     }
 }
@@ -66,4 +75,39 @@ pub struct SettingsPage<'a> {
     pub interval_minutes: u64,
     pub timeout_seconds: u64,
     pub can_run: bool,
+    pub can_edit: bool,
+    /// The edit form of each directory, by agency code (pre-filled, or as refused).
+    pub forms: Vec<(String, Form)>,
+    /// The form that adds a directory for an agency that has none.
+    pub new: Form,
+    /// Agencies without a directory: (code, name in the page's language).
+    pub agencies: Vec<(String, String)>,
+}
+
+impl SettingsPage<'_> {
+    fn new_form(&self) -> &Form {
+        &self.new
+    }
+
+    fn form_of(&self, code: &str) -> Option<&Form> {
+        self.forms.iter().find(|(c, _)| c == code).map(|(_, f)| f)
+    }
+
+    /// A text field of the settings form `f` with its label.
+    fn field(&self, f: &Form, name: &str, label: &str) -> crate::web::forms::Html {
+        f.text(name, &self.page.t(label), "maxlength=\"500\"")
+    }
+
+    /// A checkbox of the settings form `f` (ticked: `true`).
+    fn check(&self, f: &Form, name: &str, label: &str) -> crate::web::forms::Html {
+        use crate::web::forms::{Html, escape};
+        let checked = if f.value(name) == "true" { " checked" } else { "" };
+        Html(format!(
+            "<div class=\"{}\"><label><input type=\"checkbox\"{} value=\"true\"{checked}> {}</label>{}</div>",
+            f.class(name),
+            f.attrs(name),
+            escape(&self.page.t(label)),
+            f.message(name)
+        ))
+    }
 }

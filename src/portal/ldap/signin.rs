@@ -23,12 +23,10 @@ pub enum Outcome {
 /// Asks the directories: the one of the account's agency when the account is linked, else
 /// each configured one in turn for a login the portal does not know.
 pub fn authenticate(app: &App, agency_code: Option<&str>, login: &str, password: &str) -> Outcome {
-    let config = &app.config.directory;
+    let all = super::settings::effective(app);
     let candidates: Vec<(&String, &AgencyDirectory)> = match agency_code {
-        Some(code) => {
-            config.agencies.iter().filter(|(c, _)| c.eq_ignore_ascii_case(code)).collect()
-        }
-        None => config.agencies.iter().collect(),
+        Some(code) => all.iter().filter(|(c, _)| c.eq_ignore_ascii_case(code)).collect(),
+        None => all.iter().collect(),
     };
     if candidates.is_empty() {
         return Outcome::Refused("directory_not_configured");

@@ -49,6 +49,11 @@ static LAST_RUN: Mutex<Option<jiff::Timestamp>> = Mutex::new(None);
 
 /// The scheduled job: synchronises when the interval has passed since the last run.
 pub fn run_due(app: &App) {
+    // None configured: nothing to do, and a directory set on the page meanwhile is
+    // synchronised at the job's next wake rather than an interval later.
+    if super::settings::effective(app).is_empty() {
+        return;
+    }
     let now = crate::clock::now();
     let interval =
         jiff::SignedDuration::from_secs(app.config.directory.sync_interval_seconds as i64);
@@ -75,9 +80,7 @@ pub fn run_due(app: &App) {
 /// Synchronises every configured directory now and records each run. A directory that
 /// fails changes nothing and does not stop the others.
 pub fn run_all(app: &App, actor: &Actor, trigger: &str) -> Vec<Report> {
-    app.config
-        .directory
-        .agencies
+    super::settings::effective(app)
         .iter()
         .map(|(code, settings)| {
             let mut report = Report {

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::service::{self, Usage, UsageQuery};
+use super::service::{self, Row, Usage, UsageQuery};
 use crate::app::App;
 use crate::error::Result;
 use crate::i18n::I18n;
@@ -15,6 +15,7 @@ use crate::web::request::SignedIn;
 type Data = web::Data<App>;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    super::pages::routes(cfg);
     cfg.route("/api/v1/usage", web::get().to(api_usage))
         .route("/api/v1/usage.csv", web::get().to(api_csv))
         .route("/api/v1/usage.xlsx", web::get().to(api_xlsx));
@@ -31,18 +32,34 @@ async fn api_usage(app: Data, s: SignedIn, q: web::Query<UsageQuery>) -> Result<
 
 /// The days of the period as a report table (columns named in the reader's language).
 pub fn days_table(i18n: &I18n, lang: &str, u: &Usage) -> Table {
+    table(i18n, lang, ("usage-days", "day", "usage-day"), &u.days)
+}
+
+/// The weeks of the period (Monday first) as a report table.
+pub fn weeks_table(i18n: &I18n, lang: &str, u: &Usage) -> Table {
+    table(i18n, lang, ("usage-weeks", "week", "usage-week"), &u.weeks)
+}
+
+/// Rows of days or weeks: (title, the first column's key, its heading). Active users are
+/// people, so their column has no total (the sum of days is not the period's people).
+fn table(
+    i18n: &I18n,
+    lang: &str,
+    (title, key, heading): (&str, &str, &str),
+    rows: &[Row],
+) -> Table {
     let t = |k: &str| i18n.text(lang, k);
     let mut table = Table::new(
-        t("usage-days"),
+        t(title),
         vec![
-            Column::new("day", t("usage-day"), Kind::Date).total_label(t("usage-total")),
+            Column::new(key, t(heading), Kind::Date).total_label(t("usage-total")),
             Column::new("active_users", t("usage-active-users"), Kind::Integer),
             Column::new("sign_ins", t("usage-sign-ins"), Kind::Integer).sum(),
             Column::new("documents", t("usage-documents"), Kind::Integer).sum(),
             Column::new("actions", t("usage-actions"), Kind::Integer).sum(),
         ],
     );
-    for d in &u.days {
+    for d in rows {
         table.push(vec![
             Cell::Date(d.start),
             Cell::Int(d.active_users as i64),

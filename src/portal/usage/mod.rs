@@ -5,7 +5,9 @@
 //! before each view, and rebuilt from the log (archives included) when missing, so a view
 //! costs what is new since the last refresh, never a pass over the whole log.
 
+pub mod demo;
 pub mod http;
 pub mod model;
+pub mod pages;
 pub mod service;
 pub mod store;

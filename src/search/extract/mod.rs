@@ -15,6 +15,7 @@ mod pdf;
 mod rtf;
 mod sandbox;
 mod sniff;
+mod spawn;
 mod text;
 mod xml;
 

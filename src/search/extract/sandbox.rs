@@ -1,4 +1,5 @@
-//! The extraction sandbox: the server runs `ipgo extract` as a child process with an address-space
+//! The extraction sandbox: the server runs `ipgo extract` as a child process (started without
+//! fork: see `spawn.rs`) with an address-space
 //! limit (RLIMIT_AS), a CPU-time limit (RLIMIT_CPU), no core dumps, no file writes (RLIMIT_FSIZE
 //! 0), no inherited descriptors beyond stdin/stdout/stderr, an environment of only `PATH` and
 //! `IPGO_LOG`, its own process group, death with its parent, and a wall-clock deadline after
@@ -7,9 +8,9 @@
 //! on the machine, and a posted document must be findable within a second (I385 §6.6).
 
 use std::io::{Read, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -96,36 +97,22 @@ pub fn run_sandboxed_from(
     }
     let content =
         serde_json::to_string(&limits.content).map_err(|e| sandbox_error(e.to_string()))?;
-    let mut cmd = Command::new(&limits.program);
-    cmd.arg("extract")
-        .arg("--limits")
-        .arg(content)
-        .env_clear()
-        .env("IPGO_LOG", "error")
-        // For the optional OCR helper: Debian's own directories only.
-        .env("PATH", "/usr/bin:/bin")
-        .current_dir("/")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let (memory, cpu) = (limits.memory_bytes, limits.cpu_seconds);
-    // SAFETY: the closure runs between fork and exec and only makes async-signal-safe system
-    // calls (setrlimit, prctl, setsid, close_range/fcntl); it allocates nothing.
-    unsafe {
-        cmd.pre_exec(move || confine(memory, cpu));
-    }
     let started = Instant::now();
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| sandbox_error(format!("cannot start {}: {e}", limits.program.display())))?;
-    let pid = child.id() as libc::pid_t;
-    let (Some(mut stdin), Some(stdout), Some(stderr)) =
-        (child.stdin.take(), child.stdout.take(), child.stderr.take())
-    else {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(sandbox_error("child pipes missing"));
-    };
+    let spawned = super::spawn::spawn(
+        &limits.program,
+        &["extract", "--limits", &content],
+        // For the optional OCR helper: Debian's own directories only.
+        &[("IPGO_LOG", "error"), ("PATH", "/usr/bin:/bin")],
+    )
+    .map_err(|e| sandbox_error(format!("cannot start {}: {e}", limits.program.display())))?;
+    let pid = spawned.pid;
+    // The limits are in place before the child can read a byte of the file: it reads only
+    // what is written below.
+    if let Err(e) = confine(pid, limits.memory_bytes, limits.cpu_seconds) {
+        let _ = super::spawn::kill_and_wait(pid);
+        return Err(sandbox_error(format!("cannot limit the child: {e}")));
+    }
+    let (mut stdin, stdout, stderr) = (spawned.stdin, spawned.stdout, spawned.stderr);
     let max_reply = limits.max_reply_bytes();
     std::thread::scope(|scope| {
         // A child that dies early closes its stdin: a write error is expected then; a read
@@ -150,15 +137,11 @@ pub fn run_sandboxed_from(
         let mut pause = Duration::from_millis(1);
         let mut timed_out = false;
         let status = loop {
-            match child.try_wait() {
+            match super::spawn::try_wait(pid) {
                 Ok(Some(status)) => break Ok(status),
                 Ok(None) if Instant::now() >= deadline => {
                     timed_out = true;
-                    // SAFETY: plain kill(2) of the child's process group; the child is not yet
-                    // reaped, so its pid cannot have been reused.
-                    unsafe { libc::kill(-pid, libc::SIGKILL) };
-                    let _ = child.kill();
-                    break child.wait();
+                    break super::spawn::kill_and_wait(pid);
                 }
                 Ok(None) => {
                     std::thread::sleep(pause);
@@ -179,37 +162,15 @@ pub fn run_sandboxed_from(
     })
 }
 
-/// Resource limits and isolation applied in the child before exec.
-fn confine(memory: u64, cpu: u64) -> std::io::Result<()> {
-    let set = |resource, soft: u64, hard: u64| {
-        let lim = libc::rlimit { rlim_cur: soft, rlim_max: hard };
-        // SAFETY: setrlimit with a valid pointer to a local struct.
-        if unsafe { libc::setrlimit(resource, &lim) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(())
-    };
-    set(libc::RLIMIT_AS, memory, memory)?;
+/// The resource limits of the child, set from the parent (the child's own half is
+/// [`super::spawn::confine_self`]).
+fn confine(pid: libc::pid_t, memory: u64, cpu: u64) -> std::io::Result<()> {
+    use super::spawn::limit;
+    limit(pid, libc::RLIMIT_AS, memory, memory)?;
     // SIGXCPU at the soft limit (kills by default); SIGKILL two seconds later if ignored.
-    set(libc::RLIMIT_CPU, cpu, cpu + 2)?;
-    set(libc::RLIMIT_CORE, 0, 0)?;
-    set(libc::RLIMIT_FSIZE, 0, 0)?;
-    // SAFETY: prctl/setsid/syscall/fcntl with constant arguments; all async-signal-safe.
-    unsafe {
-        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
-        libc::setsid();
-        // Descriptors the server opened without O_CLOEXEC must not reach the child: mark
-        // everything above stderr close-on-exec (Linux 5.11+), else walk them one by one.
-        const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
-        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC) != 0 {
-            for fd in 3..4096 {
-                libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
-            }
-        }
-    }
-    Ok(())
+    limit(pid, libc::RLIMIT_CPU, cpu, cpu + 2)?;
+    limit(pid, libc::RLIMIT_CORE, 0, 0)?;
+    limit(pid, libc::RLIMIT_FSIZE, 0, 0)
 }
 
 fn read_capped(mut r: impl Read, cap: usize) -> Vec<u8> {
@@ -265,6 +226,7 @@ fn interpret(
 /// original stdout. Parsers that print would corrupt that reply, so fd 1 is pointed at stderr
 /// while they run.
 pub fn child_main(limits_json: Option<&str>) -> ExitCode {
+    super::spawn::confine_self();
     // SAFETY: dup/dup2 on the standard descriptors of this single-threaded process.
     let reply_fd = unsafe {
         let fd = libc::dup(1);

@@ -60,6 +60,13 @@ pub struct Settings {
     pub writer_threads: usize,
     /// Longest wait between a change and its commit while changes keep coming.
     pub commit_within: Duration,
+    /// How long the writer waits for a further change before it commits. Documents posted
+    /// one after another (a person or a script uploading a folder) then share a commit
+    /// instead of paying one each: a commit starts new segment writers (their memory arenas
+    /// are allocated and zeroed) and fsyncs several files, which cost more CPU than indexing
+    /// a short document (profile in docs/benchmarks.md, issue 18). Zero: commit as soon as
+    /// no change waits.
+    pub commit_quiet: Duration,
     /// Decoded document-store blocks the reader keeps per segment (tantivy's default: 100).
     pub cache_blocks: usize,
 }
@@ -71,6 +78,7 @@ impl Default for Settings {
             writer_memory: 96 << 20,
             writer_threads: cores.clamp(1, 4),
             commit_within: Duration::from_millis(500),
+            commit_quiet: Duration::from_millis(100),
             cache_blocks: 10,
         }
     }

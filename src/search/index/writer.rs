@@ -1,7 +1,8 @@
 //! The index's single writer thread. Every change reaches it as an [`Op`] on one channel, so
-//! changes apply in the order they were sent. Commits are batched: a commit happens as soon as
-//! no more changes wait (a burst of postings shares one), and at the latest `commit_within`
-//! after the first uncommitted change; the reader is reloaded right after each commit
+//! changes apply in the order they were sent. Commits are batched: a commit happens once no
+//! further change has arrived for `commit_quiet` (a burst of postings, or documents posted one
+//! after another, share one), and at the latest `commit_within` after the first uncommitted
+//! change; the reader is reloaded right after each commit
 //! (`ReloadPolicy::Manual`), so a change is searchable when its commit returns.
 //!
 //! A *purge* (destruction, I385 §6.8) is stronger than a delete: tantivy only marks deleted
@@ -91,10 +92,14 @@ impl Writer {
     pub fn run(mut self, rx: flume::Receiver<Op>) {
         loop {
             let wait = match self.first_dirty {
-                Some(t) => self.settings.commit_within.saturating_sub(t.elapsed()),
+                Some(t) => self
+                    .settings
+                    .commit_within
+                    .saturating_sub(t.elapsed())
+                    .min(self.settings.commit_quiet),
                 None => Duration::from_secs(3600),
             };
-            match rx.recv_timeout(wait) {
+            let quiet = match rx.recv_timeout(wait) {
                 Ok(op) => {
                     self.apply(op);
                     // Take whatever else is already waiting before deciding to commit.
@@ -104,12 +109,14 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
+                    // With no quiet period, an empty queue is enough (the old behaviour).
+                    self.settings.commit_quiet.is_zero() && rx.is_empty()
                 }
-                Err(flume::RecvTimeoutError::Timeout) => {}
+                Err(flume::RecvTimeoutError::Timeout) => true,
                 Err(flume::RecvTimeoutError::Disconnected) => break,
-            }
+            };
             let due = self.first_dirty.is_some_and(|t| t.elapsed() >= self.settings.commit_within);
-            if self.dirty > 0 && (rx.is_empty() || due) {
+            if self.dirty > 0 && (quiet || due) {
                 self.commit_logged();
             }
         }

@@ -94,3 +94,4 @@ calendar-year-total = Year total
 calendar-months-table = Working time of { $year } by month
 calendar-months-chart = Working days by month, { $year }
 calendar-download = Download:
+calendar-import-again = Choose the file again: a browser does not keep a chosen file.

@@ -1,7 +1,7 @@
 # Sign-in against the agencies' directories and their synchronisation (I617 §20–§21).
 nav-ldap = Directories (LDAP)
 ldap-title = Agency directories (LDAP)
-ldap-intro = Staff of these agencies sign in with their directory password; names, positions and departments follow the directory at every synchronisation. The settings are in the [directory] section of the configuration file (see the administrator's guide); passwords are never shown here.
+ldap-intro = Staff of these agencies sign in with their directory password; names, positions and departments follow the directory at every synchronisation. A directory set at installation (see the administrator's guide) can be changed below; the page's settings then apply in its place. Passwords are never shown here.
 ldap-none = No agency directory is configured: everyone signs in with a portal password.
 ldap-schedule = Synchronised every { $minutes } min; a directory that does not answer within { $seconds } s is skipped until the next run.
 ldap-agency = Agency { $agency }
@@ -28,6 +28,7 @@ ldap-last-run = Last synchronisation
 ldap-never = Not synchronised yet.
 ldap-trigger-schedule = scheduled
 ldap-trigger-manual = started by an administrator
+ldap-trigger-command = started by the ipgo directory sync command
 ldap-found = Found
 ldap-created = Created
 ldap-updated = Updated
@@ -38,8 +39,33 @@ ldap-run-now = Synchronise now
 done-ldap-synchronised = The directories were synchronised: see each one's result below.
 ldap-error-unreachable = The directory server cannot be reached: check that it runs, the address and port in the settings, and the firewall. Nothing was changed; local accounts keep working.
 ldap-error-certificate-expired = The directory server's certificate has expired (or is not yet valid): ask the directory's administrators to renew it. Nothing was changed.
-ldap-error-certificate-untrusted = The directory server's certificate is not trusted: it must be issued by the CA in ca_file and name the server of the URL. Nothing was changed.
-ldap-error-service-bind = The directory refused the service account: check bind_dn and the password in bind_password_file. Nothing was changed.
+ldap-error-certificate-untrusted = The directory server's certificate is not trusted: it must be issued by the CA whose certificate is in the CA certificate file, and name the server of the address. Nothing was changed.
+ldap-error-service-bind = The directory refused the service account: check the service account and the password in its password file. Nothing was changed.
 ldap-error-settings = The directory settings cannot be used (a file that cannot be read, or a wrong URL): see the detail and the administrator's guide. Nothing was changed.
 ldap-error-refused = The directory answered with an error (check the search base and the filters). Nothing was changed.
 directory-unreachable = Your agency's directory does not answer, so your directory password cannot be checked now. Try again later or call the support service; accounts with a portal password can still sign in.
+ldap-starttls = Protect the connection with StartTLS (for an ldap:// address)
+ldap-plain-loopback = Allow a connection without TLS (only to a directory proxy on this server)
+ldap-bind-password-file = File with the service account's password
+ldap-settings-agency-label = Agency
+ldap-settings-help = The server's certificate is checked against the CA certificate file; the sign-in filter must contain {"{"}login{"}"}, where the login typed is put. The password itself stays in its file on the server and is never shown.
+ldap-source-file = Set at installation (the configuration file).
+ldap-source-page = Set on this page.
+ldap-settings-change = Change the settings
+ldap-settings-add = Add an agency's directory
+ldap-settings-save = Save the settings
+ldap-settings-remove = Remove the settings set on this page
+done-ldap-settings-saved = The directory settings were saved; they apply from the next sign-in and synchronisation.
+done-ldap-settings-removed = The settings set on this page were removed; those set at installation apply again, if any.
+ldap-settings-agency = Choose the agency the directory belongs to from the list.
+ldap-settings-url = Give the server's address as ldaps://server:636, or ldap://server:389 with StartTLS.
+ldap-settings-plain = An ldap:// address without StartTLS would send passwords in clear: tick StartTLS or use ldaps://. Without TLS only a directory proxy on this server may be used.
+ldap-settings-starttls-ldaps = StartTLS is for ldap:// addresses: an ldaps:// address is already protected. Untick StartTLS.
+ldap-settings-ca-required = Give the file of the CA certificate that issued the directory server's certificate.
+ldap-settings-ca-unreadable = This file cannot be read or holds no certificate (PEM). Give the path of the CA certificate file on the server.
+ldap-settings-password-file-required = With a service account, give the file that holds its password.
+ldap-settings-password-file-unreadable = This file cannot be read or is empty. Give the path of the file with the service account's password on the server.
+ldap-settings-base-required = Give where people are searched, e.g. ou=people,dc=agency,dc=kz.
+ldap-settings-user-filter = Give a filter in parentheses that contains {"{"}login{"}"}, e.g. (&(objectClass=person)(uid={"{"}login{"}"})).
+ldap-settings-sync-filter = Give a filter in parentheses, e.g. (objectClass=person).
+ldap-settings-login-attribute = Give the attribute that holds the login (uid in OpenLDAP, sAMAccountName in Active Directory).

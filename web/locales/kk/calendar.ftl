@@ -94,3 +94,4 @@ calendar-year-total = Жыл бойы барлығы
 calendar-months-table = { $year } жылғы жұмыс уақыты айлар бойынша
 calendar-months-chart = Айлар бойынша жұмыс күндері, { $year }
 calendar-download = Жүктеп алу:
+calendar-import-again = Файлды қайта таңдаңыз: браузер таңдалған файлды сақтамайды.

@@ -94,3 +94,4 @@ calendar-year-total = Итого за год
 calendar-months-table = Рабочее время { $year } года по месяцам
 calendar-months-chart = Рабочие дни по месяцам, { $year }
 calendar-download = Скачать:
+calendar-import-again = Выберите файл ещё раз: браузер не сохраняет выбранный файл.
