@@ -37,6 +37,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub helpdesk: crate::portal::helpdesk::config::HelpdeskConfig,
     pub directory: crate::portal::ldap::DirectoryConfig,
+    pub self_audit: crate::portal::selfaudit::SelfAuditConfig,
     pub testing: TestingConfig,
 }
 

@@ -41,7 +41,8 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "headcount",
     "surveys",
     "accesslog",
-    "ldap"
+    "ldap",
+    "selfaudit"
 ];
 
 /// The sources of one language, file by file.
