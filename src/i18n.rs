@@ -42,7 +42,8 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "surveys",
     "accesslog",
     "ldap",
-    "selfaudit"
+    "selfaudit",
+    "places"
 ];
 
 /// The sources of one language, file by file.

@@ -93,6 +93,8 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
             .app_data(web::JsonConfig::default().limit(super::limits::JSON_BODY))
             .app_data(web::FormConfig::default().limit(super::limits::FORM_BODY))
             .app_data(web::PayloadConfig::default().limit(super::limits::FORM_BODY))
+            // Innermost: HEAD is routed as GET once the pipeline has logged it as HEAD.
+            .wrap(from_fn(super::head::head_as_get))
             .wrap(from_fn(super::pipeline::pipeline))
             // Outermost: compresses what the pipeline finished (error pages too).
             .wrap(from_fn(super::compress::compress))
