@@ -210,7 +210,8 @@ def main():
         f.write("seconds,phase,private_mib,file_mib\n")
         for t, p, a, fl in samples:
             f.write(f"{t:.1f},{p},{a:.1f},{fl:.1f}\n")
-    ceiling = 128 + 96 + 100  # db_cache_mb + search.writer_memory_mb + the rest (docs: Sizing)
+    # db_cache_mb (as configured for this run, else the default) + search.writer_memory_mb + the rest
+    ceiling = int(os.environ.get("IPGO_STORAGE__DB_CACHE_MB", 32)) + 96 + 100  # docs: Sizing
     svg(samples, ceiling, os.path.join(args.out, "memory.svg"))
 
     def stats(name, picker):

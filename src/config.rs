@@ -416,7 +416,7 @@ impl Default for StorageConfig {
             keys_dir: PathBuf::new(),
             disk_floor_mb: 512,
             // Sized for a 4 GB server (docs/admin-guide.md, "Sizing").
-            db_cache_mb: 128,
+            db_cache_mb: 32,
             index_cache_blocks: 10,
             allocator_arenas: 2,
             release_memory_after_seconds: 10,
