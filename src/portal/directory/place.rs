@@ -124,28 +124,30 @@ impl AgencyKind {
 /// A region from its code; empty means "not said". An unknown code is refused with the
 /// field named, so a form shows the message by the field.
 pub fn parse_region(code: &str) -> Result<Option<Region>> {
-    let code = code.trim();
-    if code.is_empty() {
-        return Ok(None);
-    }
-    Region::ALL
-        .into_iter()
-        .find(|r| r.code() == code)
-        .map(Some)
-        .ok_or_else(|| Error::invalid("region", "agency-region-unknown"))
+    parse(code, &Region::ALL, Region::code, "region", "agency-region-unknown")
 }
 
 /// An agency kind from its code; empty means "not said".
 pub fn parse_kind(code: &str) -> Result<Option<AgencyKind>> {
+    parse(code, &AgencyKind::ALL, AgencyKind::code, "kind", "agency-kind-unknown")
+}
+
+fn parse<T: Copy>(
+    code: &str,
+    all: &[T],
+    code_of: fn(T) -> &'static str,
+    field: &str,
+    unknown: &'static str,
+) -> Result<Option<T>> {
     let code = code.trim();
     if code.is_empty() {
         return Ok(None);
     }
-    AgencyKind::ALL
-        .into_iter()
-        .find(|k| k.code() == code)
+    all.iter()
+        .copied()
+        .find(|x| code_of(*x) == code)
         .map(Some)
-        .ok_or_else(|| Error::invalid("kind", "agency-kind-unknown"))
+        .ok_or_else(|| Error::invalid(field, unknown))
 }
 
 #[cfg(test)]
