@@ -197,6 +197,17 @@ fn i617_s20_account_requests_create_accounts_and_disable_leavers_on_their_date()
         page.body
     );
     assert!(page.body.contains(&ftl("ru", "account-request-login-taken")));
+    // Issue 21 point 1 (Form::settle): the message under the login's own label, in the
+    // summary with that label, the focus on the login; the leaver form untouched.
+    let by_field = format!(
+        "<label for=\"f-newcomer-login\">{}</label><span class=\"field-error\" id=\"f-newcomer-login-error\">",
+        ftl("ru", "account-requests-login")
+    );
+    assert!(page.body.contains(&by_field), "{}", page.body);
+    assert!(page.body.contains("id=\"f-newcomer-login\" name=\"login\" aria-invalid=\"true\""));
+    assert!(page.body.contains("autofocus") && page.body.contains("error-summary"));
+    assert!(page.body.contains("id=\"f-newcomer-email\" name=\"email\" value=\"aliya@ipgo.test\""));
+    assert!(!page.body.contains("f-leaver-login-error"));
 
     // Refusals are in the access log under their operations.
     let entries = server.audit_entries();

@@ -165,6 +165,13 @@ fn i617_s19_training_is_requested_scheduled_attended_and_followed_by_the_agency(
         page.body
     );
     assert!(page.body.contains("aria-invalid"));
+    // Issue 21 point 1 (Form::settle): the message under the trainees' own label.
+    let by_field = format!(
+        "<label for=\"f-request-trainees\">{}</label><span class=\"field-error\" id=\"f-request-trainees-error\">",
+        ftl("ru", "trainings-trainees-field")
+    );
+    assert!(page.body.contains(&by_field), "{}", page.body);
+    assert!(page.body.contains("error-summary") && page.body.contains("autofocus"));
 
     // Refusals are in the access log under their operations.
     let entries = server.audit_entries();

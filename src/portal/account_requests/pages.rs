@@ -16,7 +16,8 @@ use crate::auth::roles::Role;
 use crate::error::Result;
 use crate::portal::directory::model::Department;
 use crate::portal::directory::service as directory;
-use crate::portal::support::{FieldError, Tabs};
+use crate::portal::support::Tabs;
+use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, html, see_other};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form};
@@ -31,6 +32,26 @@ const NEWCOMER_FIELDS: &[(&str, &str, bool)] = &[
     ("position_kk", "account-requests-position-kk", false),
     ("position_ru", "account-requests-position-ru", false),
     ("email", "account-requests-email", true),
+];
+
+/// The newcomer form's fields, for the messages by them (`Form::settle`).
+const NEWCOMER: &[Field] = &[
+    Field::new("login", "account-requests-login"),
+    Field::new("name_kk", "account-requests-name-kk"),
+    Field::new("name_ru", "account-requests-name-ru"),
+    Field::new("position_kk", "account-requests-position-kk"),
+    Field::new("position_ru", "account-requests-position-ru"),
+    Field::new("email", "account-requests-email"),
+    Field::new("department_id", "account-requests-department"),
+    Field::new("roles", "account-requests-roles"),
+    Field::new("note", "account-requests-note"),
+];
+
+/// The leaver form's fields.
+const LEAVER: &[Field] = &[
+    Field::new("login", "account-requests-login"),
+    Field::new("disable_on", "account-requests-disable-on"),
+    Field::new("note", "account-requests-note"),
 ];
 
 /// The roles an HR officer may ask for a newcomer (those of an agency's staff).
@@ -58,53 +79,14 @@ struct ListPage<'a> {
     departments: Vec<Department>,
     roles: &'static [Role],
     fields: &'static [(&'static str, &'static str, bool)],
-    /// What was typed, with the kind of the form it was typed in.
-    typed: NewRequest,
-    error: Option<FieldError>,
+    /// The two forms: as first shown, or one of them refused with what was typed.
+    newcomer: Form,
+    leaver: Form,
 }
 
 impl ListPage<'_> {
-    fn asked(&self, role: &Role) -> bool {
-        let name = role.name();
-        if self.typed.roles.is_empty() {
-            *role == Role::Employee
-        } else {
-            self.typed.roles.iter().any(|r| r == name)
-        }
-    }
-
-    fn typed_in(&self, kind: &str) -> bool {
-        let typed = if self.typed.kind.is_empty() { "newcomer" } else { self.typed.kind.as_str() };
-        self.error.is_some() && typed == kind
-    }
-
-    /// The message for a field of the form of `kind`, when that is what was refused.
-    fn error_at(&self, kind: &str, fields: &[&str]) -> Option<&str> {
-        let e = self.error.as_ref().filter(|_| self.typed_in(kind))?;
-        fields.iter().any(|f| e.is(f)).then_some(e.message.as_str())
-    }
-
-    /// What was typed in a field of the form of `kind`.
-    fn value(&self, kind: &str, field: &str) -> &str {
-        if !self.typed_in(kind) {
-            return "";
-        }
-        let t = &self.typed;
-        match field {
-            "login" => &t.login,
-            "name_kk" => &t.name_kk,
-            "name_ru" => &t.name_ru,
-            "position_kk" => &t.position_kk,
-            "position_ru" => &t.position_ru,
-            "email" => &t.email,
-            "disable_on" => &t.disable_on,
-            "note" => &t.note,
-            _ => "",
-        }
-    }
-
     fn department_chosen(&self, id: &u64) -> bool {
-        self.typed.department_id.as_deref() == Some(id.to_string().as_str())
+        self.newcomer.has("department_id", &id.to_string())
     }
 }
 
@@ -112,8 +94,7 @@ async fn render_list(
     app: &Data,
     s: &SignedIn,
     query: ListQuery,
-    typed: NewRequest,
-    error: Option<FieldError>,
+    refused: Option<Form>,
 ) -> Result<HttpResponse> {
     let rows = api::list(app, s, query.clone()).await?;
     let agency = s.actor.user().map(|u| u.agency_id).unwrap_or(0);
@@ -128,7 +109,15 @@ async fn render_list(
     } else {
         Vec::new()
     };
-    html(&ListPage {
+    // A newcomer is asked an employee's account unless the form says otherwise.
+    let mut newcomer = Form::new("newcomer").add("roles", Role::Employee.name());
+    let mut leaver = Form::new("leaver");
+    match refused {
+        Some(f) if f.id == "leaver" => leaver = f,
+        Some(f) => newcomer = f,
+        None => {}
+    }
+    let page = ListPage {
         page: PageCtx::new(app, &s.state, "account-requests-title", "support"),
         tabs: Tabs::for_actor(&s.actor, "accounts"),
         query,
@@ -138,27 +127,33 @@ async fn render_list(
         departments,
         roles: ROLES_ASKED,
         fields: NEWCOMER_FIELDS,
-        typed,
-        error,
-    })
+        newcomer,
+        leaver,
+    };
+    let status = if page.newcomer.is_refused() { &page.newcomer } else { &page.leaver };
+    forms::page(&page, status)
 }
 
 async fn list_page(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
-    render_list(&app, &s, q.into_inner(), NewRequest::default(), None).await
+    render_list(&app, &s, q.into_inner(), None).await
 }
 
 async fn file_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let typed: NewRequest = form(&body)?;
-    match api::file(&app, &s, typed.clone()).await {
-        Ok(id) => Ok(see_other(&format!("/account-requests/{id}"))),
-        Err(e) => {
-            let (status, error) = FieldError::from_refusal(&app, s.state.lang, e)?;
-            let mut page = render_list(&app, &s, ListQuery::default(), typed, Some(error)).await?;
-            *page.status_mut() = status;
-            Ok(page)
-        }
-    }
+    let (id, fields) =
+        if typed.kind == "leaver" { ("leaver", LEAVER) } else { ("newcomer", NEWCOMER) };
+    let outcome = api::file(&app, &s, typed).await;
+    Form::posted(id, &body)
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            fields,
+            |id| see_other(&format!("/account-requests/{id}")),
+            |f| render_list(&app, &s, ListQuery::default(), Some(f)),
+        )
+        .await
 }
 
 #[derive(Template)]

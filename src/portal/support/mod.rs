@@ -37,29 +37,3 @@ impl Tabs {
         }
     }
 }
-
-/// A form of the support section refused on one of its fields: the field and the
-/// translated message, shown by the field while the form keeps what was typed.
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    /// Input refused on one of its fields becomes a `FieldError` with the answer's status;
-    /// anything else (no right, a broken body) stays an error for the error page.
-    pub fn from_refusal(
-        app: &crate::app::App,
-        lang: &str,
-        e: crate::error::Error,
-    ) -> crate::error::Result<(actix_web::http::StatusCode, FieldError)> {
-        let Some(field) = e.field.clone() else { return Err(e) };
-        let status = actix_web::http::StatusCode::from_u16(e.code.http_status())
-            .map_err(crate::error::Error::internal)?;
-        Ok((status, FieldError { field, message: app.i18n.error_message(lang, &e) }))
-    }
-
-    pub fn is(&self, field: &str) -> bool {
-        self.field == field
-    }
-}

@@ -14,9 +14,10 @@ use super::views::{ListQuery, TrainingView};
 use crate::app::App;
 use crate::auth::policy::{Action, Object, TrainingAction, decide};
 use crate::error::Result;
-use crate::portal::support::{FieldError, Tabs};
+use crate::portal::support::Tabs;
 use crate::web::form;
-use crate::web::render::{PageCtx, html, see_other};
+use crate::web::forms::{self, Field, Form};
+use crate::web::render::{PageCtx, see_other};
 use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
@@ -49,41 +50,46 @@ struct ListPage<'a> {
     statuses: &'static [Status],
     rows: Vec<TrainingView>,
     may_request: bool,
-    typed: RequestForm,
-    error: Option<FieldError>,
+    f: Form,
 }
 
-impl ListPage<'_> {
-    fn error_at(&self, field: &str) -> Option<&str> {
-        self.error.as_ref().filter(|e| e.is(field)).map(|e| e.message.as_str())
-    }
-}
+/// The request form's fields, for the messages by them (`Form::settle`).
+const REQUEST_FIELDS: &[Field] = &[
+    Field::new("topic", "trainings-topic"),
+    Field::new("trainees", "trainings-trainees-field"),
+    Field::new("preferred", "trainings-preferred"),
+    Field::new("note", "trainings-note"),
+];
 
-async fn render_list(
-    app: &Data,
-    s: &SignedIn,
-    query: ListQuery,
-    typed: RequestForm,
-    error: Option<FieldError>,
-) -> Result<HttpResponse> {
+/// The session form's fields.
+const SESSION_FIELDS: &[Field] = &[
+    Field::new("starts", "trainings-starts"),
+    Field::new("minutes", "trainings-minutes"),
+    Field::new("place", "trainings-place"),
+    Field::new("link", "trainings-link"),
+    Field::new("capacity", "trainings-capacity"),
+    Field::new("invite", "trainings-invite"),
+];
+
+async fn render_list(app: &Data, s: &SignedIn, query: ListQuery, f: Form) -> Result<HttpResponse> {
     let rows = api::list(app, s, query.clone()).await?;
     let agency = s.actor.user().map(|u| u.agency_id).unwrap_or(0);
     let may_request =
         decide(&s.actor, Action::Training(TrainingAction::Request), Object::Agency(agency));
-    html(&ListPage {
+    let page = ListPage {
         page: PageCtx::new(app, &s.state, "trainings-title", "support"),
         tabs: Tabs::for_actor(&s.actor, "trainings"),
         query,
         statuses: Status::ALL,
         rows,
         may_request,
-        typed,
-        error,
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
 }
 
 async fn list_page(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
-    render_list(&app, &s, q.into_inner(), RequestForm::default(), None).await
+    render_list(&app, &s, q.into_inner(), Form::new("request")).await
 }
 
 async fn request_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpResponse> {
@@ -95,15 +101,17 @@ async fn request_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpRe
         preferred: typed.preferred.clone(),
         note: typed.note.clone(),
     };
-    match api::request(&app, &s, input).await {
-        Ok(id) => Ok(see_other(&format!("/trainings/{id}"))),
-        Err(e) => {
-            let (status, error) = FieldError::from_refusal(&app, s.state.lang, e)?;
-            let mut page = render_list(&app, &s, ListQuery::default(), typed, Some(error)).await?;
-            *page.status_mut() = status;
-            Ok(page)
-        }
-    }
+    let outcome = api::request(&app, &s, input).await;
+    Form::posted("request", &body)
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            REQUEST_FIELDS,
+            |id| see_other(&format!("/trainings/{id}")),
+            |f| render_list(&app, &s, ListQuery::default(), f),
+        )
+        .await
 }
 
 /// The session form's fields as typed.
@@ -124,41 +132,31 @@ struct TrainingPage<'a> {
     page: PageCtx<'a>,
     tabs: Tabs,
     t: TrainingView,
-    typed: SessionForm,
-    error: Option<FieldError>,
+    f: Form,
 }
 
 impl TrainingPage<'_> {
-    fn error_at(&self, field: &str) -> Option<&str> {
-        self.error.as_ref().filter(|e| e.is(field)).map(|e| e.message.as_str())
-    }
-
     /// Whether a trainee's box is ticked in the session form: as typed after a refusal,
     /// else every trainee not invited yet.
     fn to_invite(&self, login: &str) -> bool {
-        self.error.is_none() || self.typed.invite.iter().any(|l| l == login)
+        !self.f.is_refused() || self.f.has("invite", login)
     }
 }
 
-async fn show(
-    app: &Data,
-    s: &SignedIn,
-    id: u64,
-    typed: SessionForm,
-    error: Option<FieldError>,
-) -> Result<HttpResponse> {
+async fn show(app: &Data, s: &SignedIn, id: u64, f: Form) -> Result<HttpResponse> {
     let t = api::view(app, s, id).await?;
-    html(&TrainingPage {
+    let page = TrainingPage {
         page: PageCtx::new(app, &s.state, "trainings-title", "support"),
         tabs: Tabs::for_actor(&s.actor, "trainings"),
         t,
-        typed: SessionForm { capacity: "20".into(), minutes: "90".into(), ..typed },
-        error,
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
 }
 
 async fn training_page(app: Data, s: SignedIn, id: web::Path<u64>) -> Result<HttpResponse> {
-    show(&app, &s, id.into_inner(), SessionForm::default(), None).await
+    let first = Form::new("session").set("capacity", "20").set("minutes", "90");
+    show(&app, &s, id.into_inner(), first).await
 }
 
 async fn schedule_form(
@@ -178,15 +176,17 @@ async fn schedule_form(
         capacity: typed.capacity.trim().parse().unwrap_or(0),
         invite: typed.invite.clone(),
     };
-    match api::schedule(&app, &s, id, input).await {
-        Ok(()) => Ok(see_other(&format!("/trainings/{id}"))),
-        Err(e) => {
-            let (status, error) = FieldError::from_refusal(&app, s.state.lang, e)?;
-            let mut page = show(&app, &s, id, typed, Some(error)).await?;
-            *page.status_mut() = status;
-            Ok(page)
-        }
-    }
+    let outcome = api::schedule(&app, &s, id, input).await;
+    Form::posted("session", &body)
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            SESSION_FIELDS,
+            |()| see_other(&format!("/trainings/{id}")),
+            |f| show(&app, &s, id, f),
+        )
+        .await
 }
 
 async fn attendance_form(
