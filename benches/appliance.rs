@@ -110,6 +110,7 @@ fn prepare(data: &Path) -> anyhow::Result<std::sync::Arc<App>> {
             name_kk: "Бенч".into(),
             name_ru: "Бенч".into(),
             name_en: String::new(),
+            ..Default::default()
         },
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -239,7 +239,7 @@ def run_one(args, cache):
         f.write("seconds,phase,private_mib,file_mib\n")
         for t, p, a, fl in samples:
             f.write(f"{t:.1f},{p},{a:.1f},{fl:.1f}\n")
-    ceiling = (cache or 16) + 96 + 100  # db_cache_mb + search.writer_memory_mb + the rest (docs: Sizing)
+    ceiling = (cache or 32) + 96 + 100  # db_cache_mb + search.writer_memory_mb + the rest (docs: Sizing)
     svg(samples, ceiling, os.path.join(out, "memory.svg"))
 
     def stats(name, picker):

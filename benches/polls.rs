@@ -126,6 +126,7 @@ fn main() {
             name_kk: "Бенч агенттігі".into(),
             name_ru: "Бенч-агентство".into(),
             name_en: "Bench agency".into(),
+            ..Default::default()
         },
     )
     .unwrap();

@@ -99,6 +99,7 @@ fn main() {
                 name_kk: format!("Агенттік {a}"),
                 name_ru: format!("Агентство {a}"),
                 name_en: format!("Agency {a}"),
+                ..Default::default()
             },
         )
         .unwrap();

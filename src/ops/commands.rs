@@ -23,6 +23,8 @@ pub enum Command {
         name_ru: String,
         name_kk: String,
         name_en: String,
+        region: String,
+        kind: String,
     },
     AgencyList,
     UserAdd {
@@ -206,17 +208,19 @@ fn run(app: &App, actor: &Actor, command: Command, out: &mut dyn Write) -> Resul
         Command::Reminders(c) => return crate::portal::reminders::cli::run(app, actor, c, out),
         Command::Headcount(c) => return crate::portal::headcount::cli::run(app, actor, c, out),
         Command::DirectorySync => return crate::portal::ldap::cli::sync(app, actor, out),
-        Command::AgencyAdd { code, name_ru, name_kk, name_en } => {
+        Command::AgencyAdd { code, name_ru, name_kk, name_en, region, kind } => {
             let agency = directory::create_agency(
                 app,
                 actor,
-                NewAgency { code, name_kk, name_ru, name_en },
+                NewAgency { code, name_kk, name_ru, name_en, region, kind },
             )?;
             writeln!(out, "agency {} added (id {})", agency.code, agency.id)?;
         }
         Command::AgencyList => {
             for a in directory::agencies(app, actor)? {
-                writeln!(out, "{}\t{}\t{}", a.code, a.name_ru, a.name_kk)?;
+                let region = a.region.map(|r| r.code()).unwrap_or("-");
+                let kind = a.kind.map(|k| k.code()).unwrap_or("-");
+                writeln!(out, "{}\t{}\t{}\t{region}\t{kind}", a.code, a.name_ru, a.name_kk)?;
             }
         }
         Command::UserAdd {

@@ -242,6 +242,10 @@ pub fn seed(app: &App, actor: &Actor, out: &mut dyn Write) -> Result<Vec<(String
                 name_ru: (*ru).into(),
                 name_kk: (*kk).into(),
                 name_en: (*en).into(),
+                // The ministries and agencies of the Republic sit in Astana; the akim's
+                // office is the region's local executive body (grouping of §28 reports).
+                region: if code.starts_with("AKIMAT-KRG") { "karaganda" } else { "astana" }.into(),
+                kind: if code.starts_with("AKIMAT") { "local" } else { "central" }.into(),
             },
         )?;
         agency_ids.push((code.to_string(), agency.id));

@@ -22,6 +22,7 @@ pub mod polls;
 pub mod proposals;
 pub mod reminders;
 pub mod search;
+pub mod selfaudit;
 pub mod support;
 pub mod surveys;
 pub mod trainings;

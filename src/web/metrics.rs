@@ -293,7 +293,45 @@ pub fn render(app: &App) -> String {
     }
     trust_store_expiry(app, &mut out, now);
     reminders_refreshes(app, &mut out, now);
+    self_audit(app, &mut out);
     out
+}
+
+/// The last regular self-check (R365 §9): when it ran, and each check's verdict (1 passed,
+/// 0 failed), so an alert fires on a failed check as the notice is sent.
+fn self_audit(app: &App, out: &mut String) {
+    let run = match crate::portal::selfaudit::service::last(app) {
+        Ok(Some(run)) => run,
+        Ok(None) => return,
+        Err(e) => return tracing::warn!(error = %e, "cannot read the last self-check for /metrics"),
+    };
+    if let Some(at) = crate::clock::parse(&run.at) {
+        gauge(
+            out,
+            "ipgo_self_audit_last_run_timestamp_seconds",
+            "When the last regular self-check ran.",
+            at.as_second(),
+        );
+    }
+    gauge(
+        out,
+        "ipgo_self_audit_ok",
+        "1 when every check of the last self-check passed.",
+        u8::from(run.ok),
+    );
+    let _ = writeln!(
+        out,
+        "# HELP ipgo_self_audit_check_ok A check of the last self-check: 1 passed, 0 failed.\n\
+         # TYPE ipgo_self_audit_check_ok gauge"
+    );
+    for c in &run.checks {
+        let _ = writeln!(
+            out,
+            "ipgo_self_audit_check_ok{{check=\"{}\"}} {}",
+            escape(&c.code),
+            u8::from(c.ok)
+        );
+    }
 }
 
 /// Seconds until each trusted CA certificate expires and until each CRL in force is due

@@ -9,6 +9,7 @@ pub mod conntap;
 pub mod cookies;
 pub mod errors;
 pub mod forms;
+pub mod head;
 pub mod health;
 pub mod limits;
 pub mod listener;

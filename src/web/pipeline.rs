@@ -72,6 +72,12 @@ pub async fn pipeline(
         let rendered = super::errors::render(&app, res.request(), &state, lang, &error);
         res = res.into_response(rendered);
     }
+    if res.status() == StatusCode::METHOD_NOT_ALLOWED
+        && let Some(allow) = super::openapi::allowed_methods(res.request().path())
+        && let Ok(value) = HeaderValue::from_str(&allow)
+    {
+        res.headers_mut().insert(header::ALLOW, value);
+    }
     add_security_headers(res.headers_mut(), secure);
     // The id of the request's access-log entry, so a person or a support ticket can point
     // at it (and tests can find it).

@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::accesslog::http::routes(cfg);
     crate::portal::search::http::routes(cfg);
     crate::portal::maintenance::http::routes(cfg);
+    crate::portal::selfaudit::http::routes(cfg);
     crate::portal::calendar::http::routes(cfg);
     crate::portal::helpdesk::http::routes(cfg);
     crate::portal::proposals::http::routes(cfg);
@@ -92,12 +93,22 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
             .app_data(web::JsonConfig::default().limit(super::limits::JSON_BODY))
             .app_data(web::FormConfig::default().limit(super::limits::FORM_BODY))
             .app_data(web::PayloadConfig::default().limit(super::limits::FORM_BODY))
+            // Innermost: HEAD is routed as GET once the pipeline has logged it as HEAD.
+            .wrap(from_fn(super::head::head_as_get))
             .wrap(from_fn(super::pipeline::pipeline))
             // Outermost: compresses what the pipeline finished (error pages too).
             .wrap(from_fn(super::compress::compress))
             .configure(routes)
-            .default_service(web::to(|| async {
-                Err::<actix_web::HttpResponse, Error>(Error::not_found())
+            // A path the route table knows asked with a method it does not answer is 405 (the
+            // pipeline adds `Allow`), anything else 404.
+            .default_service(web::to(|req: actix_web::HttpRequest| async move {
+                Err::<actix_web::HttpResponse, Error>(
+                    if req.resource_map().has_resource(req.path()) {
+                        Error::new(crate::error::Code::MethodNotAllowed)
+                    } else {
+                        Error::not_found()
+                    },
+                )
             }))
     };
 

@@ -325,6 +325,7 @@ fn gost_certificates_and_crls_go_through_the_trust_store_checks() {
         name_kk: "Министрлік".into(),
         name_ru: "Министерство".into(),
         name_en: "Ministry".into(),
+        ..Default::default()
     };
     directory::create_agency(&store.app, &operator(), agency).unwrap();
     let head = NewUser { login: "head".into(), agency: "MIN".into(), ..Default::default() };

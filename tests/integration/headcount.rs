@@ -353,6 +353,8 @@ fn i385_s26_s28_returns_verified_accepted_immutable_and_consolidated() {
         book["rows"].as_array().unwrap().last().unwrap()[col]["v"].as_str().unwrap().to_owned();
     assert!(formula.starts_with("=SUM("), "{formula}");
 
+    grouped_by_region_and_kind(s, &p);
+
     // Pages: the verifier's report with its charts, the HR officer's form refusing a
     // negative figure with what was typed and the reason by the field.
     let html = p.verifier.get("/headcount/summary?period=2025-Q4");
@@ -407,6 +409,107 @@ fn i385_s26_s28_returns_verified_accepted_immutable_and_consolidated() {
         .filter(|e| e["status"] == 409)
         .count();
     assert!(refused >= 7, "{refused} refusals logged");
+}
+
+/// §28 "by region or agency kind": the administrator places the agencies (API and the
+/// agencies page, a wrong code refused by the field), then the verifier's report grouped by
+/// region and by kind adds up to the all-agencies totals, names the missing agency within
+/// its group, and its XLSX total row holds the same sums; an agency's officer still sees
+/// only its own figures when grouped.
+fn grouped_by_region_and_kind(s: &Server, p: &People) {
+    let admin = s.signed_in("admin");
+    for (code, region, kind) in [("MNE", "astana", "central"), ("FIN", "astana", "central")] {
+        let a = ok(
+            admin.put_json(
+                &format!("/api/v1/agencies/{code}/place"),
+                &json!({"region": region, "kind": kind}),
+            ),
+            200,
+        );
+        assert_eq!((a["region"].as_str(), a["kind"].as_str()), (Some(region), Some(kind)));
+    }
+    let e = ok(admin.put_json("/api/v1/agencies/MNE/place", &json!({"region": "atlantis"})), 400);
+    assert_eq!(e["field"], "region");
+    ok(p.mne.put_json("/api/v1/agencies/MNE/place", &json!({"region": "astana"})), 403);
+    // The page: a refused form comes back by the field; a good one is saved.
+    let csrf = admin.csrf().unwrap();
+    let page = admin.post_form(
+        "/admin/agencies/KRG/place",
+        &[("csrf", &csrf), ("region", "karaganda"), ("kind", "ministry")],
+    );
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(
+        page.body.contains("Выберите вид государственного органа из списка")
+            && page.body.contains("aria-invalid=\"true\""),
+        "{}",
+        page.body
+    );
+    let page = admin.post_form(
+        "/admin/agencies/KRG/place",
+        &[("csrf", &csrf), ("region", "karaganda"), ("kind", "local")],
+    );
+    assert_eq!(page.status, 303, "{}", page.body);
+    let list = s.cli(&["agency", "list"], None).ok().stdout;
+    assert!(list.contains("KRG\t") && list.contains("\tkaraganda\tlocal"), "{list}");
+
+    let all = ok(p.verifier.get_json("/api/v1/headcount/summary?period=2025-Q4"), 200);
+    let by = ok(p.verifier.get_json("/api/v1/headcount/summary?period=2025-Q4&group=region"), 200);
+    assert_eq!(by["group"], "region");
+    let groups = by["groups"].as_array().unwrap();
+    let keys: Vec<&str> = groups.iter().map(|g| g["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["astana", "karaganda"], "in the closed list's order");
+    for key in ["approved", "filled", "vacant", "women"] {
+        let sum: u64 = groups.iter().map(|g| g["totals"][key].as_u64().unwrap_or(0)).sum();
+        assert_eq!(Some(sum), all["totals"][key].as_u64(), "{key}: groups add up to the total");
+    }
+    let astana = &groups[0];
+    assert_eq!((astana["called"].as_u64(), astana["accepted"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(astana["totals"]["approved"], 340);
+    assert_eq!(astana["change"]["approved"], 340 - 320, "like for like against 2025-Q3");
+    assert_eq!(astana["name"], "г. Астана");
+    let krg = &groups[1];
+    assert_eq!(
+        (krg["accepted"].as_u64(), krg["not_submitted"][0]["code"].as_str()),
+        (Some(0), Some("KRG"))
+    );
+    let kind = ok(p.verifier.get_json("/api/v1/headcount/summary?period=2025-Q4&group=kind"), 200);
+    let kinds: Vec<&str> =
+        kind["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["central", "local"]);
+    let e = ok(p.verifier.get_json("/api/v1/headcount/summary?group=ministry"), 400);
+    assert_eq!(e["field"], "group");
+
+    // The XLSX of the grouped report: a row per region, the SUM row equal to the total.
+    let (status, _, bytes) =
+        p.verifier.get_bytes("/api/v1/headcount/summary.xlsx?period=2025-Q4&group=region");
+    assert_eq!(status, 200);
+    let book = xlsx::read(&bytes);
+    let rows = book["rows"].as_array().unwrap();
+    let header: Vec<&str> =
+        rows[0].as_array().unwrap().iter().map(|c| c["v"].as_str().unwrap_or("")).collect();
+    assert_eq!(header[0], "Регион", "{header:?}");
+    assert_eq!(rows[1][0]["v"], "г. Астана");
+    assert_eq!(rows[2][0]["v"], "Карагандинская область");
+    let col = header.iter().position(|h| *h == "Штатная численность (должностей)").unwrap();
+    let cached = book["cached"].as_array().unwrap();
+    assert_eq!(cached.last().unwrap()[col].as_f64(), Some(340.0), "{book}");
+
+    // The page groups too, without JavaScript: the select, the group rows, the chart.
+    let html = p.verifier.get("/headcount/summary?period=2025-Q4&group=kind");
+    assert_eq!(html.status, 200);
+    assert!(html.body.contains("<option value=\"kind\" selected"), "the grouping kept");
+    assert!(html.body.contains("Центральный государственный орган"), "{}", html.body);
+    assert!(html.body.contains("headcount-by-kind"), "the chart by kind");
+
+    // An agency's officer: still only the own agency, in its own group.
+    let own = ok(p.mne.get_json("/api/v1/headcount/summary?period=2025-Q4&group=region"), 200);
+    assert_eq!(own["scope"], "agency");
+    let own_groups = own["groups"].as_array().unwrap();
+    assert_eq!(own_groups.len(), 1);
+    assert_eq!(
+        (own_groups[0]["called"].as_u64(), own_groups[0]["totals"]["approved"].as_u64()),
+        (Some(1), Some(130))
+    );
 }
 
 /// The demo's headcount: the earlier quarter accepted everywhere, the later one with a

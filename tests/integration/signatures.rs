@@ -59,6 +59,7 @@ impl Portal {
                 name_kk: "ЦДИАӨМ".into(),
                 name_ru: "МЦРИАП".into(),
                 name_en: "MDDIAI".into(),
+                ..Default::default()
             },
         )
         .unwrap();

@@ -205,6 +205,34 @@ fn pages_carry_security_headers_and_no_inline_script() {
     assert_eq!(again.status, 304);
 }
 
+/// HEAD is GET without a body (RFC 9110 §9.3.2), logged as HEAD; a method the route does not
+/// answer is 405 with `Allow` (issue 20 point 1: undeclared methods), an unknown path 404.
+#[test]
+fn head_answers_like_get_without_a_body_and_other_methods_are_405() {
+    let server = server_with_admin();
+    let admin = server.signed_in("admin");
+    let get = admin.get("/api/v1/agencies");
+    let (status, headers, body) = admin.send_raw("HEAD", "/api/v1/agencies", &[], None);
+    assert_eq!(status, 200);
+    assert!(body.is_empty(), "no body for HEAD: {} bytes", body.len());
+    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    assert_eq!(header("content-type"), get.header("content-type"));
+    let (status, _, body) = server.client().send_raw("HEAD", "/login", &[], None);
+    assert_eq!((status, body.len()), (200, 0), "a page too");
+    let csrf = admin.csrf().unwrap();
+    let del = admin.send("DELETE", "/api/v1/agencies", &[("x-csrf-token", &csrf)], None);
+    assert_eq!(del.status, 405, "{}", del.body);
+    let allow = del.header("allow").unwrap_or_default();
+    assert!(allow.contains("GET") && allow.contains("POST"), "Allow: {allow}");
+    assert_eq!(admin.send("HEAD", "/no-such-page", &[], None).status, 404);
+    let heads = server
+        .audit_entries()
+        .into_iter()
+        .filter(|e| e["method"] == "HEAD" && e["route"] == "/api/v1/agencies")
+        .count();
+    assert_eq!(heads, 1, "the HEAD request is in the access log as HEAD");
+}
+
 #[test]
 fn tls_serves_https_with_hsts_and_a_host_prefixed_secure_cookie() {
     let server = Server::builder().tls().start();

@@ -99,6 +99,7 @@ use crate::portal::documents::store as documents;
 use crate::portal::drafts::store as drafts;
 use crate::portal::maintenance::store as maintenance;
 use crate::portal::polls::store as polls;
+use crate::portal::selfaudit::store as selfaudit;
 use crate::sign::store as sign;
 
 /// The registry. Add a line here with every new table.
@@ -129,6 +130,7 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(document_signatures::SIGNATURES, Rows::Copy),
     &Typed(document_signatures::BY_CERT, Rows::Copy),
     &Typed(maintenance::WINDOWS, Rows::Copy),
+    &Typed(selfaudit::RUNS, Rows::Copy),
     &Typed(notify::INBOX, Rows::Copy),
     &Typed(notify::UNREAD, Rows::Copy),
     // Mail not yet delivered is still owed to its recipients after a restore.

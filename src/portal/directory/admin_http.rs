@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::model::{NewUser, ProfileEdit};
 use super::pages::*;
-use super::service::{self, NewAgency};
+use super::service::{self, AgencyPlace, NewAgency};
 use crate::app::App;
 use crate::auth::policy::{Action, Object, decide};
 use crate::auth::roles::Role;
@@ -50,7 +50,12 @@ const AGENCY_FIELDS: &[Field] = &[
     Field::new("name_kk", "field-name-kk"),
     Field::new("name_ru", "field-name-ru"),
     Field::new("name_en", "field-name-en"),
+    Field::new("region", "field-region"),
+    Field::new("kind", "field-agency-kind"),
 ];
+
+const PLACE_FIELDS: &[Field] =
+    &[Field::new("region", "field-region"), Field::new("kind", "field-agency-kind")];
 
 const DEPARTMENT_FIELDS: &[Field] = &[
     Field::new("name_kk", "field-department-name-kk"),
@@ -80,6 +85,48 @@ pub(super) async fn agency_submit(
             agencies_form(&app, &s, f).await
         }
     }
+}
+
+async fn set_place(
+    app: &Data,
+    s: &SignedIn,
+    code: String,
+    place: AgencyPlace,
+) -> Result<super::model::Agency> {
+    let app = app.clone().into_inner();
+    let actor = s.actor.clone();
+    blocking(move || service::set_agency_place(&app, &actor, &code, place)).await
+}
+
+/// The region and kind of an agency, from its row on the agencies page.
+pub(super) async fn place_submit(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    let code = path.into_inner();
+    match set_place(&app, &s, code.clone(), form(&body)?).await {
+        Ok(_) => Ok(done("/admin/agencies", "done-agency-place")),
+        Err(e) => {
+            let f = Form::posted("place", &body).set("agency", code).refuse(
+                &app.i18n,
+                s.state.lang,
+                e,
+                PLACE_FIELDS,
+            )?;
+            agencies_form(&app, &s, f).await
+        }
+    }
+}
+
+pub(super) async fn api_agency_place(
+    app: Data,
+    s: SignedIn,
+    path: web::Path<String>,
+    body: web::Json<AgencyPlace>,
+) -> Result<HttpResponse> {
+    Ok(json(&set_place(&app, &s, path.into_inner(), body.into_inner()).await?))
 }
 
 pub(super) async fn api_agencies(app: Data, s: SignedIn) -> Result<HttpResponse> {

@@ -7,6 +7,7 @@ pub mod external;
 pub mod http;
 pub mod model;
 pub mod pages;
+pub mod place;
 pub mod service;
 pub mod signin;
 pub mod signin_http;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::place::{AgencyKind, Region};
 use crate::auth::roles::Role;
 use crate::error::{Error, Result};
 use crate::notify::Names;
@@ -18,6 +19,11 @@ pub struct Agency {
     #[serde(default)]
     pub name_en: String,
     pub created: String,
+    /// Where it stands (absent in databases written before regions were kept).
+    #[serde(default)]
+    pub region: Option<Region>,
+    #[serde(default)]
+    pub kind: Option<AgencyKind>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

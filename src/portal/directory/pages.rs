@@ -69,6 +69,27 @@ impl AgenciesPage<'_> {
         if self.f.id == "agency" { self.f.clone() } else { Form::new("agency") }
     }
 
+    /// The region-and-kind form of agency `a`, with its current values (or what was refused).
+    pub fn place(&self, a: &Agency) -> Form {
+        if self.f.id == "place" && self.f.value("agency") == a.code {
+            return self.f.clone().instance(&a.code);
+        }
+        Form::new("place")
+            .instance(&a.code)
+            .set("region", a.region.map(|r| r.code()).unwrap_or(""))
+            .set("kind", a.kind.map(|k| k.code()).unwrap_or(""))
+    }
+
+    /// (code, Fluent message) of every region, for a select.
+    pub fn regions(&self) -> Vec<(&'static str, String)> {
+        super::place::Region::ALL.iter().map(|r| (r.code(), r.message())).collect()
+    }
+
+    /// (code, Fluent message) of every agency kind.
+    pub fn kinds(&self) -> Vec<(&'static str, String)> {
+        super::place::AgencyKind::ALL.iter().map(|k| (k.code(), k.message())).collect()
+    }
+
     /// The new-department form of agency `id`.
     pub fn new_department(&self, id: &u64) -> Form {
         if self.f.id == "department" && self.f.value("agency") == id.to_string() {

@@ -109,6 +109,18 @@ pub struct NewAgency {
     pub name_kk: String,
     pub name_ru: String,
     pub name_en: String,
+    /// A [`Region`](super::place::Region) code; empty when not said.
+    pub region: String,
+    /// An [`AgencyKind`](super::place::AgencyKind) code; empty when not said.
+    pub kind: String,
+}
+
+/// Where an agency stands, as a form or the API sends it (codes; empty = not said).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AgencyPlace {
+    pub region: String,
+    pub kind: String,
 }
 
 pub fn agencies(app: &App, actor: &Actor) -> Result<Vec<Agency>> {
@@ -132,10 +144,39 @@ pub fn create_agency(app: &App, actor: &Actor, input: NewAgency) -> Result<Agenc
         name_ru: clean_name("name_ru", &input.name_ru, true)?,
         name_en: clean_name("name_en", &input.name_en, false)?,
         created: now(),
+        region: super::place::parse_region(&input.region)?,
+        kind: super::place::parse_kind(&input.kind)?,
     };
     let agency = app.audit.change(actor, "agency.create", |txn| {
         let agency = Writer(txn).insert_agency(agency)?;
         let detail = json!({"agency_id": agency.id, "code": agency.code});
+        Ok((agency, Some(detail)))
+    })?;
+    app.directory_changed();
+    Ok(agency)
+}
+
+/// Sets the region and kind of an agency (the system administrator; logged with the values
+/// before and after).
+pub fn set_agency_place(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    place: AgencyPlace,
+) -> Result<Agency> {
+    require(actor, Action::AgencyManage, Object::Appliance)?;
+    let region = super::place::parse_region(&place.region)?;
+    let kind = super::place::parse_kind(&place.kind)?;
+    let code = code.to_uppercase();
+    let agency = app.audit.change(actor, "agency.update", |txn| {
+        let w = Writer(txn);
+        let mut agency = w.agency_by_code(&code)?.ok_or_else(Error::not_found)?;
+        let detail = json!({"agency_id": agency.id, "code": agency.code,
+            "before": {"region": agency.region, "kind": agency.kind},
+            "after": {"region": region, "kind": kind}});
+        agency.region = region;
+        agency.kind = kind;
+        w.put_agency(&agency)?;
         Ok((agency, Some(detail)))
     })?;
     app.directory_changed();

@@ -98,6 +98,15 @@ impl Reader<'_> {
 pub struct Writer<'a>(pub &'a WriteTransaction);
 
 impl Writer<'_> {
+    pub fn agency_by_code(&self, code: &str) -> Result<Option<Agency>> {
+        let id =
+            self.0.open_table(AGENCY_CODES)?.get(code.to_uppercase().as_str())?.map(|g| g.value());
+        match id {
+            Some(id) => get_json(&self.0.open_table(AGENCIES)?, id),
+            None => Ok(None),
+        }
+    }
+
     pub fn insert_agency(&self, mut agency: Agency) -> Result<Agency> {
         let mut codes = self.0.open_table(AGENCY_CODES)?;
         if codes.get(agency.code.as_str())?.is_some() {

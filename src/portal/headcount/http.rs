@@ -240,6 +240,8 @@ async fn api_send_back(
 #[serde(default)]
 pub(super) struct SummaryQuery {
     pub period: String,
+    /// `agency` (the default), `region` or `kind`.
+    pub group: String,
     pub sort: String,
     pub dir: String,
 }
@@ -247,14 +249,15 @@ pub(super) struct SummaryQuery {
 pub(super) async fn load_summary(
     app: &Data,
     s: &SignedIn,
-    period: &str,
+    q: &SummaryQuery,
 ) -> Result<summary::Summary> {
-    let (a, actor, lang, p) = (arc(app), s.actor.clone(), s.state.lang, period.to_owned());
-    blocking(move || summary::summary(&a, &actor, &p, lang)).await
+    let grouping = summary::Grouping::parse(&q.group)?;
+    let (a, actor, lang, p) = (arc(app), s.actor.clone(), s.state.lang, q.period.clone());
+    blocking(move || summary::summary(&a, &actor, &p, grouping, lang)).await
 }
 
 async fn api_summary(app: Data, s: SignedIn, q: web::Query<SummaryQuery>) -> Result<HttpResponse> {
-    Ok(json(&load_summary(&app, &s, &q.period).await?))
+    Ok(json(&load_summary(&app, &s, &q).await?))
 }
 
 fn summary_table(app: &Data, s: &SignedIn, sum: &summary::Summary) -> crate::report::Table {
@@ -267,9 +270,13 @@ async fn api_summary_csv(
     s: SignedIn,
     q: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse> {
-    let sum = load_summary(&app, &s, &q.period).await?;
+    let sum = load_summary(&app, &s, &q).await?;
     let bytes = crate::report::csv::write(&summary_table(&app, &s, &sum))?;
-    Ok(download(bytes, "text/csv; charset=utf-8", &format!("headcount-{}.csv", sum.period)))
+    Ok(download(
+        bytes,
+        "text/csv; charset=utf-8",
+        &format!("headcount-{}-{}.csv", sum.period, sum.group.code()),
+    ))
 }
 
 async fn api_summary_xlsx(
@@ -277,9 +284,9 @@ async fn api_summary_xlsx(
     s: SignedIn,
     q: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse> {
-    let sum = load_summary(&app, &s, &q.period).await?;
+    let sum = load_summary(&app, &s, &q).await?;
     let bytes = crate::report::xlsx::write(&summary_table(&app, &s, &sum))?;
-    Ok(download(bytes, XLSX, &format!("headcount-{}.xlsx", sum.period)))
+    Ok(download(bytes, XLSX, &format!("headcount-{}-{}.xlsx", sum.period, sum.group.code())))
 }
 
 /// Figures as a form posts them: `v.<key>` fields.

@@ -505,11 +505,29 @@ struct SummaryPage<'a> {
 
 impl SummaryPage<'_> {
     fn change(&self, key: &str) -> String {
-        match self.s.change.get(key) {
-            Some(d) if *d > 0 => format!("+{d}"),
-            Some(d) => d.to_string(),
-            None => "—".into(),
+        signed(self.s.change.get(key))
+    }
+
+    /// A group's change of the figure `key` against the previous period.
+    fn group_change(&self, g: &super::summary::Group, key: &str) -> String {
+        signed(g.change.get(key))
+    }
+
+    fn groupings(&self) -> [&'static str; 3] {
+        super::summary::Grouping::ALL.map(|g| g.code())
+    }
+
+    /// The head of the group column: the region or the kind.
+    fn group_head(&self) -> &'static str {
+        if self.s.group == super::summary::Grouping::Kind {
+            "field-agency-kind"
+        } else {
+            "field-region"
         }
+    }
+
+    fn grouped(&self) -> bool {
+        self.s.group != super::summary::Grouping::Agency
     }
 
     fn total(&self, key: &str) -> String {
@@ -530,13 +548,21 @@ impl SummaryPage<'_> {
     }
 }
 
+fn signed(d: Option<&i64>) -> String {
+    match d {
+        Some(d) if *d > 0 => format!("+{d}"),
+        Some(d) => d.to_string(),
+        None => "—".into(),
+    }
+}
+
 pub(super) async fn summary_page(
     app: Data,
     s: SignedIn,
     q: web::Query<SummaryQuery>,
 ) -> Result<HttpResponse> {
     let q = q.into_inner();
-    let sum = load_summary(&app, &s, &q.period).await?;
+    let sum = load_summary(&app, &s, &q).await?;
     let (a, actor) = (arc(&app), s.actor.clone());
     let mut periods: Vec<String> = blocking(move || views::campaigns(&a, &actor))
         .await?
@@ -550,7 +576,10 @@ pub(super) async fn summary_page(
     let mut table = super::summary::table(&sum, &t);
     let sort = Sort { sort: q.sort, dir: q.dir };
     sort.apply(&mut table);
-    let query = vec![("period".to_owned(), sum.period.clone())];
+    let query = vec![
+        ("period".to_owned(), sum.period.clone()),
+        ("group".to_owned(), sum.group.code().to_owned()),
+    ];
     let href = |k: &str, d: bool| report_html::sort_href("/headcount/summary", &query, k, d);
     let table = report_html::render(
         &table,

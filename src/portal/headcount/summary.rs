@@ -18,6 +18,8 @@ use crate::actor::Actor;
 use crate::app::App;
 use crate::auth::policy::{HeadcountAction, Object, decide, require};
 use crate::error::{Error, Result};
+use crate::portal::directory::model::Agency;
+use crate::portal::directory::place::{AgencyKind, Region};
 use crate::portal::directory::service as directory;
 use crate::report::chart::{self, Bar, Bars, Series, Trend};
 use crate::report::{Cell, Column, Kind, Table};
@@ -42,6 +44,54 @@ pub struct Line {
     pub values: Option<Values>,
 }
 
+/// How the report groups the agencies (§28: across agencies, by region or by kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grouping {
+    #[default]
+    Agency,
+    Region,
+    Kind,
+}
+
+impl Grouping {
+    pub const ALL: [Grouping; 3] = [Grouping::Agency, Grouping::Region, Grouping::Kind];
+
+    /// From the `group` query parameter; empty means by agency.
+    pub fn parse(code: &str) -> Result<Grouping> {
+        Grouping::ALL
+            .into_iter()
+            .find(|g| g.code() == code.trim())
+            .or_else(|| code.trim().is_empty().then_some(Grouping::Agency))
+            .ok_or_else(|| Error::invalid("group", "headcount-group-unknown"))
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Grouping::Agency => "agency",
+            Grouping::Region => "region",
+            Grouping::Kind => "kind",
+        }
+    }
+}
+
+/// One region's or kind's part of the report: the sums of its agencies' accepted figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// The region or kind code; empty for the agencies where it is not specified.
+    pub key: String,
+    /// Its name in the reader's language.
+    pub name: String,
+    /// Agencies of the group called in the period, and how many of them are accepted.
+    pub called: usize,
+    pub accepted: usize,
+    pub totals: Values,
+    /// Like for like against the previous period, as [`Summary::change`].
+    pub change: BTreeMap<String, i64>,
+    pub not_submitted: Vec<AgencyRef>,
+    pub not_accepted: Vec<AgencyRef>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PeriodTotals {
     pub period: String,
@@ -59,6 +109,9 @@ pub struct Summary {
     /// `all` (the verifier) or `agency` (an agency's own figures).
     pub scope: &'static str,
     pub fields: Vec<FieldLabel>,
+    pub group: Grouping,
+    /// The groups, in the order of the closed list (empty when grouped by agency).
+    pub groups: Vec<Group>,
     pub agencies: Vec<Line>,
     pub totals: Values,
     pub previous: Option<PeriodTotals>,
@@ -79,6 +132,74 @@ fn totals(lines: &[Line]) -> Values {
         }
     }
     t
+}
+
+/// Agencies that have not submitted (nothing yet, or a draft).
+fn not_submitted(lines: &[Line]) -> Vec<AgencyRef> {
+    lines
+        .iter()
+        .filter(|l| l.values.is_none() && matches!(l.state.as_str(), "not_started" | "draft"))
+        .map(|l| l.agency.clone())
+        .collect()
+}
+
+/// Agencies that submitted but whose figures are not accepted yet.
+fn not_accepted(lines: &[Line]) -> Vec<AgencyRef> {
+    lines
+        .iter()
+        .filter(|l| l.values.is_none() && !matches!(l.state.as_str(), "not_started" | "draft"))
+        .map(|l| l.agency.clone())
+        .collect()
+}
+
+/// The lines split into groups by region or kind, in the closed list's order and the
+/// agencies where it is not said last. Every line is in exactly one group, so the groups'
+/// totals add up to the report's.
+fn groups(
+    grouping: Grouping,
+    current: &[Line],
+    before: Option<&Vec<Line>>,
+    agencies: &std::collections::HashMap<u64, Agency>,
+    name: &dyn Fn(&str) -> String,
+) -> Vec<Group> {
+    // (position in the closed list, code, Fluent message) of a line's group.
+    let key = |l: &Line| -> (usize, &'static str, String) {
+        let a = agencies.get(&l.agency.id);
+        let found = match grouping {
+            Grouping::Agency => None,
+            Grouping::Region => a.and_then(|a| a.region).map(|r: Region| {
+                (Region::ALL.iter().position(|x| *x == r).unwrap_or(0), r.code(), r.message())
+            }),
+            Grouping::Kind => a.and_then(|a| a.kind).map(|k: AgencyKind| {
+                (AgencyKind::ALL.iter().position(|x| *x == k).unwrap_or(0), k.code(), k.message())
+            }),
+        };
+        found.unwrap_or_else(|| {
+            let none =
+                if grouping == Grouping::Kind { "agency-kind-none" } else { "agency-region-none" };
+            (usize::MAX, "", none.to_owned())
+        })
+    };
+    if grouping == Grouping::Agency {
+        return Vec::new();
+    }
+    let mut by: BTreeMap<(usize, &'static str), (String, Vec<Line>)> = BTreeMap::new();
+    for l in current {
+        let (order, code, message) = key(l);
+        by.entry((order, code)).or_insert_with(|| (message, Vec::new())).1.push(l.clone());
+    }
+    by.into_iter()
+        .map(|((_, code), (message, lines))| Group {
+            key: code.to_owned(),
+            name: name(&message),
+            called: lines.len(),
+            accepted: lines.iter().filter(|l| l.values.is_some()).count(),
+            totals: totals(&lines),
+            change: before.map(|b| like_for_like(&lines, b)).unwrap_or_default(),
+            not_submitted: not_submitted(&lines),
+            not_accepted: not_accepted(&lines),
+        })
+        .collect()
 }
 
 /// Total now minus total before, over the agencies with accepted figures in both periods,
@@ -135,8 +256,15 @@ fn lines(
     Ok(out)
 }
 
-/// The consolidated report for `period` (the latest campaign's when empty).
-pub fn summary(app: &App, actor: &Actor, period: &str, lang: &str) -> Result<Summary> {
+/// The consolidated report for `period` (the latest campaign's when empty), grouped as
+/// `grouping` says.
+pub fn summary(
+    app: &App,
+    actor: &Actor,
+    period: &str,
+    grouping: Grouping,
+    lang: &str,
+) -> Result<Summary> {
     let me = actor.user().ok_or_else(Error::forbidden)?;
     let all = decide(actor, act(HeadcountAction::ReadSummary), Object::Appliance);
     if all {
@@ -182,11 +310,8 @@ pub fn summary(app: &App, actor: &Actor, period: &str, lang: &str) -> Result<Sum
     let totals = totals(&current);
     // Like for like: the change counts the agencies accepted in both periods only, so an
     // agency not yet accepted this period does not read as a fall in headcount.
-    let change = previous
-        .as_ref()
-        .and_then(|p| lines_of.get(&p.period))
-        .map(|before| like_for_like(&current, before))
-        .unwrap_or_default();
+    let before = previous.as_ref().and_then(|p| lines_of.get(&p.period));
+    let change = before.map(|before| like_for_like(&current, before)).unwrap_or_default();
     Ok(Summary {
         campaign: c.id,
         period: c.period.key.clone(),
@@ -198,16 +323,10 @@ pub fn summary(app: &App, actor: &Actor, period: &str, lang: &str) -> Result<Sum
             .iter()
             .map(|f| FieldLabel { key: f.key.clone(), label: f.label.get(lang).to_owned() })
             .collect(),
-        not_submitted: current
-            .iter()
-            .filter(|l| l.values.is_none() && matches!(l.state.as_str(), "not_started" | "draft"))
-            .map(|l| l.agency.clone())
-            .collect(),
-        not_accepted: current
-            .iter()
-            .filter(|l| l.values.is_none() && !matches!(l.state.as_str(), "not_started" | "draft"))
-            .map(|l| l.agency.clone())
-            .collect(),
+        not_submitted: not_submitted(&current),
+        not_accepted: not_accepted(&current),
+        group: grouping,
+        groups: groups(grouping, &current, before, &agencies, &|m| app.i18n.text(lang, m)),
         agencies: current,
         totals,
         previous,
@@ -219,6 +338,9 @@ pub fn summary(app: &App, actor: &Actor, period: &str, lang: &str) -> Result<Sum
 /// The report as a table: an agency per row, the accepted figures, totals as formulas in
 /// XLSX.
 pub fn table(s: &Summary, t: &dyn Fn(&str) -> String) -> Table {
+    if s.group != Grouping::Agency {
+        return group_table(s, t);
+    }
     let mut columns = vec![
         Column::new("agency", t("headcount-col-agency"), Kind::Text)
             .total_label(t("headcount-col-total")),
@@ -249,6 +371,34 @@ pub fn table(s: &Summary, t: &dyn Fn(&str) -> String) -> Table {
     table
 }
 
+/// The report grouped by region or kind: a group per row with how many of its agencies are
+/// accepted, and the sums of their accepted figures (totals as formulas in XLSX).
+fn group_table(s: &Summary, t: &dyn Fn(&str) -> String) -> Table {
+    let head = if s.group == Grouping::Kind { "field-agency-kind" } else { "field-region" };
+    let mut columns = vec![
+        Column::new("group", t(head), Kind::Text).total_label(t("headcount-col-total")),
+        Column::new("accepted", t("headcount-col-accepted"), Kind::Integer).sum(),
+        Column::new("called", t("headcount-col-called"), Kind::Integer).sum(),
+    ];
+    columns
+        .extend(s.fields.iter().map(|f| Column::new(&f.key, f.label.clone(), Kind::Integer).sum()));
+    let title = format!("{} {} ({})", t("headcount-summary-title"), s.period, t(head));
+    let mut table = Table::new(title, columns);
+    for g in &s.groups {
+        let mut row = vec![
+            Cell::text(g.name.clone()),
+            Cell::Int(g.accepted as i64),
+            Cell::Int(g.called as i64),
+        ];
+        row.extend(s.fields.iter().map(|f| match g.totals.get(&f.key) {
+            Some(n) => Cell::Int(*n as i64),
+            None => Cell::Empty,
+        }));
+        table.push(row);
+    }
+    table
+}
+
 /// The first total rule (approved = filled + vacant in the built-in form): what the charts
 /// show.
 fn chart_fields(def_rules: &[Rule]) -> Option<(String, Vec<String>)> {
@@ -271,25 +421,36 @@ pub fn charts(app: &App, s: &Summary, t: &dyn Fn(&str) -> String) -> Result<(Str
     let label =
         |k: &str| s.fields.iter().find(|f| f.key == k).map(|f| f.label.clone()).unwrap_or_default();
     let bars = chart::bars(&Bars {
-        id: "headcount-by-agency".into(),
-        title: t("headcount-chart-agencies"),
+        id: format!("headcount-by-{}", s.group.code()),
+        title: t(&format!("headcount-chart-by-{}", s.group.code())),
         series: parts
             .iter()
             .enumerate()
             .map(|(i, p)| Series::new(label(p), chart::PALETTE[i % chart::PALETTE.len()]))
             .collect(),
-        bars: s
-            .agencies
-            .iter()
-            .filter_map(|l| {
-                let v = l.values.as_ref()?;
-                Some(Bar {
-                    label: l.agency.name.clone(),
-                    values: parts.iter().map(|p| *v.get(p).unwrap_or(&0) as f64).collect(),
-                    href: l.accepted_return.map(|id| format!("/headcount/returns/{id}")),
+        bars: if s.group == Grouping::Agency {
+            s.agencies
+                .iter()
+                .filter_map(|l| {
+                    let v = l.values.as_ref()?;
+                    Some(Bar {
+                        label: l.agency.name.clone(),
+                        values: parts.iter().map(|p| *v.get(p).unwrap_or(&0) as f64).collect(),
+                        href: l.accepted_return.map(|id| format!("/headcount/returns/{id}")),
+                    })
                 })
-            })
-            .collect(),
+                .collect()
+        } else {
+            s.groups
+                .iter()
+                .filter(|g| g.accepted > 0)
+                .map(|g| Bar {
+                    label: g.name.clone(),
+                    values: parts.iter().map(|p| *g.totals.get(p).unwrap_or(&0) as f64).collect(),
+                    href: None,
+                })
+                .collect()
+        },
         shares: false,
     });
     let keys: Vec<String> = std::iter::once(total).chain(parts).collect();
@@ -311,4 +472,84 @@ pub fn charts(app: &App, s: &Summary, t: &dyn Fn(&str) -> String) -> Result<(Str
             .collect(),
     });
     Ok((bars, trend))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn agency(id: u64, region: Option<Region>, kind: Option<AgencyKind>) -> Agency {
+        Agency {
+            id,
+            code: format!("A{id}"),
+            name_kk: String::new(),
+            name_ru: format!("Орган {id}"),
+            name_en: String::new(),
+            created: String::new(),
+            region,
+            kind,
+        }
+    }
+
+    fn line(id: u64, state: &str, approved: Option<u64>) -> Line {
+        Line {
+            agency: AgencyRef { id, code: format!("A{id}"), name: format!("Орган {id}") },
+            state: state.into(),
+            return_id: None,
+            accepted_return: None,
+            late: false,
+            values: approved.map(|n| Values::from([("approved".to_owned(), n)])),
+        }
+    }
+
+    #[test]
+    fn i385_s28_groups_add_up_to_the_total_and_name_the_missing_agencies_in_their_group() {
+        let agencies: HashMap<u64, Agency> = [
+            agency(1, Some(Region::Karaganda), Some(AgencyKind::Local)),
+            agency(2, Some(Region::Astana), Some(AgencyKind::Central)),
+            agency(3, Some(Region::Karaganda), Some(AgencyKind::Territorial)),
+            agency(4, None, None),
+            agency(5, Some(Region::Astana), Some(AgencyKind::Central)),
+        ]
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+        let now = vec![
+            line(1, "accepted", Some(100)),
+            line(2, "accepted", Some(300)),
+            line(3, "submitted", None),
+            line(4, "accepted", Some(7)),
+            line(5, "draft", None),
+        ];
+        let before = vec![line(1, "accepted", Some(90)), line(2, "accepted", Some(310))];
+        let name = |m: &str| m.to_owned();
+        let by_region = groups(Grouping::Region, &now, Some(&before), &agencies, &name);
+        let keys: Vec<&str> = by_region.iter().map(|g| g.key.as_str()).collect();
+        assert_eq!(keys, ["astana", "karaganda", ""], "closed-list order, unspecified last");
+        let sum: u64 = by_region.iter().map(|g| g.totals["approved"]).sum();
+        assert_eq!(sum, totals(&now)["approved"]);
+        assert_eq!(by_region[1].change["approved"], 10);
+        assert_eq!(by_region[0].change["approved"], -10);
+        assert_eq!(by_region[0].not_submitted[0].code, "A5");
+        assert_eq!(by_region[1].not_accepted[0].code, "A3");
+        assert_eq!((by_region[1].called, by_region[1].accepted), (2, 1));
+        assert_eq!(by_region[2].name, "agency-region-none");
+
+        let by_kind = groups(Grouping::Kind, &now, None, &agencies, &name);
+        let keys: Vec<&str> = by_kind.iter().map(|g| g.key.as_str()).collect();
+        assert_eq!(keys, ["central", "local", "territorial", ""]);
+        assert!(by_kind.iter().all(|g| g.change.is_empty()), "no previous period");
+        assert_eq!(by_kind[3].name, "agency-kind-none");
+        assert!(groups(Grouping::Agency, &now, None, &agencies, &name).is_empty());
+    }
+
+    #[test]
+    fn grouping_parses_its_codes_and_refuses_others_by_the_field() {
+        assert_eq!(Grouping::parse("").unwrap(), Grouping::Agency);
+        assert_eq!(Grouping::parse("region").unwrap(), Grouping::Region);
+        assert_eq!(Grouping::parse("kind").unwrap(), Grouping::Kind);
+        assert_eq!(Grouping::parse("oblast").unwrap_err().field.as_deref(), Some("group"));
+    }
 }
