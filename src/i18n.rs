@@ -43,6 +43,7 @@ const FILES: &[(&str, [&str; 3])] = ftl_files![
     "accesslog",
     "ldap",
     "selfaudit",
+    "help",
     "places"
 ];
 

@@ -61,6 +61,8 @@ mod headcount;
 mod headcount_browser;
 #[path = "integration/headcount_cli.rs"]
 mod headcount_cli;
+#[path = "integration/help.rs"]
+mod help;
 #[path = "integration/helpdesk.rs"]
 mod helpdesk;
 #[path = "integration/ldap.rs"]

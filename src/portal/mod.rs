@@ -11,6 +11,7 @@ pub mod discussions;
 pub mod documents;
 pub mod drafts;
 pub mod headcount;
+pub mod help;
 pub mod helpdesk;
 pub mod home;
 pub mod inbox;

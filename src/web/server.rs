@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::search::http::routes(cfg);
     crate::portal::maintenance::http::routes(cfg);
     crate::portal::selfaudit::http::routes(cfg);
+    crate::portal::help::http::routes(cfg);
     crate::portal::calendar::http::routes(cfg);
     crate::portal::helpdesk::http::routes(cfg);
     crate::portal::proposals::http::routes(cfg);

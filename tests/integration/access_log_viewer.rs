@@ -177,6 +177,7 @@ fn allowed_areas(route: &str) -> Option<&'static [&'static str]> {
         "events" => &["events", "inbox"],
         "groups" => &["group"],
         "headcount" => &["headcount"],
+        "help" => &["help"],
         "helpdesk" => &["helpdesk"],
         "inbox" => &["inbox"],
         "mail" => &["mail"],

@@ -26,7 +26,7 @@ const MAIN_PAGES: &[(&str, &str, &[&str])] = &[
     ),
     ("head", "MCRIAP", &["/drafts/1"]),
     ("system_admin", "AKIMAT-KRG", &["/admin/users", "/admin/directory-sync"]),
-    ("auditor", "AKIMAT-KRG", &["/audit"]),
+    ("auditor", "AKIMAT-KRG", &["/audit", "/help/user"]),
     ("hr_officer", "MCRIAP", &["/headcount", "/usage"]),
     ("civil_service_verifier", "ADGS", &["/headcount/summary"]),
     ("plan_responsible", "AKIMAT-KRG", &["/plans/*"]),
@@ -85,7 +85,7 @@ fn first_item(html: &str, list: &str) -> String {
 
 #[test]
 fn axe_core_finds_nothing_serious_on_the_main_pages_in_kk_and_ru() {
-    check(&[MAIN_PAGES], 2 * 18);
+    check(&[MAIN_PAGES], 2 * 19);
 }
 
 /// Signs in with each role in a browser at 1024×768, opens its pages in kk and ru, runs

@@ -33,6 +33,8 @@ pub(super) fn decide(user: &UserIdentity, action: Action, object: Object<'_>) ->
         Action::BackupCreate | Action::MaintenanceSchedule => admin,
         // Which CAs are trusted is no secret: everyone sees why a signature was refused.
         Action::TrustRead => true,
+        // The guides describe the portal, not anyone's data: every signed-in person.
+        Action::HelpRead => true,
         Action::TrustManage | Action::CertificateManage | Action::SearchReindex => admin,
         Action::CertificateOwn => matches!(object, Object::User { id, .. } if id == user.id),
         Action::CertificateView => {
@@ -97,6 +99,8 @@ mod tests {
         check(&[Role::SupportAdmin], Action::TrustManage, Object::Appliance, false);
         check(&[Role::HrOfficer], Action::TrustManage, Object::Appliance, false);
         check(&[Role::Employee], Action::TrustRead, Object::Appliance, true);
+        check(&[Role::Employee], Action::HelpRead, Object::Appliance, true);
+        check(&[Role::Auditor], Action::HelpRead, Object::Appliance, true);
         check(&[Role::SystemAdmin], Action::CertificateManage, colleague, true);
         check(&[Role::HrOfficer], Action::CertificateManage, colleague, false);
         check(&[Role::Head], Action::CertificateManage, me, false);

@@ -169,6 +169,7 @@ mod tests {
                         action,
                         Action::DirectoryRead
                             | Action::TrustRead
+                            | Action::HelpRead
                             | Action::ProfileEditOwn
                             | Action::CertificateOwn
                             | Action::CertificateView

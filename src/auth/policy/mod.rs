@@ -153,6 +153,8 @@ pub enum Action {
     CertificateView,
     /// Rebuild the search index from the store (it holds nothing the store does not).
     SearchReindex,
+    /// Read the guides the portal serves (`/help`).
+    HelpRead,
 }
 
 impl Action {
@@ -207,6 +209,7 @@ impl Action {
         Action::CertificateOwn,
         Action::CertificateView,
         Action::SearchReindex,
+        Action::HelpRead,
     ];
 
     /// Whether the action administers the portal (directory, accounts, the log, the
@@ -239,7 +242,8 @@ impl Action {
             | Action::CertificateManage
             | Action::CertificateOwn
             | Action::CertificateView
-            | Action::SearchReindex => true,
+            | Action::SearchReindex
+            | Action::HelpRead => true,
             Action::Draft(a) => drafts::ADMINISTRATIVE.contains(&a),
             Action::Calendar(a) => calendar::ADMINISTRATIVE.contains(&a),
             Action::Reminder(a) => reminders::ADMINISTRATIVE.contains(&a),
@@ -293,6 +297,7 @@ impl Action {
             Action::CertificateOwn => "certificate.own".into(),
             Action::CertificateView => "certificate.view".into(),
             Action::SearchReindex => "search.reindex".into(),
+            Action::HelpRead => "help.read".into(),
             Action::Draft(a) => a.name().into(),
             Action::Calendar(a) => a.name().into(),
             Action::Poll(a) => a.name().into(),

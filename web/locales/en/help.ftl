@@ -1,0 +1,11 @@
+help-title = Help
+nav-help = Help
+help-intro = The guides of the portal, for this version. Each opens in your language when it is written in it; the links beside a guide open it in another language.
+help-guide-user = User guide
+help-guide-admin = Administrator's guide
+help-guide-signatures = Digital signatures: rules and formats
+help-guide-reminders-format = Reminders of control instructions: import format
+help-also-in = Also in
+help-contents = Contents
+help-other-language = This guide is not written in English yet; it is shown in the language named below its title.
+help-signing-how = How to sign
