@@ -160,7 +160,8 @@ pub struct LoginConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuditConfig {
-    /// Longest wait before read-only requests' entries are committed as a group.
+    /// Longest wait before entries nobody waits for (refused connections, jobs) are
+    /// committed as a group; a request's own entry is committed before it is answered.
     pub group_commit_ms: u64,
     /// A signed checkpoint after this many entries...
     pub checkpoint_every_entries: u64,

@@ -130,6 +130,17 @@ impl AuditLog {
         }
     }
 
+    /// Queues a request's entry and waits until it is committed: the request is answered
+    /// only once its entry would survive the process being killed.
+    pub async fn submit_acknowledged(&self, entry: Pending) {
+        let (done_tx, done_rx) = flume::bounded(1);
+        if self.tx.send_async(writer::Msg::Acknowledged(entry, done_tx)).await.is_err() {
+            tracing::error!("access log writer has stopped; entry lost");
+            return;
+        }
+        let _ = done_rx.recv_async().await;
+    }
+
     /// Logs a request the HTTP server answered before the pipeline saw it (`web/conntap.rs`),
     /// within this minute's allowance; otherwise counts it. Never waits: an entry that finds
     /// the queue full is counted too.

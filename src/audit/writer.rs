@@ -1,9 +1,14 @@
 //! The group-commit writer: a dedicated thread that appends queued entries (read-only
 //! requests, failures) in batches, and signs checkpoints.
 //!
-//! A batch is committed when the first queued entry has waited `group_commit_ms` (the
-//! writer sleeps meanwhile, so senders never wake it per entry), when a flush was already
-//! queued, or when `MAX_BATCH` entries are waiting. If a commit fails (e.g. the disk is
+//! A request's entry is committed before the request is answered: its sender waits
+//! ([`Msg::Acknowledged`]), and the writer commits at once whatever has queued meanwhile —
+//! under load the entries that arrive during one commit form the next batch, so the batch
+//! grows with the load and a commit is shared by many requests. An answered request has its
+//! entry even if the process is killed right after (R365 §7; found by the soak, issue 20).
+//! Entries nobody waits for (refused connections, jobs) are committed when the first has
+//! waited `group_commit_ms` (the writer sleeps meanwhile, so senders never wake it per
+//! entry), when a flush was already queued, or when `MAX_BATCH` entries are waiting. If a commit fails (e.g. the disk is
 //! full) the batch is kept and retried; the bounded queue then fills and requests wait,
 //! so the portal never serves requests it cannot log.
 
@@ -23,6 +28,8 @@ pub(super) const QUEUE: usize = 16 * 1024;
 
 pub(super) enum Msg {
     Entry(Pending),
+    /// An entry whose request waits for it to be committed before it is answered.
+    Acknowledged(Pending, flume::Sender<()>),
     Flush(flume::Sender<()>),
     Shutdown(flume::Sender<()>),
 }
@@ -105,7 +112,7 @@ fn run(db: Db, key: Arc<ApplianceKey>, rx: flume::Receiver<Msg>, settings: Setti
             let rest: Vec<Pending> = rx
                 .try_iter()
                 .filter_map(|m| match m {
-                    Msg::Entry(e) => Some(e),
+                    Msg::Entry(e) | Msg::Acknowledged(e, _) => Some(e),
                     _ => None,
                 })
                 .collect();
@@ -128,6 +135,10 @@ fn take(
 ) {
     match msg {
         Msg::Entry(e) => batch.push(e),
+        Msg::Acknowledged(e, w) => {
+            batch.push(e);
+            waiters.push(w);
+        }
         Msg::Flush(w) => waiters.push(w),
         Msg::Shutdown(w) => *shutdown = Some(w),
     }

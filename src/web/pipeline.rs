@@ -491,7 +491,9 @@ async fn log_request(
     let outcome = crate::audit::outcome_for(origin, status, None);
     let detail = origin.detail();
     let entry = Pending::of(who, origin, operation, outcome, status, &route, detail.as_ref());
-    app.audit.submit_pending(entry).await;
+    // Committed before the answer leaves: an answered read is logged even if the process
+    // dies the next moment.
+    app.audit.submit_acknowledged(entry).await;
 }
 
 /// Recorded by handlers whose request changed who is signed in (sign-in), so the log names

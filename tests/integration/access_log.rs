@@ -320,3 +320,33 @@ fn r365_s7_the_client_address_comes_from_proxy_headers_only_when_the_proxy_is_tr
     let e = entries.iter().find(|e| e["request_id"] == rid).unwrap();
     assert_eq!(e["ip"], "10.20.30.40", "the address the trusted proxy saw");
 }
+
+/// Found by the soak (issue 20 point 3): a read answered a moment before the server was
+/// killed had no entry after the restart — read-only requests' entries were committed in
+/// groups after the answer had gone out. An answered request is an acknowledged one: its
+/// entry is committed before the answer leaves (R365 §7). A group window of 3 s makes the
+/// old behaviour lose every entry here; now each answer waits only for its group's commit.
+#[test]
+fn r365_s7_a_read_answered_just_before_a_kill_is_in_the_log_after_the_restart() {
+    let mut server = Server::builder().env("IPGO_AUDIT__GROUP_COMMIT_MS", "3000").start();
+    server.add_agency("MIN");
+    server.add_user("clerk", "MIN", &["employee"]);
+    let clerk = server.signed_in("clerk");
+    let started = std::time::Instant::now();
+    let ids: Vec<String> = (0..20)
+        .map(|_| {
+            let r = clerk.get("/api/v1/me");
+            assert_eq!(r.status, 200);
+            r.header("x-request-id").expect("request id").to_owned()
+        })
+        .collect();
+    // Not by waiting out the group window: 20 answers well inside one window of 3 s.
+    assert!(started.elapsed() < std::time::Duration::from_millis(2500), "{:?}", started.elapsed());
+    server.kill9();
+    server.start_again();
+    let entries = server.audit_entries();
+    for id in &ids {
+        let n = entries.iter().filter(|e| e["request_id"] == id.as_str()).count();
+        assert_eq!(n, 1, "request {id} answered before the kill has {n} entries");
+    }
+}
