@@ -367,6 +367,28 @@ pub(crate) fn signed_in_browser(base: &str, login: &str, js: bool) -> Browser {
     browser
 }
 
+/// Empty tables say that they are empty (issue 21 point 6): the accounts list of an agency
+/// that has no accounts yet says so in the reader's language, in kk and ru, instead of
+/// showing bare column heads.
+#[test]
+fn the_accounts_list_of_an_agency_without_accounts_says_it_is_empty() {
+    let server = Server::start();
+    server.add_digital_ministry();
+    server.add_agency("FIN");
+    server.add_user("admin", "DEV", &["system_admin"]);
+    for lang in ["kk", "ru"] {
+        let admin = as_lang(&server, "admin", lang);
+        let res = admin.get("/admin/users?agency=FIN");
+        assert_eq!(res.status, 200);
+        assert!(
+            res.body.contains(&ftl(lang, "accounts-none")),
+            "{lang}: the empty accounts list says it is empty"
+        );
+        let res = admin.get("/admin/users?agency=DEV");
+        assert!(!res.body.contains(&ftl(lang, "accounts-none")), "{lang}: not said of a full list");
+    }
+}
+
 /// The main path in Chromium at 1024×768: a registered act without its number, in Kazakh
 /// with JavaScript (the upload goes through the script) and in Russian without it; the
 /// values stay, the message is by the field, the focus is on it. Screenshots for review.

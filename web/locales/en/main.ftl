@@ -102,6 +102,7 @@ agency-add = Add a state body
 department-add = Add a department
 
 accounts-title = Accounts
+accounts-none = No accounts match the filter.
 account-title = Account
 account-new-title = New account
 account-profile = Directory entry

@@ -102,6 +102,7 @@ agency-add = Мемлекеттік орган қосу
 department-add = Бөлімше қосу
 
 accounts-title = Тіркелгілер
+accounts-none = Сүзгіге сәйкес тіркелгілер жоқ.
 account-title = Тіркелгі
 account-new-title = Жаңа тіркелгі
 account-profile = Анықтамалықтағы жазба

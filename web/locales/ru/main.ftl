@@ -102,6 +102,7 @@ agency-add = Добавить государственный орган
 department-add = Добавить подразделение
 
 accounts-title = Учётные записи
+accounts-none = Учётных записей по этому отбору нет.
 account-title = Учётная запись
 account-new-title = Новая учётная запись
 account-profile = Запись в справочнике
