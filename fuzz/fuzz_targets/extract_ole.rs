@@ -1,0 +1,11 @@
+//! OLE/CFB text extraction (DOC, XLS, PPT) reached directly; the first byte picks the parser.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+use ipgo::search::extract::{ContentLimits, Format, extract_as};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((pick, bytes)) = data.split_first() else { return };
+    let format = [Format::Doc, Format::Xls, Format::Ppt][*pick as usize % 3];
+    let _ = extract_as(format, bytes, &ContentLimits::default());
+});
