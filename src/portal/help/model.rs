@@ -29,8 +29,10 @@ struct Source {
 
 const USER: &[Source] =
     &[Source { lang: "ru", markdown: include_str!("../../../docs/user-guide.md") }];
-const ADMIN: &[Source] =
-    &[Source { lang: "en", markdown: include_str!("../../../docs/admin-guide.md") }];
+const ADMIN: &[Source] = &[
+    Source { lang: "en", markdown: include_str!("../../../docs/admin-guide.md") },
+    Source { lang: "kk", markdown: include_str!("../../../docs/admin-guide.kk.md") },
+];
 const SIGNATURES: &[Source] =
     &[Source { lang: "en", markdown: include_str!("../../../docs/signatures.md") }];
 const REMINDERS_FORMAT: &[Source] =
@@ -110,7 +112,9 @@ impl Guide {
     /// else the first the guide has. Returns the language of the text and its Markdown.
     pub fn text(self, lang: &str) -> (&'static str, String) {
         let langs = self.languages();
-        let chosen = [lang, "ru", "kk", "en"]
+        // A technical reader without their language is better served in Russian, then
+        // English, then Kazakh (the translations may be partial).
+        let chosen = [lang, "ru", "en", "kk"]
             .into_iter()
             .find(|l| langs.contains(l))
             .or(langs.first().copied())
@@ -282,6 +286,8 @@ fn rewrite_link(dest: &str) -> Option<String> {
         None => (dest, None),
     };
     let (guide, lang) = Guide::from_file(file)?;
+    // The untranslated file of a guide kept in several files is its original language.
+    let lang = lang.or_else(|| (guide.sources().len() > 1).then(|| guide.sources()[0].lang));
     let mut href = format!("/help/{}", guide.slug());
     if let Some(lang) = lang {
         href.push_str("?in=");
@@ -365,17 +371,37 @@ mod tests {
 
     #[test]
     fn the_admin_guides_table_of_contents_links_resolve() {
+        for lang in Guide::Admin.languages() {
+            let (_, md) = Guide::Admin.text(lang);
+            contents_resolve(&md, lang);
+        }
         let (_, md) = Guide::Admin.text("en");
-        let r = render(&md);
+        assert_eq!(render(&md).title, "ipgo administrator's guide");
+    }
+
+    /// The chapter number an anchor or heading id starts with (`7-tls-certificates`).
+    fn chapter(id: &str) -> Option<u32> {
+        id.split('-').next()?.parse().ok()
+    }
+
+    /// Every link of the guide's table of contents leads to a heading — in a translation
+    /// still in progress, every link to a chapter up to the last one translated.
+    fn contents_resolve(md: &str, lang: &str) {
+        let r = render(md);
         let ids: Vec<&str> = r.headings.iter().map(|h| h.id.as_str()).collect();
+        let last = r.headings.iter().filter(|h| h.level == 2).filter_map(|h| chapter(&h.id)).max();
         let mut checked = 0;
         for part in r.html.split("href=\"#").skip(1) {
             let anchor = &part[..part.find('"').unwrap()];
-            assert!(ids.contains(&anchor), "no heading for #{anchor}");
+            // Written percent-encoded; a browser decodes a fragment before matching an id.
+            let anchor = percent_encoding::percent_decode_str(anchor).decode_utf8().unwrap();
+            if lang != "en" && chapter(&anchor).zip(last).is_some_and(|(c, last)| c > last) {
+                continue;
+            }
+            assert!(ids.contains(&anchor.as_ref()), "{lang}: no heading for #{anchor}");
             checked += 1;
         }
-        assert!(checked >= 20, "the table of contents links {checked} chapters");
-        assert_eq!(r.title, "ipgo administrator's guide");
+        assert!(checked >= 8, "{lang}: the table of contents links {checked} chapters");
     }
 
     #[test]
@@ -401,11 +427,22 @@ mod tests {
         );
         assert!(r.html.contains(r#"href="/help/signatures#gost""#), "{}", r.html);
         assert!(r.html.contains(r#"href="/help/admin?in=ru""#), "{}", r.html);
+        // The original of a translated guide is asked for in its own language.
+        assert!(render("[en](admin-guide.md)").html.contains(r#"href="/help/admin?in=en""#));
         assert!(r.html.contains(r##"href="#top""##));
         assert!(!r.html.contains("main.rs\""), "{}", r.html);
         assert!(r.html.contains("src"));
         assert!(!r.html.contains("<script>"), "{}", r.html);
         assert!(r.html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn the_admin_guide_is_read_in_kazakh_where_it_is_translated() {
+        assert!(Guide::Admin.languages().contains(&"kk"));
+        let (lang, kk) = Guide::Admin.text("kk");
+        assert_eq!(lang, "kk");
+        assert!(kk.contains("## 1."), "the Kazakh text has its chapters");
+        assert_eq!(Guide::Admin.text("en").0, "en");
     }
 
     #[test]
