@@ -53,6 +53,8 @@ mod drafts_vote;
 mod forms;
 #[path = "integration/forms_everywhere.rs"]
 mod forms_everywhere;
+#[path = "integration/forms_workflows.rs"]
+mod forms_workflows;
 #[path = "integration/gost.rs"]
 mod gost;
 #[path = "integration/headcount.rs"]

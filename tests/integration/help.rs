@@ -65,6 +65,13 @@ fn issue_21_p6_the_guides_are_served_in_the_readers_language_with_working_anchor
     assert!(admin.body.contains(r##"href="#7-tls-certificates""##));
     assert!(admin.body.contains(r#"id="7-tls-certificates""#));
     assert!(admin.body.contains(r#"href="/help/signatures#gost""#));
+    // In Russian the administrator's guide is its Russian translation, the English original
+    // linked beside it.
+    set_lang("ru");
+    let admin = clerk.get("/help/admin");
+    assert!(admin.body.contains(r#"<article class="guide" lang="ru">"#), "{}", admin.body);
+    assert!(admin.body.contains(r#"href="/help/admin?in=en""#), "the original beside it");
+    set_lang("en");
     let sig = clerk.get("/help/signatures");
     assert_eq!(sig.status, 200);
     assert!(sig.body.contains(r#"id="gost""#), "the anchor the admin guide links to");

@@ -32,6 +32,7 @@ const USER: &[Source] =
 const ADMIN: &[Source] = &[
     Source { lang: "en", markdown: include_str!("../../../docs/admin-guide.md") },
     Source { lang: "kk", markdown: include_str!("../../../docs/admin-guide.kk.md") },
+    Source { lang: "ru", markdown: include_str!("../../../docs/admin-guide.ru.md") },
 ];
 const SIGNATURES: &[Source] =
     &[Source { lang: "en", markdown: include_str!("../../../docs/signatures.md") }];
@@ -437,11 +438,14 @@ mod tests {
     }
 
     #[test]
-    fn the_admin_guide_is_read_in_kazakh_where_it_is_translated() {
+    fn the_admin_guide_is_read_in_the_readers_language() {
         assert!(Guide::Admin.languages().contains(&"kk"));
         let (lang, kk) = Guide::Admin.text("kk");
         assert_eq!(lang, "kk");
         assert!(kk.contains("## 1."), "the Kazakh text has its chapters");
+        let (lang, ru) = Guide::Admin.text("ru");
+        assert_eq!(lang, "ru");
+        assert!(ru.contains("## 24."), "the Russian text has every chapter");
         assert_eq!(Guide::Admin.text("en").0, "en");
     }
 

@@ -2,17 +2,16 @@
 //! services. The head's signature arrives as the body (DER or base64) or, on the item
 //! page, as an uploaded `.p7s`/`.cms` file.
 
-use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::monitor;
 use super::service::{self, NewItem, NewPlan, NewReport, NewTask};
 use crate::app::App;
-use crate::error::{Error, Result};
-use crate::web::render::{XLSX, created, download, json, see_other};
+use crate::error::Result;
+use crate::web::blocking;
+use crate::web::render::{XLSX, created, done, download, json};
 use crate::web::request::SignedIn;
-use crate::web::{blocking, form, read_file_field, read_form_body};
 
 type Data = web::Data<App>;
 
@@ -22,7 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/plans/{id}", web::get().to(super::pages::plan_page))
         .route("/plans/{id}/post", web::post().to(post_form))
         .route("/plans/{id}/items/{item}", web::get().to(super::pages::item_page))
-        .route("/plans/{id}/items/{item}/act/{action}", web::post().to(act_form))
+        .route("/plans/{id}/items/{item}/act/{action}", web::post().to(super::pages::act_form))
         .route("/api/v1/plans", web::get().to(api_list))
         .route("/api/v1/plans", web::post().to(api_create))
         .route("/api/v1/plans/dashboard", web::get().to(api_dashboard))
@@ -96,7 +95,7 @@ async fn post_form(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpR
     s.actor.origin.set_success_status(303);
     let id = path.into_inner();
     post(&app, &s, id).await?;
-    Ok(see_other(&format!("/plans/{id}")))
+    Ok(done(&format!("/plans/{id}"), "done-plan-posted"))
 }
 
 async fn api_export(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
@@ -214,72 +213,4 @@ async fn api_sign(
     let (a, actor) = (arc(&app), s.actor.clone());
     blocking(move || service::sign_consolidated(&a, &actor, at, &body)).await?;
     answer(&app, &s, at).await
-}
-
-// ---------------------------------------------------------------------------------------
-// Forms of the item page
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ActForm {
-    title: String,
-    text: String,
-    start: String,
-    end: String,
-    executors: String,
-    period: String,
-    report: u64,
-    decision: String,
-    comment: String,
-}
-
-/// One endpoint for every form of the item page: url-encoded fields, or the signature
-/// file (multipart, the CSRF token in the query).
-async fn act_form(
-    app: Data,
-    s: SignedIn,
-    req: actix_web::HttpRequest,
-    path: web::Path<(u64, u64, String)>,
-    payload: web::Payload,
-) -> Result<HttpResponse> {
-    let (plan, item, action) = path.into_inner();
-    let at = (plan, item);
-    s.actor.origin.set_success_status(303);
-    let back = see_other(&format!("/plans/{plan}/items/{item}"));
-    let multipart = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.starts_with("multipart/form-data"));
-    if action == "sign" && multipart {
-        let cms = read_file_field(Multipart::new(req.headers(), payload), "signature").await?;
-        let (a, actor) = (arc(&app), s.actor.clone());
-        blocking(move || service::sign_consolidated(&a, &actor, at, &cms)).await?;
-        return Ok(back);
-    }
-    let body = read_form_body(payload).await?;
-    let f: ActForm = form(&body)?;
-    let (a, actor) = (arc(&app), s.actor.clone());
-    blocking(move || match action.as_str() {
-        "assign" => {
-            let executors = f
-                .executors
-                .split(|c: char| c == ',' || c.is_whitespace())
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect();
-            let task =
-                NewTask { title: f.title, text: f.text, start: f.start, end: f.end, executors };
-            service::assign_task(&a, &actor, at, task).map(|_| ())
-        }
-        "report" => {
-            let r = NewReport { period: f.period, text: f.text, document: None };
-            service::submit_report(&a, &actor, at, r).map(|_| ())
-        }
-        "review" => service::review(&a, &actor, at, f.report, f.decision == "accept", &f.comment),
-        "consolidate" => service::post_consolidated(&a, &actor, at, &f.text).map(|_| ()),
-        _ => Err(Error::not_found()),
-    })
-    .await?;
-    Ok(back)
 }

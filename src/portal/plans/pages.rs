@@ -5,15 +5,20 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use actix_multipart::Multipart;
+use serde::Deserialize;
+
 use super::http::{DashboardQuery, arc, item_view, plan_view};
 use super::monitor::{self, AgencyLine, ItemView, PlanSummary, PlanView};
+use super::service::{self, NewReport, NewTask};
 use crate::app::App;
-use crate::error::Result;
+use crate::error::{Code, Error, Result};
 use crate::report::chart::{self, Bar, Bars, Series};
 use crate::report::{Sort, html as report_html};
-use crate::web::blocking;
-use crate::web::render::{PageCtx, html};
+use crate::web::forms::{self, Field, Form};
+use crate::web::render::{PageCtx, done, html};
 use crate::web::request::SignedIn;
+use crate::web::{blocking, form, read_file_field, read_form_body};
 
 type Data = web::Data<App>;
 
@@ -116,9 +121,65 @@ pub(super) async fn plan_page(
 struct ItemPage<'a> {
     page: PageCtx<'a>,
     item: ItemView,
+    /// The refused form of one action (its id is the action's), or an empty one.
+    f: Form,
+}
+
+/// The fields of each form of the item page, under their own labels (the services name
+/// the same fields in their errors).
+fn fields_of(form: &str) -> &'static [Field] {
+    const ASSIGN: &[Field] = &[
+        Field::new("title", "plan-task-title"),
+        Field::new("text", "plan-task-text"),
+        Field::new("start", "plan-start"),
+        Field::new("end", "plan-end"),
+        Field::new("executors", "plan-executors"),
+    ];
+    const REPORT: &[Field] =
+        &[Field::new("period", "plan-period-end"), Field::new("text", "plan-report-text")];
+    const REVIEW: &[Field] = &[Field::new("comment", "plan-comment")];
+    const CONSOLIDATE: &[Field] = &[Field::new("text", "plan-consolidated-text")];
+    const SIGN: &[Field] =
+        &[Field::aliased("signature", "plan-signature-file", &["cms", "file", "body"])];
+    match form {
+        "assign" => ASSIGN,
+        "report" => REPORT,
+        "review" => REVIEW,
+        "consolidate" => CONSOLIDATE,
+        "sign" => SIGN,
+        _ => &[],
+    }
 }
 
 impl ItemPage<'_> {
+    /// The form `id` as shown: the refused one with what was typed and the reasons, or a
+    /// fresh one with what the page proposes (the item's dates, the current period).
+    fn form(&self, id: &'static str) -> Form {
+        if self.f.id == id {
+            return self.f.clone();
+        }
+        let f = Form::new(id);
+        match id {
+            "assign" => f
+                .set("start", self.item.row.start.to_string())
+                .set("end", self.item.row.end.to_string()),
+            "report" => match self.item.row.period {
+                Some(p) => f.set("period", p.to_string()),
+                None => f,
+            },
+            _ => f,
+        }
+    }
+
+    /// The review form of report `id` (one per report under review).
+    fn review_form(&self, report: &serde_json::Value) -> Form {
+        let id = self.s(report, "id");
+        if self.f.id == "review" && self.f.value("report") == id {
+            return self.f.clone();
+        }
+        Form::new("review").instance(&id)
+    }
+
     fn can(&self, a: &str) -> bool {
         self.item.actions.contains(&a)
     }
@@ -149,10 +210,6 @@ impl ItemPage<'_> {
         d.strftime("%d.%m.%Y").to_string()
     }
 
-    fn is_current(&self, d: &jiff::civil::Date) -> bool {
-        self.item.row.period == Some(*d)
-    }
-
     fn date_iso(&self, d: &jiff::civil::Date) -> String {
         d.to_string()
     }
@@ -163,8 +220,129 @@ pub(super) async fn item_page(
     s: SignedIn,
     path: web::Path<(u64, u64)>,
 ) -> Result<HttpResponse> {
-    let item = item_view(&app, &s, path.into_inner()).await?;
-    html(&ItemPage { page: PageCtx::new(&app, &s.state, "plan-item-title", "plans"), item })
+    show_item(&app, &s, path.into_inner(), Form::new("")).await
+}
+
+async fn show_item(app: &Data, s: &SignedIn, at: (u64, u64), f: Form) -> Result<HttpResponse> {
+    let item = item_view(app, s, at).await?;
+    let page = ItemPage { page: PageCtx::new(app, &s.state, "plan-item-title", "plans"), item, f };
+    forms::page(&page, &page.f)
+}
+
+/// The confirmation each action of the item page ends with.
+fn confirmation(action: &str) -> &'static str {
+    match action {
+        "assign" => "done-plan-task-assigned",
+        "report" => "done-plan-report-sent",
+        "review" => "done-plan-report-reviewed",
+        "consolidate" => "done-plan-consolidated",
+        _ => "done-plan-signed",
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ActForm {
+    title: String,
+    text: String,
+    start: String,
+    end: String,
+    executors: String,
+    period: String,
+    report: u64,
+    decision: String,
+    comment: String,
+}
+
+/// One endpoint for every form of the item page: url-encoded fields, or the signature
+/// file (multipart, the CSRF token its first part). A refused form comes back on the item
+/// page with what was typed and the reason by the field (the forms pattern, `web::forms`).
+pub(super) async fn act_form(
+    app: Data,
+    s: SignedIn,
+    req: actix_web::HttpRequest,
+    path: web::Path<(u64, u64, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse> {
+    let (plan, item, action) = path.into_inner();
+    let at = (plan, item);
+    s.actor.origin.set_success_status(303);
+    let back = format!("/plans/{plan}/items/{item}");
+    let (a, actor) = (arc(&app), s.actor.clone());
+    let is_multipart = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("multipart/form-data"));
+    let (posted, outcome) = if action == "sign" {
+        let cms = if is_multipart {
+            read_file_field(Multipart::new(req.headers(), payload), "signature").await
+        } else {
+            Ok(Vec::new())
+        };
+        let outcome = match cms {
+            Ok(cms) if cms.is_empty() => Err(Error::invalid("signature", "field-required")),
+            Ok(cms) => blocking(move || service::sign_consolidated(&a, &actor, at, &cms)).await,
+            Err(e) => Err(e),
+        };
+        // A refused signature is about the signature file.
+        let outcome = outcome.map_err(|e| {
+            if e.field.is_none() && e.code == Code::SignatureRejected {
+                e.with_field("signature")
+            } else {
+                e
+            }
+        });
+        (Form::new("sign"), outcome)
+    } else {
+        let body = read_form_body(payload).await?;
+        let f: ActForm = form(&body)?;
+        let id: &'static str = match action.as_str() {
+            "assign" => "assign",
+            "report" => "report",
+            "review" => "review",
+            "consolidate" => "consolidate",
+            _ => return Err(Error::not_found()),
+        };
+        let mut posted = Form::posted(id, &body);
+        if id == "review" {
+            posted = posted.instance(f.report);
+        }
+        let outcome = blocking(move || match id {
+            "assign" => {
+                let executors = f
+                    .executors
+                    .split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                let task =
+                    NewTask { title: f.title, text: f.text, start: f.start, end: f.end, executors };
+                service::assign_task(&a, &actor, at, task).map(|_| ())
+            }
+            "report" => {
+                let r = NewReport { period: f.period, text: f.text, document: None };
+                service::submit_report(&a, &actor, at, r).map(|_| ())
+            }
+            "review" => {
+                service::review(&a, &actor, at, f.report, f.decision == "accept", &f.comment)
+            }
+            _ => service::post_consolidated(&a, &actor, at, &f.text).map(|_| ()),
+        })
+        .await;
+        (posted, outcome)
+    };
+    let fields = fields_of(posted.id);
+    posted
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            fields,
+            |_| done(&back, confirmation(&action)),
+            |f| show_item(&app, &s, at, f),
+        )
+        .await
 }
 
 #[derive(Template)]

@@ -8,9 +8,10 @@ use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::{service, view};
+use super::{pages, service, view};
 use crate::app::App;
 use crate::error::{Code, Error, Result};
+use crate::web::forms::Form;
 use crate::web::render::{json, see_other};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form, limits};
@@ -127,12 +128,30 @@ async fn ballot_form(
     };
     let (choice, back) = (field("choice"), field("back"));
     let (a, actor) = (arc(&app), s.actor.clone());
-    let link = blocking(move || {
+    let outcome = blocking(move || {
         service::cast(&a, &actor, id, &choice, cms.as_deref(), "poll.ballot")?;
         Ok(service::get(&a, id)?.link)
     })
-    .await?;
-    Ok(see_other(&format!("{}#poll-{id}", back_to(&back, &link))))
+    .await
+    // A signature the engine rejects is about the signature file.
+    .map_err(|e| match e.code {
+        Code::SignatureRejected if e.field.is_none() => e.with_field("signature"),
+        _ => e,
+    });
+    Form::from_pairs("ballot", fields.clone())
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            pages::BALLOT_FIELDS,
+            |link| see_other(&format!("{}#poll-{id}", back_to(&back, &link))),
+            |f| async {
+                let poll = poll_view(&app, &s, id).await?;
+                let back = back_to(&back, &poll.link);
+                pages::refused_ballot(&app, &s, poll, back, f).await
+            },
+        )
+        .await
 }
 
 async fn read_form(payload: web::Payload) -> Result<Vec<(String, String)>> {

@@ -12,9 +12,11 @@
 //!   updates.
 //! - `view.rs` — the poll as one person sees it (HTML panel and JSON share it).
 //! - `http.rs` — `/api/v1/polls/...` and the ballot form of `polls/panel.html`.
+//! - `pages.rs` — the page a refused ballot comes back on (choice kept, reason by the field).
 
 pub mod http;
 pub mod model;
+mod pages;
 pub mod service;
 pub mod store;
 #[cfg(test)]

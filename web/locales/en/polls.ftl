@@ -65,3 +65,5 @@ poll-options = Give 2 to 10 different options of up to 300 characters.
 poll-quorum = The quorum is a percentage from 0 to 100.
 poll-seat-voted = This seat has already voted: no substitute can be named for it.
 poll-labels-document = Options of its own need a vote about a document.
+poll-choose-file-again = Choose the signature file again: a browser cannot keep a file in a form.
+poll-back-to-subject = Back to the vote

@@ -1,0 +1,159 @@
+//! The forms pattern (`src/web/forms.rs`) on the workflows' forms that came to it last
+//! (issue "pages people understand", point 1; I385 §59): the item page of an action plan
+//! (I385 §33–§35) and the ballot of the voting engine (I385 §52–§54). Each refused form,
+//! posted to the real server, comes back as a page with what was typed (or chosen), the
+//! reason by the field under its own label, an error summary and the focus on the first
+//! wrong field — in kk and ru — and an accepted one ends with its confirmation.
+
+use serde_json::json;
+
+use crate::common::Server;
+use crate::common::client::Resp;
+use crate::common::documents::{Part, post_form_parts};
+use crate::forms::{as_lang, refused, speak, submit};
+
+/// The confirmation a `303` answer carries, and its page without it.
+fn confirmed(res: &Resp, message: &str) -> String {
+    assert_eq!(res.status, 303, "{}", res.body);
+    let location = res.header("location").unwrap();
+    assert!(location.contains(&format!("done={message}")), "{location}");
+    location.split('?').next().unwrap().to_owned()
+}
+
+/// I385 §33–§35: on a plan item's page, a task for an unknown executor keeps its title and
+/// text (kk); a report without its text keeps the period chosen (ru); returning a report
+/// without the comment comes back by the comment of that report's form (kk).
+#[test]
+fn plan_item_forms_keep_what_was_typed() {
+    let server = Server::start();
+    server.add_agency("MIN");
+    server.add_user("resp", "MIN", &["employee", "plan_responsible"]);
+    server.add_user("exp", "MIN", &["employee"]);
+    let resp = as_lang(&server, "resp", "kk");
+    let year = jiff::Zoned::now().year();
+    let (start, end) = (format!("{year}-01-01"), format!("{}-12-31", year + 1));
+    let (status, plan) = resp.post_json(
+        "/api/v1/plans",
+        &json!({"kind": "agency", "title": "Ведомстволық жоспар", "approved_on": start,
+                "items": [{"number": "1", "start": start, "end": end, "periodicity": "quarterly",
+                           "title": "Қызметтерді цифрландыру", "responsible": "MIN"}]}),
+    );
+    assert_eq!(status, 201, "{plan}");
+    let id = plan["id"].as_u64().unwrap();
+    let res = submit(&resp, &format!("/plans/{id}/post"), &[]);
+    let plan_page = confirmed(&res, "done-plan-posted");
+    assert_eq!(plan_page, format!("/plans/{id}"));
+    let (_, plan) = resp.get_json(&format!("/api/v1/plans/{id}"));
+    let item = format!("/plans/{id}/items/{}", plan["items"][0]["id"]);
+
+    let task = [
+        ("title", "Есеп дайындау"),
+        ("text", "Өңірлер бойынша есептеулермен"),
+        ("start", start.as_str()),
+        ("end", end.as_str()),
+        ("executors", "nobody.here"),
+    ];
+    let res = submit(&resp, &format!("{item}/act/assign"), &task);
+    refused(
+        "a task for an unknown executor",
+        &res,
+        "kk",
+        "plan-executors",
+        &["Есеп дайындау", "Өңірлер бойынша есептеулермен", "nobody.here"],
+    );
+    assert!(res.body.contains("id=\"f-assign-executors-error\""), "the message by the field");
+    let mut task = task;
+    task[4] = ("executors", "exp");
+    let res = submit(&resp, &format!("{item}/act/assign"), &task);
+    assert_eq!(confirmed(&res, "done-plan-task-assigned"), item);
+    let page = resp.get(&format!("{item}?done=done-plan-task-assigned"));
+    assert!(page.body.contains(&crate::common::ftl("kk", "done-plan-task-assigned")));
+
+    let exp = as_lang(&server, "exp", "ru");
+    let (_, view) = exp.get_json(&format!("/api/v1{item}"));
+    let periods: Vec<String> = view["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[0].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let period = periods.last().cloned().unwrap();
+    let res = submit(&exp, &format!("{item}/act/report"), &[("period", &period), ("text", "  ")]);
+    refused("a report without its text", &res, "ru", "plan-report-text", &[]);
+    assert!(
+        res.body.contains(&format!("value=\"{period}\" selected")),
+        "the period chosen is kept: {period}"
+    );
+    let res = submit(
+        &exp,
+        &format!("{item}/act/report"),
+        &[("period", &period), ("text", "Переведено 48 услуг из 312.")],
+    );
+    assert_eq!(confirmed(&res, "done-plan-report-sent"), item);
+
+    let (_, view) = resp.get_json(&format!("/api/v1{item}"));
+    let report = view["reports"][0]["id"].as_u64().unwrap().to_string();
+    let res = submit(
+        &resp,
+        &format!("{item}/act/review"),
+        &[("report", &report), ("decision", "return"), ("comment", "")],
+    );
+    refused("a report returned without a comment", &res, "kk", "plan-comment", &[]);
+    assert!(
+        res.body.contains(&format!("id=\"f-review-{report}-comment-error\"")),
+        "the message by that report's comment"
+    );
+    let res = submit(
+        &resp,
+        &format!("{item}/act/review"),
+        &[("report", &report), ("decision", "return"), ("comment", "Өңірлер бойынша есеп қосыңыз")],
+    );
+    assert_eq!(confirmed(&res, "done-plan-report-reviewed"), item);
+}
+
+fn part(name: &'static str, value: &str) -> Part<'static> {
+    Part { name, file_name: None, content_type: "text/plain", bytes: value.as_bytes().to_vec() }
+}
+
+/// I385 §52–§54: a signed ballot sent without its signature file comes back on the ballot
+/// page with the choice kept and the file asked for again (kk); a ballot without a choice
+/// names the choice (ru); a ballot the engine refuses never shows the error page.
+#[test]
+fn a_refused_ballot_keeps_the_choice_and_says_why_by_the_field() {
+    let w = crate::drafts::world_with_clock("ballot-form");
+    let t0 = w.server.advance_clock("1s");
+    let ends = (t0 + jiff::SignedDuration::from_hours(48)).to_string();
+    let dev = w.client("dev");
+    let res = post_form_parts(
+        &dev,
+        "/api/v1/discussions",
+        vec![
+            crate::common::documents::meta(&json!({
+                "title": "Тұжырымдама жобасы", "text": "1. Жалпы ережелер.",
+                "discussion": {"members": ["finhead", "ecohead"], "ends_at": ends, "signed": true}
+            })),
+            crate::common::documents::file("Тұжырымдама.txt", "Мәтін".as_bytes().to_vec()),
+        ],
+    );
+    assert_eq!(res.status, 201, "{}", res.body);
+    let d = res.json();
+    let (discussion, poll) = (d["id"].as_u64().unwrap(), d["poll"]["id"].as_u64().unwrap());
+    let subject = format!("/discussions/{discussion}");
+
+    let head = w.client("finhead");
+    speak(&head, "kk");
+    let ballot = format!("/polls/{poll}/ballot");
+    let res =
+        post_form_parts(&head, &ballot, vec![part("back", &subject), part("choice", "against")]);
+    refused("a signed ballot without its signature", &res, "kk", "poll-signature-file", &[]);
+    assert!(res.body.contains("value=\"against\" required checked"), "the choice is kept");
+    assert!(res.body.contains(&crate::common::ftl("kk", "poll-choose-file-again")));
+    assert!(res.body.contains(&format!("href=\"{subject}#poll-{poll}\"")), "a way back");
+
+    let head = w.client("ecohead");
+    speak(&head, "ru");
+    let res = post_form_parts(&head, &ballot, vec![part("back", &subject)]);
+    refused("a ballot without a choice", &res, "ru", "poll-your-choice", &[]);
+    let (_, p) = head.get_json(&format!("/api/v1/polls/{poll}"));
+    assert_eq!(p["voted"], 0, "nothing was counted: {p}");
+}
