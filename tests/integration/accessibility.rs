@@ -19,13 +19,16 @@ const MAIN_PAGES: &[(&str, &str, &[&str])] = &[
             "/documents/1",
             "/documents/new",
             "/search?q=%D0%B7%D0%B0%D2%A3",
+            // The search's further filters open (they open when one is set).
+            "/search?q=%D0%B7%D0%B0%D2%A3&from=2020-01-01",
             "/inbox",
             "/discussions",
             "/surveys",
+            "/helpdesk/new",
         ],
     ),
     ("head", "MCRIAP", &["/drafts/1"]),
-    ("system_admin", "AKIMAT-KRG", &["/admin/users", "/admin/directory-sync"]),
+    ("system_admin", "AKIMAT-KRG", &["/admin/users", "/admin/directory-sync", "/calendar"]),
     ("auditor", "AKIMAT-KRG", &["/audit", "/help/user"]),
     ("hr_officer", "MCRIAP", &["/headcount", "/usage"]),
     ("civil_service_verifier", "ADGS", &["/headcount/summary"]),
@@ -85,7 +88,7 @@ fn first_item(html: &str, list: &str) -> String {
 
 #[test]
 fn axe_core_finds_nothing_serious_on_the_main_pages_in_kk_and_ru() {
-    check(&[MAIN_PAGES], 2 * 19);
+    check(&[MAIN_PAGES], 2 * 22);
 }
 
 /// Signs in with each role in a browser at 1024×768, opens its pages in kk and ru, runs
