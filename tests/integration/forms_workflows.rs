@@ -7,10 +7,10 @@
 
 use serde_json::json;
 
-use crate::common::Server;
 use crate::common::client::Resp;
 use crate::common::documents::{Part, post_form_parts};
-use crate::forms::{as_lang, refused, speak, submit};
+use crate::common::{Server, ftl, wait_for};
+use crate::forms::{as_lang, refused, signed_in_browser, speak, submit};
 
 /// The confirmation a `303` answer carries, and its page without it.
 fn confirmed(res: &Resp, message: &str) -> String {
@@ -67,7 +67,7 @@ fn plan_item_forms_keep_what_was_typed() {
     let res = submit(&resp, &format!("{item}/act/assign"), &task);
     assert_eq!(confirmed(&res, "done-plan-task-assigned"), item);
     let page = resp.get(&format!("{item}?done=done-plan-task-assigned"));
-    assert!(page.body.contains(&crate::common::ftl("kk", "done-plan-task-assigned")));
+    assert!(page.body.contains(&ftl("kk", "done-plan-task-assigned")));
 
     let exp = as_lang(&server, "exp", "ru");
     let (_, view) = exp.get_json(&format!("/api/v1{item}"));
@@ -109,6 +109,35 @@ fn plan_item_forms_keep_what_was_typed() {
         &[("report", &report), ("decision", "return"), ("comment", "Өңірлер бойынша есеп қосыңыз")],
     );
     assert_eq!(confirmed(&res, "done-plan-report-reviewed"), item);
+
+    // In Chromium at 1024×768, Kazakh without JavaScript and Russian with it: the task
+    // refused for an unknown executor keeps its title, the focus is on the executors, the
+    // page fits. Screenshots `plan-task-refused-*` for review.
+    server.add_user("resp.ru", "MIN", &["employee", "plan_responsible"]);
+    as_lang(&server, "resp.ru", "ru");
+    let shots = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    let base = server.base_url();
+    for (login, lang, js) in [("resp", "kk", false), ("resp.ru", "ru", true)] {
+        let browser = signed_in_browser(&base, login, js);
+        browser.goto(&format!("{base}{item}"));
+        browser.type_into("#f-assign-title", "Өңірлік деректерді жинау");
+        browser.type_into("#f-assign-executors", "nobody.here");
+        browser.click(&format!("form[action='{item}/act/assign'] button[type='submit']"));
+        wait_for("the form again", 30, || {
+            browser.text().contains(&ftl(lang, "form-problem-title")).then_some(())
+        });
+        let title = browser.script("return document.getElementById('f-assign-title').value;");
+        assert_eq!(title, "Өңірлік деректерді жинау", "{lang}: the title is kept");
+        let focused = browser.script("return document.activeElement && document.activeElement.id;");
+        assert_eq!(focused, "f-assign-executors", "{lang}: focus on the wrong field");
+        let overflow =
+            browser.script("return document.documentElement.scrollWidth > window.innerWidth;");
+        assert_eq!(overflow, serde_json::Value::Bool(false), "{lang}: fits 1024 px");
+        browser.screenshot(
+            &shots,
+            &format!("plan-task-refused-{lang}{}", if js { "" } else { "-nojs" }),
+        );
+    }
 }
 
 fn part(name: &'static str, value: &str) -> Part<'static> {
