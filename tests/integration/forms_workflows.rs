@@ -186,3 +186,44 @@ fn a_refused_ballot_keeps_the_choice_and_says_why_by_the_field() {
     let (_, p) = head.get_json(&format!("/api/v1/polls/{poll}"));
     assert_eq!(p["voted"], 0, "nothing was counted: {p}");
 }
+
+/// I617 §20, §19: refusing an account request without the reason (kk) and declining a
+/// training request without it (ru) bring the request's page back with the reason's field
+/// marked, and what was typed in the other field of the page kept.
+#[test]
+fn refusals_without_their_reason_come_back_by_the_reason() {
+    let server = Server::start();
+    server.add_agency("MIN");
+    server.add_agency("AKM");
+    server.add_user("kadry", "MIN", &["hr_officer"]);
+    server.add_user("clerk", "MIN", &["employee"]);
+    server.add_user("sysadm", "AKM", &["system_admin"]);
+    server.add_user("support", "AKM", &["support_admin"]);
+    let hr = server.signed_in("kadry");
+    let (status, r) = hr.post_json(
+        "/api/v1/account-requests",
+        &json!({"kind": "newcomer", "login": "n.bekov", "name_kk": "Бекова Айгерім",
+                "name_ru": "Бекова Айгерим", "email": "n.bekov@ipgo.test", "roles": ["employee"]}),
+    );
+    assert_eq!(status, 201, "{r}");
+    let sysadm = as_lang(&server, "sysadm", "kk");
+    let path = format!("/account-requests/{}/refuse", r["id"]);
+    let res = submit(&sysadm, &path, &[("reason", "  ")]);
+    refused("an account refused without its reason", &res, "kk", "account-requests-reason", &[]);
+    assert!(res.body.contains("id=\"f-refuse-reason-error\""), "the message by the reason");
+    let res = submit(&sysadm, &path, &[("reason", "Лауазымы штат кестесінде жоқ")]);
+    assert_eq!(res.status, 303, "{}", res.body);
+
+    let (status, t) =
+        hr.post_json("/api/v1/trainings", &json!({"topic": "ЭЦП", "trainees": ["clerk"]}));
+    assert_eq!(status, 201, "{t}");
+    let support = as_lang(&server, "support", "ru");
+    let path = format!("/trainings/{}/decline", t["id"]);
+    let res = submit(&support, &path, &[("reason", "")]);
+    refused("a training declined without its reason", &res, "ru", "trainings-reason", &[]);
+    assert!(res.body.contains("id=\"f-decline-reason-error\""), "the message by the reason");
+    // The session form beside it is fresh, with what the page proposes.
+    assert!(res.body.contains("id=\"f-session-capacity\" name=\"capacity\" value=\"20\""));
+    let res = submit(&support, &path, &[("reason", "Группа уже набрана")]);
+    assert_eq!(res.status, 303, "{}", res.body);
+}

@@ -164,16 +164,33 @@ struct RequestPage<'a> {
     r: RequestView,
     /// Shown once, right after the approval.
     one_time_password: Option<String>,
+    /// The refusal's form (refused: with the reason typed).
+    f: Form,
 }
 
+/// The refusal form's field, under its label.
+const REFUSAL_FIELDS: &[Field] = &[Field::new("reason", "account-requests-reason")];
+
 async fn show(app: &Data, s: &SignedIn, id: u64, otp: Option<String>) -> Result<HttpResponse> {
+    show_with(app, s, id, otp, Form::new("refuse")).await
+}
+
+async fn show_with(
+    app: &Data,
+    s: &SignedIn,
+    id: u64,
+    otp: Option<String>,
+    f: Form,
+) -> Result<HttpResponse> {
     let r = api::view(app, s, id).await?;
-    html(&RequestPage {
+    let page = RequestPage {
         page: PageCtx::new(app, &s.state, "account-requests-title", "support"),
         tabs: Tabs::for_actor(&s.actor, "accounts"),
         r,
         one_time_password: otp,
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
 }
 
 async fn request_page(app: Data, s: SignedIn, id: web::Path<u64>) -> Result<HttpResponse> {
@@ -200,8 +217,17 @@ async fn refuse_form(
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let id = id.into_inner();
-    api::refuse(&app, &s, id, form::<Refusal>(&body)?).await?;
-    Ok(see_other(&format!("/account-requests/{id}")))
+    let outcome = api::refuse(&app, &s, id, form::<Refusal>(&body)?).await;
+    Form::posted("refuse", &body)
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            REFUSAL_FIELDS,
+            |_| see_other(&format!("/account-requests/{id}")),
+            |f| show_with(&app, &s, id, None, f),
+        )
+        .await
 }
 
 async fn withdraw_form(app: Data, s: SignedIn, id: web::Path<u64>) -> Result<HttpResponse> {

@@ -139,9 +139,21 @@ impl TrainingPage<'_> {
     /// Whether a trainee's box is ticked in the session form: as typed after a refusal,
     /// else every trainee not invited yet.
     fn to_invite(&self, login: &str) -> bool {
-        !self.f.is_refused() || self.f.has("invite", login)
+        !(self.f.id == "session" && self.f.is_refused()) || self.f.has("invite", login)
+    }
+
+    /// The form `id` as shown: the refused one with what was typed, or a fresh one.
+    fn form(&self, id: &'static str) -> Form {
+        match id {
+            _ if self.f.id == id => self.f.clone(),
+            "session" => Form::new("session").set("capacity", "20").set("minutes", "90"),
+            _ => Form::new(id),
+        }
     }
 }
+
+/// The refusal's field, under its label.
+const DECLINE_FIELDS: &[Field] = &[Field::new("reason", "trainings-reason")];
 
 async fn show(app: &Data, s: &SignedIn, id: u64, f: Form) -> Result<HttpResponse> {
     let t = api::view(app, s, id).await?;
@@ -155,8 +167,7 @@ async fn show(app: &Data, s: &SignedIn, id: u64, f: Form) -> Result<HttpResponse
 }
 
 async fn training_page(app: Data, s: SignedIn, id: web::Path<u64>) -> Result<HttpResponse> {
-    let first = Form::new("session").set("capacity", "20").set("minutes", "90");
-    show(&app, &s, id.into_inner(), first).await
+    show(&app, &s, id.into_inner(), Form::new("")).await
 }
 
 async fn schedule_form(
@@ -209,6 +220,15 @@ async fn decline_form(
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
     let id = id.into_inner();
-    api::decline(&app, &s, id, form::<Decline>(&body)?).await?;
-    Ok(see_other(&format!("/trainings/{id}")))
+    let outcome = api::decline(&app, &s, id, form::<Decline>(&body)?).await;
+    Form::posted("decline", &body)
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            DECLINE_FIELDS,
+            |_| see_other(&format!("/trainings/{id}")),
+            |f| show(&app, &s, id, f),
+        )
+        .await
 }
