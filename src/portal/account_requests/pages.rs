@@ -18,7 +18,7 @@ use crate::portal::directory::model::Department;
 use crate::portal::directory::service as directory;
 use crate::portal::support::Tabs;
 use crate::web::forms::{self, Field, Form};
-use crate::web::render::{PageCtx, html, see_other};
+use crate::web::render::{PageCtx, see_other};
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form};
 
