@@ -227,3 +227,43 @@ fn refusals_without_their_reason_come_back_by_the_reason() {
     let res = submit(&support, &path, &[("reason", "Группа уже набрана")]);
     assert_eq!(res.status, 303, "{}", res.body);
 }
+
+/// I617 §13: the helpdesk's routing page — a rule for an unknown assignee keeps the agency
+/// typed (kk); a new team without members keeps its names (ru); a team saved without a
+/// name comes back in that team's own form, the other forms fresh (ru).
+#[test]
+fn helpdesk_routing_forms_keep_what_was_typed() {
+    let server = Server::start();
+    server.add_agency("MIN");
+    server.add_user("support", "MIN", &["support_admin"]);
+    let support = as_lang(&server, "support", "kk");
+    let body = support.get("/helpdesk/routing").body;
+    assert!(body.contains(&ftl("kk", "helpdesk-no-rules")), "an empty table says so");
+    let res = submit(
+        &support,
+        "/helpdesk/rules",
+        &[("category", "workstation"), ("agency", "MIN"), ("assignee", "nobody.here")],
+    );
+    refused("a rule for an unknown assignee", &res, "kk", "helpdesk-assignee-login", &["MIN"]);
+    assert!(res.body.contains("value=\"workstation\" selected"), "the category is kept");
+
+    let support = as_lang(&server, "support", "ru");
+    let team = [("name_kk", "Желі тобы"), ("name_ru", "Группа сети"), ("name_en", "Network")];
+    let mut empty = team.to_vec();
+    empty.push(("members", ""));
+    let res = submit(&support, "/helpdesk/teams", &empty);
+    refused("a team without members", &res, "ru", "helpdesk-team-members", &["Желі тобы"]);
+    let mut full = team.to_vec();
+    full.push(("members", "support"));
+    assert_eq!(submit(&support, "/helpdesk/teams", &full).status, 303);
+    let (_, routing) = support.get_json("/api/v1/helpdesk/routing");
+    let id = routing["teams"][0]["id"].as_u64().unwrap();
+    let res = submit(
+        &support,
+        &format!("/helpdesk/teams/{id}"),
+        &[("name_kk", ""), ("name_ru", " "), ("name_en", "Network (new)"), ("members", "support")],
+    );
+    refused("a team without a name", &res, "ru", "helpdesk-team-name-ru", &["Network (new)"]);
+    assert!(res.body.contains(&format!("id=\"f-edit-{id}-name-ru-error\"")), "{}", res.body);
+    assert!(!res.body.contains("value=\"Желі тобы\""), "the team's form shows what was typed");
+}

@@ -347,22 +347,83 @@ struct RoutingPage<'a> {
     tabs: Tabs,
     routing: Routing,
     categories: &'static [Category],
+    /// The refused form (a rule, a new team, or one team's — its instance the team's id),
+    /// or an empty one.
+    f: Form,
 }
+
+/// The fields of the routing page's forms, under their labels.
+const RULE_FIELDS: &[Field] = &[
+    Field::new("category", "helpdesk-category"),
+    Field::new("agency", "helpdesk-agency-code"),
+    Field::new("assignee", "helpdesk-assignee-login"),
+    Field::new("team", "helpdesk-team"),
+];
+const TEAM_FIELDS: &[Field] = &[
+    Field::new("name_kk", "helpdesk-team-name-kk"),
+    Field::new("name_ru", "helpdesk-team-name-ru"),
+    Field::new("name_en", "helpdesk-team-name-en"),
+    Field::new("members", "helpdesk-team-members"),
+];
 
 impl RoutingPage<'_> {
     fn logins(&self, team: &TeamView) -> String {
         team.members.iter().map(|m| m.login.as_str()).collect::<Vec<_>>().join(", ")
     }
+
+    /// The form `id` ("rule", "team") as shown: refused with what was typed, or empty.
+    fn form(&self, id: &'static str) -> Form {
+        if self.f.id == id { self.f.clone() } else { Form::new(id) }
+    }
+
+    /// The form of team `g`: refused with what was typed, or filled with the team as it is.
+    fn team_form(&self, g: &TeamView) -> Form {
+        if self.f.id == "edit" && self.f.value("team_id") == g.id.to_string() {
+            return self.f.clone();
+        }
+        Form::new("edit")
+            .instance(g.id)
+            .set("name_kk", g.name_kk.clone())
+            .set("name_ru", g.name_ru.clone())
+            .set("name_en", g.name_en.clone())
+            .set("members", self.logins(g))
+    }
 }
 
 async fn routing_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
-    let routing = api::routing(&app, &s).await?;
-    html(&RoutingPage {
-        page: PageCtx::new(&app, &s.state, "helpdesk-routing", "support"),
-        tabs: tabs(&s, "routing"),
+    routing_view(&app, &s, Form::new("")).await
+}
+
+async fn routing_view(app: &Data, s: &SignedIn, f: Form) -> Result<HttpResponse> {
+    let routing = api::routing(app, s).await?;
+    let page = RoutingPage {
+        page: PageCtx::new(app, &s.state, "helpdesk-routing", "support"),
+        tabs: tabs(s, "routing"),
         routing,
         categories: Category::ALL,
-    })
+        f,
+    };
+    forms::page(&page, &page.f)
+}
+
+/// A routing form sent: back to the routing page, or the page with the form refused.
+async fn settle_routing<T>(
+    app: &Data,
+    s: &SignedIn,
+    posted: Form,
+    fields: &[Field],
+    outcome: Result<T>,
+) -> Result<HttpResponse> {
+    posted
+        .settle(
+            outcome,
+            &app.i18n,
+            s.state.lang,
+            fields,
+            |_| see_other("/helpdesk/routing"),
+            |f| routing_view(app, s, f),
+        )
+        .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -383,8 +444,8 @@ async fn rule_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpRespo
         assignee: f.assignee,
         team: team_of(&f.team),
     };
-    api::add_rule(&app, &s, rule).await?;
-    Ok(see_other("/helpdesk/routing"))
+    let outcome = api::add_rule(&app, &s, rule).await;
+    settle_routing(&app, &s, Form::posted("rule", &body), RULE_FIELDS, outcome).await
 }
 
 async fn rule_delete_form(app: Data, s: SignedIn, id: web::Path<u64>) -> Result<HttpResponse> {
@@ -415,8 +476,8 @@ impl From<TeamForm> for TeamInput {
 
 async fn team_form(app: Data, s: SignedIn, body: web::Bytes) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    api::save_team(&app, &s, None, form::<TeamForm>(&body)?.into()).await?;
-    Ok(see_other("/helpdesk/routing"))
+    let outcome = api::save_team(&app, &s, None, form::<TeamForm>(&body)?.into()).await;
+    settle_routing(&app, &s, Form::posted("team", &body), TEAM_FIELDS, outcome).await
 }
 
 async fn team_save_form(
@@ -426,6 +487,8 @@ async fn team_save_form(
     body: web::Bytes,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(303);
-    api::save_team(&app, &s, Some(id.into_inner()), form::<TeamForm>(&body)?.into()).await?;
-    Ok(see_other("/helpdesk/routing"))
+    let id = id.into_inner();
+    let outcome = api::save_team(&app, &s, Some(id), form::<TeamForm>(&body)?.into()).await;
+    let posted = Form::posted("edit", &body).instance(id).set("team_id", id.to_string());
+    settle_routing(&app, &s, posted, TEAM_FIELDS, outcome).await
 }

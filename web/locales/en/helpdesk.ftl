@@ -154,3 +154,4 @@ helpdesk-team-name-ru = Name in Russian
 helpdesk-team-name-en = Name in English
 helpdesk-team-members = Members (logins separated by commas)
 helpdesk-team-add = Create a team
+helpdesk-no-rules = No rule yet: every request stays with the support service, flagged "Not routed".

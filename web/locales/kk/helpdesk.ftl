@@ -154,3 +154,4 @@ helpdesk-team-name-ru = Орысша атауы
 helpdesk-team-name-en = Ағылшынша атауы
 helpdesk-team-members = Мүшелері (логиндер үтір арқылы)
 helpdesk-team-add = Топ құру
+helpdesk-no-rules = Ережелер әлі жоқ: әр өтініш қолдау қызметінде «Бөлінбеген» белгісімен қалады.

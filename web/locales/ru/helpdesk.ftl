@@ -154,3 +154,4 @@ helpdesk-team-name-ru = Название на русском
 helpdesk-team-name-en = Название на английском
 helpdesk-team-members = Участники (логины через запятую)
 helpdesk-team-add = Создать группу
+helpdesk-no-rules = Правил пока нет: каждое обращение остаётся у службы поддержки с отметкой «Не распределено».
