@@ -109,6 +109,10 @@ fn plan_item_forms_keep_what_was_typed() {
         &[("report", &report), ("decision", "return"), ("comment", "Өңірлер бойынша есеп қосыңыз")],
     );
     assert_eq!(confirmed(&res, "done-plan-report-reviewed"), item);
+    // Dates read as the rest of the page writes them.
+    let (y, m, d) = (&period[..4], &period[5..7], &period[8..10]);
+    let page = resp.get(&item).body;
+    assert!(page.contains(&format!("{d}.{m}.{y}")) && !page.contains(&format!(" {period} ")));
 
     // In Chromium at 1024×768, Kazakh without JavaScript and Russian with it: the task
     // refused for an unknown executor keeps its title, the focus is on the executors, the

@@ -206,6 +206,11 @@ impl ItemPage<'_> {
             .unwrap_or_default()
     }
 
+    /// A date the item's JSON holds (`2027-12-31`) as the page writes dates (`31.12.2027`).
+    fn day(&self, iso: String) -> String {
+        iso.parse::<jiff::civil::Date>().map(|d| self.date(&d)).unwrap_or(iso)
+    }
+
     fn date(&self, d: &jiff::civil::Date) -> String {
         d.strftime("%d.%m.%Y").to_string()
     }
