@@ -85,12 +85,59 @@ fn the_served_openapi_document_describes_every_api_route_and_nothing_else() {
             for param in path.split('{').skip(1).map(|p| p.split('}').next().unwrap()) {
                 assert!(declared.iter().any(|d| d == param), "{what}: {{{param}}} undeclared");
             }
+            errors_declared(&doc, item, op, method, &what);
         }
     }
     let undocumented: Vec<_> = registered.difference(&documented).collect();
     let phantom: Vec<_> = documented.difference(&registered).collect();
     assert!(undocumented.is_empty(), "routes missing from docs/openapi.json: {undocumented:?}");
     assert!(phantom.is_empty(), "documented routes that do not exist: {phantom:?}");
+}
+
+/// The error answers every operation of a kind can give are declared with it (issue 20 point
+/// 1: schemathesis' "undocumented status code"): 404 where a path names an object, 400 where a
+/// query or body is read, 413 where a body is, 401 and 403 where one must be signed in (the
+/// policy may refuse, a password may be due), 403 and the CSRF token on a state-changing
+/// request of a signed-in person.
+fn errors_declared(doc: &Value, item: &Value, op: &Value, method: &str, what: &str) {
+    let params: Vec<&Value> = op["parameters"]
+        .as_array()
+        .into_iter()
+        .chain(item["parameters"].as_array())
+        .flatten()
+        .map(|p| resolve(doc, p))
+        .collect();
+    let responses = op["responses"].as_object().unwrap();
+    let has = |code: &str| responses.contains_key(code);
+    let security = op.get("security").unwrap_or(&doc["security"]);
+    let public = security.as_array().is_some_and(Vec::is_empty);
+    let unsafe_method = matches!(method, "post" | "put" | "patch" | "delete");
+    if params.iter().any(|p| p["in"] == "path") {
+        assert!(has("404"), "{what}: 404 undeclared");
+    }
+    if params.iter().any(|p| p["in"] == "query") || op.get("requestBody").is_some() {
+        assert!(has("400"), "{what}: 400 undeclared");
+    }
+    if op.get("requestBody").is_some() {
+        assert!(has("413"), "{what}: 413 undeclared");
+    }
+    if !public {
+        assert!(has("401") && has("403"), "{what}: 401 or 403 undeclared");
+    }
+    let session = security
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|s| s.get("session").is_some() || s.get("sessionLoopback").is_some());
+    if unsafe_method && session {
+        assert!(has("403"), "{what}: 403 undeclared");
+        for s in security.as_array().unwrap() {
+            assert!(s.get("csrf").is_some(), "{what}: a session without the CSRF token: {s}");
+        }
+        let loopback =
+            security.as_array().unwrap().iter().any(|s| s.get("sessionLoopback").is_some());
+        assert!(loopback, "{what}: the loopback session cookie undeclared");
+    }
 }
 
 /// Follows a local `$ref` (`#/components/...`).
