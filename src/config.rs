@@ -624,6 +624,11 @@ impl Config {
         &self.storage.data_dir
     }
 
+    /// Where access-log entries wait for their commit to the chain (`audit/journal.rs`).
+    pub fn audit_journal_dir(&self) -> PathBuf {
+        self.storage.data_dir.join("audit-journal")
+    }
+
     pub fn keys_dir(&self) -> PathBuf {
         if self.storage.keys_dir.as_os_str().is_empty() {
             self.storage.data_dir.join("keys")

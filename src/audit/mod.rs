@@ -2,17 +2,22 @@
 //!
 //! Every HTTP request and every admin action becomes one [`Entry`] in a sha256 hash chain
 //! kept in redb. A change and its entry are written in the same transaction
-//! ([`AuditLog::change`]); read-only requests and failures are queued and group-committed by
-//! the writer thread. Signed checkpoints, monthly zip archives and the verifier live in the
-//! submodules.
+//! ([`AuditLog::change`]); read-only requests and failures are queued, written to the
+//! journal before their requests are answered (`journal.rs`) and group-committed to the chain
+//! by the writer (`writer.rs`). Signed checkpoints, monthly zip archives and the verifier live
+//! in the submodules.
 
 pub mod archive;
 pub mod chain;
+mod journal;
 pub mod query;
 mod refused;
+#[cfg(test)]
+mod tests;
 pub mod verify;
 mod writer;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,16 +43,23 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Starts the writer thread.
-    pub fn start(db: Db, key: Arc<ApplianceKey>, config: &AuditConfig) -> Result<Arc<AuditLog>> {
+    /// Commits what the journal in `journal_dir` holds beyond the chain (entries of requests
+    /// answered before the process last stopped), then starts the writer threads.
+    pub fn start(
+        db: Db,
+        key: Arc<ApplianceKey>,
+        config: &AuditConfig,
+        journal_dir: &Path,
+    ) -> Result<Arc<AuditLog>> {
         db.write(chain::ensure_tables)?;
+        let journal = replay_journal(&db, journal_dir)?;
         let (tx, rx) = flume::bounded(writer::QUEUE);
         let settings = writer::Settings {
             group_commit: Duration::from_millis(config.group_commit_ms),
             checkpoint_every: config.checkpoint_every_entries,
             checkpoint_interval: Duration::from_secs(config.checkpoint_interval_minutes * 60),
         };
-        let thread = writer::spawn(db.clone(), key.clone(), rx, settings);
+        let thread = writer::spawn(db.clone(), key.clone(), journal, rx, settings);
         if !config.log_read_requests {
             tracing::warn!(
                 "audit.log_read_requests = false: read-only requests are not logged (R365 §7 requires them)"
@@ -130,7 +142,7 @@ impl AuditLog {
         }
     }
 
-    /// Queues a request's entry and waits until it is committed: the request is answered
+    /// Queues a request's entry and waits until it is journaled: the request is answered
     /// only once its entry would survive the process being killed.
     pub async fn submit_acknowledged(&self, entry: Pending) {
         let (done_tx, done_rx) = flume::bounded(1);
@@ -215,6 +227,24 @@ impl AuditLog {
     pub fn db(&self) -> &Db {
         &self.db
     }
+}
+
+/// Commits the journal's records after the database's mark, in their order, and opens the
+/// journal for the records to come.
+fn replay_journal(db: &Db, dir: &Path) -> Result<journal::Journal> {
+    let applied = db.write(|txn| journal::applied(&txn.open_table(crate::db::META)?))?;
+    let recovered = journal::recover(dir, applied)?;
+    if let Some(&(last, _)) = recovered.records.last() {
+        db.write(|txn| {
+            chain::append_pending(txn, recovered.records.iter().map(|(_, entry)| entry))?;
+            journal::set_applied(txn, last)
+        })?;
+        tracing::warn!(
+            entries = recovered.records.len(),
+            "access log: entries of requests answered before the last stop were committed from the journal"
+        );
+    }
+    Ok(journal::Journal::create(dir, recovered.last.max(applied) + 1)?)
 }
 
 impl Drop for AuditLog {
