@@ -18,8 +18,11 @@
 //! removed once every record in it is committed.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read as _, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::Mutex;
 
 use redb::{ReadableTable, WriteTransaction};
 
@@ -135,17 +138,22 @@ fn segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
     Ok(found)
 }
 
-/// A segment that is complete: removable once `last` is committed.
-pub struct Closed {
-    pub path: PathBuf,
-    pub last: u64,
+/// The journal being written, shared by every thread that logs a request: each entry is
+/// appended by the thread that answers its request, under a lock held for one `write(2)`, so
+/// no request waits for another thread to wake up (that hand-off cost as much as the fsync
+/// it replaced: docs/benchmarks.md).
+pub struct Journal {
+    segment: Mutex<Segment>,
+    /// The last journal number committed to the chain (for `/metrics`).
+    committed: AtomicU64,
 }
 
-/// The segment being written.
-pub struct Journal {
+struct Segment {
     dir: PathBuf,
     file: File,
-    path: PathBuf,
+    /// The number of its first record (its name).
+    first: u64,
+    /// Bytes written whole; a reader reads no further.
     bytes: u64,
     /// The number the next record gets.
     next: u64,
@@ -153,6 +161,13 @@ pub struct Journal {
     /// damaged record ends only this one.
     damaged: bool,
     buffer: Vec<u8>,
+}
+
+/// Where the writer is: the segment being written and how much of it is whole.
+#[derive(Clone, Copy)]
+struct Position {
+    first: u64,
+    bytes: u64,
 }
 
 impl Journal {
@@ -163,67 +178,157 @@ impl Journal {
         for (_, path) in segments(dir)? {
             std::fs::remove_file(path)?;
         }
-        let (file, path) = open_segment(dir, next)?;
+        let file = open_segment(dir, next)?;
         Ok(Journal {
-            dir: dir.to_owned(),
-            file,
-            path,
-            bytes: 0,
-            next,
-            damaged: false,
-            buffer: Vec::with_capacity(64 * 1024),
+            segment: Mutex::new(Segment {
+                dir: dir.to_owned(),
+                file,
+                first: next,
+                bytes: 0,
+                next,
+                damaged: false,
+                buffer: Vec::with_capacity(4096),
+            }),
+            committed: AtomicU64::new(next - 1),
         })
     }
 
-    /// Appends `entries` in one write; returns the number of the last one, and the segment
-    /// closed when this one grew past its size. On an error nothing is numbered and the
-    /// entries may be appended again.
-    pub fn append(&mut self, entries: &[Pending]) -> io::Result<(u64, Option<Closed>)> {
-        let mut closed = None;
-        if self.damaged || self.bytes >= SEGMENT_BYTES {
-            closed = Some(self.roll()?);
+    /// Appends one entry with one write. On an error nothing is numbered and the entry may
+    /// be appended again.
+    pub fn append(&self, entry: &Pending) -> io::Result<()> {
+        let mut s = self.segment.lock();
+        if s.damaged || s.bytes >= SEGMENT_BYTES {
+            let next = s.next;
+            s.file = open_segment(&s.dir, next)?;
+            s.first = next;
+            s.bytes = 0;
+            s.damaged = false;
         }
-        self.buffer.clear();
-        let mut number = self.next;
-        for entry in entries {
-            let bytes = entry.members();
-            self.buffer.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-            self.buffer.extend_from_slice(&checksum(number, bytes).to_le_bytes());
-            self.buffer.extend_from_slice(&number.to_le_bytes());
-            self.buffer.extend_from_slice(bytes);
-            number += 1;
-        }
-        if let Err(e) = self.file.write_all(&self.buffer) {
-            // Cut what was written of this group, so a retry does not follow a torn record.
-            if self.file.set_len(self.bytes).is_err() {
-                self.damaged = true;
+        let number = s.next;
+        let bytes = entry.members();
+        let Segment { buffer, .. } = &mut *s;
+        buffer.clear();
+        buffer.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        buffer.extend_from_slice(&checksum(number, bytes).to_le_bytes());
+        buffer.extend_from_slice(&number.to_le_bytes());
+        buffer.extend_from_slice(bytes);
+        let Segment { file, buffer, .. } = &mut *s;
+        if let Err(e) = file.write_all(buffer) {
+            // Cut what was written, so a retry does not follow a torn record.
+            let whole = s.bytes;
+            if s.file.set_len(whole).is_err() {
+                s.damaged = true;
             }
             return Err(e);
         }
-        self.bytes += self.buffer.len() as u64;
-        self.next = number;
-        Ok((number - 1, closed))
+        s.bytes += s.buffer.len() as u64;
+        s.next = number + 1;
+        Ok(())
     }
 
-    /// Closes the segment being written (at shutdown, so it can be removed once committed).
-    pub fn close(self) -> Closed {
-        Closed { path: self.path, last: self.next - 1 }
+    /// Records that entries up to `number` are in the chain.
+    pub fn mark_committed(&self, number: u64) {
+        self.committed.store(number, Ordering::Relaxed);
     }
 
-    fn roll(&mut self) -> io::Result<Closed> {
-        let (file, path) = open_segment(&self.dir, self.next)?;
-        let old = std::mem::replace(&mut self.path, path);
-        self.file = file;
-        self.bytes = 0;
-        self.damaged = false;
-        Ok(Closed { path: old, last: self.next - 1 })
+    /// Entries journaled and not yet in the chain.
+    pub fn waiting(&self) -> u64 {
+        let next = self.segment.lock().next;
+        (next - 1).saturating_sub(self.committed.load(Ordering::Relaxed))
+    }
+
+    fn position(&self) -> Position {
+        let s = self.segment.lock();
+        Position { first: s.first, bytes: s.bytes }
     }
 }
 
-fn open_segment(dir: &Path, first: u64) -> io::Result<(File, PathBuf)> {
-    let path = dir.join(format!("{first:020}.log"));
-    let file = OpenOptions::new().create(true).append(true).open(&path)?;
-    Ok((file, path))
+/// What the committing thread read since its last call.
+#[derive(Default)]
+pub struct Read {
+    pub entries: Vec<Pending>,
+    /// The number of the last entry read.
+    pub last: Option<u64>,
+    /// Segments read to their end: removable once `entries` are committed.
+    pub finished: Vec<PathBuf>,
+}
+
+/// The committing thread's place in the journal.
+pub struct Tail {
+    dir: PathBuf,
+    first: u64,
+    file: Option<File>,
+    offset: u64,
+    buffer: Vec<u8>,
+}
+
+impl Tail {
+    /// Follows `journal` from its first segment.
+    pub fn new(dir: &Path, journal: &Journal) -> Tail {
+        Tail {
+            dir: dir.to_owned(),
+            first: journal.position().first,
+            file: None,
+            offset: 0,
+            buffer: Vec::new(),
+        }
+    }
+
+    /// Reads the records written whole since the last call, following the writer into the
+    /// segments it started meanwhile.
+    pub fn read(&mut self, journal: &Journal) -> io::Result<Read> {
+        let mut read = Read::default();
+        loop {
+            // Where the writer is, taken before reading: if it has moved past this segment,
+            // everything this segment will ever hold is already written.
+            let writer = journal.position();
+            let path = self.dir.join(segment_name(self.first));
+            if self.file.is_none() {
+                self.file = Some(File::open(&path)?);
+            }
+            let file = self.file.as_mut().expect("opened above");
+            let end =
+                if writer.first == self.first { writer.bytes } else { file.metadata()?.len() };
+            if end > self.offset {
+                self.buffer.resize((end - self.offset) as usize, 0);
+                file.seek(SeekFrom::Start(self.offset))?;
+                file.read_exact(&mut self.buffer)?;
+                let mut at = 0;
+                while let Some((number, entry, next)) = read_record(&self.buffer, at) {
+                    read.entries.push(Pending::from_members(entry.to_vec()));
+                    read.last = Some(number);
+                    at = next;
+                }
+                // A damaged record (a write that failed and could not be undone) ends what
+                // is read of this segment; the writer has started a new one after it.
+                self.offset += if at < self.buffer.len() && writer.first != self.first {
+                    self.buffer.len() as u64
+                } else {
+                    at as u64
+                };
+            }
+            if writer.first == self.first {
+                return Ok(read);
+            }
+            // This segment is finished: go on with the next one the writer started.
+            let next = segments(&self.dir)?.into_iter().map(|(n, _)| n).find(|n| *n > self.first);
+            read.finished.push(path);
+            self.file = None;
+            self.offset = 0;
+            match next {
+                Some(n) => self.first = n,
+                None => return Ok(read),
+            }
+        }
+    }
+}
+
+fn segment_name(first: u64) -> String {
+    format!("{first:020}.log")
+}
+
+fn open_segment(dir: &Path, first: u64) -> io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(dir.join(segment_name(first)))
 }
 
 #[cfg(test)]
@@ -238,12 +343,22 @@ mod tests {
         r.records.iter().map(|(n, _)| *n).collect()
     }
 
+    fn append(journal: &Journal, from: u64, to: u64) {
+        for i in from..=to {
+            journal.append(&entry(i)).unwrap();
+        }
+    }
+
+    fn current_path(journal: &Journal) -> PathBuf {
+        let s = journal.segment.lock();
+        s.dir.join(segment_name(s.first))
+    }
+
     #[test]
     fn records_after_the_mark_are_recovered_in_order_with_their_bytes() {
         let dir = tempfile::tempdir().unwrap();
-        let mut journal = Journal::create(dir.path(), 1).unwrap();
-        assert_eq!(journal.append(&[entry(1), entry(2)]).unwrap().0, 2);
-        assert_eq!(journal.append(&[entry(3)]).unwrap().0, 3);
+        let journal = Journal::create(dir.path(), 1).unwrap();
+        append(&journal, 1, 3);
         let r = recover(dir.path(), 1).unwrap();
         assert_eq!(numbers(&r), vec![2, 3]);
         assert_eq!(r.records[0].1, entry(2));
@@ -257,13 +372,13 @@ mod tests {
     #[test]
     fn a_record_cut_short_ends_the_replay_of_its_segment_only() {
         let dir = tempfile::tempdir().unwrap();
-        let mut journal = Journal::create(dir.path(), 10).unwrap();
-        journal.append(&[entry(10), entry(11)]).unwrap();
-        let first = journal.path.clone();
+        let journal = Journal::create(dir.path(), 10).unwrap();
+        append(&journal, 10, 11);
+        let first = current_path(&journal);
         // Force a new segment, then damage the first one's last record.
-        journal.damaged = true;
-        let (_, closed) = journal.append(&[entry(12)]).unwrap();
-        assert_eq!(closed.as_ref().map(|c| c.last), Some(11));
+        journal.segment.lock().damaged = true;
+        append(&journal, 12, 12);
+        assert_ne!(current_path(&journal), first);
         let len = std::fs::metadata(&first).unwrap().len();
         OpenOptions::new().write(true).open(&first).unwrap().set_len(len - 3).unwrap();
         let r = recover(dir.path(), 0).unwrap();
@@ -273,23 +388,51 @@ mod tests {
     #[test]
     fn a_flipped_byte_is_not_replayed() {
         let dir = tempfile::tempdir().unwrap();
-        let mut journal = Journal::create(dir.path(), 1).unwrap();
-        journal.append(&[entry(1), entry(2)]).unwrap();
-        let mut bytes = std::fs::read(&journal.path).unwrap();
+        let journal = Journal::create(dir.path(), 1).unwrap();
+        append(&journal, 1, 2);
+        let path = current_path(&journal);
+        let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 2;
         bytes[last] ^= 0x20;
-        std::fs::write(&journal.path, bytes).unwrap();
+        std::fs::write(&path, bytes).unwrap();
         assert_eq!(numbers(&recover(dir.path(), 0).unwrap()), vec![1]);
     }
 
     #[test]
     fn creating_the_journal_removes_the_old_segments() {
         let dir = tempfile::tempdir().unwrap();
-        let mut journal = Journal::create(dir.path(), 1).unwrap();
-        journal.append(&[entry(1)]).unwrap();
+        let journal = Journal::create(dir.path(), 1).unwrap();
+        append(&journal, 1, 1);
         let journal = Journal::create(dir.path(), 2).unwrap();
         assert_eq!(segments(dir.path()).unwrap().len(), 1);
         assert!(recover(dir.path(), 0).unwrap().records.is_empty());
-        assert_eq!(journal.close().last, 1);
+        assert_eq!(journal.waiting(), 0);
+    }
+
+    /// The committing thread reads what was written whole, follows the writer into its new
+    /// segments and hands back the finished ones.
+    #[test]
+    fn the_tail_follows_the_writer_across_segments() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::create(dir.path(), 1).unwrap();
+        let mut tail = Tail::new(dir.path(), &journal);
+        assert!(tail.read(&journal).unwrap().entries.is_empty());
+        append(&journal, 1, 2);
+        let r = tail.read(&journal).unwrap();
+        assert_eq!((r.entries.len(), r.last), (2, Some(2)));
+        assert_eq!(r.entries[1], entry(2));
+        assert!(r.finished.is_empty());
+        let first = current_path(&journal);
+        append(&journal, 3, 3);
+        journal.segment.lock().bytes = SEGMENT_BYTES;
+        append(&journal, 4, 5);
+        journal.segment.lock().bytes = SEGMENT_BYTES;
+        append(&journal, 6, 6);
+        let r = tail.read(&journal).unwrap();
+        assert_eq!(r.entries, vec![entry(3), entry(4), entry(5), entry(6)]);
+        assert_eq!(r.last, Some(6));
+        assert_eq!(r.finished.len(), 2);
+        assert_eq!(r.finished[0], first);
+        assert_eq!(journal.waiting(), 6);
     }
 }

@@ -1,23 +1,16 @@
-//! The writer: two threads between a request's entry and the hash chain.
+//! The writer: the thread that commits the journaled entries to the hash chain.
 //!
-//! `audit-journal` takes the queued entries, appends each group to the journal
-//! (`journal.rs`) with one `write(2)` and then wakes the requests waiting for their entry
-//! ([`Msg::Acknowledged`]): a request is answered once its entry is in the journal, which
-//! survives the process being killed the next moment (R365 §7; found by the soak, issue 20).
-//! Under load the entries that arrive during one write form the next group. Entries nobody
-//! waits for (refused connections, jobs) are journaled when the first has waited
-//! `group_commit_ms` (the thread sleeps meanwhile, so senders never wake it per entry), when
-//! a flush is queued, or when `MAX_BATCH` entries are waiting.
+//! A request's entry is appended to the journal (`journal.rs`) by the thread that answers
+//! the request, before the answer leaves; it survives the process being killed the next
+//! moment (R365 §7; found by the soak, issue 20). This thread wakes every `group_commit_ms`
+//! (or at once for a flush), reads what was journaled meanwhile and commits it to the chain
+//! in redb in one durable transaction that also records the last journal number committed,
+//! removes the segments read to their end, and signs checkpoints. No answer waits for it.
 //!
-//! `audit-writer` commits the journaled entries to the chain in redb, one durable commit per
-//! `group_commit_ms` at most (no answer waits for it), records the last journal number
-//! committed in the same transaction, removes the journal's segments once committed, and
-//! signs checkpoints. A flush waits for this commit.
-//!
-//! If a commit fails (e.g. the disk is full) the group is kept and retried; the bounded
-//! channel between the threads fills, the journal thread stops taking entries, the queue
-//! fills and requests wait, so the portal never serves requests it cannot log. A failed
-//! journal write is retried the same way before anyone is answered.
+//! If a commit fails (e.g. the disk is full) it is retried with the same entries; the
+//! journal keeps them meanwhile. If the journal itself cannot be written, the request waits
+//! (`AuditLog::submit_acknowledged` retries), so the portal never answers a request it has not
+//! logged.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,32 +19,13 @@ use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::chain::{self, CHECKPOINTS, Head, Pending};
-use super::journal::{self, Closed, Journal};
+use super::journal::{self, Journal, Tail};
 use crate::db::{Db, META};
 use crate::error::Result;
 use crate::keys::ApplianceKey;
 
-const MAX_BATCH: usize = 4096;
-pub(super) const QUEUE: usize = 16 * 1024;
-/// Journaled groups waiting for their commit before the journal thread stops taking
-/// entries (back-pressure when the database cannot commit).
-const JOURNALED: usize = 256;
-
 pub(super) enum Msg {
-    Entry(Pending),
-    /// An entry whose request waits for it to be journaled before it is answered.
-    Acknowledged(Pending, flume::Sender<()>),
-    /// Answered once everything queued before it is committed to the chain.
-    Flush(flume::Sender<()>),
-    Shutdown(flume::Sender<()>),
-}
-
-/// What the journal thread hands the committing thread, in order.
-enum Journaled {
-    /// Entries and the journal number of the last of them.
-    Group(Vec<Pending>, u64),
-    /// A segment written to its end, to remove once its last record is committed.
-    Closed(Closed),
+    /// Answered once everything journaled before it is committed to the chain.
     Flush(flume::Sender<()>),
     Shutdown(flume::Sender<()>),
 }
@@ -79,196 +53,54 @@ pub(super) struct Settings {
     pub checkpoint_interval: Duration,
 }
 
-/// Starts both threads; the handle returned is the journal thread's, which joins the
-/// committing thread before it ends.
 pub(super) fn spawn(
     db: Db,
     key: Arc<ApplianceKey>,
-    journal: Journal,
+    journal: Arc<Journal>,
+    tail: Tail,
     rx: flume::Receiver<Msg>,
     settings: Settings,
 ) -> std::thread::JoinHandle<()> {
-    let (to_commit, journaled) = flume::bounded(JOURNALED);
-    let group_commit = settings.group_commit;
-    let committer = std::thread::Builder::new()
-        .name("audit-writer".into())
-        .spawn(move || commit_loop(db, key, journaled, settings))
-        .expect("spawn audit writer thread");
     std::thread::Builder::new()
-        .name("audit-journal".into())
-        .spawn(move || {
-            journal_loop(journal, rx, &to_commit, group_commit);
-            drop(to_commit);
-            let _ = committer.join();
-        })
-        .expect("spawn audit journal thread")
+        .name("audit-writer".into())
+        .spawn(move || run(db, key, journal, tail, rx, settings))
+        .expect("spawn audit writer thread")
 }
 
-/// What the journal thread has taken from the queue and not yet handled.
-#[derive(Default)]
-struct Taken {
-    entries: Vec<Pending>,
-    acks: Vec<flume::Sender<()>>,
-    flushes: Vec<flume::Sender<()>>,
-    shutdown: Option<flume::Sender<()>>,
-}
-
-impl Taken {
-    fn take(&mut self, msg: Msg) {
-        match msg {
-            Msg::Entry(e) => self.entries.push(e),
-            Msg::Acknowledged(e, w) => {
-                self.entries.push(e);
-                self.acks.push(w);
-            }
-            Msg::Flush(w) => self.flushes.push(w),
-            Msg::Shutdown(w) => self.shutdown = Some(w),
-        }
-    }
-}
-
-fn journal_loop(
-    mut journal: Journal,
+fn run(
+    db: Db,
+    key: Arc<ApplianceKey>,
+    journal: Arc<Journal>,
+    mut tail: Tail,
     rx: flume::Receiver<Msg>,
-    to_commit: &flume::Sender<Journaled>,
-    group_commit: Duration,
+    settings: Settings,
 ) {
-    let mut taken = Taken::default();
-    loop {
-        let mut stopping = false;
-        match rx.recv_timeout(Duration::from_secs(1)) {
-            Ok(msg) => taken.take(msg),
-            Err(flume::RecvTimeoutError::Timeout) => {}
-            Err(flume::RecvTimeoutError::Disconnected) => stopping = true,
-        }
-        // Let entries nobody waits for gather while asleep rather than waking per entry:
-        // one wake-up per message cost about a fifth of the server's throughput.
-        if !taken.entries.is_empty()
-            && taken.acks.is_empty()
-            && taken.flushes.is_empty()
-            && taken.shutdown.is_none()
-            && !stopping
-            && taken.entries.len() + rx.len() < MAX_BATCH
-        {
-            std::thread::sleep(group_commit);
-        }
-        // Whatever else is already queued joins this group at no extra cost; at shutdown,
-        // everything sent before the request.
-        while taken.shutdown.is_some() || stopping || taken.entries.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(msg) => taken.take(msg),
-                Err(_) => break,
-            }
-        }
-        if !taken.entries.is_empty() {
-            let (last, closed) = append_with_retry(&mut journal, &taken.entries);
-            for ack in taken.acks.drain(..) {
-                let _ = ack.send(());
-            }
-            let _ = to_commit.send(Journaled::Group(std::mem::take(&mut taken.entries), last));
-            if let Some(closed) = closed {
-                let _ = to_commit.send(Journaled::Closed(closed));
-            }
-        }
-        for flush in taken.flushes.drain(..) {
-            let _ = to_commit.send(Journaled::Flush(flush));
-        }
-        if stopping || taken.shutdown.is_some() {
-            let _ = to_commit.send(Journaled::Closed(journal.close()));
-            if let Some(done) = taken.shutdown.take() {
-                let _ = to_commit.send(Journaled::Shutdown(done));
-            }
-            return;
-        }
-    }
-}
-
-fn append_with_retry(journal: &mut Journal, entries: &[Pending]) -> (u64, Option<Closed>) {
-    let mut delay = Duration::from_millis(50);
-    loop {
-        match journal.append(entries) {
-            Ok(done) => return done,
-            Err(e) => {
-                tracing::error!(error = %e, pending = entries.len(), "access log journal write failed; retrying");
-                std::thread::sleep(delay);
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
-        }
-    }
-}
-
-/// What the committing thread has received and not yet handled.
-#[derive(Default)]
-struct Received {
-    entries: Vec<Pending>,
-    /// The journal number of the last entry received.
-    last: u64,
-    closed: Vec<Closed>,
-    flushes: Vec<flume::Sender<()>>,
-    shutdown: Option<flume::Sender<()>>,
-}
-
-impl Received {
-    fn take(&mut self, msg: Journaled) {
-        match msg {
-            Journaled::Group(group, last) => {
-                self.entries.extend(group);
-                self.last = last;
-            }
-            Journaled::Closed(segment) => self.closed.push(segment),
-            Journaled::Flush(w) => self.flushes.push(w),
-            Journaled::Shutdown(w) => self.shutdown = Some(w),
-        }
-    }
-
-    /// Removes the segments whose every record is committed.
-    fn remove_committed_segments(&mut self) {
-        let applied = self.last;
-        self.closed.retain(|segment| {
-            if segment.last > applied {
-                return true;
-            }
-            if let Err(e) = std::fs::remove_file(&segment.path) {
-                tracing::warn!(error = %e, segment = %segment.path.display(), "access log journal segment not removed");
-            }
-            false
-        });
-    }
-}
-
-fn commit_loop(db: Db, key: Arc<ApplianceKey>, rx: flume::Receiver<Journaled>, settings: Settings) {
     let mut last_checkpoint_at = Instant::now();
-    let mut received = Received::default();
     loop {
+        let mut flushes = Vec::new();
+        let mut shutdown = None;
         let mut stopping = false;
-        match rx.recv_timeout(Duration::from_secs(1)) {
-            Ok(msg) => received.take(msg),
+        match rx.recv_timeout(settings.group_commit) {
+            Ok(Msg::Flush(w)) => flushes.push(w),
+            Ok(Msg::Shutdown(w)) => shutdown = Some(w),
             Err(flume::RecvTimeoutError::Timeout) => {}
             Err(flume::RecvTimeoutError::Disconnected) => stopping = true,
         }
-        // No answer waits for this commit: one durable commit per window under load.
-        if !received.entries.is_empty()
-            && received.flushes.is_empty()
-            && received.shutdown.is_none()
-            && !stopping
-        {
-            std::thread::sleep(settings.group_commit);
+        for msg in rx.try_iter() {
+            match msg {
+                Msg::Flush(w) => flushes.push(w),
+                Msg::Shutdown(w) => shutdown = Some(w),
+            }
         }
-        while let Ok(msg) = rx.try_recv() {
-            received.take(msg);
-        }
-        if !received.entries.is_empty() {
-            commit_with_retry(&db, &mut received.entries, received.last);
-        }
-        received.remove_committed_segments();
-        for flush in received.flushes.drain(..) {
+        commit_journaled(&db, &journal, &mut tail);
+        for flush in flushes {
             let _ = flush.send(());
         }
-        let force = received.shutdown.is_some() || stopping;
+        let force = shutdown.is_some() || stopping;
         if let Err(e) = maybe_checkpoint(&db, &key, &settings, &mut last_checkpoint_at, force) {
             tracing::error!(error = %e, "audit checkpoint failed");
         }
-        if let Some(done) = received.shutdown.take() {
+        if let Some(done) = shutdown {
             let _ = done.send(());
             return;
         }
@@ -278,7 +110,32 @@ fn commit_loop(db: Db, key: Arc<ApplianceKey>, rx: flume::Receiver<Journaled>, s
     }
 }
 
-fn commit_with_retry(db: &Db, entries: &mut Vec<Pending>, last: u64) {
+/// Commits what was journaled since the last call, then removes the segments read to their
+/// end.
+fn commit_journaled(db: &Db, journal: &Journal, tail: &mut Tail) {
+    let mut delay = Duration::from_millis(50);
+    let read = loop {
+        match tail.read(journal) {
+            Ok(read) => break read,
+            Err(e) => {
+                tracing::error!(error = %e, "access log journal cannot be read; retrying");
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    };
+    if let Some(last) = read.last {
+        commit_with_retry(db, &read.entries, last);
+        journal.mark_committed(last);
+    }
+    for path in read.finished {
+        if let Err(e) = std::fs::remove_file(&path) {
+            tracing::warn!(error = %e, segment = %path.display(), "access log journal segment not removed");
+        }
+    }
+}
+
+fn commit_with_retry(db: &Db, entries: &[Pending], last: u64) {
     let mut delay = Duration::from_millis(50);
     loop {
         let committed = db.write(|txn| {
@@ -286,10 +143,7 @@ fn commit_with_retry(db: &Db, entries: &mut Vec<Pending>, last: u64) {
             journal::set_applied(txn, last)
         });
         match committed {
-            Ok(()) => {
-                entries.clear();
-                return;
-            }
+            Ok(()) => return,
             Err(e) => {
                 tracing::error!(error = %e, pending = entries.len(), "access log commit failed; retrying");
                 std::thread::sleep(delay);
