@@ -3,8 +3,11 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
+#[path = "caught_panics.rs"]
+mod caught_panics;
+
 use ipgo::search::extract::{ContentLimits, extract};
 
-fuzz_target!(|data: &[u8]| {
-    let _ = extract(data, &ContentLimits::default());
+fuzz_target!(init: caught_panics::install(), |data: &[u8]| {
+    caught_panics::run(|| extract(data, &ContentLimits::default()));
 });

@@ -2,10 +2,13 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
+#[path = "caught_panics.rs"]
+mod caught_panics;
+
 use ipgo::search::extract::{ContentLimits, Format, extract_as};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: caught_panics::install(), |data: &[u8]| {
     let Some((pick, bytes)) = data.split_first() else { return };
     let format = [Format::Doc, Format::Xls, Format::Ppt][*pick as usize % 3];
-    let _ = extract_as(format, bytes, &ContentLimits::default());
+    caught_panics::run(|| extract_as(format, bytes, &ContentLimits::default()));
 });

@@ -180,6 +180,24 @@ pub(crate) fn malformed(detail: impl Into<String>) -> ExtractError {
     ExtractError::new(ErrorKind::Malformed, detail)
 }
 
+/// Runs a third-party parser known to panic on hostile input (calamine, pdf-extract: see
+/// STACK-NOTES) and turns a panic into `Malformed` naming the format and the panic, so a bad
+/// file is a clean error at the parser already — not only in the sandboxed child's last-resort
+/// `catch_unwind` — and a fuzzer goes on past it (docs/fuzzing.md).
+pub(crate) fn catch_parser_panic<T>(
+    format: &str,
+    parse: impl FnOnce() -> Result<T, ExtractError>,
+) -> Result<T, ExtractError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown panic");
+        Err(malformed(format!("{format} parser failed: {what}")))
+    })
+}
+
 /// Extracts text in this process. **Run it only inside the sandboxed child** (see
 /// [`run_sandboxed`]): parsers may panic, loop or allocate without bound on hostile input.
 pub fn extract(bytes: &[u8], limits: &ContentLimits) -> Result<Extracted, ExtractError> {

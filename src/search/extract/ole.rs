@@ -159,8 +159,13 @@ fn push_ppt_text(text: &str, out: &mut String) {
 }
 
 /// Excel 97–2003 through calamine (which may over-allocate on lying headers: this runs only in
-/// the sandboxed child, whose memory limit turns that into a clean failure).
+/// the sandboxed child, whose memory limit turns that into a clean failure; and which panics on
+/// some lying compound-file headers: that becomes `Malformed` here).
 pub fn xls(bytes: &[u8]) -> Result<String, ExtractError> {
+    super::catch_parser_panic("XLS", || xls_text(bytes))
+}
+
+fn xls_text(bytes: &[u8]) -> Result<String, ExtractError> {
     let mut wb: Xls<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsError| {
             let msg = e.to_string();
@@ -212,5 +217,17 @@ mod tests {
         let mut out = String::new();
         ppt_records(&rec, 0, &mut out).ok();
         assert_eq!(out, "Мемлекеттік\n");
+    }
+
+    /// Found by fuzzing (docs/fuzzing.md, finding 1, target `extract_ole`): an XLS whose
+    /// compound-file header claims sectors past the end of the file makes calamine 0.38 slice
+    /// out of range and panic (`cfb.rs:320`). The portal must answer `Malformed` itself, not
+    /// rely on the sandboxed child to survive the panic.
+    #[test]
+    fn xls_with_sectors_past_the_end_is_malformed_not_a_panic() {
+        let bytes = include_bytes!("../../../tests/fixtures/fuzz/xls-cfb-sector-out-of-range.xls");
+        let e = xls(bytes).expect_err("a lying XLS gives no text");
+        assert_eq!(e.kind, ErrorKind::Malformed, "{e}");
+        assert!(e.detail.starts_with("XLS"), "{e}");
     }
 }
