@@ -174,7 +174,8 @@ impl App {
         .map_err(|e| other(&e))?;
         crate::portal::install_poll_hooks();
         let audit =
-            AuditLog::start(db.clone(), key.clone(), &config.audit).map_err(|e| other(&e))?;
+            AuditLog::start(db.clone(), key.clone(), &config.audit, &config.audit_journal_dir())
+                .map_err(|e| other(&e))?;
         let sessions = Sessions::new(
             config.session.idle_timeout_seconds,
             config.session.absolute_timeout_seconds,

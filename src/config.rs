@@ -160,8 +160,9 @@ pub struct LoginConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuditConfig {
-    /// Longest wait before entries nobody waits for (refused connections, jobs) are
-    /// committed as a group; a request's own entry is committed before it is answered.
+    /// Longest wait before journaled entries are committed to the chain as a group, and
+    /// before entries nobody waits for (refused connections, jobs) are journaled; a
+    /// request's own entry is journaled before it is answered (`audit/journal.rs`).
     pub group_commit_ms: u64,
     /// A signed checkpoint after this many entries...
     pub checkpoint_every_entries: u64,
@@ -622,6 +623,11 @@ impl Config {
 
     pub fn data_dir(&self) -> &Path {
         &self.storage.data_dir
+    }
+
+    /// Where access-log entries wait for their commit to the chain (`audit/journal.rs`).
+    pub fn audit_journal_dir(&self) -> PathBuf {
+        self.storage.data_dir.join("audit-journal")
     }
 
     pub fn keys_dir(&self) -> PathBuf {

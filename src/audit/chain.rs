@@ -192,6 +192,17 @@ impl Pending {
         .pending()
     }
 
+    /// An entry read back from the journal (`journal.rs`), as [`members`](Self::members)
+    /// gave it.
+    pub(super) fn from_members(members: Vec<u8>) -> Pending {
+        Pending { members }
+    }
+
+    /// The serialised members, as the journal stores them.
+    pub(super) fn members(&self) -> &[u8] {
+        &self.members
+    }
+
     pub fn from_entry(e: &Entry) -> Pending {
         Members {
             time: &e.time,

@@ -2,17 +2,22 @@
 //!
 //! Every HTTP request and every admin action becomes one [`Entry`] in a sha256 hash chain
 //! kept in redb. A change and its entry are written in the same transaction
-//! ([`AuditLog::change`]); read-only requests and failures are queued and group-committed by
-//! the writer thread. Signed checkpoints, monthly zip archives and the verifier live in the
-//! submodules.
+//! ([`AuditLog::change`]); read-only requests and failures are queued, written to the
+//! journal before their requests are answered (`journal.rs`) and group-committed to the chain
+//! by the writer (`writer.rs`). Signed checkpoints, monthly zip archives and the verifier live
+//! in the submodules.
 
 pub mod archive;
 pub mod chain;
+mod journal;
 pub mod query;
 mod refused;
+#[cfg(test)]
+mod tests;
 pub mod verify;
 mod writer;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +36,7 @@ pub use writer::Checkpoint;
 pub struct AuditLog {
     db: Db,
     key: Arc<ApplianceKey>,
+    journal: Arc<journal::Journal>,
     tx: flume::Sender<writer::Msg>,
     log_reads: bool,
     refused: refused::Refused,
@@ -38,16 +44,24 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Starts the writer thread.
-    pub fn start(db: Db, key: Arc<ApplianceKey>, config: &AuditConfig) -> Result<Arc<AuditLog>> {
+    /// Commits what the journal in `journal_dir` holds beyond the chain (entries of requests
+    /// answered before the process last stopped), then starts the writer threads.
+    pub fn start(
+        db: Db,
+        key: Arc<ApplianceKey>,
+        config: &AuditConfig,
+        journal_dir: &Path,
+    ) -> Result<Arc<AuditLog>> {
         db.write(chain::ensure_tables)?;
-        let (tx, rx) = flume::bounded(writer::QUEUE);
+        let journal = Arc::new(replay_journal(&db, journal_dir)?);
+        let tail = journal::Tail::new(journal_dir, &journal);
+        let (tx, rx) = flume::bounded(64);
         let settings = writer::Settings {
             group_commit: Duration::from_millis(config.group_commit_ms),
             checkpoint_every: config.checkpoint_every_entries,
             checkpoint_interval: Duration::from_secs(config.checkpoint_interval_minutes * 60),
         };
-        let thread = writer::spawn(db.clone(), key.clone(), rx, settings);
+        let thread = writer::spawn(db.clone(), key.clone(), journal.clone(), tail, rx, settings);
         if !config.log_read_requests {
             tracing::warn!(
                 "audit.log_read_requests = false: read-only requests are not logged (R365 §7 requires them)"
@@ -56,6 +70,7 @@ impl AuditLog {
         Ok(Arc::new(AuditLog {
             db,
             key,
+            journal,
             tx,
             log_reads: config.log_read_requests,
             refused: refused::Refused::new(config.refused_requests_per_minute),
@@ -63,9 +78,9 @@ impl AuditLog {
         }))
     }
 
-    /// Entries waiting for the writer thread (for `/metrics`).
+    /// Entries journaled and not yet committed to the chain (for `/metrics`).
     pub fn queue_len(&self) -> usize {
-        self.tx.len()
+        self.journal.waiting() as usize
     }
 
     pub fn logs_reads(&self) -> bool {
@@ -118,27 +133,21 @@ impl AuditLog {
         Ok(n)
     }
 
-    /// Queues an entry for the next group commit.
+    /// Journals an entry (a job's, a request's).
     pub async fn submit(&self, entry: Entry) {
-        self.submit_pending(Pending::from_entry(&entry)).await;
+        self.submit_acknowledged(Pending::from_entry(&entry)).await;
     }
 
-    /// Queues an entry serialised where the request was handled (the HTTP layer's path).
-    pub async fn submit_pending(&self, entry: Pending) {
-        if self.tx.send_async(writer::Msg::Entry(entry)).await.is_err() {
-            tracing::error!("access log writer has stopped; entry lost");
-        }
-    }
-
-    /// Queues a request's entry and waits until it is committed: the request is answered
-    /// only once its entry would survive the process being killed.
+    /// Journals a request's entry before it is answered: the entry survives the process being
+    /// killed the moment after. If the journal cannot be written (a full disk), the request
+    /// waits and the write is retried, so no request is answered without its entry.
     pub async fn submit_acknowledged(&self, entry: Pending) {
-        let (done_tx, done_rx) = flume::bounded(1);
-        if self.tx.send_async(writer::Msg::Acknowledged(entry, done_tx)).await.is_err() {
-            tracing::error!("access log writer has stopped; entry lost");
-            return;
+        let mut delay = Duration::from_millis(50);
+        while let Err(e) = self.journal.append(&entry) {
+            tracing::error!(error = %e, "access log journal write failed; the request waits");
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
         }
-        let _ = done_rx.recv_async().await;
     }
 
     /// Logs a request the HTTP server answered before the pipeline saw it (`web/conntap.rs`),
@@ -146,7 +155,7 @@ impl AuditLog {
     /// the queue full is counted too.
     pub fn refused(&self, ip: Option<std::net::IpAddr>, method: &str, path: &str, status: u16) {
         let Some(entry) = self.refused.entry(ip, method, path, status) else { return };
-        if self.tx.try_send(writer::Msg::Entry(Pending::from_entry(&entry))).is_err() {
+        if self.journal.append(&Pending::from_entry(&entry)).is_err() {
             self.refused.count(ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()));
         }
     }
@@ -159,10 +168,14 @@ impl AuditLog {
         }
     }
 
-    /// Queues an entry from a non-async context.
+    /// Journals an entry from a non-async context (retried like a request's).
     pub fn submit_blocking(&self, entry: Entry) {
-        if self.tx.send(writer::Msg::Entry(Pending::from_entry(&entry))).is_err() {
-            tracing::error!("access log writer has stopped; entry lost");
+        let entry = Pending::from_entry(&entry);
+        let mut delay = Duration::from_millis(50);
+        while let Err(e) = self.journal.append(&entry) {
+            tracing::error!(error = %e, "access log journal write failed; retrying");
+            std::thread::sleep(delay);
+            delay = (delay * 2).min(Duration::from_secs(5));
         }
     }
 
@@ -215,6 +228,24 @@ impl AuditLog {
     pub fn db(&self) -> &Db {
         &self.db
     }
+}
+
+/// Commits the journal's records after the database's mark, in their order, and opens the
+/// journal for the records to come.
+fn replay_journal(db: &Db, dir: &Path) -> Result<journal::Journal> {
+    let applied = db.write(|txn| journal::applied(&txn.open_table(crate::db::META)?))?;
+    let recovered = journal::recover(dir, applied)?;
+    if let Some(&(last, _)) = recovered.records.last() {
+        db.write(|txn| {
+            chain::append_pending(txn, recovered.records.iter().map(|(_, entry)| entry))?;
+            journal::set_applied(txn, last)
+        })?;
+        tracing::warn!(
+            entries = recovered.records.len(),
+            "access log: entries of requests answered before the last stop were committed from the journal"
+        );
+    }
+    Ok(journal::Journal::create(dir, recovered.last.max(applied) + 1)?)
 }
 
 impl Drop for AuditLog {

@@ -1,16 +1,16 @@
-//! The group-commit writer: a dedicated thread that appends queued entries (read-only
-//! requests, failures) in batches, and signs checkpoints.
+//! The writer: the thread that commits the journaled entries to the hash chain.
 //!
-//! A request's entry is committed before the request is answered: its sender waits
-//! ([`Msg::Acknowledged`]), and the writer commits at once whatever has queued meanwhile —
-//! under load the entries that arrive during one commit form the next batch, so the batch
-//! grows with the load and a commit is shared by many requests. An answered request has its
-//! entry even if the process is killed right after (R365 §7; found by the soak, issue 20).
-//! Entries nobody waits for (refused connections, jobs) are committed when the first has
-//! waited `group_commit_ms` (the writer sleeps meanwhile, so senders never wake it per
-//! entry), when a flush was already queued, or when `MAX_BATCH` entries are waiting. If a commit fails (e.g. the disk is
-//! full) the batch is kept and retried; the bounded queue then fills and requests wait,
-//! so the portal never serves requests it cannot log.
+//! A request's entry is appended to the journal (`journal.rs`) by the thread that answers
+//! the request, before the answer leaves; it survives the process being killed the next
+//! moment (R365 §7; found by the soak, issue 20). This thread wakes every `group_commit_ms`
+//! (or at once for a flush), reads what was journaled meanwhile and commits it to the chain
+//! in redb in one durable transaction that also records the last journal number committed,
+//! removes the segments read to their end, and signs checkpoints. No answer waits for it.
+//!
+//! If a commit fails (e.g. the disk is full) it is retried with the same entries; the
+//! journal keeps them meanwhile. If the journal itself cannot be written, the request waits
+//! (`AuditLog::submit_acknowledged` retries), so the portal never answers a request it has not
+//! logged.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,17 +19,13 @@ use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::chain::{self, CHECKPOINTS, Head, Pending};
+use super::journal::{self, Journal, Tail};
 use crate::db::{Db, META};
 use crate::error::Result;
 use crate::keys::ApplianceKey;
 
-const MAX_BATCH: usize = 4096;
-pub(super) const QUEUE: usize = 16 * 1024;
-
 pub(super) enum Msg {
-    Entry(Pending),
-    /// An entry whose request waits for it to be committed before it is answered.
-    Acknowledged(Pending, flume::Sender<()>),
+    /// Answered once everything journaled before it is committed to the chain.
     Flush(flume::Sender<()>),
     Shutdown(flume::Sender<()>),
 }
@@ -60,100 +56,96 @@ pub(super) struct Settings {
 pub(super) fn spawn(
     db: Db,
     key: Arc<ApplianceKey>,
+    journal: Arc<Journal>,
+    tail: Tail,
     rx: flume::Receiver<Msg>,
     settings: Settings,
 ) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("audit-writer".into())
-        .spawn(move || run(db, key, rx, settings))
+        .spawn(move || run(db, key, journal, tail, rx, settings))
         .expect("spawn audit writer thread")
 }
 
-fn run(db: Db, key: Arc<ApplianceKey>, rx: flume::Receiver<Msg>, settings: Settings) {
+fn run(
+    db: Db,
+    key: Arc<ApplianceKey>,
+    journal: Arc<Journal>,
+    mut tail: Tail,
+    rx: flume::Receiver<Msg>,
+    settings: Settings,
+) {
     let mut last_checkpoint_at = Instant::now();
-    let mut batch: Vec<Pending> = Vec::new();
-    let mut waiters: Vec<flume::Sender<()>> = Vec::new();
-    let mut shutdown: Option<flume::Sender<()>> = None;
     loop {
-        match rx.recv_timeout(Duration::from_secs(1)) {
-            Ok(msg) => take(msg, &mut batch, &mut waiters, &mut shutdown),
+        let mut flushes = Vec::new();
+        let mut shutdown = None;
+        let mut stopping = false;
+        match rx.recv_timeout(settings.group_commit) {
+            Ok(Msg::Flush(w)) => flushes.push(w),
+            Ok(Msg::Shutdown(w)) => shutdown = Some(w),
             Err(flume::RecvTimeoutError::Timeout) => {}
-            Err(flume::RecvTimeoutError::Disconnected) => break,
+            Err(flume::RecvTimeoutError::Disconnected) => stopping = true,
         }
-        // Let the group gather while asleep rather than waking for every entry: one wake-up
-        // per message cost about a fifth of the server's throughput (docs/benchmarks.md).
-        // A flush or shutdown already queued, or a full batch waiting, skips the wait.
-        if !batch.is_empty()
-            && waiters.is_empty()
-            && shutdown.is_none()
-            && batch.len() + rx.len() < MAX_BATCH
-        {
-            std::thread::sleep(settings.group_commit);
-        }
-        // Whatever else is already queued joins this batch at no extra cost.
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(msg) => take(msg, &mut batch, &mut waiters, &mut shutdown),
-                Err(_) => break,
+        for msg in rx.try_iter() {
+            match msg {
+                Msg::Flush(w) => flushes.push(w),
+                Msg::Shutdown(w) => shutdown = Some(w),
             }
         }
-        if !batch.is_empty() {
-            commit_with_retry(&db, &mut batch);
+        commit_journaled(&db, &journal, &mut tail);
+        for flush in flushes {
+            let _ = flush.send(());
         }
-        for w in waiters.drain(..) {
-            let _ = w.send(());
-        }
-        let force = shutdown.is_some();
+        let force = shutdown.is_some() || stopping;
         if let Err(e) = maybe_checkpoint(&db, &key, &settings, &mut last_checkpoint_at, force) {
             tracing::error!(error = %e, "audit checkpoint failed");
         }
-        if let Some(done) = shutdown.take() {
-            // Drain anything sent after the shutdown request was queued.
-            let rest: Vec<Pending> = rx
-                .try_iter()
-                .filter_map(|m| match m {
-                    Msg::Entry(e) | Msg::Acknowledged(e, _) => Some(e),
-                    _ => None,
-                })
-                .collect();
-            if !rest.is_empty() {
-                let mut rest = rest;
-                commit_with_retry(&db, &mut rest);
-                let _ = maybe_checkpoint(&db, &key, &settings, &mut last_checkpoint_at, true);
-            }
+        if let Some(done) = shutdown {
             let _ = done.send(());
+            return;
+        }
+        if stopping {
             return;
         }
     }
 }
 
-fn take(
-    msg: Msg,
-    batch: &mut Vec<Pending>,
-    waiters: &mut Vec<flume::Sender<()>>,
-    shutdown: &mut Option<flume::Sender<()>>,
-) {
-    match msg {
-        Msg::Entry(e) => batch.push(e),
-        Msg::Acknowledged(e, w) => {
-            batch.push(e);
-            waiters.push(w);
+/// Commits what was journaled since the last call, then removes the segments read to their
+/// end.
+fn commit_journaled(db: &Db, journal: &Journal, tail: &mut Tail) {
+    let mut delay = Duration::from_millis(50);
+    let read = loop {
+        match tail.read(journal) {
+            Ok(read) => break read,
+            Err(e) => {
+                tracing::error!(error = %e, "access log journal cannot be read; retrying");
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
         }
-        Msg::Flush(w) => waiters.push(w),
-        Msg::Shutdown(w) => *shutdown = Some(w),
+    };
+    if let Some(last) = read.last {
+        commit_with_retry(db, &read.entries, last);
+        journal.mark_committed(last);
+    }
+    for path in read.finished {
+        if let Err(e) = std::fs::remove_file(&path) {
+            tracing::warn!(error = %e, segment = %path.display(), "access log journal segment not removed");
+        }
     }
 }
 
-fn commit_with_retry(db: &Db, batch: &mut Vec<Pending>) {
+fn commit_with_retry(db: &Db, entries: &[Pending], last: u64) {
     let mut delay = Duration::from_millis(50);
     loop {
-        match db.write(|txn| chain::append_pending(txn, batch.iter())) {
-            Ok(_) => {
-                batch.clear();
-                return;
-            }
+        let committed = db.write(|txn| {
+            chain::append_pending(txn, entries.iter())?;
+            journal::set_applied(txn, last)
+        });
+        match committed {
+            Ok(()) => return,
             Err(e) => {
-                tracing::error!(error = %e, pending = batch.len(), "access log commit failed; retrying");
+                tracing::error!(error = %e, pending = entries.len(), "access log commit failed; retrying");
                 std::thread::sleep(delay);
                 delay = (delay * 2).min(Duration::from_secs(5));
             }

@@ -491,8 +491,8 @@ async fn log_request(
     let outcome = crate::audit::outcome_for(origin, status, None);
     let detail = origin.detail();
     let entry = Pending::of(who, origin, operation, outcome, status, &route, detail.as_ref());
-    // Committed before the answer leaves: an answered read is logged even if the process
-    // dies the next moment.
+    // Journaled before the answer leaves: an answered read is logged even if the process
+    // dies the next moment (the journal is replayed at start).
     app.audit.submit_acknowledged(entry).await;
 }
 

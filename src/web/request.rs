@@ -120,3 +120,30 @@ impl actix_web::ResponseError for Error {
             .body(format!("{{\"code\":\"{}\"}}", self.code.name()))
     }
 }
+
+/// A JSON body that must be an object: serde reads a struct from an array as well, field by
+/// position (`[null, "x"]` as `{"email": null, "phone": "x"}`), which no client means and the
+/// API document does not allow (issue 20 point 1).
+pub struct JsonObject<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for JsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = actix_web::web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = body.await?.into_inner();
+            if !value.is_object() {
+                return Err(Error::new(Code::InvalidInput)
+                    .with_detail("the body is a JSON object of named fields".to_owned())
+                    .into());
+            }
+            serde_json::from_value(value).map(JsonObject).map_err(|e| {
+                Error::new(Code::InvalidInput)
+                    .with_detail(format!("Json deserialize error: {e}"))
+                    .into()
+            })
+        })
+    }
+}

@@ -79,6 +79,10 @@ fn i385_s6_1_staff_are_found_by_name_in_either_language_agency_and_department() 
     // The page works without JavaScript and shows the Kazakh name to a Kazakh reader.
     server.cli(&["user", "enable", "--login", "a.nurlanova"], None).ok();
     assert_eq!(fin.patch_json("/api/v1/me", &json!({"lang": "kk"})).0, 200);
+    // A body is an object of named fields; an array is not read as the fields in order
+    // (issue 20 point 1: `[null, null]` was taken for `{"email": null, "phone": null}`).
+    let (status, e) = fin.patch_json("/api/v1/me", &json!(["x@y.kz", "+7 701"]));
+    assert_eq!((status, e["code"].as_str()), (400, Some("invalid_input")), "{e}");
     let page = fin.get(&format!("/directory?q={}", urlencode("Әлия")));
     assert!(page.body.contains("<html lang=\"kk\">"));
     assert_eq!(page.status, 200);

@@ -91,6 +91,16 @@ fn discussions_vote_in_real_time_close_early_or_on_time_and_seal() {
     assert_eq!(comment(&stranger, id, json!({"text": "Мнение"})).0, 404);
     let (_, mine) = stranger.get_json("/api/v1/discussions");
     assert_eq!(mine["discussions"].as_array().unwrap().len(), 0, "{mine}");
+    // The phase filter takes the phases it names, nothing else (issue 20 point 1: an unknown
+    // phase was answered with an empty list, as if it were one).
+    let (_, open) = fin.get_json("/api/v1/discussions?phase=open");
+    assert_eq!(open["discussions"][0]["id"].as_u64(), Some(id), "{open}");
+    let (status, e) = fin.get_json("/api/v1/discussions?phase=AAA");
+    assert_eq!(
+        (status, e["code"].as_str(), e["field"].as_str()),
+        (400, Some("invalid_input"), Some("phase")),
+        "{e}"
+    );
 
     // Comments in a thread, one quoting the paragraph it answers.
     let (status, first) =

@@ -446,3 +446,24 @@ fn the_html_form_posts_without_javascript() {
     let (content_type, body) = documents::multipart(&parts[1..]);
     assert_eq!(author.send("POST", "/documents", &[], Some((&content_type, body))).status, 403);
 }
+
+/// The list's pager reads whole numbers: `limit` (clamped to 1–500) and `before` (an id).
+/// Anything else is refused with the field named, not read as "no value" (issue 20 point 1:
+/// `?limit=AAA` answered the first page as if it were absent).
+#[test]
+fn the_list_pager_refuses_what_is_not_a_number() {
+    let server = portal();
+    let author = server.signed_in("author");
+    for title in ["Бірінші", "Екінші"] {
+        assert_eq!(post(&author, &json!({"type": "generic", "title": title}), &[]).status, 201);
+    }
+    let (status, one) = author.get_json("/api/v1/documents?limit=1");
+    assert_eq!((status, one["documents"].as_array().map(Vec::len)), (200, Some(1)), "{one}");
+    let newest = one["documents"][0]["id"].as_u64().unwrap();
+    let (_, older) = author.get_json(&format!("/api/v1/documents?before={newest}&limit="));
+    assert_eq!(older["documents"].as_array().map(Vec::len), Some(1), "empty limit: the default");
+    for (query, field) in [("limit=AAA", "limit"), ("limit=-1", "limit"), ("before=x1", "before")] {
+        let (status, e) = author.get_json(&format!("/api/v1/documents?{query}"));
+        assert_eq!((status, e["field"].as_str()), (400, Some(field)), "{query}: {e}");
+    }
+}

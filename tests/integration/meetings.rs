@@ -150,6 +150,11 @@ fn i385_s38_s41_the_agenda_is_signed_published_and_changed_as_a_new_version() {
     let id = create_meeting(&okdo, "Заседание Правительства Республики Казахстан", &starts);
     let m = ok(okdo.get_json(&format!("/api/v1/meetings/{id}")), 200);
     assert_eq!(m["starts_at"], format!("{day}T05:00:00.000000Z"), "10:00 Astana time");
+    // One `members` in the answer, the list of people (issue 20 point 1: the summary's count
+    // was flattened in beside it, a duplicate key that a parser may read either way).
+    let raw = okdo.get(&format!("/api/v1/meetings/{id}")).body;
+    assert_eq!(raw.matches("\"members\":").count(), 1, "{raw}");
+    assert!(m["members"].is_array(), "{}", m["members"]);
     assert_eq!(
         (m["videoconference"].as_bool(), m["responsible"]["login"].as_str()),
         (Some(true), Some("okdo.a"))

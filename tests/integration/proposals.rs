@@ -89,6 +89,13 @@ fn i617_s39_proposals_are_supported_once_reviewed_and_the_outcome_told() {
     assert_eq!(order, vec![wanted_id, other_id], "the most supported first");
     let (_, list) = head.get_json("/api/v1/proposals?sort=new");
     assert_eq!(id(&list["proposals"][0]), other_id, "the newest first when asked");
+    // An order it does not know is refused, as an unknown status is (issue 20 point 1).
+    let (status, e) = head.get_json("/api/v1/proposals?sort=AAA");
+    assert_eq!(
+        (status, e["code"].as_str(), e["field"].as_str()),
+        (400, Some("invalid_input"), Some("sort")),
+        "{e}"
+    );
 
     // Found by words in any case; a word that is in neither finds nothing.
     let (_, found) = head.get_json("/api/v1/proposals?q=%D0%9F%D0%9E%D0%98%D0%A1%D0%9A%20%D0%BA%D0%B0%D0%BD%D1%86%D0%B5%D0%BB%D1%8F%D1%80%D0%B8%D1%8F");

@@ -503,9 +503,9 @@ pub(super) async fn api_account_edit(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<ProfileEdit>,
+    body: crate::web::request::JsonObject<ProfileEdit>,
 ) -> Result<HttpResponse> {
-    Ok(json(&edit_account(&app, &s, path.into_inner(), body.into_inner()).await?))
+    Ok(json(&edit_account(&app, &s, path.into_inner(), body.0).await?))
 }
 
 pub(super) async fn set_roles(

@@ -164,9 +164,13 @@ struct OwnProfile {
     lang: Option<String>,
 }
 
-async fn api_me_edit(app: Data, s: SignedIn, body: web::Json<OwnProfile>) -> Result<HttpResponse> {
+async fn api_me_edit(
+    app: Data,
+    s: SignedIn,
+    body: crate::web::request::JsonObject<OwnProfile>,
+) -> Result<HttpResponse> {
     let id = s.actor.user_id().ok_or_else(Error::forbidden)?;
-    let b = body.into_inner();
+    let b = body.0;
     let edit = ProfileEdit { email: b.email, phone: b.phone, lang: b.lang, ..Default::default() };
     let app2 = app.clone().into_inner();
     let actor = s.actor.clone();

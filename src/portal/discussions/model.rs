@@ -66,6 +66,10 @@ impl Phase {
             Phase::Closed => "closed",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Phase> {
+        Phase::ALL.iter().copied().find(|p| p.name() == s)
+    }
 }
 
 /// Why a step is refused; each is a translated message `discussion-<key>`.

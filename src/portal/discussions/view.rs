@@ -36,6 +36,14 @@ pub struct ListItem {
 pub fn list(app: &App, actor: &Actor, phase: Option<&str>, lang: &str) -> Result<Vec<ListItem>> {
     actor.origin.set_operation("discussion.list");
     let me = actor.user_id().ok_or_else(Error::forbidden)?;
+    // An unknown phase is refused rather than matching nothing, like any other filter value.
+    let phase = match phase.map(str::trim).unwrap_or("") {
+        "" => None,
+        p => Some(
+            super::model::Phase::parse(p)
+                .ok_or_else(|| Error::invalid("phase", "discussion-phase-invalid"))?,
+        ),
+    };
     let now = now();
     let all = {
         let txn = app.db.read()?;
@@ -44,7 +52,7 @@ pub fn list(app: &App, actor: &Actor, phase: Option<&str>, lang: &str) -> Result
     let mine: Vec<Discussion> = all
         .into_iter()
         .filter(|d| decide(actor, Action::Discussion(DiscussionAction::Read), object(d)))
-        .filter(|d| phase.is_none_or(|p| p.is_empty() || d.phase(&now).name() == p))
+        .filter(|d| phase.is_none_or(|p| d.phase(&now) == p))
         .collect();
     let initiators: Vec<u64> = mine.iter().map(|d| d.initiator).collect();
     let names: HashMap<u64, String> = directory::user_names(app, &initiators, lang)?

@@ -159,6 +159,8 @@ pub fn export(app: &App, actor: &Actor, doc: u64, n: u32) -> Result<Package> {
     };
     w.add(package::REPORT, &serde_json::to_vec_pretty(&report)?).map_err(io)?;
     let mut log = Vec::new();
+    // The entries of requests already answered, journaled but perhaps not yet in the chain.
+    app.audit.flush_blocking();
     crate::audit::query::export(
         &app.db,
         app.config.data_dir(),

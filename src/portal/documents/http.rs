@@ -263,8 +263,20 @@ async fn list_page(
     })
 }
 
+/// A whole number of the API's pager: empty is "not given"; anything else that is not one is
+/// refused (the HTML page, whose links carry these, reads them leniently).
+fn whole_number(field: &str, value: Option<&str>) -> Result<Option<u64>> {
+    match value.map(str::trim).unwrap_or("") {
+        "" => Ok(None),
+        v => v.parse().map(Some).map_err(|_| Error::invalid(field, "field-whole-number")),
+    }
+}
+
 async fn api_list(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
-    let limit = q.limit.as_deref().and_then(|l| l.parse().ok()).unwrap_or(PAGE).clamp(1, 500);
+    whole_number("before", q.before.as_deref())?;
+    let limit = whole_number("limit", q.limit.as_deref())?
+        .map_or(PAGE, |l| usize::try_from(l).unwrap_or(usize::MAX))
+        .clamp(1, 500);
     let items = list(&app, &s, &q, limit).await?;
     Ok(json(&serde_json::json!({"documents": items})))
 }

@@ -80,7 +80,9 @@ pub struct MeetingSummary {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MeetingView {
-    #[serde(flatten)]
+    /// The summary's fields but its member count: `members` here is the list of people, and a
+    /// JSON object names each key once (RFC 8259 §4).
+    #[serde(flatten, serialize_with = "summary_without_count")]
     pub summary: MeetingSummary,
     pub responsible: Person,
     pub members: Vec<Person>,
@@ -134,6 +136,24 @@ pub(super) fn people(app: &App, m: &Meeting) -> Result<HashMap<u64, User>> {
 
 fn local(utc: &str) -> String {
     crate::clock::parse(utc).map(crate::clock::local_display).unwrap_or_default()
+}
+
+fn summary_without_count<S: serde::Serializer>(
+    m: &MeetingSummary,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(None)?;
+    map.serialize_entry("id", &m.id)?;
+    map.serialize_entry("title", &m.title)?;
+    map.serialize_entry("starts_at", &m.starts_at)?;
+    map.serialize_entry("starts_local", &m.starts_local)?;
+    map.serialize_entry("place", &m.place)?;
+    map.serialize_entry("videoconference", &m.videoconference)?;
+    map.serialize_entry("upcoming", &m.upcoming)?;
+    map.serialize_entry("agenda_version", &m.agenda_version)?;
+    map.serialize_entry("answered", &m.answered)?;
+    map.end()
 }
 
 fn summary(m: &Meeting, now: &str) -> MeetingSummary {
@@ -334,4 +354,31 @@ pub(super) fn build(app: &App, actor: &Actor, m: &Meeting, lang: &str) -> Result
         }),
         actions,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The detailed view writes every field of the summary but its count, so a field added
+    /// to the summary cannot silently go missing there.
+    #[test]
+    fn the_detail_carries_every_summary_field_but_the_member_count() {
+        let s = MeetingSummary {
+            id: 1,
+            title: "T".into(),
+            starts_at: "2026-12-08T05:00:00Z".into(),
+            starts_local: "08.12.2026 10:00".into(),
+            place: "P".into(),
+            videoconference: true,
+            upcoming: true,
+            agenda_version: Some(2),
+            members: 3,
+            answered: 1,
+        };
+        let mut whole = serde_json::to_value(&s).unwrap();
+        whole.as_object_mut().unwrap().remove("members");
+        let detail = summary_without_count(&s, serde_json::value::Serializer).unwrap();
+        assert_eq!(detail, whole);
+    }
 }

@@ -320,8 +320,13 @@ pub fn list(app: &App, actor: &Actor, query: &ListQuery, lang: &str) -> Result<V
     .into_iter()
     .filter(|p| status.is_none_or(|s| p.status == s) && p.matches(&words))
     .collect();
-    // The most supported first (the newest among equals), or simply the newest.
-    let by_support = query.sort.trim() != "new";
+    // The most supported first (the newest among equals), or simply the newest; an order it
+    // does not know is refused like an unknown status.
+    let by_support = match query.sort.trim() {
+        "" | "support" => true,
+        "new" => false,
+        _ => return Err(Error::invalid("sort", "proposal-sort-invalid")),
+    };
     found.sort_by_key(|p| {
         let support = if by_support { p.supporters.len() } else { 0 };
         (std::cmp::Reverse(support), std::cmp::Reverse(p.id))

@@ -31,7 +31,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/reminders/refresh", web::post().to(api_refresh))
         .route("/api/v1/reminders/export.xlsx", web::get().to(api_export_xlsx))
         .route("/api/v1/reminders/export.csv", web::get().to(api_export_csv))
-        .route("/api/v1/reminders/{id}", web::get().to(api_instruction));
+        // Digits only: `import` and `refresh` (POST) are no ids, and a GET there is 405.
+        .route("/api/v1/reminders/{id:\\d+}", web::get().to(api_instruction));
 }
 
 pub(super) fn arc(app: &Data) -> std::sync::Arc<App> {

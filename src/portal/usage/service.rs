@@ -186,6 +186,8 @@ pub fn usage(app: &App, actor: &Actor, query: &UsageQuery) -> Result<Usage> {
     if (to - from).get_days() as i64 >= MAX_DAYS {
         return Err(Error::invalid("from", "usage-period-too-long"));
     }
+    // Count the requests already answered too: their entries may still be in the journal.
+    app.audit.flush_blocking();
     refresh(app)?;
     let stored = store::between(&app.db.read()?, from, to)?;
     let code = agency.map(|(_, c)| c);

@@ -60,3 +60,4 @@ notice-discussion-closing-subject = Discussion closes within a day: «{ $title }
 notice-discussion-closing-body = The discussion of «{ $title }» closes at { $ends }. Vote before then if you have not.
 notice-discussion-closed-subject = Discussion closed: «{ $title }»
 notice-discussion-closed-body = The discussion of «{ $title }» has closed. Result of the vote: { $outcome }.
+discussion-phase-invalid = There is no such status of a discussion: open, upcoming or closed.

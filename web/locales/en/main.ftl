@@ -189,6 +189,7 @@ invalid-agency-code = A code has 2–32 Latin letters, digits, hyphens or unders
 field-required = This field is required.
 field-too-long = The text is too long.
 field-control-chars = The text contains control characters.
+field-whole-number = Enter a whole number, without letters or signs.
 invalid-email = This is not an e-mail address.
 invalid-language = Choose Kazakh, Russian or English.
 agency-code-taken = A state body with this code exists already.

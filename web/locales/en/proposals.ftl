@@ -43,3 +43,4 @@ notice-proposal-outcome-subject = Proposal "{ $title }": { $status }
 notice-proposal-outcome-body = The outcome of the proposal "{ $title }": { $status }. { $note }
 notice-proposal-outcome-version-subject = Proposal "{ $title }": { $status }, version { $version }
 notice-proposal-outcome-version-body = The outcome of the proposal "{ $title }": { $status }, portal version { $version }. { $note }
+proposal-sort-invalid = There is no such order: support (the most supported first) or new (the newest first).

@@ -58,3 +58,4 @@ notice-discussion-closing-subject = Талқылау бір тәулік іші�
 notice-discussion-closing-body = «{ $title }» талқылауы { $ends } аяқталады. Әлі дауыс бермесеңіз, осы мерзімге дейін беріңіз.
 notice-discussion-closed-subject = Талқылау аяқталды: «{ $title }»
 notice-discussion-closed-body = «{ $title }» талқылауы аяқталды. Дауыс беру қорытындысы: { $outcome }.
+discussion-phase-invalid = Талқылаудың мұндай күйі жоқ: жүріп жатыр, алда немесе аяқталды.

@@ -43,3 +43,4 @@ notice-proposal-outcome-subject = «{ $title }» ұсынысы: { $status }
 notice-proposal-outcome-body = «{ $title }» ұсынысы бойынша шешім: { $status }. { $note }
 notice-proposal-outcome-version-subject = «{ $title }» ұсынысы: { $status }, { $version } нұсқа
 notice-proposal-outcome-version-body = «{ $title }» ұсынысы бойынша шешім: { $status }, порталдың { $version } нұсқасы. { $note }
+proposal-sort-invalid = Мұндай рет жоқ: қолдау бойынша (алдымен ең көп қолдау тапқандары) немесе жаңалары (алдымен жаңалары).

@@ -58,3 +58,4 @@ notice-discussion-closing-subject = Обсуждение завершается 
 notice-discussion-closing-body = Обсуждение «{ $title }» завершится { $ends }. Проголосуйте до этого срока, если ещё не голосовали.
 notice-discussion-closed-subject = Обсуждение завершено: «{ $title }»
 notice-discussion-closed-body = Обсуждение «{ $title }» завершено. Итог голосования: { $outcome }.
+discussion-phase-invalid = Такого состояния обсуждения нет: идёт, предстоит или завершено.

@@ -189,6 +189,7 @@ invalid-agency-code = Код — от 2 до 32 латинских букв, ц�
 field-required = Поле обязательно.
 field-too-long = Текст слишком длинный.
 field-control-chars = Текст содержит управляющие символы.
+field-whole-number = Введите целое число, без букв и знаков.
 invalid-email = Это не адрес электронной почты.
 invalid-language = Выберите казахский, русский или английский.
 agency-code-taken = Государственный орган с таким кодом уже есть.

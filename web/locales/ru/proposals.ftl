@@ -43,3 +43,4 @@ notice-proposal-outcome-subject = Предложение «{ $title }»: { $stat
 notice-proposal-outcome-body = Решение по предложению «{ $title }»: { $status }. { $note }
 notice-proposal-outcome-version-subject = Предложение «{ $title }»: { $status }, версия { $version }
 notice-proposal-outcome-version-body = Решение по предложению «{ $title }»: { $status }, версия портала { $version }. { $note }
+proposal-sort-invalid = Такого порядка нет: по поддержке (сначала самые поддержанные) или новые (сначала новые).

@@ -1,0 +1,111 @@
+//! The writer with a real database and journal: answers wait for the journal, not for the
+//! chain's commit, and nothing journaled is lost or committed twice (R365 §7).
+
+use std::time::Duration;
+
+use redb::ReadableTable;
+
+use super::*;
+use crate::actor::{Origin, Who};
+
+fn open(dir: &Path) -> (Db, Arc<ApplianceKey>) {
+    let db = Db::open(&dir.join("ipgo.redb")).expect("database");
+    let key = ApplianceKey::load_or_create(&dir.join("keys")).expect("key");
+    (db, Arc::new(key))
+}
+
+fn read_entry(path: &str) -> (Pending, String) {
+    let origin = Origin::new(Channel::Http, "10.0.0.7".into(), "GET", "/".into(), path.into());
+    let request_id = origin.request_id.clone();
+    (Pending::of(&Who::Anonymous, &origin, "page.view", "ok", 200, "/", None), request_id)
+}
+
+fn chain_request_ids(db: &Db) -> Vec<String> {
+    let txn = db.read().unwrap();
+    let log = txn.open_table(chain::LOG).unwrap();
+    log.iter()
+        .unwrap()
+        .map(|item| {
+            let (_, value) = item.unwrap();
+            let (_, json) = chain::split_value(value.value()).unwrap();
+            let entry: Entry = serde_json::from_slice(json).unwrap();
+            entry.request_id
+        })
+        .collect()
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(f)
+}
+
+#[test]
+fn a_read_is_answered_once_its_entry_is_journaled_while_the_chain_cannot_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key) = open(dir.path());
+    let log =
+        AuditLog::start(db.clone(), key, &AuditConfig::default(), &dir.path().join("j")).unwrap();
+    let (entry, id) = read_entry("/documents/1");
+    // Hold the database's only write transaction: the chain cannot commit meanwhile.
+    db.write(|_txn| {
+        let answered = block_on(async {
+            tokio::time::timeout(Duration::from_secs(5), log.submit_acknowledged(entry)).await
+        });
+        assert!(answered.is_ok(), "the request waited for the chain's commit");
+        Ok(())
+    })
+    .unwrap();
+    log.flush_blocking();
+    assert_eq!(chain_request_ids(&db), vec![id]);
+}
+
+#[test]
+fn entries_journaled_but_not_committed_are_committed_once_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    let (db, key) = open(dir.path());
+    let log =
+        AuditLog::start(db.clone(), key, &AuditConfig::default(), &dir.path().join("j")).unwrap();
+    let (first, first_id) = read_entry("/a");
+    block_on(log.submit_acknowledged(first));
+    log.flush_blocking();
+    let mut answered = vec![first_id];
+    db.write(|_txn| {
+        for path in ["/b", "/c", "/d"] {
+            let (entry, id) = read_entry(path);
+            block_on(log.submit_acknowledged(entry));
+            answered.push(id);
+        }
+        // The state a kill would leave now: the chain holds "/a", the journal all four.
+        std::fs::copy(dir.path().join("ipgo.redb"), copy.path().join("ipgo.redb"))?;
+        let journal = copy.path().join("j");
+        std::fs::create_dir_all(&journal)?;
+        for item in std::fs::read_dir(dir.path().join("j"))? {
+            let item = item?;
+            std::fs::copy(item.path(), journal.join(item.file_name()))?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    drop(log);
+    assert_eq!(chain_request_ids(&db), answered, "a clean stop commits everything");
+
+    let (db, key) = open(copy.path());
+    assert_eq!(chain_request_ids(&db), answered[..1], "the copy is the state before the commit");
+    let log =
+        AuditLog::start(db.clone(), key.clone(), &AuditConfig::default(), &copy.path().join("j"))
+            .unwrap();
+    assert_eq!(chain_request_ids(&db), answered, "replayed in order, none twice");
+    let (entry, id) = read_entry("/e");
+    block_on(log.submit_acknowledged(entry));
+    drop(log);
+    answered.push(id);
+    // A second start finds nothing left to replay.
+    let log =
+        AuditLog::start(db.clone(), key.clone(), &AuditConfig::default(), &copy.path().join("j"))
+            .unwrap();
+    log.flush_blocking();
+    assert_eq!(chain_request_ids(&db), answered);
+    let report = verify::verify(&db, copy.path(), &key.public()).unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.entries, 5);
+}
