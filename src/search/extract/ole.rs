@@ -166,6 +166,10 @@ pub fn xls(bytes: &[u8]) -> Result<String, ExtractError> {
 }
 
 fn xls_text(bytes: &[u8]) -> Result<String, ExtractError> {
+    // calamine's own compound-file reader follows sector chains with no memory of where it has
+    // been: a directory chain that loops grows one buffer without end (docs/fuzzing.md,
+    // finding 5). The `cfb` crate, which validates every chain, reads the container first.
+    open(bytes).map_err(|e| malformed(format!("XLS: {}", e.detail)))?;
     let mut wb: Xls<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsError| {
             let msg = e.to_string();
@@ -229,5 +233,18 @@ mod tests {
         let e = xls(bytes).expect_err("a lying XLS gives no text");
         assert_eq!(e.kind, ErrorKind::Malformed, "{e}");
         assert!(e.detail.starts_with("XLS"), "{e}");
+    }
+
+    /// Found by fuzzing (docs/fuzzing.md, finding 5, target `extract_ole`): an XLS whose
+    /// directory sector chain loops back on itself makes calamine 0.38 read the chain forever,
+    /// growing one buffer until memory runs out (`cfb.rs:340`, no size bound on the directory
+    /// chain). The compound file is checked by the `cfb` crate first, which follows chains
+    /// with a memory of the sectors seen.
+    #[test]
+    fn xls_whose_directory_chain_loops_is_malformed_not_unbounded_memory() {
+        let bytes =
+            include_bytes!("../../../tests/fixtures/fuzz/xls-cfb-directory-chain-loops.xls");
+        let e = xls(bytes).expect_err("a looping XLS gives no text");
+        assert_eq!(e.kind, ErrorKind::Malformed, "{e}");
     }
 }

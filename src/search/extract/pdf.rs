@@ -52,9 +52,8 @@ fn check_recursion(doc: &Document) -> Result<(), ExtractError> {
     let mut forms = FormWalk::new(doc);
     for page_id in doc.get_pages().into_values() {
         let Ok(page) = doc.get_dictionary(page_id) else { continue };
-        inherited(doc, page, b"MediaBox")?;
-        let Some(resources) = inherited(doc, page, b"Resources")?.and_then(|o| o.as_dict().ok())
-        else {
+        inherited(doc, page, b"MediaBox", |o| o.as_array().ok())?;
+        let Some(resources) = inherited(doc, page, b"Resources", |o| o.as_dict().ok())? else {
             continue;
         };
         // The page's own content is not parsed: any form its resources name may be drawn.
@@ -66,17 +65,20 @@ fn check_recursion(doc: &Document) -> Result<(), ExtractError> {
 }
 
 /// The value of an inheritable page attribute, as pdf-extract finds it: the first ancestor
-/// naming it. A chain that loops, or runs deeper than any real page tree, is refused.
-fn inherited<'a>(
+/// naming it with a value of the expected type (one of another type is passed over, as
+/// pdf-extract passes it over). A chain that loops, or runs deeper than any real page tree,
+/// is refused.
+fn inherited<'a, T>(
     doc: &'a Document,
     page: &'a Dictionary,
     key: &[u8],
-) -> Result<Option<&'a Object>, ExtractError> {
+    typed: impl Fn(&'a Object) -> Option<T>,
+) -> Result<Option<T>, ExtractError> {
     let mut node = page;
     let mut seen = HashSet::new();
     for _ in 0..MAX_TREE_DEPTH {
-        if let Ok(value) = node.get(key) {
-            return Ok(Some(resolve(doc, value)));
+        if let Some(value) = node.get(key).ok().and_then(|o| typed(resolve(doc, o))) {
+            return Ok(Some(value));
         }
         let Ok(parent) = node.get(b"Parent").and_then(Object::as_reference) else {
             return Ok(None);
@@ -289,6 +291,25 @@ mod tests {
         let e = extract(&chain(MAX_FORM_DEPTH + 1)).expect_err("too deep");
         assert_eq!(e.kind, ErrorKind::Malformed, "{e}");
         assert!(e.detail.contains("nested"), "{e}");
+    }
+
+    /// Found reviewing the check against pdf-extract: a page's /Resources of the wrong type is
+    /// passed over and the parent's used, so the check must look there too, or a form that
+    /// draws itself hides behind it.
+    #[test]
+    fn resources_inherited_past_a_wrong_typed_entry_are_checked() {
+        let bytes = pdf(&[
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 /Resources << /XObject << /X1 5 0 R >> >> >>"
+                .to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources 7 >>"
+                .to_vec(),
+            stream("", "/X1 Do"),
+            form("/X1 Do", Some("/X1 5 0 R")),
+        ]);
+        let e = extract(&bytes).expect_err("a self-drawing form gives no text");
+        assert_eq!(e.kind, ErrorKind::Malformed, "{e}");
+        assert!(e.detail.contains("draws itself"), "{e}");
     }
 
     /// A page whose /Parent chain loops without ever naming a MediaBox: pdf-extract looks the
