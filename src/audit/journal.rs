@@ -251,6 +251,10 @@ pub struct Read {
     pub last: Option<u64>,
     /// Segments read to their end: removable once `entries` are committed.
     pub finished: Vec<PathBuf>,
+    /// More is waiting in later segments: the read stops at a segment's end once it holds
+    /// entries, so a backlog (after a long database outage) is committed a segment at a time
+    /// instead of being loaded into memory at once.
+    pub more: bool,
 }
 
 /// The committing thread's place in the journal.
@@ -275,7 +279,7 @@ impl Tail {
     }
 
     /// Reads the records written whole since the last call, following the writer into the
-    /// segments it started meanwhile.
+    /// segments it started meanwhile, at most one finished segment's worth at a time (`more`).
     pub fn read(&mut self, journal: &Journal) -> io::Result<Read> {
         let mut read = Read::default();
         loop {
@@ -318,6 +322,10 @@ impl Tail {
             match next {
                 Some(n) => self.first = n,
                 None => return Ok(read),
+            }
+            if !read.entries.is_empty() {
+                read.more = true;
+                return Ok(read);
             }
         }
     }
@@ -428,11 +436,17 @@ mod tests {
         append(&journal, 4, 5);
         journal.segment.lock().bytes = SEGMENT_BYTES;
         append(&journal, 6, 6);
+        // A backlog over three segments is read one finished segment at a time.
         let r = tail.read(&journal).unwrap();
-        assert_eq!(r.entries, vec![entry(3), entry(4), entry(5), entry(6)]);
-        assert_eq!(r.last, Some(6));
-        assert_eq!(r.finished.len(), 2);
-        assert_eq!(r.finished[0], first);
+        assert_eq!((r.entries, r.last, r.more), (vec![entry(3)], Some(3), true));
+        assert_eq!(r.finished, vec![first]);
+        let r = tail.read(&journal).unwrap();
+        assert_eq!((r.entries, r.last, r.more), (vec![entry(4), entry(5)], Some(5), true));
+        assert_eq!(r.finished.len(), 1);
+        let r = tail.read(&journal).unwrap();
+        assert_eq!((r.entries, r.last, r.more), (vec![entry(6)], Some(6), false));
+        assert!(r.finished.is_empty());
+        assert!(tail.read(&journal).unwrap().entries.is_empty());
         assert_eq!(journal.waiting(), 6);
     }
 }

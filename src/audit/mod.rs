@@ -12,6 +12,7 @@ pub mod chain;
 mod journal;
 pub mod query;
 mod refused;
+mod retry;
 #[cfg(test)]
 mod tests;
 pub mod verify;
@@ -135,19 +136,14 @@ impl AuditLog {
 
     /// Journals an entry (a job's, a request's).
     pub async fn submit(&self, entry: Entry) {
-        self.submit_acknowledged(Pending::from_entry(&entry)).await;
+        self.journal_before_answer(Pending::from_entry(&entry)).await;
     }
 
     /// Journals a request's entry before it is answered: the entry survives the process being
     /// killed the moment after. If the journal cannot be written (a full disk), the request
     /// waits and the write is retried, so no request is answered without its entry.
-    pub async fn submit_acknowledged(&self, entry: Pending) {
-        let mut delay = Duration::from_millis(50);
-        while let Err(e) = self.journal.append(&entry) {
-            tracing::error!(error = %e, "access log journal write failed; the request waits");
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(5));
-        }
+    pub async fn journal_before_answer(&self, entry: Pending) {
+        retry::waiting("journal write", || self.journal.append(&entry)).await;
     }
 
     /// Logs a request the HTTP server answered before the pipeline saw it (`web/conntap.rs`),
@@ -171,12 +167,7 @@ impl AuditLog {
     /// Journals an entry from a non-async context (retried like a request's).
     pub fn submit_blocking(&self, entry: Entry) {
         let entry = Pending::from_entry(&entry);
-        let mut delay = Duration::from_millis(50);
-        while let Err(e) = self.journal.append(&entry) {
-            tracing::error!(error = %e, "access log journal write failed; retrying");
-            std::thread::sleep(delay);
-            delay = (delay * 2).min(Duration::from_secs(5));
-        }
+        retry::blocking("journal write", || self.journal.append(&entry));
     }
 
     /// Waits until every entry queued before this call is committed.

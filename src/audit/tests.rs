@@ -48,7 +48,7 @@ fn a_read_is_answered_once_its_entry_is_journaled_while_the_chain_cannot_commit(
     // Hold the database's only write transaction: the chain cannot commit meanwhile.
     db.write(|_txn| {
         let answered = block_on(async {
-            tokio::time::timeout(Duration::from_secs(5), log.submit_acknowledged(entry)).await
+            tokio::time::timeout(Duration::from_secs(5), log.journal_before_answer(entry)).await
         });
         assert!(answered.is_ok(), "the request waited for the chain's commit");
         Ok(())
@@ -66,13 +66,13 @@ fn entries_journaled_but_not_committed_are_committed_once_at_the_next_start() {
     let log =
         AuditLog::start(db.clone(), key, &AuditConfig::default(), &dir.path().join("j")).unwrap();
     let (first, first_id) = read_entry("/a");
-    block_on(log.submit_acknowledged(first));
+    block_on(log.journal_before_answer(first));
     log.flush_blocking();
     let mut answered = vec![first_id];
     db.write(|_txn| {
         for path in ["/b", "/c", "/d"] {
             let (entry, id) = read_entry(path);
-            block_on(log.submit_acknowledged(entry));
+            block_on(log.journal_before_answer(entry));
             answered.push(id);
         }
         // The state a kill would leave now: the chain holds "/a", the journal all four.
@@ -96,7 +96,7 @@ fn entries_journaled_but_not_committed_are_committed_once_at_the_next_start() {
             .unwrap();
     assert_eq!(chain_request_ids(&db), answered, "replayed in order, none twice");
     let (entry, id) = read_entry("/e");
-    block_on(log.submit_acknowledged(entry));
+    block_on(log.journal_before_answer(entry));
     drop(log);
     answered.push(id);
     // A second start finds nothing left to replay.

@@ -9,7 +9,7 @@
 //!
 //! If a commit fails (e.g. the disk is full) it is retried with the same entries; the
 //! journal keeps them meanwhile. If the journal itself cannot be written, the request waits
-//! (`AuditLog::submit_acknowledged` retries), so the portal never answers a request it has not
+//! (`AuditLog::journal_before_answer` retries), so the portal never answers a request it has not
 //! logged.
 
 use std::sync::Arc;
@@ -18,8 +18,9 @@ use std::time::{Duration, Instant};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
-use super::chain::{self, CHECKPOINTS, Head, Pending};
+use super::chain::{self, CHECKPOINTS, Head};
 use super::journal::{self, Journal, Tail};
+use super::retry;
 use crate::db::{Db, META};
 use crate::error::Result;
 use crate::keys::ApplianceKey;
@@ -110,45 +111,27 @@ fn run(
     }
 }
 
-/// Commits what was journaled since the last call, then removes the segments read to their
-/// end.
+/// Commits what was journaled since the last call, a finished segment at a time, removing
+/// each segment once its entries are committed.
 fn commit_journaled(db: &Db, journal: &Journal, tail: &mut Tail) {
-    let mut delay = Duration::from_millis(50);
-    let read = loop {
-        match tail.read(journal) {
-            Ok(read) => break read,
-            Err(e) => {
-                tracing::error!(error = %e, "access log journal cannot be read; retrying");
-                std::thread::sleep(delay);
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
-        }
-    };
-    if let Some(last) = read.last {
-        commit_with_retry(db, &read.entries, last);
-        journal.mark_committed(last);
-    }
-    for path in read.finished {
-        if let Err(e) = std::fs::remove_file(&path) {
-            tracing::warn!(error = %e, segment = %path.display(), "access log journal segment not removed");
-        }
-    }
-}
-
-fn commit_with_retry(db: &Db, entries: &[Pending], last: u64) {
-    let mut delay = Duration::from_millis(50);
     loop {
-        let committed = db.write(|txn| {
-            chain::append_pending(txn, entries.iter())?;
-            journal::set_applied(txn, last)
-        });
-        match committed {
-            Ok(()) => return,
-            Err(e) => {
-                tracing::error!(error = %e, pending = entries.len(), "access log commit failed; retrying");
-                std::thread::sleep(delay);
-                delay = (delay * 2).min(Duration::from_secs(5));
+        let read = retry::blocking("journal read", || tail.read(journal));
+        if let Some(last) = read.last {
+            retry::blocking("commit", || {
+                db.write(|txn| {
+                    chain::append_pending(txn, read.entries.iter())?;
+                    journal::set_applied(txn, last)
+                })
+            });
+            journal.mark_committed(last);
+        }
+        for path in &read.finished {
+            if let Err(e) = std::fs::remove_file(path) {
+                tracing::warn!(error = %e, segment = %path.display(), "access log journal segment not removed");
             }
+        }
+        if !read.more {
+            return;
         }
     }
 }

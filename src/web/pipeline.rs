@@ -493,7 +493,7 @@ async fn log_request(
     let entry = Pending::of(who, origin, operation, outcome, status, &route, detail.as_ref());
     // Journaled before the answer leaves: an answered read is logged even if the process
     // dies the next moment (the journal is replayed at start).
-    app.audit.submit_acknowledged(entry).await;
+    app.audit.journal_before_answer(entry).await;
 }
 
 /// Recorded by handlers whose request changed who is signed in (sign-in), so the log names

@@ -17,6 +17,7 @@ mod sandbox;
 mod sniff;
 mod spawn;
 mod text;
+mod xls_grid;
 mod xml;
 
 use serde::{Deserialize, Serialize};

@@ -158,9 +158,9 @@ fn push_ppt_text(text: &str, out: &mut String) {
     out.push('\n');
 }
 
-/// Excel 97–2003 through calamine (which may over-allocate on lying headers: this runs only in
-/// the sandboxed child, whose memory limit turns that into a clean failure; and which panics on
-/// some lying compound-file headers: that becomes `Malformed` here).
+/// Excel 97–2003 through calamine, after the cell grids it would allocate are checked against
+/// a budget (`xls_grid`). It runs only in the sandboxed child, whose memory limit still bounds
+/// any over-allocation missed; its panics on lying compound-file headers become `Malformed`.
 pub fn xls(bytes: &[u8]) -> Result<String, ExtractError> {
     super::catch_parser_panic("XLS", || xls_text(bytes))
 }
@@ -169,7 +169,13 @@ fn xls_text(bytes: &[u8]) -> Result<String, ExtractError> {
     // calamine's own compound-file reader follows sector chains with no memory of where it has
     // been: a directory chain that loops grows one buffer without end (docs/fuzzing.md,
     // finding 5). The `cfb` crate, which validates every chain, reads the container first.
-    open(bytes).map_err(|e| malformed(format!("XLS: {}", e.detail)))?;
+    let mut cf = open(bytes).map_err(|e| malformed(format!("XLS: {}", e.detail)))?;
+    // calamine sizes each sheet's grid from positions in the file (finding 6): check them
+    // against the budget first. A workbook without its stream is left to calamine to report.
+    let stream = ["Workbook", "Book"].iter().find_map(|name| read_stream(&mut cf, name).ok());
+    if let Some(stream) = stream {
+        super::xls_grid::check(&stream)?;
+    }
     let mut wb: Xls<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsError| {
             let msg = e.to_string();
@@ -246,5 +252,16 @@ mod tests {
             include_bytes!("../../../tests/fixtures/fuzz/xls-cfb-directory-chain-loops.xls");
         let e = xls(bytes).expect_err("a looping XLS gives no text");
         assert_eq!(e.kind, ErrorKind::Malformed, "{e}");
+    }
+
+    /// Found by fuzzing (docs/fuzzing.md, finding 6, target `extract_ole`): an 11 KB XLS whose
+    /// cell positions span a grid calamine 0.38 allocates in one piece (7.5 GB). The grid
+    /// budget refuses it before calamine reads the sheets.
+    #[test]
+    fn xls_whose_cells_span_a_huge_grid_is_refused_before_calamine_allocates_it() {
+        let bytes = include_bytes!("../../../tests/fixtures/fuzz/xls-cell-grid-7-5-gb.xls");
+        let e = xls(bytes).expect_err("a lying XLS gives no text");
+        assert_eq!(e.kind, ErrorKind::TooLarge, "{e}");
+        assert!(e.detail.contains("over the limit"), "{e}");
     }
 }
