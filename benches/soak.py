@@ -150,6 +150,26 @@ def multipart(meta, name, content):
     return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
+class Pace:
+    """A fixed request rate for one client (0: as fast as the server answers). A client that
+    falls behind (a slow answer, the restart) starts again from now instead of bursting to
+    catch up, so the server never sees more than the rate."""
+
+    def __init__(self, rate):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next = time.monotonic()
+
+    def wait(self, stop):
+        if not self.interval:
+            return
+        self.next += self.interval
+        delay = self.next - time.monotonic()
+        if delay > 0:
+            stop.wait(delay)
+        else:
+            self.next = time.monotonic()
+
+
 class Load:
     def __init__(self, args, port, rec, data_dir):
         self.args, self.port, self.rec, self.data_dir = args, port, rec, data_dir
@@ -173,7 +193,9 @@ class Load:
         rnd = random.Random(seed)
         s = self.session(login)
         docs, listed_at = [], 0.0
+        pace = Pace(self.args.page_rate)
         while not self.stop.is_set():
+            pace.wait(self.stop)
             # The documents this person may read (others' are answered 404 by design).
             if time.monotonic() - listed_at > 30:
                 status, data = s.call("GET /api/v1/documents", "GET", "/api/v1/documents")
@@ -191,7 +213,9 @@ class Load:
     def searches(self, seed):
         rnd = random.Random(seed)
         s = self.session("dev.employee")
+        pace = Pace(self.args.search_rate)
         while not self.stop.is_set():
+            pace.wait(self.stop)
             q = " ".join(rnd.sample(self.words, rnd.choice([1, 1, 2])))
             s.call("GET /api/v1/search", "GET", f"/api/v1/search?q={quote(q)}")
 
@@ -325,6 +349,10 @@ def main():
     ap.add_argument("--upload-every", type=float, default=2.0)
     ap.add_argument("--sign-every", type=float, default=5.0)
     ap.add_argument("--vote-every", type=float, default=10.0)
+    ap.add_argument("--page-rate", type=float, default=25.0,
+                    help="page views per second per page client (4 clients); 0: saturate")
+    ap.add_argument("--search-rate", type=float, default=10.0,
+                    help="API searches per second per search client (2 clients); 0: saturate")
     args = ap.parse_args()
     args.binary = os.path.abspath(args.binary)
     seconds = int(os.environ.get("SOAK_SECONDS", "1800"))
@@ -351,7 +379,9 @@ def main():
         while not load.stop.is_set():
             try:
                 s = status_kb(current["pid"])
-                sampler_samples.append((time.monotonic() - rec.t0, "soak", s["RssAnon"] / 1024, s["RssFile"] / 1024))
+                load1 = float(open("/proc/loadavg").read().split()[0])
+                sampler_samples.append((time.monotonic() - rec.t0, "soak", s["RssAnon"] / 1024, s["RssFile"] / 1024,
+                                        load1))
             except (FileNotFoundError, ProcessLookupError, KeyError):
                 pass
             time.sleep(1)
@@ -469,6 +499,8 @@ def main():
               f"{percentile(b, 50):.1f} | {percentile(b, 99):.1f} |")
 
     rss = [s[2] for s in sampler_samples]
+    loads = {"first": [s[4] for s in sampler_samples if s[0] <= window],
+             "last": [s[4] for s in sampler_samples if s[0] >= end - window]}
     warm = [s[2] for s in sampler_samples if window <= s[0] <= killed - 5]
     late = [s[2] for s in sampler_samples if s[0] >= end - window]
     summary = {
@@ -479,6 +511,8 @@ def main():
         "log_entries": entries, "log_missing": len(missing), "log_doubled": len(doubled),
         "restart_seconds": round(rec.restart[1] - rec.restart[0], 2),
         "verify_exit": verify.returncode,
+        "paced": {"page_rate_per_client": args.page_rate, "search_rate_per_client": args.search_rate},
+        "load1": {k: [min(v), max(v)] if v else None for k, v in loads.items()},
         "rss_mib": {"max": round(max(rss), 1) if rss else None,
                     "warm_first_half_max": round(max(warm), 1) if warm else None,
                     "last_window_max": round(max(late), 1) if late else None},
@@ -487,11 +521,11 @@ def main():
     if missing[:5]:
         print("missing entries, e.g.:", missing[:5])
     with open(os.path.join(args.out, "memory.csv"), "w") as f:
-        f.write("seconds,private_mib,file_mib\n")
-        for t, _, a, b in sampler_samples:
-            f.write(f"{t:.0f},{a:.1f},{b:.1f}\n")
+        f.write("seconds,private_mib,file_mib,load1\n")
+        for t, _, a, b, l in sampler_samples:
+            f.write(f"{t:.0f},{a:.1f},{b:.1f},{l:.2f}\n")
     ceiling = 32 + 96 + 100  # db_cache_mb + search.writer_memory_mb + the rest (admin guide: Sizing)
-    svg(sampler_samples, ceiling, os.path.join(args.out, "memory.svg"))
+    svg([s[:4] for s in sampler_samples], ceiling, os.path.join(args.out, "memory.svg"))
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump(summary, f, ensure_ascii=False, indent=1)
     shutil.rmtree(work, ignore_errors=True)

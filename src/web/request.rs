@@ -147,3 +147,12 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for JsonObject<T> {
         })
     }
 }
+
+/// A whole number of an API pager (`before`, `limit`): empty is "not given"; anything else
+/// that is not one is refused (the HTML pages, whose links carry these, read them leniently).
+pub fn whole_number(field: &str, value: Option<&str>) -> crate::error::Result<Option<u64>> {
+    match value.map(str::trim).unwrap_or("") {
+        "" => Ok(None),
+        v => v.parse().map(Some).map_err(|_| Error::invalid(field, "field-whole-number")),
+    }
+}

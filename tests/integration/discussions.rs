@@ -568,3 +568,41 @@ fn a_member_comments_with_a_quote_and_votes_without_javascript_in_kk_and_ru() {
         (Some(2), 2)
     );
 }
+
+/// The list is paged newest first (`before`, `limit`), so a page costs the same however many
+/// discussions there are: the soak found `/discussions` slowing down as it added 180 of them
+/// (docs/benchmarks.md, "Soak"). Pager values that are not whole numbers are refused by the
+/// API and read leniently by the page, whose links carry them.
+#[test]
+fn the_discussion_list_is_paged_newest_first() {
+    let w = world_with_clock("disc-pages");
+    let t0 = w.server.advance_clock("1s");
+    let ends = (t0 + jiff::SignedDuration::from_hours(48)).to_string();
+    let ids: Vec<u64> = (0..3)
+        .map(|_| {
+            create(&w, json!({"members": ["finhead", "ecohead"], "ends_at": ends}))["id"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    let listed = |c: &Client, query: &str| -> Vec<u64> {
+        let (status, body) = c.get_json(&format!("/api/v1/discussions{query}"));
+        assert_eq!(status, 200, "{query}: {body}");
+        body["discussions"].as_array().unwrap().iter().map(|d| d["id"].as_u64().unwrap()).collect()
+    };
+    let (dev, fin) = (w.client("dev"), w.client("finhead"));
+    assert_eq!(listed(&dev, ""), vec![ids[2], ids[1], ids[0]]);
+    assert_eq!(listed(&dev, "?limit=2"), vec![ids[2], ids[1]]);
+    assert_eq!(listed(&fin, &format!("?limit=2&before={}", ids[1])), vec![ids[0]]);
+    assert_eq!(listed(&fin, &format!("?before={}&phase=closed", ids[2])), Vec::<u64>::new());
+    assert_eq!(listed(&w.client("stranger"), "?limit=500"), Vec::<u64>::new());
+    for bad in ["?limit=two", "?before=-1"] {
+        let (status, body) = dev.get_json(&format!("/api/v1/discussions{bad}"));
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let page = dev.get(&format!("/discussions?before={}", ids[2]));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&format!("/discussions/{}\"", ids[1])), "{}", page.body);
+    assert!(!page.body.contains(&format!("/discussions/{}\"", ids[2])), "{}", page.body);
+    assert_eq!(dev.get("/discussions?before=x").status, 200, "the page reads its links leniently");
+}

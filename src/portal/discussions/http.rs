@@ -17,7 +17,7 @@ use crate::portal::documents::receive::receive;
 use crate::portal::polls::http::read_body;
 use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, created, html, json, see_other};
-use crate::web::request::SignedIn;
+use crate::web::request::{SignedIn, whole_number};
 use crate::web::{blocking, form};
 
 type Data = web::Data<App>;
@@ -46,11 +46,24 @@ fn arc(app: &Data) -> std::sync::Arc<App> {
 #[serde(default)]
 struct ListQuery {
     phase: String,
+    /// Paging: discussions with smaller ids. Kept as text so that the API can refuse a value
+    /// that is not a whole number while the page reads its own links leniently.
+    before: Option<String>,
+    limit: Option<String>,
 }
 
-async fn list(app: &Data, s: &SignedIn, phase: String) -> Result<Vec<ListItem>> {
+/// Discussions in a page of the list (and the API's default).
+const PAGE: usize = 50;
+
+async fn list(
+    app: &Data,
+    s: &SignedIn,
+    phase: String,
+    before: Option<u64>,
+    limit: usize,
+) -> Result<Vec<ListItem>> {
     let (a, actor, lang) = (arc(app), s.actor.clone(), s.state.lang);
-    blocking(move || reading::list(&a, &actor, Some(&phase), lang)).await
+    blocking(move || reading::list(&a, &actor, Some(&phase), before, limit, lang)).await
 }
 
 async fn view(app: &Data, s: &SignedIn, id: u64) -> Result<DiscussionView> {
@@ -69,7 +82,13 @@ fn is_type(req: &HttpRequest, prefix: &str) -> bool {
 // API
 
 async fn api_list(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
-    Ok(json(&serde_json::json!({"discussions": list(&app, &s, q.into_inner().phase).await?})))
+    let q = q.into_inner();
+    let before = whole_number("before", q.before.as_deref())?;
+    let limit = whole_number("limit", q.limit.as_deref())?
+        .map_or(PAGE, |l| usize::try_from(l).unwrap_or(usize::MAX))
+        .clamp(1, 500);
+    let discussions = list(&app, &s, q.phase, before, limit).await?;
+    Ok(json(&serde_json::json!({ "discussions": discussions })))
 }
 
 async fn api_view(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpResponse> {
@@ -292,16 +311,21 @@ struct ListPage<'a> {
     discussions: Vec<ListItem>,
     phase: String,
     phases: &'static [super::model::Phase],
+    next_before: Option<u64>,
 }
 
 async fn list_page(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
-    let phase = q.into_inner().phase;
-    let discussions = list(&app, &s, phase.clone()).await?;
+    let q = q.into_inner();
+    let before = q.before.as_deref().and_then(|b| b.trim().parse().ok());
+    let discussions = list(&app, &s, q.phase.clone(), before, PAGE).await?;
+    let next_before =
+        if discussions.len() == PAGE { discussions.last().map(|d| d.id) } else { None };
     html(&ListPage {
         page: PageCtx::new(&app, &s.state, "discussions-title", "discussions"),
         discussions,
-        phase,
+        phase: q.phase,
         phases: super::model::Phase::ALL,
+        next_before,
     })
 }
 

@@ -41,6 +41,22 @@ pub fn all(txn: &ReadTransaction) -> Result<Vec<Discussion>> {
     Ok(out)
 }
 
+/// Discussions newest first, from just below `before` when given, for as long as `take`
+/// wants more: a page of the list reads only as far back as it needs.
+pub fn newest_first(
+    txn: &ReadTransaction,
+    before: Option<u64>,
+    mut take: impl FnMut(Discussion) -> bool,
+) -> Result<()> {
+    let table = txn.open_table(DISCUSSIONS)?;
+    for row in table.range(..before.unwrap_or(u64::MAX))?.rev() {
+        if !take(serde_json::from_slice(row?.1.value())?) {
+            break;
+        }
+    }
+    Ok(())
+}
+
 pub fn put_comment(txn: &WriteTransaction, c: &CommentRecord) -> Result<()> {
     txn.open_table(COMMENTS)?.insert((c.discussion, c.id), to_json(c)?.as_slice())?;
     Ok(())

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::web::blocking;
 use crate::web::forms::{self, Form};
 use crate::web::render::{PageCtx, created, done, html, json};
-use crate::web::request::SignedIn;
+use crate::web::request::{SignedIn, whole_number};
 
 type Data = web::Data<App>;
 
@@ -261,15 +261,6 @@ async fn list_page(
         columns,
         capped,
     })
-}
-
-/// A whole number of the API's pager: empty is "not given"; anything else that is not one is
-/// refused (the HTML page, whose links carry these, reads them leniently).
-fn whole_number(field: &str, value: Option<&str>) -> Result<Option<u64>> {
-    match value.map(str::trim).unwrap_or("") {
-        "" => Ok(None),
-        v => v.parse().map(Some).map_err(|_| Error::invalid(field, "field-whole-number")),
-    }
 }
 
 async fn api_list(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
