@@ -19,6 +19,10 @@ What it checks and prints:
   * resident memory sampled every second (CSV and SVG), flat after warm-up and under the
     configured ceiling; p50/p99 per route in the first and the last five minutes.
 
+The readers are paced (--page-rate 25 per page client, --search-rate 10 per search client;
+0 saturates), and 60 discussions are created before the clock starts (--seed-discussions), so
+that the first and last windows compare the same steady state.
+
 Usage: cargo build --release && python3 benches/soak.py [--binary target/release/ipgo]
 Environment: SOAK_SECONDS (1800), IPGO_CORPUS (the regulations, for texts and queries).
 """
@@ -353,6 +357,9 @@ def main():
                     help="page views per second per page client (4 clients); 0: saturate")
     ap.add_argument("--search-rate", type=float, default=10.0,
                     help="API searches per second per search client (2 clients); 0: saturate")
+    ap.add_argument("--seed-discussions", type=int, default=60,
+                    help="discussions created before the timed load, so that the discussion list "
+                         "is a full page (50) from the first window on, as on a portal in use")
     args = ap.parse_args()
     args.binary = os.path.abspath(args.binary)
     seconds = int(os.environ.get("SOAK_SECONDS", "1800"))
@@ -371,6 +378,18 @@ def main():
     first.sign_in()
     _, _, listing, _ = first.raw("GET", "/api/v1/documents")
     load.docs = [d["id"] for d in json.loads(listing).get("documents", [])][:200] or [1]
+    # Steady state before the clock starts: pages whose length follows the data (the
+    # discussion list, paged by 50) are compared between windows at the same length.
+    seeder = Session(port, "dev.head", Record())
+    seeder.sign_in()
+    ends = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds + 7200))
+    for i in range(args.seed_discussions):
+        body = json.dumps({"document_id": load.docs[i % len(load.docs)], "members": ["fin.head", "econ.head"],
+                           "ends_at": ends})
+        status, _, answer, _ = seeder.raw("POST", "/api/v1/discussions", body, {"Content-Type": "application/json"})
+        if status != 201:
+            sys.exit(f"seeding discussion {i}: {status} {answer[:300]!r}")
+    rec.t0 = time.monotonic()
 
     sampler_samples = []
     current = {"pid": proc.pid}
@@ -512,6 +531,7 @@ def main():
         "restart_seconds": round(rec.restart[1] - rec.restart[0], 2),
         "verify_exit": verify.returncode,
         "paced": {"page_rate_per_client": args.page_rate, "search_rate_per_client": args.search_rate},
+        "seeded_discussions": args.seed_discussions,
         "load1": {k: [min(v), max(v)] if v else None for k, v in loads.items()},
         "rss_mib": {"max": round(max(rss), 1) if rss else None,
                     "warm_first_half_max": round(max(warm), 1) if warm else None,

@@ -315,7 +315,18 @@ impl Tail {
                 return Ok(read);
             }
             // This segment is finished: go on with the next one the writer started.
-            let next = segments(&self.dir)?.into_iter().map(|(n, _)| n).find(|n| *n > self.first);
+            // The entries above are consumed (the offset moved past them): an error from here
+            // on must not drop them, so they are handed back and the listing is tried again
+            // at the next call.
+            let listing = match segments(&self.dir) {
+                Ok(listing) => listing,
+                Err(_) if !read.entries.is_empty() => {
+                    read.more = true;
+                    return Ok(read);
+                }
+                Err(e) => return Err(e),
+            };
+            let next = listing.into_iter().map(|(n, _)| n).find(|n| *n > self.first);
             read.finished.push(path);
             self.file = None;
             self.offset = 0;
