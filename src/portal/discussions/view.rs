@@ -31,10 +31,9 @@ pub struct ListItem {
     pub mine: bool,
 }
 
-/// Discussions the actor takes part in (initiator or member), newest first; `phase`
-/// (`open`, `upcoming`, `closed`) narrows the list.
-/// One page of the discussions `actor` takes part in, newest first: at most `limit`, with
-/// ids below `before` when given (the next page starts below the last id of this one).
+/// One page of the discussions `actor` takes part in (initiator or member), newest first: at
+/// most `limit`, with ids below `before` when given (the next page starts below the last id
+/// of this one); `phase` (`open`, `upcoming`, `closed`) narrows the list.
 pub fn list(
     app: &App,
     actor: &Actor,
