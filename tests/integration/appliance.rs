@@ -606,6 +606,39 @@ fn uploads_fail_cleanly_on_a_full_disk_and_resume_when_space_returns() {
     assert_eq!(tmp_left, 0, "the partial upload left nothing behind");
     drop(server);
     ok(ipgo(&["verify"], &data));
+    // Nearly full at start-up: the access log's journal cannot get a whole segment's space
+    // ahead (8 MiB), starts a smaller one and logs every request (issue 18 target 4).
+    let journal = data.join("audit-journal");
+    let segment_sizes = || -> Vec<u64> {
+        let listing = std::fs::read_dir(&journal).unwrap();
+        listing.map(|e| e.unwrap().metadata().unwrap().len()).collect()
+    };
+    let more_ballast = mount.join("more-ballast");
+    {
+        // After a clean stop every entry is committed, and start-up removes the old
+        // segments: removed here first, so that the ballast takes their space too.
+        for e in std::fs::read_dir(&journal).unwrap() {
+            std::fs::remove_file(e.unwrap().path()).unwrap();
+        }
+        let mut f = std::fs::File::create(&more_ballast).unwrap();
+        let free = rustix::fs::statvfs(&mount).unwrap();
+        let free = free.f_bavail * free.f_frsize;
+        let chunk = vec![0x5au8; 1 << 20];
+        for _ in 0..(free / (1 << 20)).saturating_sub(2) {
+            f.write_all(&chunk).unwrap();
+        }
+        f.sync_all().unwrap();
+    }
+    let server = Server::start(&data, &[("IPGO_STORAGE__DISK_FLOOR_MB", "0")]);
+    for _ in 0..20 {
+        let health = agent().get(format!("{}/healthz", server.base)).call().unwrap();
+        assert_eq!(health.status(), 200, "the server serves with 2 MiB left");
+    }
+    let sizes = segment_sizes();
+    assert!(sizes.iter().all(|s| *s > 0 && *s < 8 << 20), "journal segments: {sizes:?}");
+    drop(server);
+    ok(ipgo(&["verify"], &data));
+    std::fs::remove_file(&more_ballast).unwrap();
     // Space returns: service resumes, earlier documents intact.
     std::fs::remove_file(&ballast).unwrap();
     let server = Server::start(&data, &env);
