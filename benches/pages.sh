@@ -6,7 +6,7 @@
 # size as the ceiling, all measured with wrk on loopback in this one run; plus the idle
 # resident memory of `ipgo serve`.
 #
-# Usage: benches/pages.sh            (DURATION=10 CONNECTIONS=32 THREADS=2 ROUNDS=5)
+# Usage: benches/pages.sh            (DURATION=10 CONNECTIONS=32 THREADS=2 ROUNDS=5 BIN=)
 # Targets (issue 2): logging costs < 10 % of throughput; >= 5,000 pages/s; idle RSS < 50 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,8 +29,11 @@ if ((${#missing[@]})); then
     "${missing[@]}" >/dev/null
 fi
 
-cargo build --release --locked --quiet
-BIN=$PWD/target/release/ipgo
+# BIN=path measures a binary built earlier (e.g. to compare two commits) instead of building.
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --locked --quiet
+  BIN=$PWD/target/release/ipgo
+fi
 
 work=$(mktemp -d /tmp/ipgo-bench.XXXXXX)
 chmod 755 "$work"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): server CPU per signed-in page and pages/s of several configurations
+# or binaries of `ipgo serve`, interleaved round by round on one data directory, so that a
+# change of a few microseconds per request stands out of the machine's drift (benches/pages.sh
+# gives the full table with nginx's ceiling; this one compares).
+#
+# Usage: benches/pages-ab.sh ROUNDS "NAME[@BINARY]:ENV=V ENV=V" ...
+#   e.g. benches/pages-ab.sh 5 "on:" "on100:IPGO_AUDIT__GROUP_COMMIT_MS=100" \
+#          "off:IPGO_AUDIT__LOG_READ_REQUESTS=false" "before@/tmp/ipgo-before:"
+#   BIN=target/release/ipgo (default binary)  DURATION=8  CONNECTIONS=32
+# Prints one line per configuration and round: pages/s and server CPU µs per page.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+BIN=${BIN:-$PWD/target/release/ipgo}
+DURATION=${DURATION:-8}
+CONNECTIONS=${CONNECTIONS:-32}
+ROUNDS=$1
+shift
+work=$(mktemp -d /tmp/ipgo-pages-ab.XXXXXX)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+data=$work/data
+password='Load-Test-Secret-42'
+IPGO_LOG=warn "$BIN" agency add --data "$data" --code BENCH --name-ru "Орган" --name-kk "Орган" >/dev/null
+printf '%s' "$password" | IPGO_LOG=warn "$BIN" user add --data "$data" --login bench \
+  --agency BENCH --role employee --password-stdin >/dev/null
+port=28778
+tick=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+for round in $(seq "$ROUNDS"); do
+  for spec in "$@"; do
+    name=${spec%%:*}
+    envs=${spec#*:}
+    bin=$BIN
+    if [[ $name == *@* ]]; then
+      bin=${name#*@}
+      name=${name%%@*}
+    fi
+    # shellcheck disable=SC2086 # ENV=V words are meant to split
+    env $envs IPGO_LOG=warn "$bin" serve --data "$data" --listen "127.0.0.1:$port" \
+      >"$work/out" 2>"$work/err" &
+    pid=$!
+    for _ in $(seq 100); do
+      curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break
+      sleep 0.05
+    done
+    curl -fs -c "$work/cookies" -H 'content-type: application/json' \
+      -d "{\"login\":\"bench\",\"password\":\"$password\"}" \
+      "http://127.0.0.1:$port/api/v1/session" >/dev/null
+    token=$(awk '$6 == "ipgo_session" { print $7 }' "$work/cookies")
+    wrk -t2 -c"$CONNECTIONS" -d2s -H "Cookie: ipgo_session=$token" "http://127.0.0.1:$port/" >/dev/null
+    before=$(cpu_ticks "$pid")
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Cookie: ipgo_session=$token" "http://127.0.0.1:$port/")
+    after=$(cpu_ticks "$pid")
+    requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+    rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+    echo "$round $name pages/s=$rps cpu_us_per_page=$(echo "scale=1; ($after - $before) * 1000000 / $tick / $requests" | bc)"
+    kill "$pid"
+    wait "$pid" || true
+  done
+done
