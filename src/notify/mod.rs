@@ -230,12 +230,13 @@ pub fn inbox(
     app: &App,
     actor: &crate::actor::Actor,
     lang: &str,
+    before: Option<u64>,
     limit: usize,
 ) -> Result<(u64, Vec<ShownItem>)> {
     let user = actor.user_id().ok_or_else(crate::error::Error::forbidden)?;
     actor.origin.set_operation("inbox.read");
     let txn = app.db.read()?;
-    let items = store::inbox(&txn, user, limit)?;
+    let items = store::inbox(&txn, user, before, limit)?;
     Ok((store::unread(&txn, user)?, items.iter().map(|i| i.shown(&app.i18n, lang)).collect()))
 }
 

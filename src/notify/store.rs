@@ -106,11 +106,22 @@ pub fn unread(txn: &ReadTransaction, user: u64) -> Result<u64> {
     Ok(txn.open_table(UNREAD)?.get(user)?.map(|g| g.value()).unwrap_or(0))
 }
 
-/// The newest inbox items of a user.
-pub fn inbox(txn: &ReadTransaction, user: u64, limit: usize) -> Result<Vec<InboxItem>> {
+/// A person's items newest first: at most `limit`, those with ids below `before` if given
+/// (the pager's "older" link); only the page's records are read.
+pub fn inbox(
+    txn: &ReadTransaction,
+    user: u64,
+    before: Option<u64>,
+    limit: usize,
+) -> Result<Vec<InboxItem>> {
     let table = txn.open_table(INBOX)?;
     let mut out = Vec::new();
-    for row in table.range((user, 0)..=(user, u64::MAX))?.rev().take(limit) {
+    let newest = match before {
+        Some(0) => return Ok(out),
+        Some(b) => b - 1,
+        None => u64::MAX,
+    };
+    for row in table.range((user, 0)..=(user, newest))?.rev().take(limit) {
         out.push(serde_json::from_slice(row?.1.value())?);
     }
     Ok(out)
@@ -208,8 +219,12 @@ mod tests {
         let txn = app.db.read().unwrap();
         assert_eq!(unread(&txn, 7).unwrap(), 1);
         assert_eq!(unread(&txn, 8).unwrap(), 1, "another person's notice stays unread");
-        let left: Vec<u64> =
-            inbox(&txn, 7, 10).unwrap().into_iter().filter(|i| !i.read).map(|i| i.id).collect();
+        let left: Vec<u64> = inbox(&txn, 7, None, 10)
+            .unwrap()
+            .into_iter()
+            .filter(|i| !i.read)
+            .map(|i| i.id)
+            .collect();
         assert_eq!(left, vec![2]);
         drop(txn);
         assert_eq!(app.db.write(|txn| mark_read_where(txn, 7, |_| true)).unwrap(), 1);

@@ -187,3 +187,64 @@ pub fn download(bytes: Vec<u8>, mime: &str, name: &str) -> HttpResponse {
         .insert_header(("content-disposition", format!("attachment; filename=\"{name}\"")))
         .body(bytes)
 }
+
+/// Every template's path and text, for the tests that check all pages' sources at once.
+#[cfg(test)]
+pub(crate) fn every_template() -> Vec<(std::path::PathBuf, String)> {
+    let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/templates")];
+    let mut out = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path, text));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::every_template;
+
+    /// Every header cell of every page's tables says what it heads (WCAG 2.1 1.3.1, technique
+    /// H63): `scope="col"` in a table's head, `scope="row"` at a row's start (`rowgroup` for a
+    /// group's heading row), and an action column is named for screen readers even where it shows no text. Sortable heads
+    /// (`web/sorting.rs`) and report tables (`report/html.rs`) are written in code and tested
+    /// there.
+    #[test]
+    fn every_table_header_cell_of_the_templates_has_a_scope() {
+        let mut cells = 0;
+        for (path, text) in every_template() {
+            for (i, line) in text.lines().enumerate() {
+                for (at, _) in line.match_indices("<th") {
+                    let tag = &line[at..];
+                    if tag.starts_with("<thead") {
+                        continue;
+                    }
+                    cells += 1;
+                    let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+                    assert!(
+                        ["col", "row", "colgroup", "rowgroup"]
+                            .iter()
+                            .any(|scope| tag.contains(&format!("scope=\"{scope}\""))),
+                        "{}:{}: a header cell without its scope: {tag}>",
+                        path.display(),
+                        i + 1
+                    );
+                    assert!(
+                        !line[at..].starts_with(&format!("{tag}></th>")),
+                        "{}:{}: an empty header cell (name it, visually hidden if need be)",
+                        path.display(),
+                        i + 1
+                    );
+                }
+            }
+        }
+        assert!(cells > 50, "only {cells} header cells found: the templates moved?");
+    }
+}

@@ -137,3 +137,54 @@ fn a_notice_written_on_a_russian_page_reads_in_the_language_of_each_reader() {
         "mark-all-read is logged under its own name"
     );
 }
+
+/// The inbox is paged newest first: 50 notices on a page with a link to the older ones, and
+/// `before`/`limit` in the API (refused when they are not whole numbers). Before, the page
+/// showed the newest 200 and nothing older could be reached.
+#[test]
+fn the_inbox_is_paged_newest_first_and_older_notices_stay_reachable() {
+    let server = Server::start();
+    server.add_agency("FIN");
+    server.add_digital_ministry();
+    server.add_user("dev", "DEV", &["employee"]);
+    server.add_user("devhead", "DEV", &["employee", "head"]);
+    let dev = server.signed_in("dev");
+    // Each draft posted asks the head to sign it: 51 notices.
+    for i in 0..51 {
+        let title = format!("Проект {i}");
+        let res = post_parts(
+            &dev,
+            "/api/v1/drafts",
+            &[meta(&json!({"title": title, "text": "Бірінші бап.", "approving": ["FIN"]}))],
+            &[],
+        );
+        assert_eq!(res.status, 201, "{}", res.body);
+    }
+    let head = server.signed_in("devhead");
+    let ids = |query: &str| -> Vec<u64> {
+        let (status, body) = head.get_json(&format!("/api/v1/inbox{query}"));
+        assert_eq!(status, 200, "{query}: {body}");
+        body["items"].as_array().unwrap().iter().map(|i| i["id"].as_u64().unwrap()).collect()
+    };
+    let all = ids("");
+    assert_eq!(all.len(), 51);
+    assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first: {all:?}");
+    assert_eq!(ids("?limit=2"), all[..2]);
+    assert_eq!(ids(&format!("?limit=2&before={}", all[1])), all[2..4]);
+    assert_eq!(ids(&format!("?before={}", all[50])), Vec::<u64>::new());
+    for bad in ["?limit=two", "?before=-1"] {
+        let (status, body) = head.get_json(&format!("/api/v1/inbox{bad}"));
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    // The page: the newest 50, then a link to the 51st.
+    let item = |id: u64| format!("action=\"/inbox/{id}\"");
+    let first = head.get("/inbox");
+    assert_eq!(first.status, 200);
+    assert!(first.body.contains(&item(all[49])) && !first.body.contains(&item(all[50])));
+    let older = format!("/inbox?before={}", all[49]);
+    assert!(first.body.contains(&format!("href=\"{older}\"")), "{}", first.body);
+    let second = head.get(&older);
+    assert!(second.body.contains(&item(all[50])) && !second.body.contains(&item(all[49])));
+    assert!(!second.body.contains("/inbox?before="), "no older page after the last");
+    assert_eq!(head.get("/inbox?before=x").status, 200, "the page reads its links leniently");
+}

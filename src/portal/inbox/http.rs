@@ -6,6 +6,7 @@ use std::time::Duration;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use futures_util::StreamExt;
+use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::App;
@@ -13,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::notify::{self, ShownItem, store::OutboxMessage};
 use crate::web::blocking;
 use crate::web::render::{PageCtx, html, json, see_other};
-use crate::web::request::SignedIn;
+use crate::web::request::{SignedIn, whole_number};
 
 type Data = web::Data<App>;
 
@@ -35,13 +36,37 @@ fn arc(app: &Data) -> std::sync::Arc<App> {
     app.clone().into_inner()
 }
 
-async fn inbox(app: &Data, s: &SignedIn) -> Result<(u64, Vec<ShownItem>)> {
-    let (a, actor, lang) = (arc(app), s.actor.clone(), s.state.lang);
-    blocking(move || notify::inbox(&a, &actor, lang, 200)).await
+/// Paging of the inbox: items with smaller ids. Kept as text so that the API can refuse a
+/// value that is not a whole number while the page reads its own links leniently.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PageQuery {
+    before: Option<String>,
+    limit: Option<String>,
 }
 
-async fn api_inbox(app: Data, s: SignedIn) -> Result<HttpResponse> {
-    let (unread, items) = inbox(&app, &s).await?;
+/// Items on a page of the inbox.
+const PAGE: usize = 50;
+/// The API's default, as before it was paged.
+const API_DEFAULT: usize = 200;
+
+async fn inbox(
+    app: &Data,
+    s: &SignedIn,
+    before: Option<u64>,
+    limit: usize,
+) -> Result<(u64, Vec<ShownItem>)> {
+    let (a, actor, lang) = (arc(app), s.actor.clone(), s.state.lang);
+    blocking(move || notify::inbox(&a, &actor, lang, before, limit)).await
+}
+
+async fn api_inbox(app: Data, s: SignedIn, q: web::Query<PageQuery>) -> Result<HttpResponse> {
+    let q = q.into_inner();
+    let before = whole_number("before", q.before.as_deref())?;
+    let limit = whole_number("limit", q.limit.as_deref())?
+        .map_or(API_DEFAULT, |l| usize::try_from(l).unwrap_or(usize::MAX))
+        .clamp(1, 500);
+    let (unread, items) = inbox(&app, &s, before, limit).await?;
     Ok(json(&serde_json::json!({"unread": unread, "items": items})))
 }
 
@@ -76,11 +101,19 @@ struct InboxPage<'a> {
     page: PageCtx<'a>,
     unread: u64,
     items: Vec<ShownItem>,
+    next_before: Option<u64>,
 }
 
-async fn inbox_page(app: Data, s: SignedIn) -> Result<HttpResponse> {
-    let (unread, items) = inbox(&app, &s).await?;
-    html(&InboxPage { page: PageCtx::new(&app, &s.state, "inbox-title", "inbox"), unread, items })
+async fn inbox_page(app: Data, s: SignedIn, q: web::Query<PageQuery>) -> Result<HttpResponse> {
+    let before = q.before.as_deref().and_then(|b| b.trim().parse().ok());
+    let (unread, items) = inbox(&app, &s, before, PAGE).await?;
+    let next_before = if items.len() == PAGE { items.last().map(|i| i.id) } else { None };
+    html(&InboxPage {
+        page: PageCtx::new(&app, &s.state, "inbox-title", "inbox"),
+        unread,
+        items,
+        next_before,
+    })
 }
 
 /// Opening an item marks it read and follows its link.
