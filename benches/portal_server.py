@@ -2,6 +2,7 @@
 a fresh data directory with one agency and one employee, the server on a free loopback
 port, signed in with curl (cookie jar and CSRF token for the API)."""
 
+import http.client
 import json
 import os
 import socket
@@ -93,7 +94,56 @@ class Portal:
             cmd += ["-F", f"file=@{file}"]
         run(cmd + [self.base + "/api/v1/documents"])
 
+    def uploader(self):
+        """A client that keeps its connection, as a browser does between uploads."""
+        return Uploader(self)
+
     def __exit__(self, *exc):
         if self.server:
             self.server.terminate()
             self.server.wait(timeout=30)
+
+
+class Uploader:
+    """POST /api/v1/documents over one kept-alive connection, the file streamed from disk in
+    64 KiB pieces inside the multipart body: the client costs what a browser's upload costs,
+    not a process start per file (curl cost 10 ms per 1 MB document on the 2-core machine,
+    measured against a sink that only reads the body: two thirds of the portal's cycle)."""
+
+    BOUNDARY = "ipgo-bench-7d3a1c"
+
+    def __init__(self, portal):
+        self.portal = portal
+        host, port = portal.base.removeprefix("http://").split(":")
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=300)
+
+    def post_document(self, meta, file):
+        b = self.BOUNDARY
+        head = (f"--{b}\r\nContent-Disposition: form-data; name=\"meta\"\r\n"
+                f"Content-Type: application/json\r\n\r\n{json.dumps(meta)}\r\n"
+                f"--{b}\r\nContent-Disposition: form-data; name=\"file\"; "
+                f"filename=\"{os.path.basename(file)}\"\r\n"
+                f"Content-Type: application/octet-stream\r\n\r\n").encode()
+        tail = f"\r\n--{b}--\r\n".encode()
+        size = os.path.getsize(file)
+
+        def body():
+            yield head
+            with open(file, "rb") as f:
+                while piece := f.read(64 * 1024):
+                    yield piece
+            yield tail
+
+        self.conn.request("POST", "/api/v1/documents", body=body(), headers={
+            "Content-Type": f"multipart/form-data; boundary={b}",
+            "Content-Length": str(len(head) + size + len(tail)),
+            "X-CSRF-Token": self.portal.csrf,
+            "Cookie": self.portal.cookie.removeprefix("Cookie: "),
+        })
+        res = self.conn.getresponse()
+        answer = res.read()
+        if res.status != 201:
+            raise RuntimeError(f"upload refused: {res.status} {answer[:300]!r}")
+
+    def close(self):
+        self.conn.close()

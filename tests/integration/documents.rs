@@ -48,6 +48,34 @@ fn portal() -> Server {
     server
 }
 
+/// A file of several hand-offs to the blob writer (256 KiB, `receive.rs`) and several
+/// writeback steps (512 KiB, `blobs/writer.rs`), not a multiple of either, arrives and comes
+/// back byte for byte.
+#[test]
+fn a_file_of_many_hand_offs_round_trips_byte_for_byte() {
+    let server = portal();
+    let author = server.signed_in("author");
+    let mut text = String::new();
+    let mut line = 0u32;
+    while text.len() < 1_300_001 {
+        line += 1;
+        text.push_str(&format!("{line}. Мемлекеттік органдардың интранет-порталы, жол {line}.\n"));
+    }
+    let bytes = text.into_bytes();
+    assert_ne!(bytes.len() % (256 * 1024), 0);
+    let res = post(&author, &json!({"title": "Үлкен мәтін"}), &[("үлкен.txt", bytes.clone())]);
+    assert_eq!(res.status, 201, "{}", res.body);
+    let posted = res.json();
+    let file = &posted["files"][0];
+    assert_eq!(file["sha256"], sha256(&bytes));
+    assert_eq!(file["size"], bytes.len());
+    let path = format!("/api/v1/documents/{}/versions/1/files/{}", posted["id"], file["id"]);
+    let (status, _, body) = download(&author, &path);
+    assert_eq!(status, 200);
+    assert_eq!(body.len(), bytes.len());
+    assert!(body == bytes, "the exact bytes come back");
+}
+
 #[test]
 fn every_allowed_format_round_trips_byte_for_byte() {
     let server = portal();
