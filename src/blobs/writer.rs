@@ -124,18 +124,17 @@ impl BlobWriter {
         let (from, len) = (self.flushed_to, self.unflushed);
         let file = self.out()?;
         file.flush()?;
+        // Only a hint, so its result is not looked at: a file system without it (or an error
+        // here) leaves the work to fsync, which reports any real failure.
         // SAFETY: a plain system call on a descriptor this writer owns; it reads no memory.
-        let rc = unsafe {
+        unsafe {
             libc::sync_file_range(
                 file.get_ref().as_raw_fd(),
                 from as libc::off64_t,
                 len as libc::off64_t,
                 libc::SYNC_FILE_RANGE_WRITE,
-            )
-        };
-        // Only a hint: a file system without it (or an error here) leaves the work to fsync,
-        // which reports any real failure.
-        let _ = rc;
+            );
+        }
         self.flushed_to += len;
         self.unflushed = 0;
         Ok(())

@@ -156,3 +156,11 @@ pub fn whole_number(field: &str, value: Option<&str>) -> crate::error::Result<Op
         v => v.parse().map(Some).map_err(|_| Error::invalid(field, "field-whole-number")),
     }
 }
+
+/// The `limit` of an API list: `default` when absent, brought into 1–500 (as the OpenAPI
+/// document says), 400 when it is not a whole number.
+pub fn list_limit(value: Option<&str>, default: usize) -> crate::error::Result<usize> {
+    Ok(whole_number("limit", value)?
+        .map_or(default, |l| usize::try_from(l).unwrap_or(usize::MAX))
+        .clamp(1, 500))
+}

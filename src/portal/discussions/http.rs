@@ -17,7 +17,7 @@ use crate::portal::documents::receive::receive;
 use crate::portal::polls::http::read_body;
 use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, created, html, json, see_other};
-use crate::web::request::{SignedIn, whole_number};
+use crate::web::request::{SignedIn, list_limit, whole_number};
 use crate::web::{blocking, form};
 
 type Data = web::Data<App>;
@@ -84,9 +84,7 @@ fn is_type(req: &HttpRequest, prefix: &str) -> bool {
 async fn api_list(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
     let q = q.into_inner();
     let before = whole_number("before", q.before.as_deref())?;
-    let limit = whole_number("limit", q.limit.as_deref())?
-        .map_or(PAGE, |l| usize::try_from(l).unwrap_or(usize::MAX))
-        .clamp(1, 500);
+    let limit = list_limit(q.limit.as_deref(), PAGE)?;
     let discussions = list(&app, &s, q.phase, before, limit).await?;
     Ok(json(&serde_json::json!({ "discussions": discussions })))
 }

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::web::blocking;
 use crate::web::forms::{self, Form};
 use crate::web::render::{PageCtx, created, done, html, json};
-use crate::web::request::{SignedIn, whole_number};
+use crate::web::request::{SignedIn, list_limit, whole_number};
 
 type Data = web::Data<App>;
 
@@ -265,9 +265,7 @@ async fn list_page(
 
 async fn api_list(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<HttpResponse> {
     whole_number("before", q.before.as_deref())?;
-    let limit = whole_number("limit", q.limit.as_deref())?
-        .map_or(PAGE, |l| usize::try_from(l).unwrap_or(usize::MAX))
-        .clamp(1, 500);
+    let limit = list_limit(q.limit.as_deref(), PAGE)?;
     let items = list(&app, &s, &q, limit).await?;
     Ok(json(&serde_json::json!({"documents": items})))
 }

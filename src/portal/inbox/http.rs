@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::notify::{self, ShownItem, store::OutboxMessage};
 use crate::web::blocking;
 use crate::web::render::{PageCtx, html, json, see_other};
-use crate::web::request::{SignedIn, whole_number};
+use crate::web::request::{SignedIn, list_limit, whole_number};
 
 type Data = web::Data<App>;
 
@@ -63,9 +63,7 @@ async fn inbox(
 async fn api_inbox(app: Data, s: SignedIn, q: web::Query<PageQuery>) -> Result<HttpResponse> {
     let q = q.into_inner();
     let before = whole_number("before", q.before.as_deref())?;
-    let limit = whole_number("limit", q.limit.as_deref())?
-        .map_or(API_DEFAULT, |l| usize::try_from(l).unwrap_or(usize::MAX))
-        .clamp(1, 500);
+    let limit = list_limit(q.limit.as_deref(), API_DEFAULT)?;
     let (unread, items) = inbox(&app, &s, before, limit).await?;
     Ok(json(&serde_json::json!({"unread": unread, "items": items})))
 }
