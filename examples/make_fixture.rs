@@ -153,6 +153,13 @@ fn main() -> anyhow::Result<()> {
     std::fs::write(out.join("expect.json"), serde_json::to_vec_pretty(&expect)?)?;
     let _ = std::fs::remove_file(out.join("demo-accounts.txt"));
     let _ = std::fs::remove_file(out.join("demo-corpus.loaded"));
+    // Derived or demo-only: the search index is rebuilt at start, the demo people's signing
+    // keys are not data, and the access-log journal is drained into the database at
+    // shutdown (its preallocated segment is megabytes of zeros).
+    let _ = std::fs::remove_dir_all(out.join("index"));
+    let _ = std::fs::remove_dir_all(out.join("demo-signing"));
+    let _ = std::fs::remove_file(out.join("demo-signing.txt"));
+    let _ = std::fs::remove_dir_all(out.join("audit-journal"));
     println!("fixture written to {}", out.display());
     Ok(())
 }

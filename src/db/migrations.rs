@@ -11,15 +11,23 @@ use redb::{ReadableDatabase, WriteTransaction};
 use super::{Db, META, OpenError, SCHEMA_KEY, read_schema_version};
 
 /// The schema this binary writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 type Step = fn(&WriteTransaction) -> Result<(), redb::Error>;
 
 /// `STEPS[i]` brings the schema from version `i` to `i + 1`.
-const STEPS: &[Step] = &[initial];
+const STEPS: &[Step] = &[initial, sealed_as_base64];
 
 /// Version 0 → 1: a fresh database. Tables are created by their owners at start.
 fn initial(_txn: &WriteTransaction) -> Result<(), redb::Error> {
+    Ok(())
+}
+
+/// Version 1 → 2: sealed texts in records are written as base64 (`db::sealed_bytes`), a
+/// third of the JSON array they were. Nothing is rewritten: records of version 1 are read
+/// as they are and take the new form when next written. The version changes so that an
+/// older binary refuses a database it could not read, instead of failing on its records.
+fn sealed_as_base64(_txn: &WriteTransaction) -> Result<(), redb::Error> {
     Ok(())
 }
 

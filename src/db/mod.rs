@@ -4,6 +4,7 @@
 //! Blobs never live here (see `blobs`); the search index is derived data elsewhere.
 
 mod migrations;
+pub mod sealed_bytes;
 
 use std::borrow::Borrow;
 use std::path::Path;
@@ -71,8 +72,22 @@ impl Db {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| OpenError::Other(e.to_string()))?;
         }
-        let database =
-            Database::builder().set_cache_size(cache_bytes).create(path).map_err(|e| match e {
+        // A database not closed cleanly (a crash, a kill) is checked page by page before it
+        // opens: say so, as at a million documents it takes seconds.
+        let said = std::sync::atomic::AtomicU32::new(0);
+        let database = Database::builder()
+            .set_cache_size(cache_bytes)
+            .set_repair_callback(move |session| {
+                let tenth = (session.progress() * 10.0) as u32 + 1;
+                if said.fetch_max(tenth, std::sync::atomic::Ordering::Relaxed) < tenth {
+                    tracing::warn!(
+                        progress = format!("{:.0} %", session.progress() * 100.0),
+                        "the database was not closed cleanly: checking it before opening"
+                    );
+                }
+            })
+            .create(path)
+            .map_err(|e| match e {
                 redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse,
                 other => OpenError::Other(other.to_string()),
             })?;

@@ -180,11 +180,14 @@ impl Vault {
             f.set_len((HEADER + whole) as u64)?;
             f.sync_all()?;
         }
-        let mut keys = HashMap::new();
+        // One key schedule for all records: at a million documents, making it per record
+        // was most of the server's start-up (issue 18, start-up at 1M).
+        let cipher = seal::cipher(&key.key);
+        let mut keys = HashMap::with_capacity(whole / RECORD);
         for rec in body[..whole].chunks_exact(RECORD) {
             let doc = u64::from_le_bytes(rec[..8].try_into().expect("8 bytes"));
-            let plain =
-                open_sealed(&key.key, &aad(key.generation, doc), &rec[8..]).ok_or_else(|| {
+            let plain = seal::open_sealed_with(&cipher, &aad(key.generation, doc), &rec[8..])
+                .ok_or_else(|| {
                     VaultError::Damaged(format!("the key of document {doc} does not decrypt"))
                 })?;
             let mut dk = Zeroizing::new([0u8; 32]);

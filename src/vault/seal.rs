@@ -3,7 +3,9 @@
 
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 
-fn cipher(key: &[u8; 32]) -> LessSafeKey {
+/// The AES-GCM key of `key`: made once for opening many values (the vault at start; its key
+/// schedule cost more than opening a record).
+pub fn cipher(key: &[u8; 32]) -> LessSafeKey {
     LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).expect("32-byte AES key"))
 }
 
@@ -26,14 +28,18 @@ pub fn seal(key: &[u8; 32], aad: &[u8], plain: &[u8]) -> Vec<u8> {
 
 /// Decrypts and authenticates; `None` when the key, the AAD or a byte is wrong.
 pub fn open_sealed(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+    open_sealed_with(&cipher(key), aad, sealed)
+}
+
+/// [`open_sealed`] with a [`cipher`] made beforehand.
+pub fn open_sealed_with(cipher: &LessSafeKey, aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
     if sealed.len() < 12 + 16 {
         return None;
     }
     let nonce: [u8; 12] = sealed[..12].try_into().ok()?;
     let mut buf = sealed[12..].to_vec();
-    let plain = cipher(key)
-        .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
-        .ok()?;
+    let plain =
+        cipher.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf).ok()?;
     let len = plain.len();
     buf.truncate(len);
     Some(buf)

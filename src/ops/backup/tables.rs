@@ -127,6 +127,7 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(documents::VERSIONS, Rows::Copy),
     &Typed(documents::COMMENTS, Rows::Copy),
     &Typed(documents::DESTRUCTIONS, Rows::Copy),
+    &Typed(documents::DESTROYING, Rows::Copy),
     &Typed(document_signatures::SIGNATURES, Rows::Copy),
     &Typed(document_signatures::BY_CERT, Rows::Copy),
     &Typed(maintenance::WINDOWS, Rows::Copy),

@@ -194,6 +194,7 @@ pub struct CommentRecord {
     #[serde(default)]
     pub paragraph: Option<usize>,
     /// `{"text": …, "quote": …}` sealed with the document's key.
+    #[serde(with = "crate::db::sealed_bytes")]
     pub sealed: Vec<u8>,
 }
 

@@ -13,11 +13,12 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::model::{DocState, DocumentRecord};
-use super::store::{Destruction, Reader, Writer};
+use super::store::{DESTROYING, DESTROYING_COMPLETE, DOCUMENTS, Destruction, Reader, Writer};
 use crate::actor::Actor;
 use crate::app::App;
 use crate::auth::policy::{Action, Object, require};
 use crate::error::{Code, Error, Result};
+use redb::ReadableTable;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CertificateFile {
@@ -177,18 +178,38 @@ fn finish(app: &App, actor: &Actor, id: u64) -> Result<Certificate> {
     Ok(cert)
 }
 
-/// Finishes destructions interrupted by a crash (run at start).
+/// Finishes destructions interrupted by a crash (run at start). They are listed in
+/// [`DESTROYING`]; a database made before that table existed is scanned once, and the
+/// table completed, in the same transaction that marks it complete.
 pub fn resume(app: &App) -> Result<usize> {
-    let pending: Vec<u64> = {
+    let complete = {
         let txn = app.db.read()?;
-        let mut ids = Vec::new();
-        Reader(&txn).documents_desc(None, |d| {
-            if matches!(d.state, DocState::Destroying { .. }) {
-                ids.push(d.id);
+        let meta = txn.open_table(crate::db::META)?;
+        meta.get(DESTROYING_COMPLETE)?.is_some()
+    };
+    let pending: Vec<u64> = if complete {
+        let txn = app.db.read()?;
+        let table = txn.open_table(DESTROYING)?;
+        table
+            .iter()?
+            .map(|row| row.map(|(id, _)| id.value()))
+            .collect::<std::result::Result<_, _>>()?
+    } else {
+        app.db.write(|txn| {
+            let mut ids = Vec::new();
+            for row in txn.open_table(DOCUMENTS)?.iter()? {
+                let doc: DocumentRecord = serde_json::from_slice(row?.1.value())?;
+                if matches!(doc.state, DocState::Destroying { .. }) {
+                    ids.push(doc.id);
+                }
             }
-            true
-        })?;
-        ids
+            let mut table = txn.open_table(DESTROYING)?;
+            for id in &ids {
+                table.insert(*id, ())?;
+            }
+            txn.open_table(crate::db::META)?.insert(DESTROYING_COMPLETE, [1u8].as_slice())?;
+            Ok(ids)
+        })?
     };
     for id in &pending {
         let actor = Actor::system_job_bypassing_user_policy("destruction-resume");
@@ -196,4 +217,74 @@ pub fn resume(app: &App) -> Result<usize> {
         tracing::warn!(document = id, "completed an interrupted destruction");
     }
     Ok(pending.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: u64, state: DocState) -> DocumentRecord {
+        DocumentRecord::for_test(id, state)
+    }
+
+    fn destroying() -> DocState {
+        DocState::Destroying {
+            by: "test".into(),
+            reason: "interrupted".into(),
+            started: "x".into(),
+        }
+    }
+
+    fn listed(app: &App) -> Vec<u64> {
+        let txn = app.db.read().unwrap();
+        let t = txn.open_table(DESTROYING).unwrap();
+        t.iter().unwrap().map(|r| r.unwrap().0.value()).collect()
+    }
+
+    fn state(app: &App, id: u64) -> DocState {
+        let txn = app.db.read().unwrap();
+        Reader(&txn).document(id).unwrap().unwrap().state
+    }
+
+    /// Start-up finds interrupted destructions in their own table (issue 18: without reading
+    /// every document), and a database made before the table existed is scanned once.
+    #[test]
+    fn interrupted_destructions_are_finished_at_start_from_their_table_or_one_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = crate::config::Config::default();
+        config.storage.data_dir = dir.path().join("data");
+        let app = App::open(config).unwrap();
+        // A database of before: a destruction interrupted, written without the table.
+        app.db
+            .write(|txn| {
+                let mut docs = txn.open_table(DOCUMENTS)?;
+                for (id, s) in [(1, DocState::Active), (2, destroying())] {
+                    docs.insert(id, crate::db::to_json(&record(id, s))?.as_slice())?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(resume(&app).unwrap(), 1);
+        assert!(matches!(state(&app, 2), DocState::Destroyed { .. }));
+        assert!(matches!(state(&app, 1), DocState::Active));
+        assert!(listed(&app).is_empty(), "finished destructions leave the table");
+
+        // Later: the table is complete, and kept by every write of a document.
+        app.db.write(|txn| Writer(txn).put_document(&record(3, destroying()))).unwrap();
+        assert_eq!(listed(&app), vec![3]);
+        // A record marked Destroying behind the table's back is not seen any more: the
+        // table, not a scan, is what start-up reads now.
+        app.db
+            .write(|txn| {
+                let json = crate::db::to_json(&record(4, destroying()))?;
+                txn.open_table(DOCUMENTS)?.insert(4, json.as_slice())?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(resume(&app).unwrap(), 1);
+        assert!(matches!(state(&app, 3), DocState::Destroyed { .. }));
+        assert!(matches!(state(&app, 4), DocState::Destroying { .. }));
+        assert!(listed(&app).is_empty());
+        assert_eq!(resume(&app).unwrap(), 0, "nothing left to finish");
+    }
 }

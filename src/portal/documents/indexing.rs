@@ -106,7 +106,11 @@ pub fn summaries(app: &App) -> Result<Vec<Summary>> {
     Reader(&txn).documents_desc(None, |doc| {
         let signed = signed.contains(&(doc.id, doc.current_version));
         out.push(Summary { doc, signed });
-        true
+        !app.stopping()
     })?;
+    // Never a partial list: a caller would take the documents left out for deleted ones.
+    if app.stopping() {
+        return Err(Error::internal("stopping"));
+    }
     Ok(out)
 }

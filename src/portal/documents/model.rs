@@ -180,6 +180,24 @@ pub struct DocumentRecord {
     pub state: DocState,
 }
 
+#[cfg(test)]
+impl DocumentRecord {
+    /// A document of agency 1 by account 1, in `state` (for unit tests of the store).
+    pub fn for_test(id: u64, state: DocState) -> DocumentRecord {
+        DocumentRecord {
+            id,
+            doc_type: "generic".into(),
+            agency_id: 1,
+            author_id: 1,
+            created: "2026-12-06T07:00:00Z".into(),
+            updated: "2026-12-06T07:00:00Z".into(),
+            access: AccessRule::default(),
+            current_version: 1,
+            state,
+        }
+    }
+}
+
 /// One attached file as stored: the encrypted blob and its sizes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StoredFile {
@@ -200,6 +218,7 @@ pub struct VersionRecord {
     pub total_size: u64,
     pub files: Vec<StoredFile>,
     /// [`VersionContent`] as JSON, sealed with the document key.
+    #[serde(with = "crate::db::sealed_bytes")]
     pub sealed: Vec<u8>,
 }
 
@@ -260,6 +279,7 @@ pub struct CommentRecord {
     pub version: u32,
     pub author_id: u64,
     pub created: String,
+    #[serde(with = "crate::db::sealed_bytes")]
     pub sealed: Vec<u8>,
 }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::app::App;
 use crate::blobs::BlobId;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Every blob a version record points at.
 pub fn referenced_blobs(app: &App) -> Result<HashSet<BlobId>> {
@@ -16,6 +16,9 @@ pub fn referenced_blobs(app: &App) -> Result<HashSet<BlobId>> {
     let mut out = HashSet::new();
     use redb::ReadableTable;
     for row in table.iter()? {
+        if app.stopping() {
+            return Err(Error::internal("stopping"));
+        }
         let v: super::model::VersionRecord = serde_json::from_slice(row?.1.value())?;
         out.extend(v.files.into_iter().map(|f| f.blob));
     }
@@ -87,8 +90,10 @@ pub fn at_start(app: &App) -> Result<()> {
 /// candidates.
 pub fn collect_orphans_in_background(app: std::sync::Arc<App>, cutoff: SystemTime) {
     let spawned = std::thread::Builder::new().name("orphans".into()).spawn(move || {
-        if let Err(e) = collect_orphans(&app, cutoff) {
-            tracing::error!(error = %e, "collecting orphaned upload files failed");
+        match collect_orphans(&app, cutoff) {
+            Ok(_) => {}
+            Err(_) if app.stopping() => tracing::info!("orphan collection left for the next start"),
+            Err(e) => tracing::error!(error = %e, "collecting orphaned upload files failed"),
         }
     });
     if let Err(e) = spawned {
@@ -133,5 +138,45 @@ mod tests {
         assert_eq!(collect_orphans(&app, cutoff).unwrap(), 2);
         assert!(!old.exists() && !stale_tmp.exists(), "old orphans collected");
         assert!(fresh.exists() && live_tmp.exists(), "files of this run kept");
+    }
+
+    /// What start-up leaves to the background reads every version; a stop must end it soon
+    /// (the database closes only when it lets go) and never with a partial answer: a partial
+    /// list of references would make referenced blobs look orphaned.
+    #[test]
+    fn after_shutdown_the_long_scans_stop_with_an_error_and_delete_nothing() {
+        use crate::portal::documents::model::{
+            DocState, DocumentRecord, StoredFile, VersionRecord,
+        };
+        use crate::portal::documents::store::Writer;
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = crate::config::Config::default();
+        config.storage.data_dir = dir.path().join("data");
+        let app = App::open(config).unwrap();
+        let (id, path) = blob(&app, Duration::from_secs(3600));
+        app.db
+            .write(|txn| {
+                let w = Writer(txn);
+                w.put_document(&DocumentRecord::for_test(1, DocState::Active))?;
+                w.put_version(&VersionRecord {
+                    doc_id: 1,
+                    n: 1,
+                    created: "2026-12-06T07:00:00Z".into(),
+                    author_id: 1,
+                    total_size: 16,
+                    files: vec![StoredFile { id: 1, blob: id.clone(), size: 16, stored_size: 64 }],
+                    sealed: vec![1, 2, 3],
+                })
+            })
+            .unwrap();
+        assert!(referenced_blobs(&app).unwrap().contains(&id));
+        assert_eq!(crate::portal::documents::indexing::summaries(&app).unwrap().len(), 1);
+
+        app.shutdown();
+        assert!(app.stopping());
+        assert!(referenced_blobs(&app).is_err());
+        assert!(crate::portal::documents::indexing::summaries(&app).is_err());
+        assert!(collect_orphans(&app, SystemTime::now()).is_err());
+        assert!(path.exists(), "a referenced blob is never taken for an orphan");
     }
 }

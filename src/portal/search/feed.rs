@@ -366,6 +366,9 @@ pub fn reconcile(app: &App) -> Result<Reconciled> {
     let mut out = Reconciled::default();
     let mut known = HashSet::new();
     for s in &summaries {
+        if app.stopping() {
+            return Err(Error::internal("stopping"));
+        }
         let id = s.doc.id;
         known.insert(id);
         if s.is_active() {

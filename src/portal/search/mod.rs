@@ -100,6 +100,9 @@ pub fn reconcile_in_background(app: Arc<App>) {
                 purged = r.purged,
                 "search index reconciled with the store"
             ),
+            Err(_) if app.stopping() => {
+                tracing::info!("search index reconciliation left for the next start")
+            }
             Err(e) => tracing::error!(error = %e, "search index reconciliation failed"),
         }
     });
