@@ -8,6 +8,7 @@
 #   e.g. benches/pages-ab.sh 5 "on:" "on100:IPGO_AUDIT__GROUP_COMMIT_MS=100" \
 #          "off:IPGO_AUDIT__LOG_READ_REQUESTS=false" "before@/tmp/ipgo-before:"
 #   BIN=target/release/ipgo (default binary)  DURATION=8  CONNECTIONS=32
+#   PAGE=/ (the path asked; e.g. PAGE=/no-such-page walks the whole route table to its 404)
 # Prints one line per configuration and round: pages/s and server CPU µs per page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; e
 BIN=${BIN:-$PWD/target/release/ipgo}
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-32}
+PAGE=${PAGE:-/}
 ROUNDS=$1
 shift
 work=$(mktemp -d /tmp/ipgo-pages-ab.XXXXXX)
@@ -49,9 +51,9 @@ for round in $(seq "$ROUNDS"); do
       -d "{\"login\":\"bench\",\"password\":\"$password\"}" \
       "http://127.0.0.1:$port/api/v1/session" >/dev/null
     token=$(awk '$6 == "ipgo_session" { print $7 }' "$work/cookies")
-    wrk -t2 -c"$CONNECTIONS" -d2s -H "Cookie: ipgo_session=$token" "http://127.0.0.1:$port/" >/dev/null
+    wrk -t2 -c"$CONNECTIONS" -d2s -H "Cookie: ipgo_session=$token" "http://127.0.0.1:$port$PAGE" >/dev/null
     before=$(cpu_ticks "$pid")
-    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Cookie: ipgo_session=$token" "http://127.0.0.1:$port/")
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Cookie: ipgo_session=$token" "http://127.0.0.1:$port$PAGE")
     after=$(cpu_ticks "$pid")
     requests=$(awk '/requests in/ { print $1 }' <<<"$out")
     rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")

@@ -46,7 +46,7 @@ pub fn url(name: &str) -> String {
     }
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/static/{name}", web::get().to(asset));
 }
 

@@ -80,7 +80,7 @@ impl Metrics {
     }
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/metrics", web::get().to(metrics));
 }
 

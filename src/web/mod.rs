@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod pipeline;
 pub mod render;
 pub mod request;
+pub mod routes;
 pub mod server;
 pub mod sorting;
 pub mod tls;

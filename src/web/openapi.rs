@@ -6,7 +6,7 @@ use super::request::Visitor;
 
 const OPENAPI: &str = include_str!("../../docs/openapi.json");
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/api/v1/openapi.json", web::get().to(openapi));
 }
 

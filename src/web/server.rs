@@ -11,8 +11,11 @@ use actix_web::{App as ActixApp, web};
 use crate::app::App;
 use crate::error::Error;
 
-/// Routes of every feature, in one place.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// Routes of every feature, in one place, installed grouped by leading path
+/// (`web::routes`).
+pub fn routes(actix: &mut web::ServiceConfig) {
+    let mut table = super::routes::RouteTable::default();
+    let cfg = &mut table;
     super::health::routes(cfg);
     super::assets::routes(cfg);
     crate::portal::home::http::routes(cfg);
@@ -42,6 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::portal::ldap::http::routes(cfg);
     super::metrics::routes(cfg);
     super::openapi::routes(cfg);
+    table.install(actix);
 }
 
 /// A listening socket handed over by systemd (socket activation, `ipgo.socket`): the

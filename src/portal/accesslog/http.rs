@@ -23,7 +23,7 @@ use super::words;
 const PAGE: usize = 100;
 const EXPORT_MAX: usize = 1_000_000;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/audit", web::get().to(viewer))
         .route("/audit/export.csv", web::get().to(export_csv))
         .route("/api/v1/audit", web::get().to(api_entries));

@@ -58,7 +58,7 @@ const LEAVER: &[Field] = &[
 const ROLES_ASKED: &[Role] =
     &[Role::Employee, Role::Head, Role::HrOfficer, Role::PlanResponsible, Role::Controller];
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/account-requests", web::get().to(list_page))
         .route("/account-requests", web::post().to(file_form))
         .route("/account-requests/{id}", web::get().to(request_page))

@@ -18,7 +18,7 @@ use crate::web::{blocking, form, limits};
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/calendar", web::get().to(page))
         .route("/calendar/entries", web::post().to(set_form))
         .route("/calendar/entries/{date}/delete", web::post().to(remove_form))

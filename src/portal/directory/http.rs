@@ -21,7 +21,7 @@ use crate::web::{blocking, form};
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/login", web::get().to(signin_http::login_page))
         .route("/login", web::post().to(signin_http::login_submit))
         .route("/login/certificate", web::post().to(signin_http::login_certificate_submit))

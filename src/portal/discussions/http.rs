@@ -22,7 +22,7 @@ use crate::web::{blocking, form};
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/discussions", web::get().to(list_page))
         .route("/discussions", web::post().to(create_form))
         .route("/discussions/new", web::get().to(new_page))

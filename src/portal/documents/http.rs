@@ -26,7 +26,7 @@ type Data = web::Data<App>;
 
 const PAGE: usize = 50;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/documents", web::get().to(list_page))
         .route("/documents", web::post().to(post_form))
         .route("/documents/new", web::get().to(new_page))

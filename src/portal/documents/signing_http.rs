@@ -22,7 +22,7 @@ type Data = web::Data<App>;
 /// third more.
 const MAX_SIGNATURE: usize = 256 * 1024;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/documents/{id}/versions/{n}/manifest", web::get().to(manifest))
         .route("/documents/{id}/versions/{n}/signatures", web::post().to(sign_form))
         .route("/documents/{id}/versions/{n}/evidence", web::get().to(evidence_package))

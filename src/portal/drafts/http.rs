@@ -20,7 +20,7 @@ use crate::web::{blocking, form, limits};
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/drafts", web::get().to(list_page))
         .route("/drafts", web::post().to(create_form))
         .route("/drafts/new", web::get().to(new_page))

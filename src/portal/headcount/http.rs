@@ -18,7 +18,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/headcount", web::get().to(super::pages::campaigns_page))
         .route("/headcount/campaigns", web::post().to(super::pages::open_campaign_form))
         .route("/headcount/campaigns/{id}/return", web::post().to(super::pages::start_form))

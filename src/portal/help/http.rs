@@ -14,7 +14,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/help", web::get().to(index))
         .route("/help/topics/{topic}", web::get().to(topic))
         .route("/help/{guide}", web::get().to(guide_page));

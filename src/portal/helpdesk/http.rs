@@ -16,7 +16,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     super::pages::routes(cfg);
     cfg.route("/api/v1/helpdesk/tickets", web::get().to(api_list))
         .route("/api/v1/helpdesk/tickets", web::post().to(api_file))

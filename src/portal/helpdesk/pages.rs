@@ -25,7 +25,7 @@ use crate::web::{blocking, form};
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/helpdesk", web::get().to(list_page))
         .route("/helpdesk", web::post().to(file_form))
         .route("/helpdesk/new", web::get().to(new_page))

@@ -14,7 +14,7 @@ use crate::web::render::{PageCtx, html, see_other};
 use crate::web::request::{SignedIn, Visitor};
 use crate::web::{blocking, cookies, form};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/", web::get().to(dashboard)).route("/lang", web::post().to(switch_language));
 }
 

@@ -18,7 +18,7 @@ use crate::web::request::{SignedIn, list_limit, whole_number};
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/inbox", web::get().to(inbox_page))
         .route("/inbox/read-all", web::post().to(read_all_form))
         .route("/inbox/{id}", web::post().to(open_item))

@@ -17,7 +17,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/admin/directory-sync", web::get().to(settings_page))
         .route("/admin/directory-sync", web::post().to(run_now))
         .route("/admin/directory-sync/settings", web::post().to(save_form))

@@ -14,7 +14,7 @@ use crate::web::{blocking, form};
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/admin/maintenance", web::get().to(page))
         .route("/admin/maintenance", web::post().to(submit))
         .route("/admin/maintenance/{id}/cancel", web::post().to(cancel_submit))

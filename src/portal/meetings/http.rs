@@ -19,7 +19,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/meetings", web::get().to(super::pages::list_page))
         .route("/meetings", web::post().to(super::pages::create_form))
         .route("/meetings/{id}", web::get().to(super::pages::meeting_page))

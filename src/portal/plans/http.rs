@@ -15,7 +15,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/plans", web::get().to(super::pages::list_page))
         .route("/plans/dashboard", web::get().to(super::pages::dashboard_page))
         .route("/plans/{id}", web::get().to(super::pages::plan_page))

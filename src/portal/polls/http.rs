@@ -18,7 +18,7 @@ use crate::web::{blocking, form, limits};
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/polls/{id}/ballot", web::post().to(ballot_form))
         .route("/api/v1/polls/{id}", web::get().to(api_view))
         .route("/api/v1/polls/{id}/ballot", web::get().to(api_ballot_text))

@@ -12,7 +12,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     super::pages::routes(cfg);
     cfg.route("/api/v1/proposals", web::get().to(api_list))
         .route("/api/v1/proposals", web::post().to(api_propose))

@@ -18,7 +18,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/proposals", web::get().to(list_page))
         .route("/proposals", web::post().to(propose_form))
         .route("/proposals/{id}", web::get().to(proposal_page))

@@ -21,7 +21,7 @@ use crate::web::request::{SignedIn, Visitor};
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/reminders", web::get().to(super::pages::list_page))
         .route("/reminders/imports", web::get().to(super::pages::imports_page))
         .route("/reminders/{id}", web::get().to(super::pages::instruction_page))

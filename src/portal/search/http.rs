@@ -14,7 +14,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/search", web::get().to(results_page))
         .route("/api/v1/search", web::get().to(api_search));
 }

@@ -17,7 +17,7 @@ type Data = web::Data<App>;
 /// Runs shown on the page and answered by the API.
 const SHOWN: usize = 30;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/audit/self-check", web::get().to(page))
         .route("/audit/self-check", web::post().to(run_submit))
         .route("/api/v1/audit/self-check", web::get().to(api_history))

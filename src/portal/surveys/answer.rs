@@ -31,7 +31,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/surveys/{id}", web::get().to(answer_page))
         .route("/surveys/{id}/answer", web::post().to(answer_submit))
         .route("/surveys/{id}/preview", web::get().to(preview_page));

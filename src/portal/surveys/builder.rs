@@ -24,7 +24,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/surveys/new", web::get().to(new_page))
         .route("/surveys/new", web::post().to(new_submit))
         .route("/surveys/{id}/edit", web::get().to(edit_page))

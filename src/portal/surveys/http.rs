@@ -21,7 +21,7 @@ const MAX_DESIGN: usize = 1024 * 1024;
 /// Free texts of at most 4,000 characters (Cyrillic: two bytes each) on many questions.
 const MAX_RESPONSE: usize = 1024 * 1024;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     super::pages::routes(cfg);
     cfg.route("/api/v1/surveys", web::get().to(api_list))
         .route("/api/v1/surveys", web::post().to(api_create))

@@ -21,7 +21,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/surveys", web::get().to(list_page))
         .route("/surveys/{id}/results", web::get().to(results_page))
         .route("/surveys/{id}/remind", web::post().to(remind_submit));

@@ -20,7 +20,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/surveys/{id}/texts", web::get().to(texts_page))
         .route("/surveys/{id}/texts", web::post().to(texts_submit));
 }

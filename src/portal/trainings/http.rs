@@ -13,7 +13,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     super::pages::routes(cfg);
     cfg.route("/api/v1/trainings", web::get().to(api_list))
         .route("/api/v1/trainings", web::post().to(api_request))

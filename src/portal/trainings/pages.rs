@@ -22,7 +22,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/trainings", web::get().to(list_page))
         .route("/trainings", web::post().to(request_form))
         .route("/trainings/{id}", web::get().to(training_page))

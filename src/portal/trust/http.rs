@@ -26,7 +26,7 @@ const MAX_CERT: usize = 1024 * 1024;
 /// A national CRL runs to tens of megabytes.
 const MAX_CRL: usize = 128 * 1024 * 1024;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     cfg.route("/admin/trust", web::get().to(trust_page))
         .route("/admin/trust/cas", web::post().to(add_ca))
         .route("/admin/trust/crls", web::post().to(add_crl))

@@ -14,7 +14,7 @@ use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut crate::web::routes::RouteTable) {
     super::pages::routes(cfg);
     cfg.route("/api/v1/usage", web::get().to(api_usage))
         .route("/api/v1/usage.csv", web::get().to(api_csv))
