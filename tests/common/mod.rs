@@ -17,6 +17,30 @@ pub mod smtp;
 pub mod xlsx;
 
 pub use client::Resp;
+
+/// Processes of shared fixtures kept in statics, which Rust never drops: without this, a
+/// shared server outlived the test binary (found still serving, and taking CPU from the
+/// benchmarks, after a run).
+static ENDED_AT_EXIT: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+/// Sends SIGTERM to `pid` when the test binary exits (the harness returns from `main` or
+/// calls `exit`; both run `atexit` handlers).
+pub fn end_at_exit(pid: u32) {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    extern "C" fn end_all() {
+        if let Ok(pids) = ENDED_AT_EXIT.lock() {
+            for &pid in pids.iter() {
+                // SAFETY: kill(2) with a pid this binary started; nothing else is touched.
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+            }
+        }
+    }
+    // SAFETY: registers a plain function with no captured state.
+    REGISTERED.call_once(|| unsafe {
+        libc::atexit(end_all);
+    });
+    ENDED_AT_EXIT.lock().unwrap().push(pid);
+}
 pub use server::{CliOutput, Server, ServerBuilder, ipgo};
 
 /// Every role, in the portal's order.

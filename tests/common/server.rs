@@ -173,6 +173,11 @@ impl Server {
         ServerBuilder::default()
     }
 
+    /// The running process's id, if it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// `ipgo serve` with default settings.
     pub fn start() -> Server {
         ServerBuilder::default().start()

@@ -39,6 +39,10 @@ impl Smtp {
         Smtp { child, port, maildir }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Every delivered message as `{to, subject, body}`, decoded by Python's email library.
     pub fn messages(&self) -> Vec<Value> {
         let script = r#"

@@ -34,7 +34,15 @@ const PEOPLE: &[(&str, &str, &[&str])] = &[
 
 fn world() -> &'static World {
     static WORLD: OnceLock<World> = OnceLock::new();
-    WORLD.get_or_init(start_world)
+    WORLD.get_or_init(|| {
+        let world = start_world();
+        // A static is never dropped: end its processes with the test binary.
+        crate::common::end_at_exit(world.smtp.pid());
+        if let Some(pid) = world.server.pid() {
+            crate::common::end_at_exit(pid);
+        }
+        world
+    })
 }
 
 /// A server with the agencies, people and certificates of these scenarios, and its SMTP
