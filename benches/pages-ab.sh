@@ -8,6 +8,8 @@
 #   e.g. benches/pages-ab.sh 5 "on:" "on100:IPGO_AUDIT__GROUP_COMMIT_MS=100" \
 #          "off:IPGO_AUDIT__LOG_READ_REQUESTS=false" "before@/tmp/ipgo-before:"
 #   BIN=target/release/ipgo (default binary)  DURATION=8  CONNECTIONS=32
+#   SERVER_CPUS=1 CLIENT_CPUS=0 (optional: taskset lists, so that wrk does not share the
+#   server's core and the rounds spread less)
 #   PAGE=/ (the path asked; e.g. PAGE=/no-such-page walks the whole route table to its 404)
 # Prints one line per configuration and round: pages/s and server CPU µs per page.
 set -euo pipefail
@@ -17,6 +19,10 @@ BIN=${BIN:-$PWD/target/release/ipgo}
 DURATION=${DURATION:-8}
 CONNECTIONS=${CONNECTIONS:-32}
 PAGE=${PAGE:-/}
+server_pin=()
+client_pin=()
+[ -n "${SERVER_CPUS:-}" ] && server_pin=(taskset -c "$SERVER_CPUS")
+[ -n "${CLIENT_CPUS:-}" ] && client_pin=(taskset -c "$CLIENT_CPUS")
 ROUNDS=$1
 shift
 work=$(mktemp -d /tmp/ipgo-pages-ab.XXXXXX)
@@ -40,7 +46,7 @@ for round in $(seq "$ROUNDS"); do
       name=${name%%@*}
     fi
     # shellcheck disable=SC2086 # ENV=V words are meant to split
-    env $envs IPGO_LOG=warn "$bin" serve --data "$data" --listen "127.0.0.1:$port" \
+    "${server_pin[@]}" env $envs IPGO_LOG=warn "$bin" serve --data "$data" --listen "127.0.0.1:$port" \
       >"$work/out" 2>"$work/err" &
     pid=$!
     for _ in $(seq 100); do
@@ -51,9 +57,9 @@ for round in $(seq "$ROUNDS"); do
       -d "{\"login\":\"bench\",\"password\":\"$password\"}" \
       "http://127.0.0.1:$port/api/v1/session" >/dev/null
     token=$(awk '$6 == "ipgo_session" { print $7 }' "$work/cookies")
-    wrk -t2 -c"$CONNECTIONS" -d2s -H "Cookie: ipgo_session=$token" "http://127.0.0.1:$port$PAGE" >/dev/null
+    "${client_pin[@]}" wrk -t2 -c"$CONNECTIONS" -d2s -H "Cookie: ipgo_session=$token" "http://127.0.0.1:$port$PAGE" >/dev/null
     before=$(cpu_ticks "$pid")
-    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Cookie: ipgo_session=$token" "http://127.0.0.1:$port$PAGE")
+    out=$("${client_pin[@]}" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Cookie: ipgo_session=$token" "http://127.0.0.1:$port$PAGE")
     after=$(cpu_ticks "$pid")
     requests=$(awk '/requests in/ { print $1 }' <<<"$out")
     rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
