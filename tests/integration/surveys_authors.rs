@@ -162,4 +162,27 @@ fn the_demo_seeds_an_answered_open_anonymous_survey_a_closed_named_one_and_a_dra
             .any(|s| s["state"] == "closed" && s["anonymity"] == "named"),
         "{list}"
     );
+    // The open survey asks everyone, but roles that stand alone (the administrator, the
+    // auditor) take no part in the portal's work and may not open it: their dashboard and
+    // list must not offer it (they did — a link to a 404, found by crawling the demo).
+    for login in ["admin", "auditor"] {
+        server
+            .cli(
+                &["user", "reset-password", "--login", login, "--password-stdin"],
+                Some(crate::common::PASSWORD),
+            )
+            .ok();
+        let person = server.signed_in(login);
+        assert_eq!(person.get(&format!("/api/v1/surveys/{id}")).status, 404, "{login}");
+        let dashboard = person.get("/");
+        assert_eq!(dashboard.status, 200);
+        assert!(
+            !dashboard.body.contains("surveys-waiting")
+                && !dashboard.body.contains(&format!("/surveys/{id}\"")),
+            "{login}'s dashboard offers a survey they may not open"
+        );
+        let (status, list) = person.get_json("/api/v1/surveys");
+        assert_eq!(status, 200);
+        assert_eq!(list["surveys"], json!([]), "{login}: {list}");
+    }
 }

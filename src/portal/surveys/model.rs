@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::actor::UserIdentity;
 use crate::auth::policy::SurveyAudience;
 use crate::auth::roles::Role;
 
@@ -197,10 +196,6 @@ impl Audience {
             groups: &self.groups,
             roles: &self.roles,
         }
-    }
-
-    pub fn includes(&self, u: &UserIdentity) -> bool {
-        self.policy().includes(u)
     }
 
     pub fn is_empty(&self) -> bool {
