@@ -48,6 +48,15 @@ fn i617_s20_account_requests_create_accounts_and_disable_leavers_on_their_date()
     let (hr, sysadm, support) =
         (server.signed_in("kadry"), server.signed_in("sysadm"), server.signed_in("support"));
 
+    // The accounts page offers "new account" only to whom may create one: support staff see
+    // the accounts but create none (the link led them to a 403; found by crawling the demo).
+    let link = "href=\"/admin/users/new\"";
+    let page = support.get("/admin/users");
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains(link), "support is offered a form it may not use");
+    assert_eq!(support.get("/admin/users/new").status, 403);
+    assert!(sysadm.get("/admin/users").body.contains(link), "the administrator creates accounts");
+
     // Only an HR officer files, for their own agency.
     let (status, _) =
         server.signed_in("clerk").post_json("/api/v1/account-requests", &newcomer("x.new"));

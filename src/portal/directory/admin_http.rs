@@ -254,12 +254,16 @@ pub(super) async fn accounts_page(
     let app2 = app.clone().into_inner();
     let actor = s.actor.clone();
     let agencies = blocking(move || service::agencies(&app2, &actor)).await?;
+    // The same rule as the new-account page's list of agencies.
+    let can_create =
+        agencies.iter().any(|a| decide(&s.actor, Action::UserCreate, Object::Agency(a.id)));
     html(&AccountsPage {
         page: PageCtx::new(&app, &s.state, "accounts-title", "admin"),
         accounts: list,
         agency,
         agencies,
         columns,
+        can_create,
     })
 }
 

@@ -109,6 +109,9 @@ pub struct AccountsPage<'a> {
     pub agencies: Vec<Agency>,
     /// The column heads that sort (issue 21 p. 7).
     pub columns: crate::web::sorting::Columns,
+    /// Whether to offer "new account": the person may create one in some agency (support
+    /// staff see the accounts but create none).
+    pub can_create: bool,
 }
 
 #[derive(Template)]
