@@ -162,7 +162,10 @@ pub struct LoginConfig {
 pub struct AuditConfig {
     /// Longest wait before journaled entries are committed to the chain as a group, and
     /// before entries nobody waits for (refused connections, jobs) are journaled; a
-    /// request's own entry is journaled before it is answered (`audit/journal.rs`).
+    /// request's own entry is journaled before it is answered (`audit/journal.rs`). 100 ms:
+    /// five times fewer commits under load than 20 ms (the writer's CPU per entry 4.1 →
+    /// 2.7 µs); a power cut can lose the entries of this last interval (the journal is not
+    /// flushed to the disk per request).
     pub group_commit_ms: u64,
     /// A signed checkpoint after this many entries...
     pub checkpoint_every_entries: u64,
@@ -448,7 +451,7 @@ impl Default for LoginConfig {
 impl Default for AuditConfig {
     fn default() -> Self {
         AuditConfig {
-            group_commit_ms: 20,
+            group_commit_ms: 100,
             checkpoint_every_entries: 1000,
             checkpoint_interval_minutes: 10,
             log_read_requests: true,
@@ -718,7 +721,7 @@ mod tests {
         assert_eq!(config.login.max_failures, 8, "env beats file");
         assert_eq!(config.storage.data_dir, dir.path().join("data"));
         assert_eq!(config.keys_dir(), dir.path().join("data").join("keys"));
-        assert_eq!(config.audit.group_commit_ms, 20, "defaults fill the rest");
+        assert_eq!(config.audit.group_commit_ms, 100, "defaults fill the rest");
     }
 
     #[test]

@@ -110,7 +110,7 @@ impl Entry {
 /// writer thread only frames it (`{"seq":N,` … `,"prev":"…"}`), hashes and stores it, so a
 /// read request costs one buffer instead of a dozen strings allocated on one thread and freed
 /// on another (docs/benchmarks.md).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Pending {
     members: Vec<u8>,
 }
@@ -197,6 +197,13 @@ impl Pending {
     /// gave it.
     pub(super) fn from_members(members: Vec<u8>) -> Pending {
         Pending { members }
+    }
+
+    /// Replaces the members with `members`, keeping the buffer (the writer reuses its
+    /// entries: `journal::Read`).
+    pub(super) fn set_members(&mut self, members: &[u8]) {
+        self.members.clear();
+        self.members.extend_from_slice(members);
     }
 
     /// The serialised members, as the journal stores them.

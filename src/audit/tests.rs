@@ -109,3 +109,38 @@ fn entries_journaled_but_not_committed_are_committed_once_at_the_next_start() {
     assert!(report.ok(), "{:?}", report.problems);
     assert_eq!(report.entries, 5);
 }
+
+/// A checkpoint that falls due under load is signed with the entries that made it due (in
+/// their commit, not one of its own afterwards), at the head they reached, and verifies.
+#[test]
+fn a_checkpoint_due_is_signed_at_the_head_of_its_entries_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key) = open(dir.path());
+    // The writer wakes only when flushed: each flush commits one group.
+    let config = AuditConfig {
+        checkpoint_every_entries: 3,
+        group_commit_ms: 600_000,
+        ..AuditConfig::default()
+    };
+    let log = AuditLog::start(db.clone(), key.clone(), &config, &dir.path().join("j")).unwrap();
+    let checkpoints = |db: &Db| -> Vec<u64> {
+        let txn = db.read().unwrap();
+        let table = txn.open_table(chain::CHECKPOINTS).unwrap();
+        table.iter().unwrap().map(|item| item.unwrap().0.value()).collect()
+    };
+    let journal = |paths: &[&str]| {
+        for path in paths {
+            block_on(log.journal_before_answer(read_entry(path).0));
+        }
+        log.flush_blocking();
+    };
+    journal(&["/a", "/b"]);
+    assert_eq!(checkpoints(&db), Vec::<u64>::new(), "two entries: not due");
+    journal(&["/c", "/d", "/e"]);
+    assert_eq!(checkpoints(&db), vec![5], "due within this group: signed at its head");
+    journal(&["/f"]);
+    assert_eq!(checkpoints(&db), vec![5], "one entry since: not due");
+    let report = verify::verify(&db, dir.path(), &key.public()).unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!((report.entries, report.checkpoints), (6, 1));
+}
