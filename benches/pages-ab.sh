@@ -11,6 +11,8 @@
 #   SERVER_CPUS=1 CLIENT_CPUS=0 (optional: taskset lists, so that wrk does not share the
 #   server's core and the rounds spread less)
 #   PAGE=/ (the path asked; e.g. PAGE=/no-such-page walks the whole route table to its 404)
+#   PER_THREAD=1 (also the CPU µs per page of each thread group: actix workers, runtime
+#   threads, audit-writer, …)
 # Prints one line per configuration and round: pages/s and server CPU µs per page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +38,13 @@ printf '%s' "$password" | IPGO_LOG=warn "$BIN" user add --data "$data" --login b
 port=28778
 tick=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# CPU ticks by thread name ("name ticks" lines, sorted), for PER_THREAD=1.
+thread_ticks() {
+  for t in /proc/"$1"/task/*; do
+    printf '%s ' "$(tr ' ' _ <"$t/comm")"
+    awk '{ print $14 + $15 }' "$t/stat"
+  done | awk '{ a[$1] += $2 } END { for (k in a) print k, a[k] }' | sort
+}
 for round in $(seq "$ROUNDS"); do
   for spec in "$@"; do
     name=${spec%%:*}
@@ -59,11 +68,18 @@ for round in $(seq "$ROUNDS"); do
     token=$(awk '$6 == "ipgo_session" { print $7 }' "$work/cookies")
     "${client_pin[@]}" wrk -t2 -c"$CONNECTIONS" -d2s -H "Cookie: ipgo_session=$token" "http://127.0.0.1:$port$PAGE" >/dev/null
     before=$(cpu_ticks "$pid")
+    thread_ticks "$pid" >"$work/threads-before"
     out=$("${client_pin[@]}" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Cookie: ipgo_session=$token" "http://127.0.0.1:$port$PAGE")
     after=$(cpu_ticks "$pid")
+    thread_ticks "$pid" >"$work/threads-after"
     requests=$(awk '/requests in/ { print $1 }' <<<"$out")
     rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
-    echo "$round $name pages/s=$rps cpu_us_per_page=$(echo "scale=1; ($after - $before) * 1000000 / $tick / $requests" | bc)"
+    threads=
+    if [ -n "${PER_THREAD:-}" ]; then
+      threads=$(join -a2 -e0 -o 0,1.2,2.2 "$work/threads-before" "$work/threads-after" |
+        awk -v r="$requests" -v t="$tick" '{ d = ($3 - $2) * 1000000 / t / r; if (d >= 0.05) printf " %s=%.1f", $1, d }')
+    fi
+    echo "$round $name pages/s=$rps cpu_us_per_page=$(echo "scale=1; ($after - $before) * 1000000 / $tick / $requests" | bc)$threads"
     kill "$pid"
     wait "$pid" || true
   done
