@@ -54,6 +54,21 @@ pub(super) struct Settings {
     pub checkpoint_interval: Duration,
 }
 
+impl Settings {
+    /// Whether a checkpoint of the head `head_seq` is due, the last one covering `last_seq`
+    /// and signed at `last_at`: enough entries or enough time since.
+    fn checkpoint_due(&self, head_seq: u64, last_seq: u64, last_at: Instant) -> bool {
+        head_seq > last_seq
+            && (head_seq - last_seq >= self.checkpoint_every
+                || last_at.elapsed() >= self.checkpoint_interval)
+    }
+}
+
+/// The sequence number the last checkpoint covers (0 when none).
+fn last_checkpoint_seq<T: ReadableTable<u64, &'static [u8]>>(checkpoints: &T) -> Result<u64> {
+    Ok(checkpoints.last()?.map(|(k, _)| k.value()).unwrap_or(0))
+}
+
 pub(super) fn spawn(
     db: Db,
     key: Arc<ApplianceKey>,
@@ -140,12 +155,8 @@ fn commit_journaled(
                 db.write(|txn| {
                     let head = chain::append_pending(txn, read.entries.iter())?;
                     journal::set_applied(txn, last)?;
-                    let checkpoints = txn.open_table(CHECKPOINTS)?;
-                    let last_seq = checkpoints.last()?.map(|(k, _)| k.value()).unwrap_or(0);
-                    drop(checkpoints);
-                    let due = head.seq - last_seq >= settings.checkpoint_every
-                        || last_checkpoint_at.elapsed() >= settings.checkpoint_interval;
-                    if !due {
+                    let last_seq = last_checkpoint_seq(&txn.open_table(CHECKPOINTS)?)?;
+                    if !settings.checkpoint_due(head.seq, last_seq, *last_checkpoint_at) {
                         return Ok(None);
                     }
                     let checkpoint = sign(key, head);
@@ -181,15 +192,10 @@ pub(super) fn maybe_checkpoint(
     let (head, last_seq) = {
         let txn = db.read()?;
         let head = chain::read_head(&txn.open_table(META)?)?;
-        let last = txn.open_table(CHECKPOINTS)?.last()?.map(|(k, _)| k.value()).unwrap_or(0);
-        (head, last)
+        (head, last_checkpoint_seq(&txn.open_table(CHECKPOINTS)?)?)
     };
-    if head.seq <= last_seq {
-        return Ok(());
-    }
-    let due = force
-        || head.seq - last_seq >= settings.checkpoint_every
-        || last_at.elapsed() >= settings.checkpoint_interval;
+    let due =
+        (force && head.seq > last_seq) || settings.checkpoint_due(head.seq, last_seq, *last_at);
     if !due {
         return Ok(());
     }
