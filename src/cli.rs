@@ -114,6 +114,9 @@ enum Top {
         #[arg(long)]
         limits: Option<String>,
     },
+    /// Fork a sandboxed extraction child per request on standard input (run by the server).
+    #[command(hide = true)]
+    ExtractServer,
     /// Online backup of the data (documents, records, access log); never the keys.
     Backup {
         #[command(flatten)]
@@ -421,6 +424,9 @@ pub fn main() -> ExitCode {
     if let Top::Extract { limits } = &cli.command {
         return crate::search::extract::child_main(limits.as_deref());
     }
+    if let Top::ExtractServer = &cli.command {
+        return crate::search::extract::fork_server_main();
+    }
     crate::web::tls::install_provider();
     init_tracing();
     let code = match run(cli) {
@@ -468,6 +474,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Top::Extract { limits } => Ok(i32::from(
             crate::search::extract::child_main(limits.as_deref()) != ExitCode::SUCCESS,
         )),
+        Top::ExtractServer => {
+            Ok(i32::from(crate::search::extract::fork_server_main() != ExitCode::SUCCESS))
+        }
         Top::Serve { place, listen } => {
             let config = Config::load(&overrides(&place, listen))?;
             let app = open(config)?;

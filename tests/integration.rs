@@ -95,6 +95,8 @@ mod request_limits;
 mod search;
 #[path = "integration/search_extract.rs"]
 mod search_extract;
+#[path = "integration/search_forkserver.rs"]
+mod search_forkserver;
 #[path = "integration/self_audit.rs"]
 mod self_audit;
 #[path = "integration/signatures.rs"]

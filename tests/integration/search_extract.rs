@@ -34,8 +34,19 @@ fn fixtures() -> &'static Path {
     })
 }
 
+/// The server's way: children forked by the extraction fork server of the real `ipgo`.
 fn limits() -> Limits {
+    Limits { fork_server: true, ..started_anew() }
+}
+
+/// The other way, kept for when the fork server cannot start: `ipgo extract` started per file.
+fn started_anew() -> Limits {
     Limits::new(PathBuf::from(env!("CARGO_BIN_EXE_ipgo")))
+}
+
+/// Both ways, named.
+fn both_ways() -> [(&'static str, Limits); 2] {
+    [("forked", limits()), ("started anew", started_anew())]
 }
 
 fn extract_file(name: &str) -> Result<Extracted, ExtractError> {
@@ -181,12 +192,13 @@ fn archives_nested_too_deep_keep_the_outer_levels() {
 fn memory_limit_ends_the_child_not_the_caller() {
     // A child allowed its own image plus 32 MiB of address space, given 192 MiB of text
     // (the debug binary alone maps more than 64 MiB; the input limit is 256 MiB).
-    let mut l = limits();
     let image = std::fs::metadata(env!("CARGO_BIN_EXE_ipgo")).unwrap().len();
-    l.memory_bytes = image + (32 << 20);
     let text = "Мемлекеттік органдардың интранет-порталы\n".repeat(192 << 20 >> 6);
-    let e = run_sandboxed(text.as_bytes(), &l).expect_err("must run out of memory");
-    assert_eq!(e.kind, ErrorKind::MemoryLimit, "{e}");
+    for (way, mut l) in both_ways() {
+        l.memory_bytes = image + (32 << 20);
+        let e = run_sandboxed(text.as_bytes(), &l).expect_err("must run out of memory");
+        assert_eq!(e.kind, ErrorKind::MemoryLimit, "{way}: {e}");
+    }
 }
 
 #[test]
@@ -199,15 +211,34 @@ fn a_pdf_flate_bomb_hits_the_memory_limit() {
 fn cpu_limit_ends_a_slow_parse() {
     // 200 pages of 200,000 text operators keep pdf-extract busy for ~20 s; the child gets one.
     let bytes = std::fs::read(fixtures().join("hostile.slow.pdf")).expect("slow.pdf");
-    let mut l = limits();
-    l.cpu_seconds = 1;
-    let started = Instant::now();
-    let e = match run_sandboxed(&bytes, &l) {
-        Err(e) => e,
-        Ok(x) => panic!("finished within the CPU limit: {} bytes of text", x.full_text().len()),
-    };
-    assert_eq!(e.kind, ErrorKind::CpuLimit, "{e}");
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    for (way, mut l) in both_ways() {
+        l.cpu_seconds = 1;
+        let started = Instant::now();
+        let e = match run_sandboxed(&bytes, &l) {
+            Err(e) => e,
+            Ok(x) => panic!("{way}: finished within the CPU limit: {} bytes", x.full_text().len()),
+        };
+        assert_eq!(e.kind, ErrorKind::CpuLimit, "{way}: {e}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{way}: {:?}", started.elapsed());
+    }
+}
+
+/// The fork server's children give what children started anew give, byte for byte.
+#[test]
+fn forked_and_started_anew_children_extract_the_same() {
+    for name in [
+        "kk.docx",
+        "ru.lo.pdf",
+        "ru.cp1251.txt",
+        "bundle.zip",
+        "hostile.bomb.zip",
+        "hostile.cycle.pdf",
+    ] {
+        let bytes = std::fs::read(fixtures().join(name)).expect(name);
+        let forked = run_sandboxed(&bytes, &limits());
+        let anew = run_sandboxed(&bytes, &started_anew());
+        assert_eq!(forked, anew, "{name}");
+    }
 }
 
 /// A parser that kills the child (a stack overflow aborts with SIGSEGV, an abort with SIGABRT)
@@ -228,12 +259,13 @@ fn a_child_killed_by_a_signal_is_a_crash() {
 #[test]
 fn wall_clock_limit_kills_the_child() {
     let bytes = std::fs::read(fixtures().join("ru.lo.pdf")).expect("pdf");
-    let mut l = limits();
-    l.wall = Duration::from_millis(1);
-    let started = Instant::now();
-    let e = run_sandboxed(&bytes, &l).expect_err("must time out");
-    assert_eq!(e.kind, ErrorKind::Timeout, "{e}");
-    assert!(started.elapsed() < Duration::from_secs(5));
+    for (way, mut l) in both_ways() {
+        l.wall = Duration::from_millis(1);
+        let started = Instant::now();
+        let e = run_sandboxed(&bytes, &l).expect_err("must time out");
+        assert_eq!(e.kind, ErrorKind::Timeout, "{way}: {e}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{way}");
+    }
 }
 
 #[test]

@@ -3,11 +3,12 @@
 //! format is sniffed from the content, never the file name.
 //!
 //! Parsers of hostile files can panic, loop, or allocate what a header claims. So the server
-//! never parses in its own process: [`run_sandboxed`] feeds the bytes to a child `ipgo extract`
-//! under memory, CPU-time and wall-clock limits, and a child that dies only costs that file its
-//! text. [`extract`] is the in-process parser the child runs.
+//! never parses in its own process: [`run_sandboxed`] feeds the bytes to a child of its own
+//! (forked by the `ipgo extract-server` fork server, or `ipgo extract` started anew) under
+//! memory, CPU-time and wall-clock limits, and a child that dies only costs that file its text. [`extract`] is the in-process parser the child runs.
 
 mod archive;
+mod forkserver;
 mod ocr;
 mod ole;
 mod ooxml;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::search::lang::{self, Lang};
 
+pub use forkserver::serve as fork_server_main;
 pub use sandbox::{Limits, child_main, run_sandboxed, run_sandboxed_from};
 pub use sniff::sniff;
 

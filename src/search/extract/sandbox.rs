@@ -1,5 +1,6 @@
-//! The extraction sandbox: the server runs `ipgo extract` as a child process (started without
-//! fork: see `spawn.rs`) with an address-space
+//! The extraction sandbox: the server runs each file's extraction in a child process of its own
+//! (forked by the extraction fork server, `forkserver.rs`; or `ipgo extract` started anew
+//! without fork, `spawn.rs`) with an address-space
 //! limit (RLIMIT_AS), a CPU-time limit (RLIMIT_CPU), no core dumps, no file writes (RLIMIT_FSIZE
 //! 0), no inherited descriptors beyond stdin/stdout/stderr, an environment of only `PATH` and
 //! `IPGO_LOG`, its own process group, death with its parent, and a wall-clock deadline after
@@ -31,6 +32,10 @@ pub struct Limits {
     /// Wall-clock time before the child is killed.
     pub wall: Duration,
     pub content: ContentLimits,
+    /// Children forked by the extraction fork server (`forkserver.rs`, `PROGRAM
+    /// extract-server`) instead of `PROGRAM extract` started for each file. Only for a real
+    /// `ipgo`: what the server does with [`Limits::for_current_exe`].
+    pub fork_server: bool,
 }
 
 impl Limits {
@@ -43,18 +48,20 @@ impl Limits {
             cpu_seconds: 20,
             wall: Duration::from_secs(40),
             content: ContentLimits::default(),
+            fork_server: false,
         }
     }
 
     /// Defaults with the running executable as the program (what the server uses). It is named
     /// `/proc/self/exe`, not by its path: after a package upgrade replaces the binary, the
     /// running server still starts children of its own version.
+    /// Its children are forked by the fork server.
     pub fn for_current_exe() -> Self {
-        Limits::new(PathBuf::from("/proc/self/exe"))
+        Limits { fork_server: true, ..Limits::new(PathBuf::from("/proc/self/exe")) }
     }
 
     /// The most stdout the parent reads: all the text plus JSON overhead.
-    fn max_reply_bytes(&self) -> usize {
+    pub(super) fn max_reply_bytes(&self) -> usize {
         self.content.max_text_bytes.saturating_mul(2).saturating_add(4 << 20)
     }
 }
@@ -98,21 +105,8 @@ pub fn run_sandboxed_from(
     let content =
         serde_json::to_string(&limits.content).map_err(|e| sandbox_error(e.to_string()))?;
     let started = Instant::now();
-    let spawned = super::spawn::spawn(
-        &limits.program,
-        &["extract", "--limits", &content],
-        // For the optional OCR helper: Debian's own directories only.
-        &[("IPGO_LOG", "error"), ("PATH", "/usr/bin:/bin")],
-    )
-    .map_err(|e| sandbox_error(format!("cannot start {}: {e}", limits.program.display())))?;
-    let pid = spawned.pid;
-    // The limits are in place before the child can read a byte of the file: it reads only
-    // what is written below.
-    if let Err(e) = confine(pid, limits.memory_bytes, limits.cpu_seconds) {
-        let _ = super::spawn::kill_and_wait(pid);
-        return Err(sandbox_error(format!("cannot limit the child: {e}")));
-    }
-    let (mut stdin, stdout, stderr) = (spawned.stdin, spawned.stdout, spawned.stderr);
+    let child = start(limits, &content)?;
+    let (mut stdin, stdout, stderr) = (child.stdin, child.stdout, child.stderr);
     let max_reply = limits.max_reply_bytes();
     std::thread::scope(|scope| {
         // A child that dies early closes its stdin: a write error is expected then; a read
@@ -133,26 +127,13 @@ pub fn run_sandboxed_from(
         });
         let out_reader = scope.spawn(move || read_capped(stdout, max_reply));
         let err_reader = scope.spawn(move || read_capped(stderr, 64 << 10));
-        let deadline = started + limits.wall;
-        let mut pause = Duration::from_millis(1);
-        let mut timed_out = false;
-        let status = loop {
-            match super::spawn::try_wait(pid) {
-                Ok(Some(status)) => break Ok(status),
-                Ok(None) if Instant::now() >= deadline => {
-                    timed_out = true;
-                    break super::spawn::kill_and_wait(pid);
-                }
-                Ok(None) => {
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(20));
-                }
-                Err(e) => break Err(e),
-            }
+        let (status, timed_out) = match child.waiter {
+            Waiter::Spawned(pid) => wait_spawned(pid, started + limits.wall),
+            Waiter::Served(end) => match end.wait(limits.wall) {
+                Ok(ended) => (Ok(ended.status), ended.timed_out),
+                Err(e) => (Err(e), false),
+            },
         };
-        // Grandchildren (there should be none) die with the group.
-        // SAFETY: as above; the group id is the reaped child's pid and nothing else uses it.
-        unsafe { libc::kill(-pid, libc::SIGKILL) };
         let read = writer.join().unwrap_or(Ok(()));
         let out = out_reader.join().unwrap_or_default();
         let err = err_reader.join().unwrap_or_default();
@@ -160,6 +141,104 @@ pub fn run_sandboxed_from(
         read.map_err(|e| sandbox_error(format!("reading the file: {e}")))?;
         interpret(status, timed_out, &out, &err, limits)
     })
+}
+
+/// A started child: the parent's ends of its stdin, stdout and stderr, and how its end is
+/// learnt.
+struct Child {
+    stdin: std::fs::File,
+    stdout: std::fs::File,
+    stderr: std::fs::File,
+    waiter: Waiter,
+}
+
+enum Waiter {
+    /// A child of this process: waited for and killed here.
+    Spawned(libc::pid_t),
+    /// A child of the fork server, which keeps its deadline and reports its end.
+    Served(super::forkserver::End),
+}
+
+/// Starts the child, its limits in place before it can read a byte of the file. When the fork
+/// server cannot be started, the child is started anew (and the reason logged).
+fn start(limits: &Limits, content: &str) -> Result<Child, ExtractError> {
+    if limits.fork_server {
+        match super::forkserver::start(&limits.program, limits, content) {
+            Ok(job) => {
+                return Ok(Child {
+                    stdin: job.stdin,
+                    stdout: job.stdout,
+                    stderr: job.stderr,
+                    waiter: Waiter::Served(job.end),
+                });
+            }
+            Err(e) => {
+                // Said once at warning level: a server whose fork server cannot fork would
+                // otherwise say it for every file.
+                static SAID: std::sync::atomic::AtomicBool =
+                    std::sync::atomic::AtomicBool::new(false);
+                if SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::debug!(error = %e, "extraction: fork server unavailable");
+                } else {
+                    tracing::warn!(
+                        error = %e,
+                        "extraction: the fork server is unavailable; starting children anew"
+                    );
+                }
+            }
+        }
+    }
+    let spawned =
+        super::spawn::spawn(&limits.program, &["extract", "--limits", content], CHILD_ENV)
+            .map_err(|e| {
+                sandbox_error(format!("cannot start {}: {e}", limits.program.display()))
+            })?;
+    let pid = spawned.pid;
+    // The limits are in place before the child can read a byte of the file: it reads only
+    // what is written after this.
+    if let Err(e) = confine(pid, limits.memory_bytes, limits.cpu_seconds) {
+        let _ = super::spawn::kill_and_wait(pid);
+        return Err(sandbox_error(format!("cannot limit the child: {e}")));
+    }
+    Ok(Child {
+        stdin: spawned.stdin,
+        stdout: spawned.stdout,
+        stderr: spawned.stderr,
+        waiter: Waiter::Spawned(pid),
+    })
+}
+
+/// The environment of every child (and of the fork server): for the optional OCR helper,
+/// Debian's own directories only.
+pub(super) const CHILD_ENV: &[(&str, &str)] = &[("IPGO_LOG", "error"), ("PATH", "/usr/bin:/bin")];
+
+/// Waits for a child of this process until `deadline`, then kills its group. Returns its
+/// status and whether it was killed for the deadline.
+fn wait_spawned(
+    pid: libc::pid_t,
+    deadline: Instant,
+) -> (std::io::Result<std::process::ExitStatus>, bool) {
+    let mut pause = Duration::from_millis(1);
+    let mut timed_out = false;
+    let status = loop {
+        match super::spawn::try_wait(pid) {
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) if Instant::now() >= deadline => {
+                timed_out = true;
+                break super::spawn::kill_and_wait(pid);
+            }
+            Ok(None) => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    // Grandchildren (there should be none) die with the group.
+    // SAFETY: the group id is the reaped child's pid; while the group has members that id is
+    // not given to another process.
+    unsafe { libc::kill(-pid, libc::SIGKILL) };
+    (status, timed_out)
 }
 
 /// The resource limits of the child, set from the parent (the child's own half is
@@ -227,6 +306,12 @@ fn interpret(
 /// while they run.
 pub fn child_main(limits_json: Option<&str>) -> ExitCode {
     super::spawn::confine_self();
+    ExitCode::from(child_reply(limits_json))
+}
+
+/// What `ipgo extract` does after confining itself (also what a forked child of the fork
+/// server runs): the exit code.
+pub(super) fn child_reply(limits_json: Option<&str>) -> u8 {
     // SAFETY: dup/dup2 on the standard descriptors of this single-threaded process.
     let reply_fd = unsafe {
         let fd = libc::dup(1);
@@ -234,7 +319,7 @@ pub fn child_main(limits_json: Option<&str>) -> ExitCode {
         fd
     };
     if reply_fd < 0 {
-        return ExitCode::from(3);
+        return 3;
     }
     // SAFETY: reply_fd is a fresh descriptor this function owns from here on.
     let mut reply_out = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(reply_fd) };
@@ -263,7 +348,7 @@ pub fn child_main(limits_json: Option<&str>) -> ExitCode {
         }
     };
     match serde_json::to_writer(&mut reply_out, &reply).map(|_| reply_out.flush()) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(_) => ExitCode::from(2),
+        Ok(_) => 0,
+        Err(_) => 2,
     }
 }

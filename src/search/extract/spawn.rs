@@ -39,7 +39,7 @@ fn check(rc: libc::c_int) -> io::Result<()> {
     if rc == 0 { Ok(()) } else { Err(io::Error::from_raw_os_error(rc)) }
 }
 
-fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: pipe2 writes two descriptors into the array on success.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -111,6 +111,29 @@ impl Plan {
 
 /// Starts `program args…` with exactly the environment `env`, in `/`, as described above.
 pub fn spawn(program: &Path, args: &[&str], env: &[(&str, &str)]) -> io::Result<Spawned> {
+    let (in_r, in_w) = pipe()?;
+    let (out_r, out_w) = pipe()?;
+    let (err_r, err_w) = pipe()?;
+    let pid =
+        spawn_with(program, args, env, [in_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()])?;
+    // The child's ends close here, in the parent; the child holds its own copies.
+    drop((in_r, out_w, err_w));
+    Ok(Spawned {
+        pid,
+        stdin: File::from(in_w),
+        stdout: File::from(out_r),
+        stderr: File::from(err_r),
+    })
+}
+
+/// Like [`spawn`] with the child's stdin, stdout and stderr given (the caller keeps its own
+/// copies of them, and closes them when it no longer needs them).
+pub fn spawn_with(
+    program: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    [stdin, stdout, stderr]: [libc::c_int; 3],
+) -> io::Result<libc::pid_t> {
     let path = cstring(program.as_os_str().as_bytes())?;
     let mut argv_owned = vec![path.clone()];
     for a in args {
@@ -127,10 +150,7 @@ pub fn spawn(program: &Path, args: &[&str], env: &[(&str, &str)]) -> io::Result<
         envp_owned.iter().map(|s| s.as_ptr() as *mut _).collect();
     envp.push(std::ptr::null_mut());
 
-    let (in_r, in_w) = pipe()?;
-    let (out_r, out_w) = pipe()?;
-    let (err_r, err_w) = pipe()?;
-    let plan = Plan::new(in_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd())?;
+    let plan = Plan::new(stdin, stdout, stderr)?;
     let mut pid: libc::pid_t = 0;
     // SAFETY: every pointer refers to storage that outlives the call (argv/envp are
     // NUL-terminated arrays of C strings owned above; the plan is initialised).
@@ -144,14 +164,7 @@ pub fn spawn(program: &Path, args: &[&str], env: &[(&str, &str)]) -> io::Result<
             envp.as_ptr(),
         )
     })?;
-    // The child's ends close here, in the parent; the child holds its own copies.
-    drop((in_r, out_w, err_w));
-    Ok(Spawned {
-        pid,
-        stdin: File::from(in_w),
-        stdout: File::from(out_r),
-        stderr: File::from(err_r),
-    })
+    Ok(pid)
 }
 
 /// Sets a resource limit of the child `pid` (the parent's half of the confinement).
