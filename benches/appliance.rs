@@ -270,9 +270,13 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 fn main() -> ExitCode {
-    // The search feed's extraction child is this executable (`/proc/self/exe extract`), as it
-    // is the server's own binary in production.
+    // The search feed's extraction fork server and children are this executable
+    // (`/proc/self/exe extract-server`, or `extract`), as it is the server's own binary in
+    // production.
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).is_some_and(|a| a == "extract-server") {
+        return ipgo::search::extract::fork_server_main();
+    }
     if args.get(1).is_some_and(|a| a == "extract") {
         let limits = args.iter().position(|a| a == "--limits").and_then(|i| args.get(i + 1));
         return ipgo::search::extract::child_main(limits.map(String::as_str));
