@@ -54,14 +54,14 @@ impl Limits {
 
     /// Defaults with the running executable as the program (what the server uses). It is named
     /// `/proc/self/exe`, not by its path: after a package upgrade replaces the binary, the
-    /// running server still starts children of its own version.
-    /// Its children are forked by the fork server.
+    /// running server still starts children of its own version. They are forked by the fork
+    /// server.
     pub fn for_current_exe() -> Self {
         Limits { fork_server: true, ..Limits::new(PathBuf::from("/proc/self/exe")) }
     }
 
     /// The most stdout the parent reads: all the text plus JSON overhead.
-    pub(super) fn max_reply_bytes(&self) -> usize {
+    fn max_reply_bytes(&self) -> usize {
         self.content.max_text_bytes.saturating_mul(2).saturating_add(4 << 20)
     }
 }
