@@ -62,6 +62,15 @@ pub const ROLES: &[&str] = &[
 pub const PASSWORD: &str = "Correct-Horse-42";
 
 /// A loopback port nobody listens on right now.
+/// Writes an executable shell script `name` into `dir` (a stand-in for a program a test runs).
+pub fn executable_script(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write script");
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod script");
+    path
+}
+
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
     listener.local_addr().expect("local address").port()

@@ -247,10 +247,11 @@ fn forked_and_started_anew_children_extract_the_same() {
 #[test]
 fn a_child_killed_by_a_signal_is_a_crash() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let script = dir.path().join("segv.sh");
-    std::fs::write(&script, "#!/bin/sh\ncat >/dev/null\nkill -SEGV $$\n").expect("write");
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod");
+    let script = crate::common::executable_script(
+        dir.path(),
+        "segv.sh",
+        "#!/bin/sh\ncat >/dev/null\nkill -SEGV $$\n",
+    );
     let e = run_sandboxed(b"%PDF-1.4", &Limits::new(script)).expect_err("the child died");
     assert_eq!(e.kind, ErrorKind::Crashed, "{e}");
     assert!(e.detail.contains("signal 11"), "{e}");
@@ -284,19 +285,16 @@ fn input_over_the_limit_is_refused_before_any_child_starts() {
 #[test]
 fn the_child_gets_limits_and_no_inherited_descriptors() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let script = dir.path().join("probe.sh");
-    std::fs::write(
-        &script,
+    let script = crate::common::executable_script(
+        dir.path(),
+        "probe.sh",
         r#"#!/bin/sh
 cat >/dev/null
 fds=$(ls /proc/$$/fd | tr '\n' ' ')
 printf '{"ok":{"format":"text","parts":[{"path":"","format":"text","text":"fds=%s|as=%s|cpu=%s|core=%s|fsize=%s|env=%s","lang":null,"truncated":false,"error":null}]}}' \
   "$fds" "$(ulimit -v)" "$(ulimit -t)" "$(ulimit -c)" "$(ulimit -f)" "$(env | grep -v -e '^PWD=' -e '^SHLVL=' -e '^_=' -e '^IPGO_LOG=' -e '^PATH=/usr/bin:/bin$' | wc -l)"
 "#,
-    )
-    .expect("write probe");
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod");
+    );
     // A descriptor this process holds without close-on-exec, at a number nothing else uses.
     let leak = std::fs::File::open("/dev/null").expect("open");
     // SAFETY: dup2 onto an unused descriptor number, closed again below.

@@ -189,18 +189,15 @@ fn a_dead_fork_server_is_started_again_at_the_next_file() {
 #[test]
 fn without_a_working_fork_server_the_child_is_started_anew() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let script = dir.path().join("no-fork-server.sh");
-    std::fs::write(
-        &script,
+    let script = crate::common::executable_script(
+        dir.path(),
+        "no-fork-server.sh",
         r#"#!/bin/sh
 [ "$1" = extract-server ] && exit 0
 cat >/dev/null
 printf '{"ok":{"format":"text","parts":[{"path":"","format":"text","text":"started anew with %s","lang":null,"truncated":false,"error":null}]}}' "$1"
 "#,
-    )
-    .expect("write script");
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod");
+    );
     for i in 0..2 {
         let x =
             run_sandboxed(b"text", &limits_of(&script)).unwrap_or_else(|e| panic!("file {i}: {e}"));
