@@ -49,6 +49,8 @@ mod documents_hostile;
 mod drafts;
 #[path = "integration/drafts_vote.rs"]
 mod drafts_vote;
+#[path = "integration/drafts_world.rs"]
+mod drafts_world;
 #[path = "integration/forms.rs"]
 mod forms;
 #[path = "integration/forms_everywhere.rs"]
@@ -105,6 +107,8 @@ mod signatures;
 mod signin;
 #[path = "integration/signing_browser.rs"]
 mod signing_browser;
+#[path = "integration/source_tree.rs"]
+mod source_tree;
 #[path = "integration/surveys.rs"]
 mod surveys;
 #[path = "integration/surveys_authors.rs"]

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use crate::common::client::Client;
 use crate::common::documents::{file, meta, post_parts};
 use crate::common::wait_for;
-use crate::drafts::{World, post_cms, world_with_clock};
 use crate::drafts_vote::{event_stream, wait_for_event};
+use crate::drafts_world::{World, post_cms, world_with_clock};
 
 const TEXT: &str =
     "1. Общие положения.\n\n2. Цель — единая защищённая среда.\n\n3. Ожидаемые результаты.";

@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 
 use crate::common::client::Client;
 use crate::common::wait_for;
-use crate::drafts::{World, approve, create_draft, developer_signs, post_cms, world_with_clock};
+use crate::drafts_world::{
+    World, approve, create_draft, developer_signs, post_cms, world_with_clock,
+};
 
 /// Lines of `/api/v1/events` read by a thread.
 pub(crate) fn event_stream(client: &Client) -> std::sync::mpsc::Receiver<String> {

@@ -153,7 +153,7 @@ fn part(name: &'static str, value: &str) -> Part<'static> {
 /// names the choice (ru); a ballot the engine refuses never shows the error page.
 #[test]
 fn a_refused_ballot_keeps_the_choice_and_says_why_by_the_field() {
-    let w = crate::drafts::world_with_clock("ballot-form");
+    let w = crate::drafts_world::world_with_clock("ballot-form");
     let t0 = w.server.advance_clock("1s");
     let ends = (t0 + jiff::SignedDuration::from_hours(48)).to_string();
     let dev = w.client("dev");

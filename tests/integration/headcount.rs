@@ -554,7 +554,7 @@ fn the_demo_has_returns_in_every_state_and_a_trend() {
 /// form versions page names the period that fixed the version.
 #[test]
 fn i385_s26_the_head_signs_the_return_and_the_form_keeps_what_was_typed() {
-    use crate::drafts::{openssl_cms_sign, post_cms};
+    use crate::drafts_world::{openssl_cms_sign, post_cms};
     use crate::signatures::pki::{person, pki};
     // The real clock: openssl stamps signatures with it and the test CRLs are fresh.
     let s = Server::builder().env("IPGO_LOGIN__ATTEMPTS_PER_MINUTE_PER_IP", "1000").start();

@@ -14,7 +14,7 @@ use crate::common::Server;
 use crate::common::client::Client;
 use crate::common::documents::{self, post_parts};
 use crate::common::smtp::Smtp;
-use crate::drafts::{openssl_cms_sign, post_cms};
+use crate::drafts_world::{openssl_cms_sign, post_cms};
 use crate::signatures::pki::{person, pki};
 
 pub(crate) struct World {

@@ -10,7 +10,7 @@ use super::meetings::{World, ok, post_document, sign_agenda, sign_as, start_worl
 use crate::common::client::Client;
 use crate::common::documents::{Part, post_parts};
 use crate::common::wait_for;
-use crate::drafts::{self, post_cms};
+use crate::drafts_world::{self as drafts, post_cms};
 use crate::signatures::pki::person;
 
 /// A meeting of mne.head, fin.head and kpm.head starting `hours` after the server's clock,

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::common::client::Client;
 use crate::common::smtp::Smtp;
 use crate::common::{Server, xlsx};
-use crate::drafts::openssl_cms_sign;
+use crate::drafts_world::openssl_cms_sign;
 use crate::signatures::pki::{person, pki};
 
 struct World {

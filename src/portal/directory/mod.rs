@@ -1,6 +1,7 @@
 //! Identity and the staff directory: agencies, departments, accounts, roles, working
 //! groups; signing in and out.
 
+pub mod accounts;
 pub mod admin_http;
 pub mod departure;
 pub mod external;

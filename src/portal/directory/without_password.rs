@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
+use super::accounts::{check_department, new_account};
 use super::model::*;
-use super::service::{check_department, new_account};
 use super::store::{Reader, Writer};
 use crate::actor::Actor;
 use crate::app::App;

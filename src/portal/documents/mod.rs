@@ -7,6 +7,7 @@ pub mod http;
 pub mod indexing;
 pub mod model;
 pub mod pages;
+pub mod posting;
 pub mod receive;
 pub mod register_copy;
 pub mod revocations;
