@@ -132,19 +132,62 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for JsonObject<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = actix_web::web::Json::<serde_json::Value>::from_request(req, payload);
-        Box::pin(async move {
-            let value = body.await?.into_inner();
-            if !value.is_object() {
-                return Err(Error::new(Code::InvalidInput)
-                    .with_detail("the body is a JSON object of named fields".to_owned())
-                    .into());
-            }
-            serde_json::from_value(value).map(JsonObject).map_err(|e| {
-                Error::new(Code::InvalidInput)
-                    .with_detail(format!("Json deserialize error: {e}"))
-                    .into()
-            })
-        })
+        Box::pin(async move { Ok(JsonObject(object_from_value(body.await?.into_inner())?)) })
+    }
+}
+
+/// A JSON body read by a handler itself (one that also takes other content types): the
+/// same rule as [`JsonObject`] — an object of named fields, never an array read by position.
+pub fn json_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+    object_from_value(value)
+}
+
+fn object_from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
+    if !value.is_object() {
+        return Err(Error::new(Code::InvalidInput)
+            .with_detail("the body is a JSON object of named fields".to_owned()));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        Error::new(Code::InvalidInput).with_detail(format!("Json deserialize error: {e}"))
+    })
+}
+
+impl<T> JsonObject<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+/// [`JsonObject`] for a body that may be left out: no body is `None`, a body that is there
+/// must be an object of the right fields. (actix's `Option<Json<T>>` turns a body it cannot
+/// read into `None`, so a bad optional field — a revision that guards against concurrent
+/// edits — would be dropped instead of refused.)
+pub struct OptionalJsonObject<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for OptionalJsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+        let headers = req.headers();
+        let no_body = match headers.get(CONTENT_LENGTH) {
+            Some(length) => length.as_bytes() == b"0",
+            None => !headers.contains_key(TRANSFER_ENCODING),
+        };
+        if no_body {
+            return Box::pin(async { Ok(OptionalJsonObject(None)) });
+        }
+        let body = JsonObject::<T>::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalJsonObject(Some(body.await?.0))) })
+    }
+}
+
+impl<T> OptionalJsonObject<T> {
+    pub fn into_inner(self) -> Option<T> {
+        self.0
     }
 }
 

@@ -210,3 +210,44 @@ fn without_params(path: &str) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+/// Every documented JSON body that is an object refuses an array in its place with 400
+/// `invalid_input` because it is not an object, on every route and before any work, instead
+/// of reading it field by field in order (issue 20 point 1: serde reads a struct from an
+/// array by position, so `[null, "x"]` was taken for `{"email": null, "phone": "x"}`).
+#[test]
+fn every_json_body_given_as_an_array_is_refused_400() {
+    let server = Server::start();
+    server.add_agency("MINJUST");
+    server.add_user("admin", "MINJUST", &["system_admin"]);
+    let admin = server.signed_in("admin");
+    let csrf = admin.csrf().unwrap();
+    let file =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json"))
+            .unwrap();
+    let doc: Value = serde_json::from_str(&file).unwrap();
+    let mut wrong = Vec::new();
+    let mut tried = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") else {
+                continue;
+            };
+            if resolve(&doc, schema)["type"] != "object" {
+                continue;
+            }
+            tried += 1;
+            let (method, concrete) = (method.to_uppercase(), without_params(path));
+            let body = Some(("application/json", br#"["x", 1, true]"#.to_vec()));
+            let res = admin.send(&method, &concrete, &[("x-csrf-token", &csrf)], body);
+            let answer: Value = serde_json::from_str(&res.body).unwrap_or_default();
+            let because_not_an_object =
+                answer["detail"].as_str().is_some_and(|d| d.contains("JSON object"));
+            if res.status != 400 || answer["code"] != "invalid_input" || !because_not_an_object {
+                wrong.push(format!("{method} {concrete}: {} {}", res.status, res.body));
+            }
+        }
+    }
+    assert!(tried >= 50, "too few JSON bodies tried: {tried}");
+    assert!(wrong.is_empty(), "arrays not refused as bodies:\n{}", wrong.join("\n"));
+}

@@ -168,6 +168,11 @@ fn i385_s26_s28_returns_verified_accepted_immutable_and_consolidated() {
         field(&view, "approved")["problem"].as_str().unwrap().contains("«Вакантные должности»"),
         "{view}"
     );
+    // A revision that cannot be read is refused as such, never taken for "no revision"
+    // (which would drop the guard against a concurrent edit and submit).
+    let e = ok(p.mne.post_json(&format!("{url}/submit"), &json!({"revision": "two"})), 400);
+    assert_eq!(e["code"], "invalid_input", "{e}");
+    assert!(e["field"].is_null() && e["detail"].as_str().unwrap().contains("invalid type"), "{e}");
     let e = ok(p.mne.post_json(&format!("{url}/submit"), &json!({})), 400);
     assert_eq!(e["field"], "approved");
     let detail = e["detail"].as_str().unwrap();

@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::error::Result;
 use crate::web::blocking;
 use crate::web::render::{created, json};
+use crate::web::request::JsonObject;
 use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
@@ -62,7 +63,7 @@ async fn api_list(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<Ht
     Ok(json(&serde_json::json!({"requests": list(&app, &s, q.into_inner()).await?})))
 }
 
-async fn api_file(app: Data, s: SignedIn, body: web::Json<NewRequest>) -> Result<HttpResponse> {
+async fn api_file(app: Data, s: SignedIn, body: JsonObject<NewRequest>) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let id = file(&app, &s, body.into_inner()).await?;
     Ok(created(&view(&app, &s, id).await?))
@@ -83,7 +84,7 @@ async fn api_refuse(
     app: Data,
     s: SignedIn,
     id: web::Path<u64>,
-    body: web::Json<Refusal>,
+    body: JsonObject<Refusal>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
     refuse(&app, &s, id, body.into_inner()).await?;

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::report::{Cell, Column, Kind, Sort, Table, html as report_html};
 use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, XLSX, download, json, see_other};
+use crate::web::request::JsonObject;
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form, limits};
 
@@ -103,7 +104,7 @@ async fn api_set(
     app: Data,
     s: SignedIn,
     path: web::Path<String>,
-    body: web::Json<EntryInput>,
+    body: JsonObject<EntryInput>,
 ) -> Result<HttpResponse> {
     let mut e = body.into_inner();
     e.date = path.into_inner();

@@ -13,6 +13,7 @@ use crate::auth::roles::Role;
 use crate::error::{Error, Result};
 use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, created, done, html, json};
+use crate::web::request::JsonObject;
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form};
 
@@ -124,7 +125,7 @@ pub(super) async fn api_agency_place(
     app: Data,
     s: SignedIn,
     path: web::Path<String>,
-    body: web::Json<AgencyPlace>,
+    body: JsonObject<AgencyPlace>,
 ) -> Result<HttpResponse> {
     Ok(json(&set_place(&app, &s, path.into_inner(), body.into_inner()).await?))
 }
@@ -138,7 +139,7 @@ pub(super) async fn api_agencies(app: Data, s: SignedIn) -> Result<HttpResponse>
 pub(super) async fn api_agency_create(
     app: Data,
     s: SignedIn,
-    body: web::Json<NewAgency>,
+    body: JsonObject<NewAgency>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     Ok(created(&create_agency(&app, &s, body.into_inner()).await?))
@@ -205,7 +206,7 @@ pub(super) async fn api_department_create(
     app: Data,
     s: SignedIn,
     path: web::Path<String>,
-    body: web::Json<NewDepartment>,
+    body: JsonObject<NewDepartment>,
 ) -> Result<HttpResponse> {
     let id = agency_id_of(&app, &s, path.into_inner()).await?;
     s.actor.origin.set_success_status(201);
@@ -408,7 +409,7 @@ pub(super) async fn account_create_submit(
 pub(super) async fn api_account_create(
     app: Data,
     s: SignedIn,
-    body: web::Json<NewUser>,
+    body: JsonObject<NewUser>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     Ok(created(&create_account(&app, &s, body.into_inner()).await?))
@@ -554,7 +555,7 @@ pub(super) async fn api_account_roles(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<RolesBody>,
+    body: JsonObject<RolesBody>,
 ) -> Result<HttpResponse> {
     Ok(json(&set_roles(&app, &s, path.into_inner(), body.into_inner().roles).await?))
 }

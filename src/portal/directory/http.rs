@@ -16,6 +16,7 @@ use crate::auth::policy::{Action, Object, decide};
 use crate::error::{Error, Result};
 use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, created, done, html, json};
+use crate::web::request::JsonObject;
 use crate::web::request::{SignedIn, SignedInAny};
 use crate::web::{blocking, form};
 
@@ -420,7 +421,7 @@ async fn api_groups(app: Data, s: SignedIn) -> Result<HttpResponse> {
 async fn api_group_create(
     app: Data,
     s: SignedIn,
-    body: web::Json<NewGroup>,
+    body: JsonObject<NewGroup>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     Ok(created(&create_group(&app, &s, body.into_inner()).await?))
@@ -435,7 +436,7 @@ async fn api_group_members(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<MembersBody>,
+    body: JsonObject<MembersBody>,
 ) -> Result<HttpResponse> {
     Ok(json(&set_members(&app, &s, path.into_inner(), body.into_inner().members).await?))
 }

@@ -13,6 +13,7 @@ use crate::error::{Code, Error, Result};
 use crate::web::forms::{self, Field, Form};
 use crate::web::pipeline::SignedInAs;
 use crate::web::render::{PageCtx, done, html, json, see_other};
+use crate::web::request::JsonObject;
 use crate::web::request::{SignedInAny, Visitor};
 use crate::web::{blocking, cookies, form};
 
@@ -257,7 +258,7 @@ pub(super) async fn api_sign_in(
     app: Data,
     v: Visitor,
     req: HttpRequest,
-    body: web::Json<ApiLogin>,
+    body: JsonObject<ApiLogin>,
 ) -> Result<HttpResponse> {
     let body = body.into_inner();
     let app2 = app.clone().into_inner();
@@ -314,7 +315,7 @@ pub(super) async fn change_password(
 pub(super) async fn api_password(
     app: Data,
     s: SignedInAny,
-    body: web::Json<PasswordChange>,
+    body: JsonObject<PasswordChange>,
 ) -> Result<HttpResponse> {
     let session = change_password(&app, &s, body.into_inner()).await?;
     let mut res = json(&serde_json::json!({"csrf": session.csrf}));

@@ -17,6 +17,7 @@ use crate::portal::documents::receive::receive;
 use crate::portal::polls::http::read_body;
 use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, created, html, json, see_other};
+use crate::web::request::JsonObject;
 use crate::web::request::{SignedIn, list_limit, whole_number};
 use crate::web::{blocking, form};
 
@@ -116,8 +117,7 @@ async fn create(
     if is_type(req, "application/json") {
         let result: Result<u64> = async {
             let body = read_body(payload, 256 * 1024).await?;
-            let settings: Settings = serde_json::from_slice(&body)
-                .map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+            let settings: Settings = crate::web::request::json_object(&body)?;
             let (a, actor) = (arc(app), s.actor.clone());
             blocking(move || service::create_on_document(&a, &actor, settings)).await
         }
@@ -183,7 +183,7 @@ async fn api_comment(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<NewComment>,
+    body: JsonObject<NewComment>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let id = path.into_inner();
@@ -206,7 +206,7 @@ async fn api_close(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<CloseInput>,
+    body: JsonObject<CloseInput>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     close(&app, &s, id, body.into_inner().reason).await?;
@@ -222,8 +222,7 @@ async fn api_change(
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let body = read_body(payload, 256 * 1024).await?;
-    let settings: Settings = serde_json::from_slice(&body)
-        .map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+    let settings: Settings = crate::web::request::json_object(&body)?;
     let (a, actor) = (arc(&app), s.actor.clone());
     blocking(move || service::change(&a, &actor, id, settings)).await?;
     Ok(json(&view(&app, &s, id).await?))

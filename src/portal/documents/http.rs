@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::web::blocking;
 use crate::web::forms::{self, Form};
 use crate::web::render::{PageCtx, created, done, html, json};
+use crate::web::request::JsonObject;
 use crate::web::request::{SignedIn, list_limit, whole_number};
 
 type Data = web::Data<App>;
@@ -481,7 +482,7 @@ async fn api_comment(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<CommentBody>,
+    body: JsonObject<CommentBody>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let cid = add_comment(&app, &s, path.into_inner(), body.into_inner().text).await?;
@@ -623,7 +624,7 @@ async fn api_destroy(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<DestroyBody>,
+    body: JsonObject<DestroyBody>,
 ) -> Result<HttpResponse> {
     let certificate = run_destroy(&app, &s, path.into_inner(), body.into_inner().reason).await?;
     Ok(json(&serde_json::json!({"destroyed": true, "certificate": certificate})))

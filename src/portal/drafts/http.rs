@@ -15,6 +15,7 @@ use crate::portal::documents::pages::posting_fields;
 use crate::portal::documents::receive::{Received, Refused, receive};
 use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, created, done, html, json};
+use crate::web::request::JsonObject;
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form, limits};
 
@@ -264,7 +265,7 @@ async fn api_register_letter(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<Letter>,
+    body: JsonObject<Letter>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let (a, actor, n) = (arc(&app), s.actor.clone(), body.into_inner().number);
@@ -282,7 +283,7 @@ async fn api_working_group(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<Group>,
+    body: JsonObject<Group>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let (a, actor, g) = (arc(&app), s.actor.clone(), body.into_inner().group_id);
@@ -300,7 +301,7 @@ async fn api_reject(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<Reason>,
+    body: JsonObject<Reason>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let (a, actor, r) = (arc(&app), s.actor.clone(), body.into_inner().reason);
@@ -319,7 +320,7 @@ async fn api_chancellery(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<Verdict>,
+    body: JsonObject<Verdict>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let (a, actor, v) = (arc(&app), s.actor.clone(), body.into_inner());
@@ -331,7 +332,7 @@ async fn api_finish(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<Verdict>,
+    body: JsonObject<Verdict>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let (a, actor, v) = (arc(&app), s.actor.clone(), body.into_inner());
@@ -349,7 +350,7 @@ async fn api_open_vote(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<Heads>,
+    body: JsonObject<Heads>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let (a, actor, h) = (arc(&app), s.actor.clone(), body.into_inner().heads);

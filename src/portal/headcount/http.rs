@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::web::blocking;
 use crate::web::render::{XLSX, created, download, json};
 use crate::web::request::SignedIn;
+use crate::web::request::{JsonObject, OptionalJsonObject};
 
 type Data = web::Data<App>;
 
@@ -70,7 +71,7 @@ async fn api_forms(app: Data, s: SignedIn) -> Result<HttpResponse> {
 async fn api_publish_form(
     app: Data,
     s: SignedIn,
-    body: web::Json<NewDefinition>,
+    body: JsonObject<NewDefinition>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let (a, actor, input) = (arc(&app), s.actor.clone(), body.into_inner());
@@ -88,7 +89,7 @@ async fn api_campaigns(app: Data, s: SignedIn) -> Result<HttpResponse> {
 async fn api_open_campaign(
     app: Data,
     s: SignedIn,
-    body: web::Json<NewCampaign>,
+    body: JsonObject<NewCampaign>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let (a, actor, input) = (arc(&app), s.actor.clone(), body.into_inner());
@@ -127,7 +128,7 @@ pub(super) async fn view(app: &Data, s: &SignedIn, id: u64) -> Result<views::Ret
     blocking(move || views::get(&a, &actor, id, lang)).await
 }
 
-async fn api_create(app: Data, s: SignedIn, body: web::Json<NewReturn>) -> Result<HttpResponse> {
+async fn api_create(app: Data, s: SignedIn, body: JsonObject<NewReturn>) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let (a, actor, lang, input) = (arc(&app), s.actor.clone(), s.state.lang, body.into_inner());
     let id = blocking(move || service::create_return(&a, &actor, input, lang)).await?;
@@ -142,7 +143,7 @@ async fn api_save(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<SaveReturn>,
+    body: JsonObject<SaveReturn>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let (a, actor, lang, input) = (arc(&app), s.actor.clone(), s.state.lang, body.into_inner());
@@ -191,10 +192,10 @@ async fn api_submit(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: Option<web::Json<Revision>>,
+    body: OptionalJsonObject<Revision>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
-    let rev = body.map(|b| b.into_inner().revision).unwrap_or_default();
+    let rev = body.into_inner().and_then(|b| b.revision);
     let (a, actor, lang) = (arc(&app), s.actor.clone(), s.state.lang);
     blocking(move || service::submit(&a, &actor, id, rev, lang)).await?;
     Ok(json(&view(&app, &s, id).await?))
@@ -224,7 +225,7 @@ async fn api_send_back(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<SendBack>,
+    body: JsonObject<SendBack>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let b = body.into_inner();

@@ -12,6 +12,7 @@ use crate::app::App;
 use crate::error::Result;
 use crate::web::blocking;
 use crate::web::render::{XLSX, created, download, json};
+use crate::web::request::JsonObject;
 use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
@@ -54,7 +55,7 @@ pub(super) async fn file(app: &Data, s: &SignedIn, input: NewTicket) -> Result<T
     view(app, s, t.id).await
 }
 
-async fn api_file(app: Data, s: SignedIn, body: web::Json<NewTicket>) -> Result<HttpResponse> {
+async fn api_file(app: Data, s: SignedIn, body: JsonObject<NewTicket>) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     Ok(created(&file(&app, &s, body.into_inner()).await?))
 }
@@ -85,7 +86,7 @@ async fn api_status(
     app: Data,
     s: SignedIn,
     id: web::Path<u64>,
-    body: web::Json<StatusInput>,
+    body: JsonObject<StatusInput>,
 ) -> Result<HttpResponse> {
     Ok(json(&status(&app, &s, id.into_inner(), body.into_inner()).await?))
 }
@@ -108,7 +109,7 @@ async fn api_reply(
     app: Data,
     s: SignedIn,
     id: web::Path<u64>,
-    body: web::Json<NewMessage>,
+    body: JsonObject<NewMessage>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let (continued, t) = reply(&app, &s, id.into_inner(), body.into_inner()).await?;
@@ -125,7 +126,7 @@ async fn api_assign(
     app: Data,
     s: SignedIn,
     id: web::Path<u64>,
-    body: web::Json<Assignment>,
+    body: JsonObject<Assignment>,
 ) -> Result<HttpResponse> {
     Ok(json(&assign(&app, &s, id.into_inner(), body.into_inner()).await?))
 }
@@ -144,7 +145,7 @@ pub(super) async fn add_rule(app: &Data, s: &SignedIn, r: NewRule) -> Result<sup
     blocking(move || admin::add_rule(&a, &actor, &r)).await
 }
 
-async fn api_add_rule(app: Data, s: SignedIn, body: web::Json<NewRule>) -> Result<HttpResponse> {
+async fn api_add_rule(app: Data, s: SignedIn, body: JsonObject<NewRule>) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     Ok(created(&add_rule(&app, &s, body.into_inner()).await?))
 }
@@ -170,7 +171,7 @@ pub(super) async fn save_team(
     blocking(move || admin::save_team(&a, &actor, id, &t)).await
 }
 
-async fn api_add_team(app: Data, s: SignedIn, body: web::Json<TeamInput>) -> Result<HttpResponse> {
+async fn api_add_team(app: Data, s: SignedIn, body: JsonObject<TeamInput>) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     Ok(created(&save_team(&app, &s, None, body.into_inner()).await?))
 }
@@ -179,7 +180,7 @@ async fn api_save_team(
     app: Data,
     s: SignedIn,
     id: web::Path<u64>,
-    body: web::Json<TeamInput>,
+    body: JsonObject<TeamInput>,
 ) -> Result<HttpResponse> {
     Ok(json(&save_team(&app, &s, Some(id.into_inner()), body.into_inner()).await?))
 }

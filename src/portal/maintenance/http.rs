@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::error::Result;
 use crate::web::forms::{self, Field, Form};
 use crate::web::render::{PageCtx, created, done, json};
+use crate::web::request::JsonObject;
 use crate::web::request::SignedIn;
 use crate::web::{blocking, form};
 
@@ -110,7 +111,7 @@ async fn api_announced(app: Data, s: SignedIn) -> Result<HttpResponse> {
     Ok(json(&blocking(move || service::announced(&app)).await?))
 }
 
-async fn api_schedule(app: Data, s: SignedIn, body: web::Json<NewWindow>) -> Result<HttpResponse> {
+async fn api_schedule(app: Data, s: SignedIn, body: JsonObject<NewWindow>) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     Ok(created(&schedule(&app, &s, body.into_inner()).await?))
 }

@@ -15,6 +15,7 @@ use crate::web::render::{created, json};
 fn text(bytes: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(bytes)
 }
+use crate::web::request::JsonObject;
 use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
@@ -60,7 +61,7 @@ async fn api_list(app: Data, s: SignedIn) -> Result<HttpResponse> {
     Ok(json(&serde_json::json!({"meetings": meetings})))
 }
 
-async fn api_create(app: Data, s: SignedIn, body: web::Json<NewMeeting>) -> Result<HttpResponse> {
+async fn api_create(app: Data, s: SignedIn, body: JsonObject<NewMeeting>) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let (a, actor, input) = (arc(&app), s.actor.clone(), body.into_inner());
     let id = blocking(move || service::create(&a, &actor, input)).await?;
@@ -75,7 +76,7 @@ async fn api_compose(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<NewAgenda>,
+    body: JsonObject<NewAgenda>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let (a, actor, input) = (arc(&app), s.actor.clone(), body.into_inner());
@@ -149,7 +150,7 @@ async fn api_move(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<Current>,
+    body: JsonObject<Current>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let (a, actor, item) = (arc(&app), s.actor.clone(), body.into_inner().item);
@@ -170,7 +171,7 @@ async fn api_open_vote(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<OpenVote>,
+    body: JsonObject<OpenVote>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let id = path.into_inner();
@@ -240,7 +241,7 @@ async fn api_minutes(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<MinutesText>,
+    body: JsonObject<MinutesText>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let id = path.into_inner();

@@ -11,6 +11,7 @@ use crate::app::App;
 use crate::error::Result;
 use crate::web::blocking;
 use crate::web::render::{XLSX, created, done, download, json};
+use crate::web::request::JsonObject;
 use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
@@ -56,7 +57,7 @@ async fn api_plan(app: Data, s: SignedIn, path: web::Path<u64>) -> Result<HttpRe
     Ok(json(&plan_view(&app, &s, path.into_inner()).await?))
 }
 
-async fn api_create(app: Data, s: SignedIn, body: web::Json<NewPlan>) -> Result<HttpResponse> {
+async fn api_create(app: Data, s: SignedIn, body: JsonObject<NewPlan>) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let (a, actor, input) = (arc(&app), s.actor.clone(), body.into_inner());
     let id = blocking(move || service::create(&a, &actor, input)).await?;
@@ -72,7 +73,7 @@ async fn api_add_items(
     app: Data,
     s: SignedIn,
     path: web::Path<u64>,
-    body: web::Json<Items>,
+    body: JsonObject<Items>,
 ) -> Result<HttpResponse> {
     let id = path.into_inner();
     let (a, actor, items) = (arc(&app), s.actor.clone(), body.into_inner().items);
@@ -144,7 +145,7 @@ async fn api_task(
     app: Data,
     s: SignedIn,
     path: web::Path<(u64, u64)>,
-    body: web::Json<NewTask>,
+    body: JsonObject<NewTask>,
 ) -> Result<HttpResponse> {
     let at = path.into_inner();
     let (a, actor, input) = (arc(&app), s.actor.clone(), body.into_inner());
@@ -156,7 +157,7 @@ async fn api_report(
     app: Data,
     s: SignedIn,
     path: web::Path<(u64, u64)>,
-    body: web::Json<NewReport>,
+    body: JsonObject<NewReport>,
 ) -> Result<HttpResponse> {
     let at = path.into_inner();
     let (a, actor, input) = (arc(&app), s.actor.clone(), body.into_inner());
@@ -175,7 +176,7 @@ async fn api_review(
     app: Data,
     s: SignedIn,
     path: web::Path<(u64, u64, u64)>,
-    body: web::Json<Review>,
+    body: JsonObject<Review>,
 ) -> Result<HttpResponse> {
     let (plan, item, report) = path.into_inner();
     let (a, actor, r) = (arc(&app), s.actor.clone(), body.into_inner());
@@ -194,7 +195,7 @@ async fn api_consolidate(
     app: Data,
     s: SignedIn,
     path: web::Path<(u64, u64)>,
-    body: web::Json<Text>,
+    body: JsonObject<Text>,
 ) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let at = path.into_inner();

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{pages, service, view};
 use crate::app::App;
-use crate::error::{Code, Error, Result};
+use crate::error::{Code, Result};
 use crate::web::forms::Form;
 use crate::web::render::{json, see_other};
 use crate::web::request::SignedIn;
@@ -71,8 +71,7 @@ pub async fn cast_from_body(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("application/json"));
     let (choice, cms) = if is_json {
-        let q: ChoiceQuery = serde_json::from_slice(&body)
-            .map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))?;
+        let q: ChoiceQuery = crate::web::request::json_object(&body)?;
         (q.choice, None)
     } else {
         let q = web::Query::<ChoiceQuery>::from_query(req.query_string())

@@ -8,6 +8,7 @@ use crate::app::App;
 use crate::error::Result;
 use crate::web::blocking;
 use crate::web::render::{created, json};
+use crate::web::request::JsonObject;
 use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
@@ -54,7 +55,11 @@ async fn api_list(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<Ht
     Ok(json(&serde_json::json!({"proposals": list(&app, &s, q.into_inner()).await?})))
 }
 
-async fn api_propose(app: Data, s: SignedIn, body: web::Json<NewProposal>) -> Result<HttpResponse> {
+async fn api_propose(
+    app: Data,
+    s: SignedIn,
+    body: JsonObject<NewProposal>,
+) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let id = propose(&app, &s, body.into_inner()).await?;
     Ok(created(&view(&app, &s, id).await?))
@@ -74,7 +79,7 @@ async fn api_review(
     app: Data,
     s: SignedIn,
     id: web::Path<u64>,
-    body: web::Json<Review>,
+    body: JsonObject<Review>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
     review(&app, &s, id, body.into_inner()).await?;

@@ -8,7 +8,7 @@ use super::model::Answers;
 use super::service::{self, Design};
 use super::{reading, results};
 use crate::app::App;
-use crate::error::{Code, Error, Result};
+use crate::error::{Error, Result};
 use crate::portal::polls::http::read_body;
 use crate::web::blocking;
 use crate::web::render::{created, download, json};
@@ -42,8 +42,7 @@ fn arc(app: &Data) -> std::sync::Arc<App> {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
-    serde_json::from_slice(body)
-        .map_err(|e| Error::new(Code::InvalidInput).with_detail(e.to_string()))
+    crate::web::request::json_object(body)
 }
 
 async fn api_list(app: Data, s: SignedIn) -> Result<HttpResponse> {

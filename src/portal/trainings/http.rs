@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::error::Result;
 use crate::web::blocking;
 use crate::web::render::{created, json};
+use crate::web::request::JsonObject;
 use crate::web::request::SignedIn;
 
 type Data = web::Data<App>;
@@ -67,7 +68,11 @@ async fn api_list(app: Data, s: SignedIn, q: web::Query<ListQuery>) -> Result<Ht
     Ok(json(&serde_json::json!({"trainings": list(&app, &s, q.into_inner()).await?})))
 }
 
-async fn api_request(app: Data, s: SignedIn, body: web::Json<NewTraining>) -> Result<HttpResponse> {
+async fn api_request(
+    app: Data,
+    s: SignedIn,
+    body: JsonObject<NewTraining>,
+) -> Result<HttpResponse> {
     s.actor.origin.set_success_status(201);
     let id = request(&app, &s, body.into_inner()).await?;
     Ok(created(&view(&app, &s, id).await?))
@@ -81,7 +86,7 @@ async fn api_schedule(
     app: Data,
     s: SignedIn,
     id: web::Path<u64>,
-    body: web::Json<NewSession>,
+    body: JsonObject<NewSession>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
     schedule(&app, &s, id, body.into_inner()).await?;
@@ -92,7 +97,7 @@ async fn api_attendance(
     app: Data,
     s: SignedIn,
     path: web::Path<(u64, u32)>,
-    body: web::Json<Attendance>,
+    body: JsonObject<Attendance>,
 ) -> Result<HttpResponse> {
     let (id, no) = path.into_inner();
     attendance(&app, &s, id, no, body.into_inner()).await?;
@@ -103,7 +108,7 @@ async fn api_decline(
     app: Data,
     s: SignedIn,
     id: web::Path<u64>,
-    body: web::Json<Decline>,
+    body: JsonObject<Decline>,
 ) -> Result<HttpResponse> {
     let id = id.into_inner();
     decline(&app, &s, id, body.into_inner()).await?;
