@@ -25,14 +25,23 @@ pub use message::{Arg, Names};
 /// `notice-<key>-subject` and `notice-<key>-body`, both given `args`. Nothing is translated
 /// when the notice is enqueued; see [`message`].
 ///
-/// ```ignore
+/// ```no_run
+/// # use ipgo::notify::{self, Names, Notice, Recipient};
+/// # fn example(
+/// #     app: &ipgo::app::App,
+/// #     txn: &redb::WriteTransaction,
+/// #     recipients: &[Recipient],
+/// #     (id, number, title_names, agency_names): (u64, String, Names, Names),
+/// # ) -> ipgo::error::Result<()> {
 /// let notice = Notice::new("draft-approved", format!("/drafts/{id}"), format!("draft:{id}"))
 ///     .arg("title", title_names)           // Names: shown in the reader's language
-///     .arg("agency", agency.names())       // Names
+///     .arg("agency", agency_names)         // Names
 ///     .arg("number", number.clone());      // Text: shown as is
-/// let after = notify::enqueue_in(app, txn, &recipients, &notice)?;
+/// let after = notify::enqueue_in(app, txn, recipients, &notice)?;
 /// // ... after the transaction committed:
 /// notify::after_commit(app, after);
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Debug, Clone)]
 pub struct Notice {
