@@ -14,17 +14,24 @@
 //! Crash safety of a rotation: the new key is written to `vault.key.next` first, then the new
 //! vault is renamed over the old one, then the next key replaces the old key. At open, a
 //! vault whose generation matches `vault.key.next` completes an interrupted rotation.
+//!
+//! In memory: where each document's record is, and the keys read most recently
+//! (`index.rs`). A key is opened from its record when its document is read; every record is
+//! still opened once at start, so a vault that does not match its key is refused there.
 
+mod index;
 mod seal;
 
-use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io::{BufReader, Read, Write};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use parking_lot::Mutex;
+use ring::aead::{Aad, LessSafeKey, Nonce};
 use zeroize::Zeroizing;
+
+use index::{Recent, Slots};
 
 pub use seal::{open_sealed, seal};
 
@@ -52,9 +59,57 @@ struct VaultKey {
     key: Zeroizing<[u8; 32]>,
 }
 
+/// Keys opened and kept in memory at most (two generations of this many: ~0.4 MB).
+const RECENT_KEYS: usize = 4096;
+
 struct State {
     key: VaultKey,
-    keys: HashMap<u64, DataKey>,
+    /// The vault key's AES schedule, made once.
+    cipher: LessSafeKey,
+    /// `vault.sealed`, read and written at record offsets.
+    file: File,
+    /// Whole records in the file; the next one is written at this slot.
+    records: u32,
+    slots: Slots,
+    recent: Recent,
+}
+
+impl State {
+    /// Reads and opens the record in `slot`, which must be `doc`'s.
+    fn open_record(&self, doc: u64, slot: u32) -> Result<DataKey, VaultError> {
+        let mut rec = Zeroizing::new([0u8; RECORD]);
+        self.file.read_exact_at(&mut rec[..], offset(slot))?;
+        open_record(&self.cipher, self.key.generation, &mut rec)
+            .filter(|(id, _)| *id == doc)
+            .map(|(_, key)| key)
+            .ok_or_else(|| {
+                VaultError::Damaged(format!("the key of document {doc} does not decrypt"))
+            })
+    }
+}
+
+fn offset(slot: u32) -> u64 {
+    (HEADER + slot as usize * RECORD) as u64
+}
+
+/// The document id and key of one record (opened in place), `None` when it does not decrypt.
+fn open_record(
+    cipher: &LessSafeKey,
+    generation: u64,
+    rec: &mut [u8; RECORD],
+) -> Option<(u64, DataKey)> {
+    let doc = u64::from_le_bytes(rec[..8].try_into().expect("8 bytes"));
+    let nonce: [u8; 12] = rec[8..20].try_into().expect("12 bytes");
+    let plain = cipher
+        .open_in_place(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(aad(generation, doc)),
+            &mut rec[20..],
+        )
+        .ok()?;
+    let mut key = Zeroizing::new([0u8; 32]);
+    key.copy_from_slice(plain);
+    Some((doc, key))
 }
 
 pub struct Vault {
@@ -122,6 +177,11 @@ fn header(generation: u64) -> Vec<u8> {
 impl Vault {
     /// Opens the vault in `dir`, creating an empty one on first use.
     pub fn open(dir: &Path) -> Result<Vault, VaultError> {
+        Self::open_keeping(dir, RECENT_KEYS)
+    }
+
+    /// [`open`](Self::open) keeping at most `recent` opened keys per generation.
+    fn open_keeping(dir: &Path, recent: usize) -> Result<Vault, VaultError> {
         crate::keys::ensure_private_dir(dir).map_err(|e| VaultError::Damaged(e.to_string()))?;
         let key_path = dir.join(KEY_FILE);
         let vault_path = dir.join(VAULT_FILE);
@@ -134,12 +194,12 @@ impl Vault {
             sync_dir(dir)?;
         }
         let mut key = read_key(&key_path)?;
-        let mut raw = Vec::new();
-        File::open(&vault_path)?.read_to_end(&mut raw)?;
-        if raw.len() < HEADER || &raw[..12] != VAULT_MAGIC {
+        let mut file = OpenOptions::new().read(true).write(true).open(&vault_path)?;
+        let mut head = [0u8; HEADER];
+        if file.read_exact(&mut head).is_err() || &head[..12] != VAULT_MAGIC {
             return Err(VaultError::Damaged("vault.sealed has no valid header".into()));
         }
-        let generation = u64::from_le_bytes(raw[12..20].try_into().expect("8 bytes"));
+        let generation = u64::from_le_bytes(head[12..20].try_into().expect("8 bytes"));
         if generation != key.generation {
             // An interrupted rotation: the new vault is in place, its key waits in .next.
             let next_path = dir.join(NEXT_KEY_FILE);
@@ -168,33 +228,35 @@ impl Vault {
             fs::remove_file(&next_path)?;
             sync_dir(dir)?;
         }
-        let body = &raw[HEADER..];
-        let whole = body.len() - body.len() % RECORD;
-        if whole != body.len() {
+        let body = file.metadata()?.len().saturating_sub(HEADER as u64) as usize;
+        let whole = body - body % RECORD;
+        if whole != body {
             // A torn append from a crash: that key's document never committed.
-            tracing::warn!(
-                bytes = body.len() - whole,
-                "dropping a torn record at the end of the vault"
-            );
-            let f = OpenOptions::new().write(true).open(&vault_path)?;
-            f.set_len((HEADER + whole) as u64)?;
-            f.sync_all()?;
+            tracing::warn!(bytes = body - whole, "dropping a torn record at the end of the vault");
+            file.set_len((HEADER + whole) as u64)?;
+            file.sync_all()?;
         }
-        // One key schedule for all records: at a million documents, making it per record
-        // was most of the server's start-up (issue 18, start-up at 1M).
+        let records = u32::try_from(whole / RECORD)
+            .map_err(|_| VaultError::Damaged("vault.sealed holds too many records".into()))?;
+        // Every record is opened once, so a vault that does not match its key is refused
+        // now rather than at some document's reading; one key schedule for all of them (at
+        // a million documents, one per record was most of the start-up).
         let cipher = seal::cipher(&key.key);
-        let mut keys = HashMap::with_capacity(whole / RECORD);
-        for rec in body[..whole].chunks_exact(RECORD) {
-            let doc = u64::from_le_bytes(rec[..8].try_into().expect("8 bytes"));
-            let plain = seal::open_sealed_with(&cipher, &aad(key.generation, doc), &rec[8..])
-                .ok_or_else(|| {
-                    VaultError::Damaged(format!("the key of document {doc} does not decrypt"))
-                })?;
-            let mut dk = Zeroizing::new([0u8; 32]);
-            dk.copy_from_slice(&plain);
-            keys.insert(doc, dk);
+        let mut slots = Slots::with_capacity(records as usize);
+        let mut reader = BufReader::with_capacity(1 << 16, &file);
+        let mut rec = Zeroizing::new([0u8; RECORD]);
+        for slot in 0..records {
+            reader.read_exact(&mut rec[..])?;
+            let (doc, _) = open_record(&cipher, key.generation, &mut rec).ok_or_else(|| {
+                let doc = u64::from_le_bytes(rec[..8].try_into().expect("8 bytes"));
+                VaultError::Damaged(format!("the key of document {doc} does not decrypt"))
+            })?;
+            slots.set(doc, slot);
         }
-        Ok(Vault { dir: dir.to_owned(), state: Mutex::new(State { key, keys }) })
+        drop(reader);
+        slots.shrink_to_fit();
+        let state = State { key, cipher, file, records, slots, recent: Recent::new(recent) };
+        Ok(Vault { dir: dir.to_owned(), state: Mutex::new(state) })
     }
 
     /// Whether a vault was ever made in `dir`.
@@ -204,7 +266,22 @@ impl Vault {
 
     /// The data key of a document, if it exists.
     pub fn key(&self, doc: u64) -> Option<DataKey> {
-        self.state.lock().keys.get(&doc).cloned()
+        let mut state = self.state.lock();
+        if let Some(key) = state.recent.get(doc) {
+            return Some(key);
+        }
+        let slot = state.slots.get(doc)?;
+        match state.open_record(doc, slot) {
+            Ok(key) => {
+                state.recent.put(doc, key.clone());
+                Some(key)
+            }
+            Err(e) => {
+                // Callers treat a missing key as an internal error of that document.
+                tracing::error!(document = doc, "reading the vault: {e}");
+                None
+            }
+        }
     }
 
     /// A fresh random data key (not yet recorded).
@@ -230,15 +307,18 @@ impl Vault {
     /// is read.
     pub fn insert(&self, doc: u64, data_key: &DataKey) -> Result<(), VaultError> {
         let mut state = self.state.lock();
-        if state.keys.contains_key(&doc) {
+        if state.slots.get(doc).is_some() {
             tracing::warn!(document = doc, "replacing the key of a posting that never committed");
         }
-        let data_key = data_key.clone();
-        let rec = record(&state.key, doc, &data_key);
-        let mut f = OpenOptions::new().append(true).open(self.dir.join(VAULT_FILE))?;
-        f.write_all(&rec)?;
-        f.sync_data()?;
-        state.keys.insert(doc, data_key);
+        let rec = record(&state.key, doc, data_key);
+        let slot = state.records;
+        // Written at the slot, not appended: a write cut short (a full disk) is overwritten
+        // by the next one instead of shifting every record after it.
+        state.file.write_all_at(&rec, offset(slot))?;
+        state.file.sync_data()?;
+        state.records += 1;
+        state.slots.set(doc, slot);
+        state.recent.put(doc, data_key.clone());
         Ok(())
     }
 
@@ -246,34 +326,51 @@ impl Vault {
     pub fn destroy(&self, docs: &[u64]) -> Result<u64, VaultError> {
         let mut state = self.state.lock();
         for doc in docs {
-            state.keys.remove(doc);
+            state.slots.remove(*doc);
+            state.recent.remove(*doc);
         }
         let next = new_key(state.key.generation + 1);
         let next_path = self.dir.join(NEXT_KEY_FILE);
         write_key(&next_path, &next)?;
         sync_dir(&self.dir)?;
-        let mut body = header(next.generation);
-        let mut ids: Vec<&u64> = state.keys.keys().collect();
-        ids.sort();
-        for doc in ids {
-            body.extend_from_slice(&record(&next, *doc, &state.keys[doc]));
-        }
+        // Every remaining key, in order of document id, opened from the old vault and sealed
+        // under the new key; the file is written as it goes, never held whole in memory. Its
+        // handle is kept: after the rename it is the vault's.
         let tmp = self.dir.join("vault.sealed.tmp");
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        let mut kept = Slots::with_capacity(state.slots.len());
         {
-            let mut f = private_file(&tmp)?;
-            f.write_all(&body)?;
-            f.sync_all()?;
+            let mut out = std::io::BufWriter::new(&file);
+            out.write_all(&header(next.generation))?;
+            for (slot, (doc, old_slot)) in state.slots.iter().enumerate() {
+                let key = state.open_record(doc, old_slot)?;
+                out.write_all(&record(&next, doc, &key))?;
+                kept.set(doc, slot as u32);
+            }
+            out.flush()?;
         }
+        file.sync_all()?;
         fs::rename(&tmp, self.dir.join(VAULT_FILE))?;
         sync_dir(&self.dir)?;
-        // Overwrite the old key file's bytes in place before replacing it, so the old key
-        // does not linger in that file's blocks on disks that rewrite in place.
-        let key_path = self.dir.join(KEY_FILE);
-        write_key(&key_path, &next)?;
-        fs::remove_file(&next_path)?;
-        sync_dir(&self.dir)?;
+        // From here the new vault is the one on disk (its key in vault.key.next until the
+        // steps below; `open` completes them after a crash): reads and appends follow it now.
+        state.file = file;
+        state.records = kept.len() as u32;
+        state.slots = kept;
+        state.cipher = seal::cipher(&next.key);
         // The old key is zeroized when dropped.
         state.key = next;
+        // Overwrite the old key file's bytes in place before replacing it, so the old key
+        // does not linger in that file's blocks on disks that rewrite in place.
+        write_key(&self.dir.join(KEY_FILE), &state.key)?;
+        fs::remove_file(&next_path)?;
+        sync_dir(&self.dir)?;
         Ok(state.key.generation)
     }
 
@@ -291,9 +388,14 @@ impl Vault {
     }
 
     pub fn document_ids(&self) -> Vec<u64> {
-        let mut ids: Vec<u64> = self.state.lock().keys.keys().copied().collect();
-        ids.sort_unstable();
-        ids
+        self.state.lock().slots.ids().to_vec()
+    }
+
+    /// Bytes the vault holds in memory beyond a fixed part: its record index and the keys
+    /// opened recently (for the benchmark and the memory test).
+    pub fn memory_bytes(&self) -> usize {
+        let state = self.state.lock();
+        state.slots.heap_bytes() + state.recent.len() * (8 + 32)
     }
 
     pub fn dir(&self) -> &Path {
@@ -345,6 +447,68 @@ mod tests {
         assert_eq!(*vault.key(9).unwrap(), *second);
         drop(vault);
         assert_eq!(*Vault::open(dir.path()).unwrap().key(9).unwrap(), *second);
+    }
+
+    #[test]
+    fn keys_beyond_the_recent_ones_are_read_from_the_file_and_survive_destruction() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::open_keeping(dir.path(), 8).unwrap();
+        let keys: Vec<DataKey> = (1..=200u64).map(|doc| vault.create(doc).unwrap()).collect();
+        // Read back out of order, far more than are kept opened.
+        for doc in (1..=200u64).rev().step_by(3).chain((1..=200u64).step_by(7)) {
+            assert_eq!(*vault.key(doc).unwrap(), *keys[doc as usize - 1], "document {doc}");
+        }
+        assert!(vault.state.lock().recent.len() <= 16);
+        assert!(vault.key(201).is_none());
+        let gone: Vec<u64> = (1..=200u64).filter(|d| d % 10 == 0).collect();
+        vault.destroy(&gone).unwrap();
+        let check = |vault: &Vault| {
+            for doc in 1..=200u64 {
+                match vault.key(doc) {
+                    Some(k) => assert_eq!(*k, *keys[doc as usize - 1], "document {doc}"),
+                    None => assert!(gone.contains(&doc), "document {doc} lost its key"),
+                }
+            }
+            assert_eq!(vault.document_ids().len(), 180);
+        };
+        check(&vault);
+        drop(vault);
+        check(&Vault::open_keeping(dir.path(), 8).unwrap());
+    }
+
+    #[test]
+    fn a_damaged_record_fails_its_own_document_only_and_a_cut_write_is_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::open_keeping(dir.path(), 1).unwrap();
+        let a = vault.create(1).unwrap();
+        vault.create(2).unwrap();
+        let c = vault.create(3).unwrap();
+        // A byte of record 2 flipped on disk while the server runs.
+        let path = dir.path().join(VAULT_FILE);
+        let f = OpenOptions::new().write(true).open(&path).unwrap();
+        f.write_all_at(&[0xff], offset(1) + 30).unwrap();
+        vault.state.lock().recent = Recent::new(1);
+        assert!(vault.key(2).is_none(), "a damaged record gives no key");
+        assert_eq!(*vault.key(1).unwrap(), *a);
+        assert_eq!(*vault.key(3).unwrap(), *c);
+        drop(vault);
+        assert!(Vault::open(dir.path()).is_err(), "and the vault is refused at the next start");
+
+        // A write cut short (a full disk) leaves bytes after the last whole record; the next
+        // key is written over them, not after them.
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::open(dir.path()).unwrap();
+        let a = vault.create(1).unwrap();
+        OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(VAULT_FILE))
+            .unwrap()
+            .write_all(&[7; 30])
+            .unwrap();
+        let b = vault.create(2).unwrap();
+        drop(vault);
+        let vault = Vault::open(dir.path()).unwrap();
+        assert_eq!((*vault.key(1).unwrap(), *vault.key(2).unwrap()), (*a, *b));
     }
 
     #[test]
