@@ -78,6 +78,8 @@ pub struct ServerBuilder {
     demo: bool,
     corpus: Option<PathBuf>,
     data: Option<PathBuf>,
+    /// The port of the first start (else a free one is picked).
+    port: Option<u16>,
     /// The CA the test client trusts when the server serves the agency's certificate.
     trust: Option<PathBuf>,
 }
@@ -128,6 +130,12 @@ impl ServerBuilder {
             .env("IPGO_TLS__KEY", key.to_str().expect("UTF-8 path"))
     }
 
+    /// Tries this port first (a harness test: a port another server already holds).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
     /// Uses this data directory (e.g. one prepared with the CLI before the server starts).
     pub fn data(mut self, dir: &Path) -> Self {
         self.data = Some(dir.to_owned());
@@ -142,7 +150,7 @@ impl ServerBuilder {
         let mut server = Server {
             root,
             data,
-            port: 0,
+            port: self.port.unwrap_or(0),
             scheme: if tls { "https" } else { "http" },
             child: None,
             builder: self,
@@ -240,6 +248,18 @@ impl Server {
         panic!("ipgo could not find a free port in three attempts");
     }
 
+    /// Whether this server's own log says it listens on its port. Until then an answer on
+    /// the port may come from another test's server that took the same free port between
+    /// the probe and the bind (seen in CI: a demo test went on while its own demo was still
+    /// seeding, and found no accounts file). With a log level that hides the line, `true`.
+    fn says_it_listens(&self) -> bool {
+        if self.builder.env.iter().any(|(k, _)| k == "IPGO_LOG") {
+            return true;
+        }
+        let port = format!(":{}", self.port);
+        self.stderr().lines().any(|l| l.contains("ipgo listening") && l.contains(&port))
+    }
+
     /// Polls `/healthz` until it answers 200; `Err(stderr)` if the process exits first.
     fn wait_until_healthy(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -253,6 +273,7 @@ impl Server {
                 client = Some(Client::new(self));
             }
             if let Some(c) = &client
+                && self.says_it_listens()
                 && let Some(status) = c.probe("/healthz")
             {
                 self.healthz_polls += 1;

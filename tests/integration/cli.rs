@@ -309,3 +309,25 @@ fn the_clock_moves_only_on_a_test_installation() {
     assert_ne!(out.code, 0);
     assert!(out.stdout.contains("cannot be moved"), "{}", out.stdout);
 }
+
+/// The harness trusts an answer on its port only once its own server says it listens there:
+/// another test's server may take the same free port between the probe and the bind, and
+/// answer first. Seen in CI: a demo test read the accounts file while its own demo was
+/// still seeding. Here a stand-in holds the port and answers 200 to everything.
+#[test]
+fn the_harness_waits_for_its_own_server_when_another_answers_on_its_port() {
+    use std::io::{Read, Write};
+    let stand_in = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = stand_in.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in stand_in.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let _ = conn.read(&mut [0u8; 4096]);
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    let server = Server::builder().port(taken).demo().start();
+    assert_ne!(server.port, taken, "the harness moved on to a port of its own");
+    assert!(server.data.join("demo-accounts.txt").exists(), "the demo had seeded when it answered");
+    assert!(server.stderr().contains("ipgo listening"));
+}
