@@ -170,15 +170,8 @@ fn without_constraints(route: &str) -> String {
 /// token, so that neither 401 nor 403 hides the answer.
 #[test]
 fn every_method_the_document_does_not_declare_is_answered_405() {
-    let server = Server::start();
-    server.add_agency("MINJUST");
-    server.add_user("admin", "MINJUST", &["system_admin"]);
-    let admin = server.signed_in("admin");
-    let csrf = admin.csrf().unwrap();
-    let file =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json"))
-            .unwrap();
-    let doc: Value = serde_json::from_str(&file).unwrap();
+    let (_server, admin, csrf) = signed_in_administrator();
+    let doc = openapi_document();
     let mut wrong = Vec::new();
     let mut tried = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -203,6 +196,25 @@ fn every_method_the_document_does_not_declare_is_answered_405() {
     );
 }
 
+/// A server with its system administrator signed in, and the CSRF token: neither 401 nor
+/// 403 hides an answer.
+fn signed_in_administrator() -> (Server, crate::common::client::Client, String) {
+    let server = Server::start();
+    server.add_agency("MINJUST");
+    server.add_user("admin", "MINJUST", &["system_admin"]);
+    let admin = server.signed_in("admin");
+    let csrf = admin.csrf().unwrap();
+    (server, admin, csrf)
+}
+
+/// `docs/openapi.json`, parsed.
+fn openapi_document() -> Value {
+    let file =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json"))
+            .unwrap();
+    serde_json::from_str(&file).expect("docs/openapi.json is JSON")
+}
+
 /// `/a/{id}/b` → `/a/1/b`.
 fn without_params(path: &str) -> String {
     path.split('/')
@@ -217,15 +229,8 @@ fn without_params(path: &str) -> String {
 /// array by position, so `[null, "x"]` was taken for `{"email": null, "phone": "x"}`).
 #[test]
 fn every_json_body_given_as_an_array_is_refused_400() {
-    let server = Server::start();
-    server.add_agency("MINJUST");
-    server.add_user("admin", "MINJUST", &["system_admin"]);
-    let admin = server.signed_in("admin");
-    let csrf = admin.csrf().unwrap();
-    let file =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json"))
-            .unwrap();
-    let doc: Value = serde_json::from_str(&file).unwrap();
+    let (_server, admin, csrf) = signed_in_administrator();
+    let doc = openapi_document();
     let mut wrong = Vec::new();
     let mut tried = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
