@@ -133,8 +133,7 @@ impl App {
                 config.data_dir().display()
             ))
         })?;
-        let cache = usize::try_from(config.storage.db_cache_mb << 20).unwrap_or(usize::MAX);
-        let db = Db::open_with_cache(&config.database_path(), cache)?;
+        let db = Db::open_with_cache(&config.database_path(), config.storage.db_cache_bytes())?;
         let key = Arc::new(signing_key(&config, &db)?);
         let vault = open_vault(&config, &db)?;
         let blobs = BlobStore::open(config.data_dir(), config.storage.disk_floor_mb)

@@ -196,6 +196,14 @@ pub struct DocumentsConfig {
     pub archive_max_depth: u32,
 }
 
+impl StorageConfig {
+    /// `db_cache_mb` in bytes, for every handle the portal opens on a database (the server's,
+    /// and the copy a backup writes).
+    pub fn db_cache_bytes(&self) -> usize {
+        usize::try_from(self.db_cache_mb << 20).unwrap_or(usize::MAX)
+    }
+}
+
 impl Default for DocumentsConfig {
     fn default() -> Self {
         DocumentsConfig {

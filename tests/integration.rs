@@ -21,6 +21,8 @@ mod api_contract;
 mod api_docs;
 #[path = "integration/appliance.rs"]
 mod appliance;
+#[path = "integration/appliance_memory.rs"]
+mod appliance_memory;
 #[path = "integration/audit_integrity.rs"]
 mod audit_integrity;
 #[path = "integration/browser.rs"]

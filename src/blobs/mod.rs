@@ -38,6 +38,24 @@ impl BlobId {
         (s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
             .then(|| BlobId(s.to_owned()))
     }
+
+    /// The 32 bytes the name spells (a third of the name's heap size, for long lists).
+    pub fn raw(&self) -> [u8; 32] {
+        raw_id(&self.0).expect("a BlobId is 64 lowercase hex digits")
+    }
+
+    pub fn from_raw(raw: &[u8; 32]) -> BlobId {
+        BlobId(hex::encode(raw))
+    }
+}
+
+/// The 32 bytes a blob's name spells, when it is one.
+pub fn raw_id(name: &str) -> Option<[u8; 32]> {
+    let mut raw = [0; 32];
+    (name.len() == 64 && !name.bytes().any(|b| b.is_ascii_uppercase()))
+        .then(|| hex::decode_to_slice(name, &mut raw).ok())
+        .flatten()
+        .map(|()| raw)
 }
 
 #[derive(Clone)]
@@ -137,14 +155,23 @@ impl BlobStore {
         }
     }
 
-    /// Every blob on disk (for verification and orphan collection).
-    pub fn list(&self) -> std::io::Result<Vec<(BlobId, PathBuf)>> {
-        let mut out = Vec::new();
+    /// Visits every blob on disk whose first byte is in `first` (its first directory), as
+    /// the 32 bytes of its name: a walk of a million blobs holds one directory's names at a
+    /// time, not a million paths.
+    pub fn walk(
+        &self,
+        first: std::ops::RangeInclusive<u8>,
+        mut visit: impl FnMut([u8; 32]),
+    ) -> std::io::Result<()> {
         for a in fs::read_dir(&self.root)? {
             let a = a?;
             let name = a.file_name();
-            let name = name.to_string_lossy();
-            if name.len() != 2 || !a.file_type()?.is_dir() {
+            let in_range = name
+                .to_str()
+                .filter(|n| n.len() == 2 && !n.bytes().any(|b| b.is_ascii_uppercase()))
+                .and_then(|n| u8::from_str_radix(n, 16).ok())
+                .is_some_and(|byte| first.contains(&byte));
+            if !in_range || !a.file_type()?.is_dir() {
                 continue;
             }
             for b in fs::read_dir(a.path())? {
@@ -153,15 +180,13 @@ impl BlobStore {
                     continue;
                 }
                 for f in fs::read_dir(b.path())? {
-                    let f = f?;
-                    if let Some(id) = BlobId::parse(&f.file_name().to_string_lossy()) {
-                        out.push((id, f.path()));
+                    if let Some(raw) = f?.file_name().to_str().and_then(raw_id) {
+                        visit(raw);
                     }
                 }
             }
         }
-        out.sort();
-        Ok(out)
+        Ok(())
     }
 
     /// The file system's idea of "now": the modification time of a file made and removed

@@ -187,6 +187,11 @@ pub fn describe(app: &App, e: &Error) -> String {
     if let Some(detail) = &e.detail {
         text.push_str(&format!(" ({detail})"));
     }
+    // The operator at the console is the support service the message sends people to: an
+    // internal error's cause, hidden from the portal's users, is what they need to act on.
+    if let Some(cause) = e.cause.as_ref().filter(|_| e.code == crate::error::Code::Internal) {
+        text.push_str(&format!("\ncause: {cause}"));
+    }
     text
 }
 

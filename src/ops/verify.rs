@@ -161,13 +161,12 @@ pub fn run(app: &App) -> Result<StoreReport> {
     let mut report = StoreReport::default();
     let txn = app.db.read()?;
     let r = Reader(&txn);
-    let mut docs: Vec<DocumentRecord> = Vec::new();
-    for row in txn.open_table(DOCUMENTS)?.iter()? {
-        docs.push(serde_json::from_slice(row?.1.value())?);
-    }
-    let mut referenced: HashSet<BlobId> = HashSet::new();
+    // 32-byte names, sorted once at the end: a third of the memory of a set of hex names.
+    let mut referenced: Vec<[u8; 32]> = Vec::new();
     let mut known_docs = HashSet::new();
-    for doc in &docs {
+    // One record at a time: a million documents' records are hundreds of MiB.
+    for row in txn.open_table(DOCUMENTS)?.iter()? {
+        let doc: &DocumentRecord = &serde_json::from_slice(row?.1.value())?;
         report.documents += 1;
         known_docs.insert(doc.id);
         match &doc.state {
@@ -191,7 +190,7 @@ pub fn run(app: &App) -> Result<StoreReport> {
                 }
                 for v in &versions {
                     report.versions += 1;
-                    referenced.extend(v.files.iter().map(|f| f.blob.clone()));
+                    referenced.extend(v.files.iter().map(|f| f.blob.raw()));
                     check_version(app, &mut report, &key, v);
                 }
                 for c in r.comments(doc.id)? {
@@ -240,11 +239,13 @@ pub fn run(app: &App) -> Result<StoreReport> {
             }
         }
     }
-    for (id, _) in app.blobs.list()? {
-        if !referenced.contains(&id) {
-            report.notes.push(format!("blob {} is referenced by no document (an interrupted upload; it is collected automatically)", id.0));
+    referenced.sort_unstable();
+    referenced.dedup();
+    app.blobs.walk(0..=255, |raw| {
+        if referenced.binary_search(&raw).is_err() {
+            report.notes.push(format!("blob {} is referenced by no document (an interrupted upload; it is collected automatically)", BlobId::from_raw(&raw).0));
         }
-    }
+    })?;
     for id in app.vault.document_ids() {
         if !known_docs.contains(&id) {
             report.notes.push(format!(

@@ -87,8 +87,13 @@ fn snapshot(app: &App, path: &Path) -> Result<Snapshot> {
         )));
     }
     {
-        let copy = redb::Database::builder().create(path)?;
-        // One transaction per table keeps each commit's memory bounded.
+        // The copy's page cache is the configured one: redb's own default is 1 GiB, and a
+        // table copied in one transaction filled it (1.2 GiB held by the backup of a
+        // million documents, outside every `storage` ceiling).
+        let copy = redb::Database::builder()
+            .set_cache_size(app.config.storage.db_cache_bytes())
+            .create(path)?;
+        // One transaction per table: the commit of a table's copy is its own.
         for table in TABLES {
             let w = copy.begin_write()?;
             table.copy(&txn, &w)?;

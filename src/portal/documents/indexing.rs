@@ -5,8 +5,6 @@
 
 use std::collections::HashSet;
 
-use redb::ReadableTable;
-
 use super::model::{DocState, DocumentRecord, FileMeta, StoredFile, VersionContent};
 use super::signatures::SIGNATURES;
 use super::store::{self, Reader};
@@ -50,17 +48,6 @@ impl Summary {
     }
 }
 
-/// `(document, version)` pairs that carry at least one signature.
-fn signed_versions(txn: &redb::ReadTransaction) -> Result<HashSet<(u64, u32)>> {
-    let table = txn.open_table(SIGNATURES)?;
-    let mut out = HashSet::new();
-    for row in table.iter()? {
-        let (doc, version, _) = row?.0.value();
-        out.insert((doc, version));
-    }
-    Ok(out)
-}
-
 /// Reads document `id` for indexing (no person's rights are involved; see the module).
 pub fn source_for_index(app: &App, id: u64) -> Result<Source> {
     let txn = app.db.read()?;
@@ -98,19 +85,39 @@ pub fn open_for_index(app: &App, file: &StoredFile, key: &DataKey) -> Result<Blo
         .map_err(|e| Error::internal(format!("blob {}: {e}", file.blob.0)))
 }
 
-/// Every document with what its index stamp depends on, in one snapshot.
-pub fn summaries(app: &App) -> Result<Vec<Summary>> {
+/// Up to `limit` documents with ids above `after` (all when `None`), in ascending id order,
+/// with what their index stamps depend on, read in one snapshot. Callers walk the store a
+/// batch at a time, so that what they hold does not grow with the store (a million
+/// documents' records are hundreds of MiB).
+pub fn summaries_after(app: &App, after: Option<u64>, limit: usize) -> Result<Vec<Summary>> {
     let txn = app.db.read()?;
-    let signed = signed_versions(&txn)?;
+    let from = match after {
+        Some(u64::MAX) => return Ok(Vec::new()),
+        Some(id) => id + 1,
+        None => 0,
+    };
     let mut out = Vec::new();
-    Reader(&txn).documents_desc(None, |doc| {
-        let signed = signed.contains(&(doc.id, doc.current_version));
-        out.push(Summary { doc, signed });
-        !app.stopping()
-    })?;
-    // Never a partial list: a caller would take the documents left out for deleted ones.
-    if app.stopping() {
-        return Err(Error::internal("stopping"));
+    for row in txn.open_table(store::DOCUMENTS)?.range(from..)? {
+        // Never a partial answer: a caller would take the documents left out for deleted ones.
+        if app.stopping() {
+            return Err(Error::internal("stopping"));
+        }
+        if out.len() == limit {
+            break;
+        }
+        let doc: DocumentRecord = serde_json::from_slice(row?.1.value())?;
+        out.push(Summary { doc, signed: false });
+    }
+    let Some(last) = out.last().map(|s| s.doc.id) else { return Ok(out) };
+    // The signatures of the batch's documents, in one range of the same snapshot.
+    let mut signed = HashSet::new();
+    let signatures = txn.open_table(SIGNATURES)?;
+    for row in signatures.range((from, 0, 0)..=(last, u32::MAX, u64::MAX))? {
+        let (doc, version, _) = row?.0.value();
+        signed.insert((doc, version));
+    }
+    for s in &mut out {
+        s.signed = signed.contains(&(s.doc.id, s.doc.current_version));
     }
     Ok(out)
 }

@@ -2,26 +2,57 @@
 //! temp files of uploads that never finished and blobs that no record points at (a crash
 //! between making a blob durable and committing its record).
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::ops::RangeInclusive;
 use std::time::{Duration, SystemTime};
 
 use crate::app::App;
 use crate::blobs::BlobId;
 use crate::error::{Error, Result};
 
-/// Every blob a version record points at.
-pub fn referenced_blobs(app: &App) -> Result<HashSet<BlobId>> {
+/// Blob names compared in one pass at most, about (32 bytes each on both sides: 32 MiB).
+/// Blob names are hashes, spread evenly over the first byte; a store with more blobs is
+/// collected in several passes over byte ranges, each reading every version again, so that
+/// what the collection holds does not grow with the store.
+const BLOBS_PER_PASS: u64 = 1 << 19;
+
+/// A version record as far as the collection needs it: which blobs it points at. Reading
+/// only this skips decoding the sealed content.
+#[derive(serde::Deserialize)]
+struct VersionFiles<'a> {
+    #[serde(borrow)]
+    files: Vec<FileBlob<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct FileBlob<'a> {
+    #[serde(borrow)]
+    blob: Cow<'a, str>,
+}
+
+/// The names of the blobs version records point at whose first byte is in `first`,
+/// sorted, each once.
+pub fn referenced_blobs(app: &App, first: RangeInclusive<u8>) -> Result<Vec<[u8; 32]>> {
     let txn = app.db.read()?;
     let table = txn.open_table(super::store::VERSIONS)?;
-    let mut out = HashSet::new();
+    let mut out = Vec::new();
     use redb::ReadableTable;
     for row in table.iter()? {
         if app.stopping() {
             return Err(Error::internal("stopping"));
         }
-        let v: super::model::VersionRecord = serde_json::from_slice(row?.1.value())?;
-        out.extend(v.files.into_iter().map(|f| f.blob));
+        let row = row?;
+        let v: VersionFiles = serde_json::from_slice(row.1.value())?;
+        for f in v.files {
+            let raw = crate::blobs::raw_id(&f.blob)
+                .ok_or_else(|| Error::internal(format!("a version names blob {:?}", f.blob)))?;
+            if first.contains(&raw[0]) {
+                out.push(raw);
+            }
+        }
     }
+    out.sort_unstable();
+    out.dedup();
     Ok(out)
 }
 
@@ -33,6 +64,10 @@ pub fn referenced_blobs(app: &App) -> Result<HashSet<BlobId>> {
 /// written before the cutoff and unreferenced now can never become referenced later: only
 /// committed records and fresh uploads hand out blob ids.
 pub fn collect_orphans(app: &App, cutoff: SystemTime) -> Result<usize> {
+    collect_orphans_in_passes(app, cutoff, BLOBS_PER_PASS)
+}
+
+fn collect_orphans_in_passes(app: &App, cutoff: SystemTime, per_pass: u64) -> Result<usize> {
     let written_before = |path: &std::path::Path| -> std::io::Result<bool> {
         Ok(std::fs::metadata(path)?.modified()? < cutoff)
     };
@@ -43,23 +78,31 @@ pub fn collect_orphans(app: &App, cutoff: SystemTime) -> Result<usize> {
             removed += 1;
         }
     }
-    // The listing first, the references second: a blob listed here that is unreferenced in
-    // the later snapshot was never committed.
-    let candidates = app.blobs.list()?;
-    let referenced = referenced_blobs(app)?;
-    for (id, path) in candidates {
-        if referenced.contains(&id) {
-            continue;
-        }
-        match written_before(&path) {
-            Ok(true) => {
-                app.blobs.remove(&id)?;
-                removed += 1;
+    let mut blobs = 0u64;
+    app.blobs.walk(0..=255, |_| blobs += 1)?;
+    let passes = blobs.div_ceil(per_pass.max(1)).clamp(1, 256);
+    for pass in 0..passes {
+        let first = (pass * 256 / passes) as u8..=((pass + 1) * 256 / passes - 1) as u8;
+        // The listing first, the references second: a blob listed here that is unreferenced
+        // in the later snapshot was never committed.
+        let mut candidates = Vec::new();
+        app.blobs.walk(first.clone(), |raw| candidates.push(raw))?;
+        let referenced = referenced_blobs(app, first)?;
+        for raw in candidates {
+            if referenced.binary_search(&raw).is_ok() {
+                continue;
             }
-            Ok(false) => {}
-            // Destroyed meanwhile.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e.into()),
+            let id = BlobId::from_raw(&raw);
+            match written_before(&app.blobs.path(&id)) {
+                Ok(true) => {
+                    app.blobs.remove(&id)?;
+                    removed += 1;
+                }
+                Ok(false) => {}
+                // Destroyed meanwhile.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
         }
     }
     if removed > 0 {
@@ -140,6 +183,59 @@ mod tests {
         assert!(fresh.exists() && live_tmp.exists(), "files of this run kept");
     }
 
+    /// However many passes the collection takes (one per range of first bytes), it removes
+    /// exactly the unreferenced old blobs: each pass compares its own range of the listing
+    /// with its own range of the references.
+    #[test]
+    fn every_number_of_passes_collects_the_same_orphans() {
+        use crate::portal::documents::model::{
+            DocState, DocumentRecord, StoredFile, VersionRecord,
+        };
+        use crate::portal::documents::store::Writer;
+        for per_pass in [1, 2, 7, 40, 1000] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut config = crate::config::Config::default();
+            config.storage.data_dir = dir.path().join("data");
+            let app = App::open(config).unwrap();
+            let blobs: Vec<_> = (0..40).map(|_| blob(&app, Duration::from_secs(3600))).collect();
+            let (kept, orphans): (Vec<_>, Vec<_>) =
+                blobs.iter().enumerate().partition(|(i, _)| i % 3 != 0);
+            app.db
+                .write(|txn| {
+                    let w = Writer(txn);
+                    w.put_document(&DocumentRecord::for_test(1, DocState::Active))?;
+                    // Two versions, sharing some files.
+                    for n in 1..=2u32 {
+                        let files = kept
+                            .iter()
+                            .filter(|(i, _)| n == 2 || i % 2 == 0)
+                            .map(|(i, (id, _))| StoredFile {
+                                id: *i as u64,
+                                blob: id.clone(),
+                                size: 16,
+                                stored_size: 64,
+                            })
+                            .collect();
+                        w.put_version(&VersionRecord {
+                            doc_id: 1,
+                            n,
+                            created: "2026-12-07T01:00:00Z".into(),
+                            author_id: 1,
+                            total_size: 16,
+                            files,
+                            sealed: vec![1, 2, 3],
+                        })?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            let removed = collect_orphans_in_passes(&app, SystemTime::now(), per_pass).unwrap();
+            assert_eq!(removed, orphans.len(), "{per_pass} blobs a pass");
+            assert!(orphans.iter().all(|(_, (_, path))| !path.exists()), "{per_pass} a pass");
+            assert!(kept.iter().all(|(_, (_, path))| path.exists()), "{per_pass} a pass");
+        }
+    }
+
     /// What start-up leaves to the background reads every version; a stop must end it soon
     /// (the database closes only when it lets go) and never with a partial answer: a partial
     /// list of references would make referenced blobs look orphaned.
@@ -169,13 +265,16 @@ mod tests {
                 })
             })
             .unwrap();
-        assert!(referenced_blobs(&app).unwrap().contains(&id));
-        assert_eq!(crate::portal::documents::indexing::summaries(&app).unwrap().len(), 1);
+        assert!(referenced_blobs(&app, 0..=255).unwrap().contains(&id.raw()));
+        assert_eq!(
+            crate::portal::documents::indexing::summaries_after(&app, None, 10).unwrap().len(),
+            1
+        );
 
         app.shutdown();
         assert!(app.stopping());
-        assert!(referenced_blobs(&app).is_err());
-        assert!(crate::portal::documents::indexing::summaries(&app).is_err());
+        assert!(referenced_blobs(&app, 0..=255).is_err());
+        assert!(crate::portal::documents::indexing::summaries_after(&app, None, 10).is_err());
         assert!(collect_orphans(&app, SystemTime::now()).is_err());
         assert!(path.exists(), "a referenced blob is never taken for an orphan");
     }

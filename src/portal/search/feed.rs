@@ -13,9 +13,10 @@
 //! others; the next turn reuses the texts already in the index and goes on with the rest.
 //! Its stamp stays "incomplete" until the last file is done, so a restart finishes it.
 //!
-//! The queue lives in memory: what a crash loses, [`reconcile`] finds at the next start by
-//! comparing each document's *stamp* (what the index depends on: version, readers, signature
-//! status, type) with the one indexed. [`reindex`] builds a new index from the store.
+//! The queue lives in memory: what a crash loses, [`super::reconcile`] finds at the next
+//! start by comparing each document's *stamp* (what the index depends on: version, readers,
+//! signature status, type) with the one indexed. [`reindex`] builds a new index from the
+//! store.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -28,7 +29,7 @@ use sha2::{Digest, Sha256};
 use super::payload::{Part, Payload};
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::portal::documents::indexing::{self, Active, Source, Summary};
+use crate::portal::documents::indexing::{self, Active, Source};
 use crate::portal::documents::model::DocumentRecord;
 use crate::search::extract;
 use crate::search::index::{Body, IndexDoc, Stems, prepare::prepare};
@@ -52,7 +53,7 @@ fn status(signed: bool) -> &'static str {
 }
 
 /// The stamp of an index entry still missing the text of some attachments: never equal to
-/// a document's [`stamp`] (its lowest bit differs), so [`reconcile`] queues it again.
+/// a document's [`stamp`] (its lowest bit differs), so [`super::reconcile`] queues it again.
 fn incomplete(stamp: u64) -> u64 {
     stamp ^ 1
 }
@@ -349,48 +350,6 @@ fn index_doc_within(app: &App, a: &Active, deadline: Option<Instant>) -> Result<
     Ok((indexed, turn))
 }
 
-/// What a reconciliation found.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Reconciled {
-    pub queued: usize,
-    pub removed: usize,
-    pub purged: usize,
-}
-
-/// Compares the index with the store: queues what is missing or stale, removes what the store
-/// no longer has, purges destroyed documents whose terms are still in some segment.
-pub fn reconcile(app: &App) -> Result<Reconciled> {
-    let index = &app.search.index;
-    let summaries: Vec<Summary> = indexing::summaries(app)?;
-    let stamps = index.stamps().map_err(Error::internal)?;
-    let mut out = Reconciled::default();
-    let mut known = HashSet::new();
-    for s in &summaries {
-        if app.stopping() {
-            return Err(Error::internal("stopping"));
-        }
-        let id = s.doc.id;
-        known.insert(id);
-        if s.is_active() {
-            if stamps.get(&id) != Some(&stamp(&s.doc, s.signed)) {
-                app.search.feed.changed(id);
-                out.queued += 1;
-            }
-        } else if s.is_destroyed() && index.holds(id).map_err(Error::internal)? {
-            index.purge(id).map_err(Error::internal)?;
-            out.purged += 1;
-        }
-    }
-    for id in stamps.keys().filter(|id| !known.contains(id)) {
-        index.delete(*id).map_err(Error::internal)?;
-        out.removed += 1;
-    }
-    if out.removed > 0 {
-        index.commit().map_err(Error::internal)?;
-    }
-    Ok(out)
-}
-
 /// What a rebuild did.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rebuilt {
@@ -405,11 +364,7 @@ pub fn reindex(app: &App, progress: &mut dyn FnMut(usize, usize)) -> Result<Rebu
     let started = Instant::now();
     let index = &app.search.index;
     index.build_start().map_err(Error::internal)?;
-    let ids: Vec<u64> = indexing::summaries(app)?
-        .into_iter()
-        .filter(Summary::is_active)
-        .map(|s| s.doc.id)
-        .collect();
+    let ids = super::reconcile::active_ids(app)?;
     let next = AtomicUsize::new(0);
     let failed = AtomicUsize::new(0);
     let threads = app.config.search.workers.max(1) + 1;
@@ -455,7 +410,7 @@ pub fn reindex(app: &App, progress: &mut dyn FnMut(usize, usize)) -> Result<Rebu
             return Err(Error::internal(e));
         }
     };
-    reconcile(app)?;
+    super::reconcile::reconcile(app)?;
     Ok(Rebuilt {
         documents,
         failed: failed.load(Ordering::Relaxed),

@@ -5,6 +5,7 @@ pub mod feed;
 pub mod http;
 pub mod pages;
 pub mod payload;
+pub mod reconcile;
 pub mod service;
 
 use std::sync::{Arc, Weak};
@@ -93,7 +94,7 @@ impl Search {
 /// Reconciles the index with the store in the background (at server start).
 pub fn reconcile_in_background(app: Arc<App>) {
     let spawned = std::thread::Builder::new().name("search-reconcile".into()).spawn(move || {
-        match feed::reconcile(&app) {
+        match reconcile::reconcile(&app) {
             Ok(r) => tracing::info!(
                 queued = r.queued,
                 removed = r.removed,
