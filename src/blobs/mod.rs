@@ -35,8 +35,7 @@ pub struct BlobId(pub String);
 
 impl BlobId {
     pub fn parse(s: &str) -> Option<BlobId> {
-        (s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-            .then(|| BlobId(s.to_owned()))
+        raw_id(s).map(|_| BlobId(s.to_owned()))
     }
 
     /// The 32 bytes the name spells (a third of the name's heap size, for long lists).

@@ -7,10 +7,12 @@
 //! range only, so that what it holds is one batch (≈ 15 MiB), never the whole store: at a
 //! million documents the records alone are hundreds of MiB.
 
+use std::ops::RangeInclusive;
+
 use super::feed::stamp;
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::portal::documents::indexing;
+use crate::portal::documents::indexing::{self, Summary};
 use crate::search::index::SearchIndex;
 
 /// Documents read from the store at a time.
@@ -39,18 +41,9 @@ fn reconcile_in_batches(app: &App, batch: usize) -> Result<Reconciled> {
     // removed from the index.
     let searcher = index.searcher();
     let mut out = Reconciled::default();
-    let mut after = None;
-    loop {
-        let summaries = indexing::summaries_after(app, after, batch)?;
-        let lo = after.map_or(0, |a: u64| a + 1);
-        let last = summaries.last().map(|s| s.doc.id);
-        let hi = match last {
-            Some(id) if summaries.len() == batch => id,
-            _ => u64::MAX,
-        };
-        let mut indexed =
-            SearchIndex::stamps_within(&searcher, lo..=hi).map_err(Error::internal)?;
-        for s in &summaries {
+    walk(app, batch, |summaries, range| {
+        let mut indexed = SearchIndex::stamps_within(&searcher, range).map_err(Error::internal)?;
+        for s in summaries {
             let id = s.doc.id;
             let in_index = indexed.remove(&id);
             if s.is_active() {
@@ -68,14 +61,8 @@ fn reconcile_in_batches(app: &App, batch: usize) -> Result<Reconciled> {
             index.delete(id).map_err(Error::internal)?;
             out.removed += 1;
         }
-        if app.stopping() {
-            return Err(Error::internal("stopping"));
-        }
-        if hi == u64::MAX {
-            break;
-        }
-        after = last;
-    }
+        Ok(())
+    })?;
     if out.removed > 0 {
         index.commit().map_err(Error::internal)?;
     }
@@ -90,17 +77,40 @@ pub fn active_ids(app: &App) -> Result<Vec<u64>> {
 
 fn active_ids_in_batches(app: &App, batch: usize) -> Result<Vec<u64>> {
     let mut ids = Vec::new();
+    walk(app, batch, |summaries, _| {
+        ids.extend(summaries.iter().filter(|s| s.is_active()).map(|s| s.doc.id));
+        Ok(())
+    })?;
+    Ok(ids)
+}
+
+/// Walks the store `batch` documents at a time, in ascending ids, handing each batch over with
+/// the id range it stands for: from the id after the previous batch's last to its own last,
+/// and to the end for the last batch. The ranges cover every id once, so an id of the index
+/// that the store lacks falls in exactly one of them.
+fn walk(
+    app: &App,
+    batch: usize,
+    mut each: impl FnMut(&[Summary], RangeInclusive<u64>) -> Result<()>,
+) -> Result<()> {
     let mut after = None;
     loop {
         let summaries = indexing::summaries_after(app, after, batch)?;
-        let Some(last) = summaries.last().map(|s| s.doc.id) else { break };
-        ids.extend(summaries.iter().filter(|s| s.is_active()).map(|s| s.doc.id));
-        if summaries.len() < batch {
-            break;
+        let lo = after.map_or(0, |a: u64| a + 1);
+        let last = summaries.last().map(|s| s.doc.id);
+        let hi = match last {
+            Some(id) if summaries.len() == batch => id,
+            _ => u64::MAX,
+        };
+        each(&summaries, lo..=hi)?;
+        if app.stopping() {
+            return Err(Error::internal("stopping"));
         }
-        after = Some(last);
+        if hi == u64::MAX {
+            return Ok(());
+        }
+        after = last;
     }
-    Ok(ids)
 }
 
 #[cfg(test)]
