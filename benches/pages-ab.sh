@@ -13,7 +13,8 @@
 #   PAGE=/ (the path asked; e.g. PAGE=/no-such-page walks the whole route table to its 404)
 #   PER_THREAD=1 (also the CPU µs per page of each thread group: actix workers, runtime
 #   threads, audit-writer, …)
-# Prints one line per configuration and round: pages/s and server CPU µs per page.
+# Prints one line per configuration and round: pages/s and server CPU µs per page; then each
+# configuration's medians and its cost against the last configuration given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
@@ -79,8 +80,30 @@ for round in $(seq "$ROUNDS"); do
       threads=$(join -a2 -e0 -o 0,1.2,2.2 "$work/threads-before" "$work/threads-after" |
         awk -v r="$requests" -v t="$tick" '{ d = ($3 - $2) * 1000000 / t / r; if (d >= 0.05) printf " %s=%.1f", $1, d }')
     fi
-    echo "$round $name pages/s=$rps cpu_us_per_page=$(echo "scale=1; ($after - $before) * 1000000 / $tick / $requests" | bc)$threads"
+    echo "$round $name pages/s=$rps cpu_us_per_page=$(echo "scale=1; ($after - $before) * 1000000 / $tick / $requests" | bc)$threads" |
+      tee -a "$work/rounds"
     kill "$pid"
     wait "$pid" || true
   done
 done
+# Medians over the rounds, and each configuration's cost against the last one given (put the
+# baseline last, e.g. "off:…"): single rounds on a shared two-core machine move by more than
+# the differences looked for.
+awk '
+  function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  { sub(/pages\/s=/, "", $3); sub(/cpu_us_per_page=/, "", $4)
+    if (!($2 in rps)) order[++names] = $2
+    rps[$2] = rps[$2] " " $3; cpu[$2] = cpu[$2] " " $4 }
+  END {
+    base = order[names]
+    for (i = 1; i <= names; i++) {
+      k = order[i]; r = median(rps[k]); c = median(cpu[k])
+      printf "median %s pages/s=%.0f cpu_us_per_page=%.1f", k, r, c
+      if (k != base) printf " against %s: throughput %+.1f %%, cpu %+.1f %%", base, (r / median(rps[base]) - 1) * 100, (c / median(cpu[base]) - 1) * 100
+      print ""
+    }
+  }' "$work/rounds"
