@@ -89,21 +89,17 @@ done
 # Medians over the rounds, and each configuration's cost against the last one given (put the
 # baseline last, e.g. "off:…"): single rounds on a shared two-core machine move by more than
 # the differences looked for.
-awk '
-  function median(list,   n, a, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
-  { sub(/pages\/s=/, "", $3); sub(/cpu_us_per_page=/, "", $4)
-    if (!($2 in rps)) order[++names] = $2
-    rps[$2] = rps[$2] " " $3; cpu[$2] = cpu[$2] " " $4 }
-  END {
-    base = order[names]
-    for (i = 1; i <= names; i++) {
-      k = order[i]; r = median(rps[k]); c = median(cpu[k])
-      printf "median %s pages/s=%.0f cpu_us_per_page=%.1f", k, r, c
-      if (k != base) printf " against %s: throughput %+.1f %%, cpu %+.1f %%", base, (r / median(rps[base]) - 1) * 100, (c / median(cpu[base]) - 1) * 100
+median() { # NAME FIELD: the median of field FIELD (3 pages/s, 4 CPU) over NAME's rounds
+  awk -v n="$1" -v f="$2" '$2 == n { sub(/^[^=]*=/, "", $f); print $f }' "$work/rounds" | sort -g |
+    awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+names=$(awk '!seen[$2]++ { print $2 }' "$work/rounds")
+base=$(tail -n1 <<<"$names")
+for name in $names; do
+  awk -v n="$name" -v r="$(median "$name" 3)" -v c="$(median "$name" 4)" -v b="$base" \
+    -v br="$(median "$base" 3)" -v bc="$(median "$base" 4)" 'BEGIN {
+      printf "median %s pages/s=%.0f cpu_us_per_page=%.1f", n, r, c
+      if (n != b) printf " against %s: throughput %+.1f %%, cpu %+.1f %%", b, (r / br - 1) * 100, (c / bc - 1) * 100
       print ""
-    }
-  }' "$work/rounds"
+    }'
+done
