@@ -10,11 +10,11 @@ use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
-use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::chain::{self, ARCHIVES, CHECKPOINTS, Entry, LOG};
+use super::blocks;
+use super::chain::{self, ARCHIVES, CHECKPOINTS, Entry};
 use super::{AuditLog, Checkpoint};
 use crate::actor::Actor;
 use crate::error::{Error, Result};
@@ -63,7 +63,9 @@ pub fn run(
 ) -> Result<Vec<ArchiveRecord>> {
     // Sign the current head first, so the archived tail is covered by a checkpoint.
     audit.checkpoint_now()?;
-    let cutoff = crate::clock::utc_string(before);
+    // Never past the start of the run: each round writes its own entry, and a date still to
+    // come would archive that entry in the next round, and so on without end.
+    let cutoff = crate::clock::utc_string(before.min(crate::clock::now()));
     let dir = archive_dir(data_dir);
     std::fs::create_dir_all(&dir)?;
     let mut made = Vec::new();
@@ -71,28 +73,28 @@ pub fn run(
         // One month per round: read that month's prefix of the live log.
         let (lines, checkpoints, month, first_prev) = {
             let txn = audit.db().read()?;
-            let log = txn.open_table(LOG)?;
             let mut lines: Vec<(u64, Vec<u8>)> = Vec::new();
             let mut month = String::new();
             let mut first_prev = String::new();
-            for row in log.iter()? {
-                let (k, v) = row?;
-                let (_, json) = chain::split_value(v.value())
-                    .ok_or_else(|| Error::internal("damaged entry"))?;
+            blocks::forward(&txn, 0, |stored| {
+                let damaged = || Error::internal("damaged entry; run `ipgo audit verify`");
+                let value = stored.value.ok_or_else(damaged)?;
+                let (_, json) = chain::split_value(value).ok_or_else(damaged)?;
                 let entry: Entry = serde_json::from_slice(json)?;
                 // Archive a contiguous prefix only, so the chain stays whole.
                 if entry.time.as_str() >= cutoff.as_str() {
-                    break;
+                    return Ok(false);
                 }
                 let entry_month = entry.time[..7].to_owned();
                 if month.is_empty() {
                     month = entry_month;
                     first_prev = entry.prev.clone();
                 } else if entry_month != month {
-                    break;
+                    return Ok(false);
                 }
-                lines.push((k.value(), v.value().to_vec()));
-            }
+                lines.push((stored.seq, value.to_vec()));
+                Ok(true)
+            })?;
             let (first, last) = match (lines.first(), lines.last()) {
                 (Some(f), Some(l)) => (f.0, l.0),
                 _ => break,
@@ -109,10 +111,7 @@ pub fn run(
         let (first, last) = (record.first_seq, record.last_seq);
         let register = serde_json::to_vec(&record)?;
         audit.change(actor, "audit.archive", |txn| {
-            let mut log = txn.open_table(LOG)?;
-            for seq in first..=last {
-                log.remove(seq)?;
-            }
+            blocks::remove_through(txn, last)?;
             txn.open_table(ARCHIVES)?.insert(first, register.as_slice())?;
             let detail = serde_json::json!({
                 "file": record.file, "first_seq": first, "last_seq": last, "sha256": record.sha256,

@@ -1,6 +1,7 @@
 //! The hash chain: entry format, tables, and appending inside a write transaction.
 //!
-//! Each stored value is `hash (32 bytes) || canonical JSON of the entry`, where the JSON
+//! Each entry is stored as `hash (32 bytes) || canonical JSON of the entry` (in blocks, one
+//! row per commit: `blocks.rs`), where the JSON
 //! includes the previous entry's hash and
 //! `hash = sha256(previous hash || canonical JSON)`. Changing, removing, inserting or
 //! reordering any entry breaks the chain at that point. The first entry's previous hash is
@@ -13,12 +14,11 @@ use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::blocks;
 use crate::actor::{Actor, Origin, Who};
 use crate::db::META;
 use crate::error::{Error, Result};
 
-/// Live entries by sequence number.
-pub const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log");
 /// Signed checkpoints by the sequence number they cover.
 pub const CHECKPOINTS: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_checkpoints");
 /// Archives made so far, by the first sequence number they hold.
@@ -319,15 +319,16 @@ pub fn append_pending<'a>(
     entries: impl IntoIterator<Item = &'a Pending>,
 ) -> Result<Head> {
     let mut meta = txn.open_table(META)?;
-    let mut log = txn.open_table(LOG)?;
     let mut head = read_head(&meta)?;
+    let mut blocks = blocks::Writer::new(txn, head.seq + 1)?;
     let mut value = Vec::with_capacity(512);
     for entry in entries {
         let seq = head.seq + 1;
         let hash = entry.frame(seq, &head.hash, &mut value);
-        log.insert(seq, value.as_slice())?;
+        blocks.push(&value)?;
         head = Head { seq, hash };
     }
+    blocks.finish()?;
     let mut head_value = [0u8; 40];
     head_value[..8].copy_from_slice(&head.seq.to_le_bytes());
     head_value[8..].copy_from_slice(&head.hash);
@@ -337,7 +338,7 @@ pub fn append_pending<'a>(
 
 /// Creates the tables if they are missing.
 pub fn ensure_tables(txn: &WriteTransaction) -> Result<()> {
-    txn.open_table(LOG)?;
+    txn.open_table(blocks::BLOCKS)?;
     txn.open_table(CHECKPOINTS)?;
     txn.open_table(ARCHIVES)?;
     Ok(())

@@ -8,6 +8,7 @@
 //! in the submodules.
 
 pub mod archive;
+pub mod blocks;
 pub mod chain;
 mod journal;
 pub mod query;

@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::archive;
-use super::chain::{self, Entry, LOG};
+use super::blocks;
+use super::chain::{self, Entry};
 use crate::db::Db;
 use crate::error::Result;
 use crate::keys::PublicKey;
@@ -97,21 +97,23 @@ pub fn search(
     limit: usize,
 ) -> Result<Vec<Entry>> {
     let txn = db.read()?;
-    let log = txn.open_table(LOG)?;
     let mut out = Vec::new();
-    let upper = before_seq.unwrap_or(u64::MAX);
-    for row in log.range(..upper)?.rev() {
-        let (_, v) = row?;
-        let Some((_, json)) = chain::split_value(v.value()) else { continue };
-        let Ok(entry) = serde_json::from_slice::<Entry>(json) else { continue };
-        if filter.matches(&entry) {
+    blocks::backward(&txn, before_seq.unwrap_or(u64::MAX), |stored| {
+        if let Some(entry) = readable(stored.value)
+            && filter.matches(&entry)
+        {
             out.push(entry);
-            if out.len() >= limit {
-                break;
-            }
         }
-    }
+        Ok(out.len() < limit)
+    })?;
     Ok(out)
+}
+
+/// The entry in a stored value; `None` for one that cannot be read (`ipgo audit verify`
+/// names it).
+fn readable(value: Option<&[u8]>) -> Option<Entry> {
+    let (_, json) = chain::split_value(value?)?;
+    serde_json::from_slice(json).ok()
 }
 
 /// Live entries after `after_seq`, oldest first, at most `limit`; returns the last sequence
@@ -125,20 +127,15 @@ pub fn after(
     mut sink: impl FnMut(&Entry) -> Result<()>,
 ) -> Result<Option<u64>> {
     let txn = db.read()?;
-    let log = txn.open_table(LOG)?;
     let (mut n, mut last) = (0, None);
-    for row in log.range(after_seq.saturating_add(1)..)? {
-        let (k, v) = row?;
+    blocks::forward(&txn, after_seq.saturating_add(1), |stored| {
         n += 1;
-        last = Some(k.value());
-        let Some((_, json)) = chain::split_value(v.value()) else { continue };
-        if let Ok(e) = serde_json::from_slice::<Entry>(json) {
+        last = Some(stored.seq);
+        if let Some(e) = readable(stored.value) {
             sink(&e)?;
         }
-        if n >= limit {
-            break;
-        }
-    }
+        Ok(n < limit)
+    })?;
     Ok(last)
 }
 
@@ -168,16 +165,14 @@ pub fn export(
         }
     }
     let txn = db.read()?;
-    for row in txn.open_table(LOG)?.iter()? {
-        let (_, v) = row?;
-        let Some((_, json)) = chain::split_value(v.value()) else { continue };
-        if let Ok(e) = serde_json::from_slice::<Entry>(json)
+    blocks::forward(&txn, 0, |stored| {
+        if let Some(e) = readable(stored.value)
             && filter.matches(&e)
         {
             sink(&e)?;
         }
-    }
-    Ok(())
+        Ok(true)
+    })
 }
 
 pub const CSV_HEADER: [&str; 16] = [

@@ -21,17 +21,14 @@ fn read_entry(path: &str) -> (Pending, String) {
 }
 
 fn chain_request_ids(db: &Db) -> Vec<String> {
-    let txn = db.read().unwrap();
-    let log = txn.open_table(chain::LOG).unwrap();
-    log.iter()
-        .unwrap()
-        .map(|item| {
-            let (_, value) = item.unwrap();
-            let (_, json) = chain::split_value(value.value()).unwrap();
-            let entry: Entry = serde_json::from_slice(json).unwrap();
-            entry.request_id
-        })
-        .collect()
+    let mut ids = Vec::new();
+    blocks::forward(&db.read().unwrap(), 0, |stored| {
+        let (_, json) = chain::split_value(stored.value.unwrap()).unwrap();
+        ids.push(serde_json::from_slice::<Entry>(json).unwrap().request_id);
+        Ok(true)
+    })
+    .unwrap();
+    ids
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -143,4 +140,38 @@ fn a_checkpoint_due_is_signed_at_the_head_of_its_entries_and_verifies() {
     let report = verify::verify(&db, dir.path(), &key.public()).unwrap();
     assert!(report.ok(), "{:?}", report.problems);
     assert_eq!((report.entries, report.checkpoints), (6, 1));
+}
+
+/// `ipgo audit archive --before` a date still to come once archived, round after round, the
+/// entry its own previous round had just written (found with the blocks, issue 18): the
+/// entries written from the start of the run on stay live.
+#[test]
+fn archiving_before_a_future_date_stops_at_the_start_of_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key) = open(dir.path());
+    let log =
+        AuditLog::start(db.clone(), key.clone(), &AuditConfig::default(), &dir.path().join("j"))
+            .unwrap();
+    for path in ["/a", "/b", "/c"] {
+        block_on(log.journal_before_answer(read_entry(path).0));
+    }
+    log.flush_blocking();
+    let actor = Actor::system_job_bypassing_user_policy("archive");
+    let tomorrow = crate::clock::now().checked_add(jiff::SignedDuration::from_hours(24)).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let archiving = {
+        let (log, data) = (log.clone(), dir.path().to_owned());
+        std::thread::spawn(move || {
+            let made = archive::run(&log, &data, &actor, tomorrow).map(|m| m.len());
+            let _ = tx.send(());
+            made
+        })
+    };
+    assert!(rx.recv_timeout(Duration::from_secs(20)).is_ok(), "the archiver does not stop");
+    assert_eq!(archiving.join().unwrap().unwrap(), 1, "one archive of the three reads");
+    let live = chain_request_ids(&db);
+    assert_eq!(live.len(), 1, "only the archiver's own entry is live: {live:?}");
+    let report = verify::verify(&db, dir.path(), &key.public()).unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!((report.entries, report.archives), (4, 1));
 }

@@ -11,7 +11,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::archive::{self, ArchiveRecord};
-use super::chain::{self, CHECKPOINTS, Entry, GENESIS, LOG};
+use super::blocks;
+use super::chain::{self, CHECKPOINTS, Entry, GENESIS};
 use super::writer::Checkpoint;
 use crate::db::{Db, META};
 use crate::error::Result;
@@ -248,23 +249,23 @@ pub fn verify(db: &Db, data_dir: &Path, trusted: &PublicKey) -> Result<Report> {
         }
     }
 
-    let log = txn.open_table(LOG)?;
-    for row in log.iter()? {
-        let (k, v) = row?;
-        let key = k.value();
-        match chain::split_value(v.value()) {
-            Some((hash, json)) => walker.step(&mut report, "live log", Some(key), hash, json),
+    blocks::forward(&txn, 0, |stored| {
+        // A row's key is where its first entry must be; the others follow it in the block.
+        let key = stored.first_of_row.then_some(stored.seq);
+        match stored.value.and_then(chain::split_value) {
+            Some((hash, json)) => walker.step(&mut report, "live log", key, hash, json),
             None => {
                 report.entries += 1;
                 report.problem(
-                    Some(key),
+                    Some(stored.seq),
                     "live log",
                     "record is too short to hold an entry (altered)",
                 );
-                walker.expected_seq = key + 1;
+                walker.expected_seq = stored.seq + 1;
             }
         }
-    }
+        Ok(true)
+    })?;
 
     let head = chain::read_head(&txn.open_table(META)?)?;
     if head.seq != walker.expected_seq - 1 || (head.seq > 0 && head.hash != walker.expected_prev) {

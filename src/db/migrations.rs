@@ -11,12 +11,12 @@ use redb::{ReadableDatabase, WriteTransaction};
 use super::{Db, META, OpenError, SCHEMA_KEY, read_schema_version};
 
 /// The schema this binary writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 type Step = fn(&WriteTransaction) -> Result<(), redb::Error>;
 
 /// `STEPS[i]` brings the schema from version `i` to `i + 1`.
-const STEPS: &[Step] = &[initial, sealed_as_base64];
+const STEPS: &[Step] = &[initial, sealed_as_base64, access_log_in_blocks];
 
 /// Version 0 → 1: a fresh database. Tables are created by their owners at start.
 fn initial(_txn: &WriteTransaction) -> Result<(), redb::Error> {
@@ -28,6 +28,15 @@ fn initial(_txn: &WriteTransaction) -> Result<(), redb::Error> {
 /// as they are and take the new form when next written. The version changes so that an
 /// older binary refuses a database it could not read, instead of failing on its records.
 fn sealed_as_base64(_txn: &WriteTransaction) -> Result<(), redb::Error> {
+    Ok(())
+}
+
+/// Version 2 → 3: the access log is written in blocks, one row per commit
+/// (`audit::blocks`, table `audit_log_blocks`). Nothing is rewritten: the entries of
+/// version 2 stay in `audit_log`, are read before the blocks and leave with the archiver;
+/// rewriting them here would be one transaction as large as the live log. An older binary
+/// would not see the blocks, so the version changes and it refuses the database.
+fn access_log_in_blocks(_txn: &WriteTransaction) -> Result<(), redb::Error> {
     Ok(())
 }
 

@@ -5,7 +5,8 @@
 //! changed or missing archive is found. Checkpoint and archive signatures verify with openssl.
 //!
 //! The tampering goes through the storage the way an intruder with the file would: redb
-//! tables `audit_log` (u64 → 32-byte hash ‖ JSON), `audit_checkpoints` and `meta`
+//! tables `audit_log_blocks` (u64 → a block of records `len (u32 LE) ‖ 32-byte hash ‖
+//! JSON`, keyed by the sequence number of its first entry), `audit_checkpoints` and `meta`
 //! (`audit_head` = seq LE ‖ hash), with the server stopped.
 
 use std::io::{Read, Write};
@@ -17,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::common::{CliOutput, Server};
 
-const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log");
+const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log_blocks");
 const CHECKPOINTS: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_checkpoints");
 const ARCHIVES: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_archives");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -61,14 +62,59 @@ fn tamper(server: &Server, f: impl FnOnce(&redb::WriteTransaction)) {
     txn.commit().unwrap();
 }
 
+/// Every stored entry as (its place: the block's key plus its position, `hash ‖ JSON`).
+fn entries<T: ReadableTable<u64, &'static [u8]>>(blocks: &T) -> Vec<(u64, Vec<u8>)> {
+    let mut out = Vec::new();
+    for row in blocks.iter().unwrap() {
+        let (k, v) = row.unwrap();
+        let (mut block, mut seq) = (v.value(), k.value());
+        while !block.is_empty() {
+            let len = u32::from_le_bytes(block[..4].try_into().unwrap()) as usize;
+            out.push((seq, block[4..4 + len].to_vec()));
+            block = &block[4 + len..];
+            seq += 1;
+        }
+    }
+    out
+}
+
+/// Replaces the stored entries with `entries` (place, `hash ‖ JSON`): a block for each run of
+/// consecutive places, at most four entries long, so edits land inside blocks and at their
+/// edges alike.
+fn store(txn: &redb::WriteTransaction, entries: &[(u64, Vec<u8>)]) {
+    let mut blocks = txn.open_table(BLOCKS).unwrap();
+    blocks.retain(|_, _| false).unwrap();
+    let mut i = 0;
+    while i < entries.len() {
+        let first = entries[i].0;
+        let mut block = Vec::new();
+        let mut n = 0;
+        while i < entries.len() && entries[i].0 == first + n && n < 4 {
+            block.extend_from_slice(&(entries[i].1.len() as u32).to_le_bytes());
+            block.extend_from_slice(&entries[i].1);
+            i += 1;
+            n += 1;
+        }
+        blocks.insert(first, block.as_slice()).unwrap();
+    }
+}
+
+/// Applies `edit` to the stored entries (place, `hash ‖ JSON`) and stores the result.
+fn edit_entries(txn: &redb::WriteTransaction, edit: impl FnOnce(&mut Vec<(u64, Vec<u8>)>)) {
+    let mut all = entries(&txn.open_table(BLOCKS).unwrap());
+    edit(&mut all);
+    store(txn, &all);
+}
+
 fn entry_count(server: &Server) -> u64 {
     let db = redb::Database::open(server.data.join("ipgo.redb")).unwrap();
     let txn = db.begin_read().unwrap();
-    txn.open_table(LOG).unwrap().last().unwrap().unwrap().0.value()
+    entries(&txn.open_table(BLOCKS).unwrap()).last().unwrap().0
 }
 
-fn get(txn: &redb::WriteTransaction, seq: u64) -> Vec<u8> {
-    txn.open_table(LOG).unwrap().get(seq).unwrap().expect("entry").value().to_vec()
+/// The stored entry at `seq` (`hash ‖ JSON`) among `all`.
+fn at(all: &mut [(u64, Vec<u8>)], seq: u64) -> &mut Vec<u8> {
+    &mut all.iter_mut().find(|(s, _)| *s == seq).expect("entry").1
 }
 
 /// `sha256(prev ‖ json)`, the documented chain rule.
@@ -94,10 +140,11 @@ fn a_changed_byte_in_a_stored_entry_is_found() {
     let server = stopped_with_log();
     let k = entry_count(&server) / 2;
     tamper(&server, |txn| {
-        let mut value = get(txn, k);
-        let at = find(&value, b"\"status\":").expect("status field") + 9;
-        value[at] = if value[at] < b'9' { value[at] + 1 } else { b'0' };
-        txn.open_table(LOG).unwrap().insert(k, value.as_slice()).unwrap();
+        edit_entries(txn, |all| {
+            let value = at(all, k);
+            let i = find(value, b"\"status\":").expect("status field") + 9;
+            value[i] = if value[i] < b'9' { value[i] + 1 } else { b'0' };
+        })
     });
     let out = server.verify();
     assert_first_bad(&out, k);
@@ -108,11 +155,7 @@ fn a_changed_byte_in_a_stored_entry_is_found() {
 fn a_changed_byte_in_a_stored_hash_is_found() {
     let server = stopped_with_log();
     let k = entry_count(&server) / 2;
-    tamper(&server, |txn| {
-        let mut value = get(txn, k);
-        value[7] ^= 0x01;
-        txn.open_table(LOG).unwrap().insert(k, value.as_slice()).unwrap();
-    });
+    tamper(&server, |txn| edit_entries(txn, |all| at(all, k)[7] ^= 0x01));
     assert_first_bad(&server.verify(), k);
 }
 
@@ -120,9 +163,7 @@ fn a_changed_byte_in_a_stored_hash_is_found() {
 fn a_deleted_entry_is_found() {
     let server = stopped_with_log();
     let k = entry_count(&server) / 2;
-    tamper(&server, |txn| {
-        txn.open_table(LOG).unwrap().remove(k).unwrap();
-    });
+    tamper(&server, |txn| edit_entries(txn, |all| all.retain(|(seq, _)| *seq != k)));
     let out = server.verify();
     assert_first_bad(&out, k);
     assert!(out.stdout.contains("missing"), "{}", out.stdout);
@@ -132,9 +173,7 @@ fn a_deleted_entry_is_found() {
 fn the_deleted_last_entry_is_found() {
     let server = stopped_with_log();
     let n = entry_count(&server);
-    tamper(&server, |txn| {
-        txn.open_table(LOG).unwrap().remove(n).unwrap();
-    });
+    tamper(&server, |txn| edit_entries(txn, |all| all.retain(|(seq, _)| *seq != n)));
     let out = server.verify();
     assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(out.stdout.contains(&format!("entry {n} ")), "{}", out.stdout);
@@ -145,10 +184,11 @@ fn two_reordered_entries_are_found() {
     let server = stopped_with_log();
     let k = entry_count(&server) / 2;
     tamper(&server, |txn| {
-        let (a, b) = (get(txn, k), get(txn, k + 1));
-        let mut log = txn.open_table(LOG).unwrap();
-        log.insert(k, b.as_slice()).unwrap();
-        log.insert(k + 1, a.as_slice()).unwrap();
+        edit_entries(txn, |all| {
+            let a = std::mem::take(at(all, k));
+            let b = std::mem::replace(at(all, k + 1), a);
+            *at(all, k) = b;
+        })
     });
     let out = server.verify();
     assert_first_bad(&out, k);
@@ -161,7 +201,8 @@ fn an_inserted_entry_is_found_even_with_a_valid_hash_of_its_own() {
     let n = entry_count(&server);
     let k = n / 2;
     tamper(&server, |txn| {
-        let before = get(txn, k - 1);
+        let mut all = entries(&txn.open_table(BLOCKS).unwrap());
+        let before = at(&mut all, k - 1).clone();
         let prev: [u8; 32] = before[..32].try_into().unwrap();
         // A forged entry that follows entry k-1 perfectly...
         let mut forged: Value = serde_json::from_slice(&before[32..]).unwrap();
@@ -172,12 +213,13 @@ fn an_inserted_entry_is_found_even_with_a_valid_hash_of_its_own() {
         let mut value = chain_hash(&prev, &json).to_vec();
         value.extend_from_slice(&json);
         // ...slipped in at k, moving k..=n one place up.
-        let moved: Vec<Vec<u8>> = (k..=n).map(|s| get(txn, s)).collect();
-        let mut log = txn.open_table(LOG).unwrap();
-        for (i, v) in moved.iter().enumerate() {
-            log.insert(k + 1 + i as u64, v.as_slice()).unwrap();
+        for (seq, _) in all.iter_mut().filter(|(seq, _)| *seq >= k) {
+            *seq += 1;
         }
-        log.insert(k, value.as_slice()).unwrap();
+        let i = all.iter().position(|(seq, _)| *seq > k).unwrap_or(all.len());
+        all.insert(i, (k, value));
+        assert_eq!(all.last().unwrap().0, n + 1);
+        store(txn, &all);
     });
     let out = server.verify();
     assert_first_bad(&out, k);
@@ -222,11 +264,11 @@ fn a_byte_flipped_in_the_database_file_on_disk_is_found() {
 /// Rewrites entries `from..=n` with `edit` applied to entry `from`, recomputing every hash
 /// and the head, as an intruder who knows the chain rule would. Returns the new head hash.
 fn rewrite_chain(txn: &redb::WriteTransaction, from: u64, edit: impl Fn(&mut Value)) -> [u8; 32] {
-    let mut log = txn.open_table(LOG).unwrap();
-    let n = log.last().unwrap().unwrap().0.value();
-    let mut prev: [u8; 32] = log.get(from - 1).unwrap().unwrap().value()[..32].try_into().unwrap();
+    let mut all = entries(&txn.open_table(BLOCKS).unwrap());
+    let n = all.last().unwrap().0;
+    let mut prev: [u8; 32] = at(&mut all, from - 1)[..32].try_into().unwrap();
     for seq in from..=n {
-        let old = log.get(seq).unwrap().unwrap().value().to_vec();
+        let old = at(&mut all, seq).clone();
         let mut entry: Value = serde_json::from_slice(&old[32..]).unwrap();
         if seq == from {
             edit(&mut entry);
@@ -236,9 +278,10 @@ fn rewrite_chain(txn: &redb::WriteTransaction, from: u64, edit: impl Fn(&mut Val
         let hash = chain_hash(&prev, &json);
         let mut value = hash.to_vec();
         value.extend_from_slice(&json);
-        log.insert(seq, value.as_slice()).unwrap();
+        *at(&mut all, seq) = value;
         prev = hash;
     }
+    store(txn, &all);
     let mut head = n.to_le_bytes().to_vec();
     head.extend_from_slice(&prev);
     txn.open_table(META).unwrap().insert("audit_head", head.as_slice()).unwrap();

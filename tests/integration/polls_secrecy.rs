@@ -63,7 +63,7 @@ fn secret_ballots_leave_no_voter_choice_link_in_any_table_the_access_log_or_the_
     let registry: BTreeSet<String> = TABLES.iter().map(|t| t.name().to_owned()).collect();
     let missing: Vec<&String> = held.difference(&registry).collect();
     assert!(missing.is_empty(), "tables the secrecy check would not read: {missing:?}");
-    for table in ["poll_voters", "poll_counts", "poll_ballots", "audit_log", "sessions"] {
+    for table in ["poll_voters", "poll_counts", "poll_ballots", "audit_log_blocks", "sessions"] {
         assert!(registry.contains(table), "{table} is read");
     }
     server.start_again();
@@ -135,7 +135,7 @@ fn secret_ballots_leave_no_voter_choice_link_in_any_table_the_access_log_or_the_
     for (table, key, value) in &added {
         let allowed = matches!(
             table.as_str(),
-            "poll_voters" | "poll_counts" | "audit_log" | "audit_checkpoints" | "sessions"
+            "poll_voters" | "poll_counts" | "audit_log_blocks" | "audit_checkpoints" | "sessions"
         ) || (table == "meta" && key.contains("audit"));
         assert!(
             allowed,
@@ -197,8 +197,10 @@ fn secret_ballots_leave_no_voter_choice_link_in_any_table_the_access_log_or_the_
     // 4. The access log — its table and the export with any archive — names the poll only.
     let ballots: Vec<Value> = after
         .iter()
-        .filter(|(t, _, v)| t == "audit_log" && contains(v, "poll.ballot"))
-        .map(|(_, _, v)| serde_json::from_slice(&v[32..]).unwrap())
+        .filter(|(t, _, _)| t == "audit_log_blocks")
+        .flat_map(|(_, _, v)| ipgo::audit::blocks::entry_jsons(v))
+        .filter(|json| contains(json, "poll.ballot"))
+        .map(|json| serde_json::from_slice(json).unwrap())
         .collect();
     let exported_ballots: Vec<&Value> =
         exported.iter().filter(|e| e["operation"] == "poll.ballot").collect();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use redb::{ReadableDatabase, TableDefinition};
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -306,4 +306,91 @@ fn a1_a_combined_account_in_an_old_database_is_reported_and_powerless() {
         rustix::process::Signal::TERM,
     );
     child.wait().unwrap();
+}
+
+/// Schema 3 keeps the access log in blocks, one row per commit (`audit::blocks`). A log of
+/// schema 2 stays in its table, one entry a row: it is read before the blocks, verified with
+/// them as one chain, exported in order and archived from, the archiver cutting across both.
+#[test]
+fn a_schema_2_access_log_is_continued_in_blocks_as_one_chain() {
+    const LEGACY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log");
+    const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log_blocks");
+    let fixture = fixtures().into_iter().find(|f| f.ends_with("v2")).expect("the v2 fixture");
+    let (_dir, data, expect) = copy_of(&fixture);
+    // (legacy rows, last legacy key, block keys)
+    let tables = |data: &Path| -> (u64, u64, Vec<u64>) {
+        let db = redb::Database::open(data.join("ipgo.redb")).unwrap();
+        let txn = db.begin_read().unwrap();
+        let legacy = txn.open_table(LEGACY).unwrap();
+        let last = legacy.last().unwrap().map(|(k, _)| k.value()).unwrap_or(0);
+        let blocks = match txn.open_table(BLOCKS) {
+            Ok(t) => t.iter().unwrap().map(|r| r.unwrap().0.value()).collect(),
+            Err(_) => Vec::new(),
+        };
+        (legacy.len().unwrap(), last, blocks)
+    };
+    let (legacy_rows, legacy_last, blocks) = tables(&data);
+    assert!(legacy_rows > 10 && blocks.is_empty(), "{legacy_rows} {blocks:?}");
+
+    let (mut child, base, agent) = serve(&data, std::process::Stdio::inherit());
+    let cookie = sign_in(
+        &agent,
+        &base,
+        expect["reader"].as_str().unwrap(),
+        expect["password"].as_str().unwrap(),
+    );
+    for path in ["/", "/documents", "/api/v1/me"] {
+        let r = agent.get(format!("{base}{path}")).header("cookie", &cookie).call().unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    let _ = rustix::process::kill_process(
+        rustix::process::Pid::from_child(&child),
+        rustix::process::Signal::TERM,
+    );
+    child.wait().unwrap();
+
+    let (rows_after, _, blocks) = tables(&data);
+    assert_eq!(rows_after, legacy_rows, "the old rows stay as they are");
+    assert_eq!(blocks.first(), Some(&(legacy_last + 1)), "the blocks continue the chain");
+    let verified = ipgo(&["audit", "verify"], &data);
+    let text = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        verified.status.success() && text.contains("access log intact"),
+        "{:?} {text}{}",
+        verified.status,
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let export = ipgo(&["audit", "export", "--format", "jsonl"], &data);
+    let seqs: Vec<u64> = String::from_utf8_lossy(&export.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"].as_u64().unwrap())
+        .collect();
+    assert!(seqs.len() as u64 > legacy_rows + 3, "{}", seqs.len());
+    assert!(seqs.iter().enumerate().all(|(i, s)| *s == i as u64 + 1), "one chain, in order");
+    // The verification counted the chain before its own entry and the export's were added.
+    let checked: u64 = text["checked ".len()..].split(' ').next().unwrap().parse().unwrap();
+    assert!(checked > legacy_rows + 3 && checked < seqs.len() as u64, "{checked} {text}");
+
+    // Archiving everything up to tomorrow moves both tables' entries into archives.
+    let tomorrow = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24))
+        .unwrap()
+        .strftime("%Y-%m-%d")
+        .to_string();
+    let archived = ipgo(&["audit", "archive", "--before", &tomorrow], &data);
+    assert!(archived.status.success(), "{}", String::from_utf8_lossy(&archived.stderr));
+    let (rows_left, _, blocks) = tables(&data);
+    assert_eq!(rows_left, 0, "the old rows were archived");
+    assert!(
+        blocks.iter().all(|first| *first > seqs.len() as u64),
+        "only entries written since the archiver started are live: {blocks:?}"
+    );
+    let verified = ipgo(&["audit", "verify"], &data);
+    let text = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        verified.status.success() && text.contains("access log intact"),
+        "{:?} {text}{}",
+        verified.status,
+        String::from_utf8_lossy(&verified.stderr)
+    );
 }

@@ -87,7 +87,8 @@ pub fn dump(txn: &ReadTransaction) -> Result<Vec<(String, String, Vec<u8>)>> {
     Ok(out)
 }
 
-use crate::audit::chain::{ARCHIVES, CHECKPOINTS, LOG};
+use crate::audit::blocks::{BLOCKS as LOG_BLOCKS, LEGACY as LEGACY_LOG};
+use crate::audit::chain::{ARCHIVES, CHECKPOINTS};
 use crate::auth::credentials::CREDENTIALS;
 use crate::auth::session::SESSIONS;
 use crate::db::META;
@@ -110,7 +111,8 @@ pub static TABLES: &[&dyn Table] = &[
     &Typed(META, Rows::Copy),
     &Typed(CREDENTIALS, Rows::Copy),
     &Typed(SESSIONS, Rows::Skip),
-    &Typed(LOG, Rows::Copy),
+    &Typed(LEGACY_LOG, Rows::Copy),
+    &Typed(LOG_BLOCKS, Rows::Copy),
     &Typed(CHECKPOINTS, Rows::Copy),
     &Typed(ARCHIVES, Rows::Copy),
     &Typed(directory::AGENCIES, Rows::Copy),

@@ -93,7 +93,7 @@ fn a_secret_poll_leaves_no_link_between_a_voter_and_a_choice_in_any_table() {
     // `meta`) changed; no id counter was taken, no notice written.
     for (table, key, _) in &added {
         assert!(
-            matches!(table.as_str(), "poll_voters" | "poll_counts" | "audit_log")
+            matches!(table.as_str(), "poll_voters" | "poll_counts" | "audit_log_blocks")
                 || (table == "meta" && key.contains("audit")),
             "a secret ballot wrote to {table} {key}"
         );
@@ -131,8 +131,10 @@ fn a_secret_poll_leaves_no_link_between_a_voter_and_a_choice_in_any_table() {
     // The access-log entries of the ballots name the poll only.
     let ballots: Vec<serde_json::Value> = after
         .iter()
-        .filter(|(t, _, v)| t == "audit_log" && contains(v, "poll.ballot"))
-        .map(|(_, _, v)| serde_json::from_slice(&v[32..]).unwrap())
+        .filter(|(t, _, _)| t == "audit_log_blocks")
+        .flat_map(|(_, _, v)| crate::audit::blocks::entry_jsons(v))
+        .filter(|json| contains(json, "poll.ballot"))
+        .map(|json| serde_json::from_slice(json).unwrap())
         .collect();
     assert_eq!(ballots.len(), 8);
     for entry in &ballots {

@@ -277,8 +277,10 @@ fn an_anonymous_survey_leaves_no_link_between_a_person_and_an_answer_in_any_tabl
     // no id counter, no notice, not even the survey's own record.
     for (table, key, _) in &added {
         assert!(
-            matches!(table.as_str(), "survey_respondents" | "survey_responses" | "audit_log")
-                || (table == "meta" && key.contains("audit")),
+            matches!(
+                table.as_str(),
+                "survey_respondents" | "survey_responses" | "audit_log_blocks"
+            ) || (table == "meta" && key.contains("audit")),
             "an anonymous response wrote to {table} {key}"
         );
     }
@@ -322,8 +324,10 @@ fn an_anonymous_survey_leaves_no_link_between_a_person_and_an_answer_in_any_tabl
     // The access-log entries of the responses name the survey only.
     let entries: Vec<serde_json::Value> = after
         .iter()
-        .filter(|(t, _, v)| t == "audit_log" && contains(v, "survey.respond"))
-        .map(|(_, _, v)| serde_json::from_slice(&v[32..]).unwrap())
+        .filter(|(t, _, _)| t == "audit_log_blocks")
+        .flat_map(|(_, _, v)| crate::audit::blocks::entry_jsons(v))
+        .filter(|json| contains(json, "survey.respond"))
+        .map(|json| serde_json::from_slice(json).unwrap())
         .collect();
     assert_eq!(entries.len(), 8);
     for entry in &entries {
