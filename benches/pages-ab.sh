@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): server CPU per signed-in page and pages/s of several configurations
-# or binaries of `ipgo serve`, interleaved round by round on one data directory, so that a
-# change of a few microseconds per request stands out of the machine's drift (benches/pages.sh
-# gives the full table with nginx's ceiling; this one compares).
+# or binaries of `ipgo serve`, interleaved round by round, each on its own copy of one data
+# directory, so that a change of a few microseconds per request stands out of the machine's
+# drift (benches/pages.sh gives the full table with nginx's ceiling; this one compares).
 #
 # Usage: benches/pages-ab.sh ROUNDS "NAME[@BINARY]:ENV=V ENV=V" ...
 #   e.g. benches/pages-ab.sh 5 "on:" "on100:IPGO_AUDIT__GROUP_COMMIT_MS=100" \
@@ -46,8 +46,16 @@ thread_ticks() {
     awk '{ print $14 + $15 }' "$t/stat"
   done | awk '{ a[$1] += $2 } END { for (k in a) print k, a[k] }' | sort
 }
+# Each configuration runs on its own copy of the data directory: binaries of different schema
+# versions can be compared (a newer one migrates its copy, which an older one would refuse).
+copies=$#
+for i in $(seq "$copies"); do
+  cp -a "$data" "$work/data-$i"
+done
 for round in $(seq "$ROUNDS"); do
+  i=0
   for spec in "$@"; do
+    i=$((i + 1))
     name=${spec%%:*}
     envs=${spec#*:}
     bin=$BIN
@@ -56,7 +64,7 @@ for round in $(seq "$ROUNDS"); do
       name=${name%%@*}
     fi
     # shellcheck disable=SC2086 # ENV=V words are meant to split
-    "${server_pin[@]}" env $envs IPGO_LOG=warn "$bin" serve --data "$data" --listen "127.0.0.1:$port" \
+    "${server_pin[@]}" env $envs IPGO_LOG=warn "$bin" serve --data "$work/data-$i" --listen "127.0.0.1:$port" \
       >"$work/out" 2>"$work/err" &
     pid=$!
     for _ in $(seq 100); do

@@ -7,8 +7,13 @@
 //!
 //! Table `audit_log_blocks` (u64 → bytes): the key is the sequence number of the block's first
 //! entry; the value is one or more records `len (u32 LE) || hash || JSON`, the entries that
-//! follow one another from that number on. A change's own entry (`AuditLog::change`) is a
-//! block of one; a group commit writes blocks of at most [`MAX_ENTRIES`].
+//! follow one another from that number on. Each commit (a group of reads, or a change with its
+//! own entry) adds its entries to the last block until it holds [`MAX_BYTES`], then starts
+//! the next: redb gives a value larger than a page a region of a power of two pages, so blocks
+//! cut at each commit wasted up to half their region (942 bytes of database per entry under
+//! load, against 800 with a row per entry); filled to just under 64 KiB they waste little at
+//! any load. The entries already stored are copied unchanged into the longer block, never
+//! written anew: a block that does not read whole is left as it is and a new one started.
 //!
 //! Table `audit_log` (u64 → `hash || JSON`, one entry per row) is where databases of schema 2
 //! and earlier kept the log. It is read as it is, before the blocks (its entries precede
@@ -24,9 +29,10 @@ pub const LEGACY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log"
 /// Blocks of entries by the sequence number of their first entry.
 pub const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log_blocks");
 
-/// The most entries in one block: about 0.6 MB, so that paging the viewer back from any
-/// entry decodes a bounded block, while a busy group commit (~1,700 entries) is two inserts.
-pub const MAX_ENTRIES: usize = 1024;
+/// The most bytes in one block (about 110 entries): with redb's page header and key, just
+/// under a region of 16 pages. A busy group commit (~1,700 entries, ~1 MB) is some fifteen
+/// inserts instead of 1,700, and paging the viewer back decodes at most one block more.
+pub const MAX_BYTES: usize = (64 << 10) - 256;
 
 /// One stored entry as found, in chain order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,22 +176,39 @@ pub fn backward(
     Ok(())
 }
 
-/// Writes entries (`hash || JSON` each) that follow one another from `first` on, in blocks of
-/// at most [`MAX_ENTRIES`].
+/// Writes entries (`hash || JSON` each) that follow one another from `first` on: into the
+/// last block while it has room, then into new blocks of at most [`MAX_BYTES`].
 pub struct Writer<'t> {
     table: redb::Table<'t, u64, &'static [u8]>,
     block: Vec<u8>,
+    /// The key of the block being filled: the number of its first entry.
     first: u64,
-    count: usize,
+    /// Entries in it.
+    count: u64,
 }
 
 impl<'t> Writer<'t> {
     pub fn new(txn: &'t WriteTransaction, first: u64) -> Result<Writer<'t>> {
-        Ok(Writer { table: txn.open_table(BLOCKS)?, block: Vec::new(), first, count: 0 })
+        let table = txn.open_table(BLOCKS)?;
+        let last = match table.last()? {
+            Some((k, v)) if v.value().len() < MAX_BYTES => {
+                let (key, block) = (k.value(), v.value());
+                let mut count = 0;
+                let whole = records(key, block).all(|s| {
+                    count += 1;
+                    s.value.is_some()
+                });
+                (whole && key + count == first).then(|| (key, count, block.to_vec()))
+            }
+            _ => None,
+        };
+        let (first, count, mut block) = last.unwrap_or((first, 0, Vec::new()));
+        block.reserve(MAX_BYTES.saturating_sub(block.len()));
+        Ok(Writer { table, block, first, count })
     }
 
     pub fn push(&mut self, value: &[u8]) -> Result<()> {
-        if self.count == MAX_ENTRIES {
+        if self.count > 0 && self.block.len() + 4 + value.len() > MAX_BYTES {
             self.finish_block()?;
         }
         push(&mut self.block, value);
@@ -196,7 +219,7 @@ impl<'t> Writer<'t> {
     fn finish_block(&mut self) -> Result<()> {
         if self.count > 0 {
             self.table.insert(self.first, self.block.as_slice())?;
-            self.first += self.count as u64;
+            self.first += self.count;
             self.block.clear();
             self.count = 0;
         }
@@ -279,8 +302,25 @@ mod tests {
         out
     }
 
-    /// Legacy rows 1..=3, then blocks 4..=3000 (2,997 entries: blocks of 1,024, 1,024, 949)
-    /// and a block of one (3001).
+    fn keys(db: &crate::db::Db) -> Vec<(u64, usize)> {
+        let txn = db.read().unwrap();
+        let t = txn.open_table(BLOCKS).unwrap();
+        t.iter().unwrap().map(|r| r.unwrap()).map(|(k, v)| (k.value(), v.value().len())).collect()
+    }
+
+    /// Entries `from..=to` appended in one commit.
+    fn commit(db: &crate::db::Db, from: u64, to: u64) {
+        db.write(|txn| {
+            let mut w = Writer::new(txn, from)?;
+            for seq in from..=to {
+                w.push(&value(seq))?;
+            }
+            w.finish()
+        })
+        .unwrap();
+    }
+
+    /// Legacy rows 1..=3, then entries 4..=6000 in commits of 1, 7 and 2,989, and one more.
     fn filled() -> (tempfile::TempDir, crate::db::Db) {
         let (dir, db) = db();
         db.write(|txn| {
@@ -288,36 +328,55 @@ mod tests {
             for seq in 1..=3 {
                 legacy.insert(seq, value(seq).as_slice())?;
             }
-            drop(legacy);
-            let mut w = Writer::new(txn, 4)?;
-            for seq in 4..=3000 {
-                w.push(&value(seq))?;
-            }
-            w.finish()?;
-            let mut w = Writer::new(txn, 3001)?;
-            w.push(&value(3001))?;
-            w.finish()
+            Ok(())
         })
         .unwrap();
+        for (from, to) in [(4, 4), (5, 11), (12, 3000), (3001, 6000)] {
+            commit(&db, from, to);
+        }
         (dir, db)
+    }
+
+    #[test]
+    fn commits_fill_the_last_block_up_to_its_size() {
+        let (_dir, db) = filled();
+        let blocks = keys(&db);
+        assert_eq!(blocks[0].0, 4, "the blocks continue the legacy rows");
+        assert!(blocks.len() >= 3, "{blocks:?}");
+        for (key, len) in &blocks[..blocks.len() - 1] {
+            assert!(
+                *len <= MAX_BYTES && *len + 4 + value(*key).len() + 8 > MAX_BYTES,
+                "{key} {len}"
+            );
+        }
+        // A damaged last block is left as it is: the next commit starts a block of its own.
+        let (last_key, _) = *blocks.last().unwrap();
+        db.write(|txn| {
+            let mut t = txn.open_table(BLOCKS)?;
+            let mut v = t.get(last_key)?.unwrap().value().to_vec();
+            v.truncate(v.len() - 1);
+            t.insert(last_key, v.as_slice())?;
+            Ok(())
+        })
+        .unwrap();
+        commit(&db, 6001, 6001);
+        assert_eq!(keys(&db).last().unwrap().0, 6001);
     }
 
     #[test]
     fn entries_read_in_chain_order_from_any_point_both_ways() {
         let (_dir, db) = filled();
-        let keys: Vec<u64> = {
-            let txn = db.read().unwrap();
-            let t = txn.open_table(BLOCKS).unwrap();
-            t.iter().unwrap().map(|r| r.unwrap().0.value()).collect()
-        };
-        assert_eq!(keys, vec![4, 1028, 2052, 3001], "blocks of at most 1,024 entries");
-        assert_eq!(seqs_forward(&db, 0), (1..=3001).collect::<Vec<_>>());
-        for from in [2, 4, 5, 1027, 1028, 1500, 3001] {
-            assert_eq!(seqs_forward(&db, from), (from..=3001).collect::<Vec<_>>(), "{from}");
+        let last = 6000;
+        assert_eq!(seqs_forward(&db, 0), (1..=last).collect::<Vec<_>>());
+        let mut points: Vec<u64> = vec![1, 2, 3, last, last + 1, u64::MAX];
+        for (key, _) in keys(&db) {
+            points.extend([key - 1, key, key + 1]);
         }
-        assert!(seqs_forward(&db, 3002).is_empty());
-        for below in [1, 3, 4, 5, 1028, 1029, 2000, 3002, u64::MAX] {
-            let want: Vec<u64> = (1..below.min(3002)).rev().collect();
+        for from in points.iter().copied().filter(|p| *p <= last + 1) {
+            assert_eq!(seqs_forward(&db, from), (from..=last).collect::<Vec<_>>(), "{from}");
+        }
+        for below in points {
+            let want: Vec<u64> = (1..below.min(last + 1)).rev().collect();
             assert_eq!(seqs_backward(&db, below), want, "{below}");
         }
     }
@@ -325,18 +384,15 @@ mod tests {
     #[test]
     fn removing_a_prefix_keeps_the_rest_of_a_block_it_cuts() {
         let (_dir, db) = filled();
-        for last in [2, 3, 500, 1028, 3000] {
+        let second = keys(&db)[1].0;
+        for last in [2, 3, 500, second, 5999, 6000] {
             db.write(|txn| remove_through(txn, last)).unwrap();
-            assert_eq!(seqs_forward(&db, 0), (last + 1..=3001).collect::<Vec<_>>(), "{last}");
-            let first_key = {
-                let txn = db.read().unwrap();
-                let t = txn.open_table(BLOCKS).unwrap();
-                t.first().unwrap().map(|(k, _)| k.value())
-            };
-            if last >= 3 {
-                assert_eq!(first_key, Some(last + 1), "the cut block is keyed by its new first");
+            assert_eq!(seqs_forward(&db, 0), (last + 1..=6000).collect::<Vec<_>>(), "{last}");
+            if (3..6000).contains(&last) {
+                assert_eq!(keys(&db)[0].0, last + 1, "the cut block is keyed by its new first");
             }
         }
+        assert!(keys(&db).is_empty());
     }
 
     #[test]
