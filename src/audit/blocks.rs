@@ -1,4 +1,4 @@
-//! Where the chain's entries are stored: in blocks, one B-tree row per group commit.
+//! Where the chain's entries are stored: in blocks, many entries to a B-tree row.
 //!
 //! Why: with one row per entry, every logged read cost the writer a B-tree insert, the larger
 //! part of its work and a tenth of a page's CPU (docs/benchmarks.md, "The access log in
@@ -10,9 +10,8 @@
 //! follow one another from that number on. Each commit (a group of reads, or a change with its
 //! own entry) adds its entries to the last block until it holds [`MAX_BYTES`], then starts
 //! the next: redb gives a value larger than a page a region of a power of two pages, so blocks
-//! cut at each commit wasted up to half their region (942 bytes of database per entry under
-//! load, against 800 with a row per entry); filled to just under 64 KiB they waste little at
-//! any load. The entries already stored are copied unchanged into the longer block, never
+//! cut at each commit wasted up to half their region (more database per entry than a row per
+//! entry: docs/benchmarks.md); filled to just under 64 KiB they waste little at any load. The entries already stored are copied unchanged into the longer block, never
 //! written anew: a block that does not read whole is left as it is and a new one started.
 //!
 //! Table `audit_log` (u64 → `hash || JSON`, one entry per row) is where databases of schema 2
@@ -29,9 +28,10 @@ pub const LEGACY: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log"
 /// Blocks of entries by the sequence number of their first entry.
 pub const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log_blocks");
 
-/// The most bytes in one block (about 110 entries): with redb's page header and key, just
-/// under a region of 16 pages. A busy group commit (~1,700 entries, ~1 MB) is some fifteen
-/// inserts instead of 1,700, and paging the viewer back decodes at most one block more.
+/// The most bytes in one block (about 150 entries of a page view): with redb's page header
+/// and key, just under a region of 16 pages. A busy group commit (~1,700 entries, ~0.8 MB) is
+/// a dozen inserts instead of 1,700, and paging the viewer back decodes at most one block
+/// more.
 pub const MAX_BYTES: usize = (64 << 10) - 256;
 
 /// One stored entry as found, in chain order.
